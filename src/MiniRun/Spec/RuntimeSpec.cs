@@ -1,0 +1,142 @@
+// RuntimeSpec: the OCI runtime-spec config.json, the contract between `run` and the part of
+// MiniRun that creates a container.
+//
+// Why: `run` turns an image config plus command-line flags into this document and writes it into
+// the container's bundle directory; the creating code (parent stage and `minirun init`) reads only
+// this, never the flags. That split is what lets engines (podman, containerd) drive MiniRun later
+// through the OCI runtime verbs: they hand over a bundle exactly like this one.
+//
+// Follows: OCI runtime-spec v1.2 config.md and config-linux.md (field names and JSON shapes).
+// Only the fields MiniRun acts on are modelled; unknown fields are ignored when reading.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MiniRun.Spec;
+
+public sealed class RuntimeSpec
+{
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = "1.2.0";
+    [JsonPropertyName("process")] public SpecProcess Process { get; set; } = new();
+    [JsonPropertyName("root")] public SpecRoot Root { get; set; } = new();
+    [JsonPropertyName("hostname")] public string? Hostname { get; set; }
+    [JsonPropertyName("mounts")] public List<SpecMount> Mounts { get; set; } = new();
+    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+    [JsonPropertyName("linux")] public SpecLinux Linux { get; set; } = new();
+
+    public static RuntimeSpec Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return JsonSerializer.Deserialize(stream, SpecJsonContext.Default.RuntimeSpec)
+            ?? throw new InvalidDataException($"read runtime spec {path}: empty document");
+    }
+
+    public void Save(string path)
+    {
+        string tmp = path + ".tmp";
+        using (var stream = File.Create(tmp))
+            JsonSerializer.Serialize(stream, this, SpecJsonContext.Default.RuntimeSpec);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+public sealed class SpecProcess
+{
+    [JsonPropertyName("terminal")] public bool Terminal { get; set; }
+    [JsonPropertyName("consoleSize")] public SpecConsoleSize? ConsoleSize { get; set; }
+    [JsonPropertyName("user")] public SpecUser User { get; set; } = new();
+    [JsonPropertyName("args")] public List<string> Args { get; set; } = new();
+    [JsonPropertyName("env")] public List<string> Env { get; set; } = new();
+    [JsonPropertyName("cwd")] public string Cwd { get; set; } = "/";
+    [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
+    [JsonPropertyName("rlimits")] public List<SpecRlimit>? Rlimits { get; set; }
+}
+
+public sealed class SpecConsoleSize
+{
+    [JsonPropertyName("height")] public uint Height { get; set; }
+    [JsonPropertyName("width")] public uint Width { get; set; }
+}
+
+public sealed class SpecRlimit
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    [JsonPropertyName("soft")] public ulong Soft { get; set; }
+    [JsonPropertyName("hard")] public ulong Hard { get; set; }
+}
+
+/// <summary>
+/// The user the process runs as. The OCI spec carries numeric ids only; MiniRun resolves names
+/// (`-u nobody`) inside the image at init time and records the name in <see cref="Username"/>,
+/// which is MiniRun's own extension (runtime-spec allows `username` only on Windows, so it is
+/// kept under a MiniRun-specific name).
+/// </summary>
+public sealed class SpecUser
+{
+    [JsonPropertyName("uid")] public uint Uid { get; set; }
+    [JsonPropertyName("gid")] public uint Gid { get; set; }
+    [JsonPropertyName("umask")] public uint? Umask { get; set; }
+    [JsonPropertyName("additionalGids")] public List<uint>? AdditionalGids { get; set; }
+    /// <summary>The `-u` value or the image's User, as written ("nobody", "1000:staff"); resolved by init.</summary>
+    [JsonPropertyName("io.minirun.user")] public string? Username { get; set; }
+}
+
+public sealed class SpecRoot
+{
+    [JsonPropertyName("path")] public string Path { get; set; } = "rootfs";
+    [JsonPropertyName("readonly")] public bool Readonly { get; set; }
+}
+
+public sealed class SpecMount
+{
+    [JsonPropertyName("destination")] public string Destination { get; set; } = "";
+    [JsonPropertyName("type")] public string? Type { get; set; }
+    [JsonPropertyName("source")] public string? Source { get; set; }
+    [JsonPropertyName("options")] public List<string>? Options { get; set; }
+}
+
+public sealed class SpecLinux
+{
+    [JsonPropertyName("namespaces")] public List<SpecNamespace> Namespaces { get; set; } = new();
+    [JsonPropertyName("uidMappings")] public List<SpecIdMapping>? UidMappings { get; set; }
+    [JsonPropertyName("gidMappings")] public List<SpecIdMapping>? GidMappings { get; set; }
+    [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
+    [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
+    [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
+    [JsonPropertyName("rootfsPropagation")] public string? RootfsPropagation { get; set; }
+    /// <summary>MiniRun extension: the overlay layers that make the rootfs (see <see cref="SpecOverlay"/>).</summary>
+    [JsonPropertyName("io.minirun.overlay")] public SpecOverlay? Overlay { get; set; }
+}
+
+/// <summary>
+/// How init assembles root.path with overlayfs. A plain OCI bundle (from another engine) has a
+/// ready rootfs directory and no overlay; a MiniRun container records its layer stack here so
+/// the mount happens inside the container's own mount namespace and never leaks to the host.
+/// </summary>
+public sealed class SpecOverlay
+{
+    /// <summary>Read-only image layers, top-most first (overlayfs lowerdir order).</summary>
+    [JsonPropertyName("lowerDirs")] public List<string> LowerDirs { get; set; } = new();
+    [JsonPropertyName("upperDir")] public string UpperDir { get; set; } = "";
+    [JsonPropertyName("workDir")] public string WorkDir { get; set; } = "";
+}
+
+public sealed class SpecNamespace
+{
+    /// <summary>pid, network, mount, ipc, uts, user, cgroup (runtime-spec names).</summary>
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    /// <summary>When set, join this namespace (a /proc/PID/ns/TYPE path) instead of creating one.</summary>
+    [JsonPropertyName("path")] public string? Path { get; set; }
+}
+
+public sealed class SpecIdMapping
+{
+    [JsonPropertyName("containerID")] public uint ContainerId { get; set; }
+    [JsonPropertyName("hostID")] public uint HostId { get; set; }
+    [JsonPropertyName("size")] public uint Size { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RuntimeSpec))]
+internal sealed partial class SpecJsonContext : JsonSerializerContext
+{
+}
