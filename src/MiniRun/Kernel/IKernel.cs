@@ -1,0 +1,46 @@
+// IKernel: the one narrow seam through which MiniRun's container setup calls the kernel.
+//
+// Why: every isolation step (mounts, pivot_root, hostname, devices, credentials, exec) is a
+// kernel call. Routing them all through this interface gives two things: unit tests hand in a
+// fake that records each call with its exact arguments (and can make one fail), and the real
+// implementation narrates each call for `--trace` from the very place it is made, so the
+// narration cannot drift from what runs.
+//
+// Each method throws KernelException("operation operands", errno) on failure.
+namespace MiniRun.Kernel;
+
+public interface IKernel
+{
+    /// <summary>mount(2). <paramref name="flags"/> are MS_* bits; data is the fs-specific option string.</summary>
+    void Mount(string? source, string target, string? fstype, ulong flags, string? data);
+    /// <summary>umount2(2) with MNT_* flags.</summary>
+    void Unmount(string target, int flags);
+    /// <summary>pivot_root(2): make new_root the root of this mount namespace, old root at put_old.</summary>
+    void PivotRoot(string newRoot, string putOld);
+    void Chdir(string path);
+    /// <summary>mkdir(2); an existing directory is not an error.</summary>
+    void Mkdir(string path, uint mode);
+    /// <summary>Creates an empty regular file if nothing exists at path (a bind-mount target).</summary>
+    void Touch(string path);
+    void Mknod(string path, uint mode, uint major, uint minor);
+    void Symlink(string target, string linkPath);
+    void Chmod(string path, uint mode);
+    void Sethostname(string name);
+    /// <summary>SIOCSIFFLAGS with IFF_UP on the named interface (netdevice(7)).</summary>
+    void InterfaceUp(string name);
+    void SetGroups(IReadOnlyList<uint> gids);
+    void SetResGid(uint gid);
+    void SetResUid(uint uid);
+    /// <summary>setsid(2) then ioctl(fd, TIOCSCTTY): fd becomes this session's controlling terminal.</summary>
+    void SetControllingTerminal(int fd);
+    void Dup2(int from, int to);
+    /// <summary>close_range(first, ~0, CLOSE_RANGE_CLOEXEC): nothing above <paramref name="first"/> survives execve.</summary>
+    void CloseOnExecFrom(int first);
+    /// <summary>Contents of a file, or null when it does not exist.</summary>
+    string? ReadFile(string path);
+    /// <summary>True when path is a regular file this process may execute (access(2) X_OK).</summary>
+    bool IsExecutable(string path);
+    bool Exists(string path);
+    /// <summary>execve(2). Returns only by throwing.</summary>
+    void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
+}

@@ -1,0 +1,37 @@
+// Interop.Mount: the mount-family calls of libc (mount, umount2, pivot_root, sethostname).
+//
+// Why: the kernel seam (LinuxKernel) calls these; nothing else in MiniRun declares P/Invokes for
+// them. pivot_root has no glibc wrapper, so it goes through syscall(2).
+//
+// Follows: mount(2), umount(2), pivot_root(2), sethostname(2). Constants from <sys/mount.h>.
+using System.Runtime.InteropServices;
+
+namespace MiniRun.Kernel;
+
+internal static unsafe partial class Libc
+{
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16,
+        MS_REMOUNT = 32, MS_MANDLOCK = 64, MS_DIRSYNC = 128, MS_NOSYMFOLLOW = 256, MS_NOATIME = 1024,
+        MS_NODIRATIME = 2048, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_SILENT = 32768,
+        MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20,
+        MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24, MS_LAZYTIME = 1 << 25;
+
+    public const int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
+
+    public const long SYS_pivot_root = 155, SYS_close_range = 436;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mount(string? source, string target, string? filesystemtype, ulong mountflags, string? data);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int umount2(string target, int flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial long syscall_pivot_root(long number, string newRoot, string putOld);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static partial long syscall_close_range(long number, uint first, uint last, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int sethostname(byte* name, nuint len);
+}

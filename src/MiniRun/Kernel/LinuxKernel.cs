@@ -1,0 +1,143 @@
+// LinuxKernel: the real implementation of the IKernel seam, with `--trace` narration built in.
+//
+// Why here: each method makes exactly one kernel call (or a tiny fixed sequence), formats the
+// call as C would write it, and reports it to the trace with its result before returning or
+// throwing. So what a student reads under --trace is, by construction, what ran.
+//
+// Follows: the man pages named in IKernel and the Interop.* files.
+using System.Runtime.InteropServices;
+using System.Text;
+using MiniRun.Trace;
+using static MiniRun.Trace.TraceFormat;
+
+namespace MiniRun.Kernel;
+
+public sealed unsafe class LinuxKernel : IKernel
+{
+    private readonly ITrace _trace;
+
+    public LinuxKernel(ITrace? trace = null) => _trace = trace ?? NullTrace.Instance;
+
+    private void Check(int rc, string call, string operation)
+    {
+        if (rc < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (_trace.Enabled) _trace.Call(call, $"-1 {Errno.Name(errno)}");
+            throw new KernelException(operation, errno);
+        }
+        if (_trace.Enabled) _trace.Call(call, rc.ToString());
+    }
+
+    public void Mount(string? source, string target, string? fstype, ulong flags, string? data)
+    {
+        string call = _trace.Enabled ? $"mount({Q(source)}, {Q(target)}, {Q(fstype)}, {MountOptions.FlagNames(flags)}, {Q(data)})" : "";
+        string what = (flags & Libc.MS_BIND) != 0 ? $"bind {source}" : (flags & (Libc.MS_PRIVATE | Libc.MS_SLAVE | Libc.MS_SHARED)) != 0 && fstype is null
+            ? $"set propagation {MountOptions.FlagNames(flags)}" : fstype ?? source ?? "";
+        Check(Libc.mount(source, target, fstype, flags, data), call, $"mount {what} on {target}");
+    }
+
+    public void Unmount(string target, int flags) =>
+        Check(Libc.umount2(target, flags), $"umount2({Q(target)}, {(flags == Libc.MNT_DETACH ? "MNT_DETACH" : flags.ToString())})", $"umount {target}");
+
+    public void PivotRoot(string newRoot, string putOld) =>
+        Check((int)Libc.syscall_pivot_root(Libc.SYS_pivot_root, newRoot, putOld), $"pivot_root({Q(newRoot)}, {Q(putOld)})", $"pivot_root {newRoot} {putOld}");
+
+    public void Chdir(string path) => Check(Libc.chdir(path), $"chdir({Q(path)})", $"chdir {path}");
+
+    public void Mkdir(string path, uint mode)
+    {
+        int rc = Libc.mkdir(path, mode);
+        if (rc < 0 && Marshal.GetLastPInvokeError() == Errno.EEXIST && Directory.Exists(path)) return;
+        Check(rc, $"mkdir({Q(path)}, 0{Convert.ToString(mode, 8)})", $"mkdir {path}");
+    }
+
+    public void Touch(string path)
+    {
+        if (Path.Exists(path)) return;
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x1a4 /*0644*/);
+        Check(fd, $"open({Q(path)}, O_CREAT, 0644)", $"create {path}");
+        Libc.close(fd);
+    }
+
+    public void Mknod(string path, uint mode, uint major, uint minor) =>
+        Check(Libc.mknod(path, mode, Libc.Makedev(major, minor)),
+            $"mknod({Q(path)}, {((mode & 0xf000) == Libc.S_IFCHR ? "S_IFCHR" : "S_IFBLK")}|0{Convert.ToString(mode & 0xfff, 8)}, makedev({major}, {minor}))",
+            $"mknod {path} ({major}:{minor})");
+
+    public void Symlink(string target, string linkPath) =>
+        Check(Libc.symlink(target, linkPath), $"symlink({Q(target)}, {Q(linkPath)})", $"symlink {linkPath} -> {target}");
+
+    public void Chmod(string path, uint mode) =>
+        Check(Libc.chmod(path, mode), $"chmod({Q(path)}, 0{Convert.ToString(mode, 8)})", $"chmod {path}");
+
+    public void Sethostname(string name)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+            Check(Libc.sethostname(p, (nuint)bytes.Length), $"sethostname({Q(name)}, {bytes.Length})", $"sethostname {name}");
+    }
+
+    public void InterfaceUp(string name)
+    {
+        int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        Check(fd, "socket(AF_INET, SOCK_DGRAM, 0)", "socket for interface ioctl");
+        try
+        {
+            var req = new Libc.ifreq();
+            byte[] n = Encoding.ASCII.GetBytes(name);
+            if (n.Length > 15) throw new ArgumentException($"interface name too long: {name}");
+            byte* b = (byte*)&req;
+            for (int i = 0; i < n.Length; i++) b[i] = n[i];
+            Check(Libc.ioctl(fd, Libc.SIOCGIFFLAGS, &req), $"ioctl(SIOCGIFFLAGS, {Q(name)})", $"get flags of {name}");
+            req.ifr_flags |= Libc.IFF_UP;
+            Check(Libc.ioctl(fd, Libc.SIOCSIFFLAGS, &req), $"ioctl(SIOCSIFFLAGS, {Q(name)}, IFF_UP)", $"bring up {name}");
+        }
+        finally { Libc.close(fd); }
+    }
+
+    public void SetGroups(IReadOnlyList<uint> gids)
+    {
+        uint[] list = gids.ToArray();
+        fixed (uint* p = list)
+            Check(Libc.setgroups((nuint)list.Length, p), $"setgroups({list.Length}, [{string.Join(", ", list)}])", "setgroups");
+    }
+
+    public void SetResGid(uint gid) => Check(Libc.setresgid(gid, gid, gid), $"setresgid({gid}, {gid}, {gid})", $"setresgid {gid}");
+    public void SetResUid(uint uid) => Check(Libc.setresuid(uid, uid, uid), $"setresuid({uid}, {uid}, {uid})", $"setresuid {uid}");
+
+    public void SetControllingTerminal(int fd)
+    {
+        Check(Libc.setsid(), "setsid()", "setsid");
+        Check(Libc.ioctl(fd, Libc.TIOCSCTTY, null), $"ioctl({fd}, TIOCSCTTY, 0)", "make the terminal the controlling terminal");
+    }
+
+    public void Dup2(int from, int to) => Check(Libc.dup2(from, to), $"dup2({from}, {to})", $"dup2 {from} {to}");
+
+    public void CloseOnExecFrom(int first) =>
+        Check((int)Libc.syscall_close_range(Libc.SYS_close_range, (uint)first, uint.MaxValue, 4 /*CLOSE_RANGE_CLOEXEC*/),
+            $"close_range({first}, ~0U, CLOSE_RANGE_CLOEXEC)", "close_range");
+
+    public string? ReadFile(string path)
+    {
+        try { return File.ReadAllText(path); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    public bool IsExecutable(string path) =>
+        File.Exists(path) && Libc.access(path, Libc.X_OK) == 0;
+
+    public bool Exists(string path) => Path.Exists(path);
+
+    public void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        if (_trace.Enabled)
+            _trace.Call($"execve({Q(path)}, [{string.Join(", ", argv.Select(a => Q(a)))}], [{envp.Count} variables])",
+                "does not return: the container's command replaces minirun init as PID 1");
+        using var native = new NativeStrings(path, argv, envp);
+        Libc.execve(native.Path, native.Argv, native.Envp);
+        int errno = Marshal.GetLastPInvokeError();
+        throw new KernelException($"exec {path}", errno);
+    }
+}

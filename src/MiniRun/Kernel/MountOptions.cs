@@ -1,0 +1,83 @@
+// MountOptions: turns the option words of an OCI mount ("nosuid", "mode=755", "rbind") into
+// mount(2) flags plus the filesystem-specific data string, as mount(8) does.
+//
+// Why: runtime-spec mounts carry mount(8)-style option lists; the kernel wants MS_* bits in one
+// argument and everything it does not know as bits in a comma-separated string in another.
+//
+// Follows: mount(8) "FILESYSTEM-INDEPENDENT MOUNT OPTIONS", runtime-spec config.md "Mounts".
+using System.Text;
+
+namespace MiniRun.Kernel;
+
+public sealed record ParsedMountOptions(ulong Flags, ulong PropagationFlags, string? Data)
+{
+    public bool IsBind => (Flags & Libc.MS_BIND) != 0;
+    public bool IsReadOnly => (Flags & Libc.MS_RDONLY) != 0;
+}
+
+public static class MountOptions
+{
+    private static readonly Dictionary<string, (bool Clear, ulong Flag)> FlagWords = new()
+    {
+        ["ro"] = (false, Libc.MS_RDONLY), ["rw"] = (true, Libc.MS_RDONLY),
+        ["nosuid"] = (false, Libc.MS_NOSUID), ["suid"] = (true, Libc.MS_NOSUID),
+        ["nodev"] = (false, Libc.MS_NODEV), ["dev"] = (true, Libc.MS_NODEV),
+        ["noexec"] = (false, Libc.MS_NOEXEC), ["exec"] = (true, Libc.MS_NOEXEC),
+        ["sync"] = (false, Libc.MS_SYNCHRONOUS), ["async"] = (true, Libc.MS_SYNCHRONOUS),
+        ["dirsync"] = (false, Libc.MS_DIRSYNC), ["remount"] = (false, Libc.MS_REMOUNT),
+        ["mand"] = (false, Libc.MS_MANDLOCK), ["nomand"] = (true, Libc.MS_MANDLOCK),
+        ["atime"] = (true, Libc.MS_NOATIME), ["noatime"] = (false, Libc.MS_NOATIME),
+        ["diratime"] = (true, Libc.MS_NODIRATIME), ["nodiratime"] = (false, Libc.MS_NODIRATIME),
+        ["relatime"] = (false, Libc.MS_RELATIME), ["norelatime"] = (true, Libc.MS_RELATIME),
+        ["strictatime"] = (false, Libc.MS_STRICTATIME), ["nostrictatime"] = (true, Libc.MS_STRICTATIME),
+        ["bind"] = (false, Libc.MS_BIND), ["rbind"] = (false, Libc.MS_BIND | Libc.MS_REC),
+        ["nosymfollow"] = (false, Libc.MS_NOSYMFOLLOW),
+    };
+
+    private static readonly Dictionary<string, ulong> PropagationWords = new()
+    {
+        ["private"] = Libc.MS_PRIVATE, ["rprivate"] = Libc.MS_PRIVATE | Libc.MS_REC,
+        ["shared"] = Libc.MS_SHARED, ["rshared"] = Libc.MS_SHARED | Libc.MS_REC,
+        ["slave"] = Libc.MS_SLAVE, ["rslave"] = Libc.MS_SLAVE | Libc.MS_REC,
+        ["unbindable"] = Libc.MS_UNBINDABLE, ["runbindable"] = Libc.MS_UNBINDABLE | Libc.MS_REC,
+    };
+
+    public static ParsedMountOptions Parse(IEnumerable<string>? options)
+    {
+        ulong flags = 0, propagation = 0;
+        var data = new StringBuilder();
+        foreach (var word in options ?? [])
+        {
+            if (FlagWords.TryGetValue(word, out var f))
+                flags = f.Clear ? flags & ~f.Flag : flags | f.Flag;
+            else if (PropagationWords.TryGetValue(word, out var p))
+                propagation |= p;
+            else
+                data.Append(data.Length > 0 ? "," : "").Append(word);
+        }
+        return new ParsedMountOptions(flags, propagation, data.Length > 0 ? data.ToString() : null);
+    }
+
+    /// <summary>"MS_NOSUID|MS_NODEV" for the trace.</summary>
+    public static string FlagNames(ulong flags)
+    {
+        if (flags == 0) return "0";
+        var names = new List<string>();
+        foreach (var (name, bit) in AllFlags)
+            if ((flags & bit) != 0) { names.Add(name); flags &= ~bit; }
+        if (flags != 0) names.Add($"0x{flags:x}");
+        return string.Join('|', names);
+    }
+
+    private static readonly (string, ulong)[] AllFlags =
+    [
+        ("MS_RDONLY", Libc.MS_RDONLY), ("MS_NOSUID", Libc.MS_NOSUID), ("MS_NODEV", Libc.MS_NODEV),
+        ("MS_NOEXEC", Libc.MS_NOEXEC), ("MS_SYNCHRONOUS", Libc.MS_SYNCHRONOUS), ("MS_REMOUNT", Libc.MS_REMOUNT),
+        ("MS_MANDLOCK", Libc.MS_MANDLOCK), ("MS_DIRSYNC", Libc.MS_DIRSYNC), ("MS_NOSYMFOLLOW", Libc.MS_NOSYMFOLLOW),
+        ("MS_NOATIME", Libc.MS_NOATIME), ("MS_NODIRATIME", Libc.MS_NODIRATIME), ("MS_BIND", Libc.MS_BIND),
+        ("MS_MOVE", Libc.MS_MOVE), ("MS_REC", Libc.MS_REC), ("MS_SILENT", Libc.MS_SILENT),
+        ("MS_UNBINDABLE", Libc.MS_UNBINDABLE), ("MS_PRIVATE", Libc.MS_PRIVATE), ("MS_SLAVE", Libc.MS_SLAVE),
+        ("MS_SHARED", Libc.MS_SHARED), ("MS_RELATIME", Libc.MS_RELATIME), ("MS_STRICTATIME", Libc.MS_STRICTATIME),
+        ("MS_LAZYTIME", Libc.MS_LAZYTIME),
+    ];
+}
