@@ -1,0 +1,39 @@
+// RunOptions: the parsed flags of `minirun run`, before anything is looked up or merged.
+//
+// Why: the CLI only parses; SpecGenerator applies Docker's rules to these values plus the image
+// config. Keeping the raw values (null = flag not given) matters because Docker distinguishes
+// "not given" from "given empty" (e.g. `--entrypoint ""` clears the image entrypoint).
+//
+// Follows: docker-run(1) / `docker run --help` for the flag names and meanings.
+namespace MiniRun.Spec;
+
+public sealed class RunOptions
+{
+    /// <summary>--rm: remove the container when it exits.</summary>
+    public bool Rm { get; set; }
+    /// <summary>-i: keep stdin open.</summary>
+    public bool Interactive { get; set; }
+    /// <summary>-t: allocate a pseudo-terminal (spec process.terminal, TERM=xterm).</summary>
+    public bool Tty { get; set; }
+    /// <summary>--name; null = generate one.</summary>
+    public string? Name { get; set; }
+    /// <summary>--hostname; null or empty = the first 12 hex digits of the container ID.</summary>
+    public string? Hostname { get; set; }
+    /// <summary>-e values in command-line order: "K=V", or "K" to take K from the calling environment.</summary>
+    public List<string> Env { get; set; } = new();
+    /// <summary>--env-file paths in command-line order.</summary>
+    public List<string> EnvFiles { get; set; } = new();
+    /// <summary>-w; null or empty = the image's WorkingDir, else "/".</summary>
+    public string? Workdir { get; set; }
+    /// <summary>-u USER[:GROUP]; null or empty = the image's User, else root.</summary>
+    public string? User { get; set; }
+    /// <summary>--entrypoint: null = not given (use the image's); "" = clear the image's entrypoint.</summary>
+    public string? Entrypoint { get; set; }
+    /// <summary>The image reference as typed.</summary>
+    public string Image { get; set; } = "";
+    /// <summary>COMMAND [ARG...] after the image; empty = the image's Cmd.</summary>
+    public List<string> Command { get; set; } = new();
+    /// <summary>Size of the calling terminal, used for process.consoleSize when -t is given.</summary>
+    public uint? ConsoleWidth { get; set; }
+    public uint? ConsoleHeight { get; set; }
+}

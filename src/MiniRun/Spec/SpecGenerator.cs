@@ -1,0 +1,165 @@
+// SpecGenerator: turns an image config plus `minirun run` flags into the OCI runtime spec
+// (config.json) of a new container.
+//
+// Why: this is where Docker's defaults live, so the creating code (parent stage and init) can
+// stay a plain OCI runtime that does exactly what config.json says. Decided here:
+//   - process: argv (CommandResolution), env (EnvMerge), cwd = -w, else the image's WorkingDir,
+//     else "/" (must be absolute; cleaned like Go's filepath.Clean), terminal = -t, consoleSize
+//     from the caller's terminal when -t, user = -u else the image's User, recorded unresolved in
+//     user.io.minirun.user (init resolves it in the rootfs with UserResolver; empty = root, uid 0).
+//   - hostname: --hostname, else the first 12 hex digits of the container ID.
+//   - namespaces: pid, network, ipc, uts, mount, cgroup; no user namespace (Docker's default).
+//   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
+//     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
+//   - linux.maskedPaths / readonlyPaths: Docker's defaults.
+//   - the rootfs: overlayfs of the image layers (top-most first) with upper/work dirs in the
+//     container directory (MiniRun's io.minirun.overlay extension), mounted at containerDir/rootfs.
+//
+// Follows: OCI runtime-spec v1.2 config.md, config-linux.md; Docker's default OCI spec
+// (oci/defaults.go) and docker-run(1).
+using System.Text;
+using MiniImage.Oci;
+
+namespace MiniRun.Spec;
+
+public static class SpecGenerator
+{
+    /// <summary>Annotation: the image reference as the user typed it.</summary>
+    public const string ImageAnnotation = "io.minirun.image";
+    /// <summary>Annotation: the container name (--name or generated), when known.</summary>
+    public const string NameAnnotation = "io.minirun.name";
+    /// <summary>Annotation: the image's StopSignal, for `minirun stop`.</summary>
+    public const string StopSignalAnnotation = "io.minirun.stop-signal";
+
+    public static readonly IReadOnlyList<string> DefaultMaskedPaths = new[]
+    {
+        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware", "/sys/devices/virtual/powercap",
+    };
+
+    public static readonly IReadOnlyList<string> DefaultReadonlyPaths = new[]
+    {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    };
+
+    /// <param name="image">The image's config blob.</param>
+    /// <param name="o">The parsed flags.</param>
+    /// <param name="containerId">64 hex digits (see Containers.Naming).</param>
+    /// <param name="layerDirsBottomFirst">Unpacked layer directories in image order (base layer first).</param>
+    /// <param name="containerDir">The container's directory: holds rootfs, upper, work, hostname, hosts, resolv.conf.</param>
+    /// <param name="lookupEnv">Calling environment for `-e VAR` / env-file `VAR` lines; default: this process's.</param>
+    public static RuntimeSpec Generate(ImageConfig image, RunOptions o, string containerId,
+        IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null)
+    {
+        ContainerConfig cfg = image.Config ?? new ContainerConfig();
+
+        string hostname = string.IsNullOrEmpty(o.Hostname) ? ShortId(containerId) : o.Hostname;
+        ValidateHostname(hostname);
+
+        List<string> args = CommandResolution.Resolve(cfg.Entrypoint, cfg.Cmd, o.Entrypoint, o.Command);
+        List<string> env = EnvMerge.Merge(cfg.Env, EnvFile.UserEnv(o, lookupEnv), hostname, o.Tty);
+        string cwd = ResolveWorkdir(o.Workdir, cfg.WorkingDir);
+        string? user = !string.IsNullOrEmpty(o.User) ? o.User : !string.IsNullOrEmpty(cfg.User) ? cfg.User : null;
+
+        var spec = new RuntimeSpec
+        {
+            Process = new SpecProcess
+            {
+                Terminal = o.Tty,
+                ConsoleSize = o.Tty && o.ConsoleWidth is uint w && o.ConsoleHeight is uint h
+                    ? new SpecConsoleSize { Width = w, Height = h }
+                    : null,
+                User = new SpecUser { Uid = 0, Gid = 0, Username = user },
+                Args = args,
+                Env = env,
+                Cwd = cwd,
+            },
+            Root = new SpecRoot { Path = Path.Combine(containerDir, "rootfs") },
+            Hostname = hostname,
+            Mounts = DefaultMounts(containerDir),
+            Annotations = Annotations(o, cfg),
+            Linux = new SpecLinux
+            {
+                Namespaces = new[] { "pid", "network", "ipc", "uts", "mount", "cgroup" }
+                    .Select(t => new SpecNamespace { Type = t }).ToList(),
+                MaskedPaths = DefaultMaskedPaths.ToList(),
+                ReadonlyPaths = DefaultReadonlyPaths.ToList(),
+                Overlay = new SpecOverlay
+                {
+                    LowerDirs = layerDirsBottomFirst.Reverse().ToList(),
+                    UpperDir = Path.Combine(containerDir, "upper"),
+                    WorkDir = Path.Combine(containerDir, "work"),
+                },
+            },
+        };
+        return spec;
+    }
+
+    /// <summary>The container's mounts in the order they must be made.</summary>
+    public static List<SpecMount> DefaultMounts(string containerDir) => new()
+    {
+        Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+        Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+        Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
+        Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+        Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
+        Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+        Mount("/etc/hostname", "bind", Path.Combine(containerDir, EtcFiles.HostnameFile), "bind", "rprivate"),
+        Mount("/etc/hosts", "bind", Path.Combine(containerDir, EtcFiles.HostsFile), "bind", "rprivate"),
+        Mount("/etc/resolv.conf", "bind", Path.Combine(containerDir, EtcFiles.ResolvConfFile), "bind", "rprivate"),
+    };
+
+    /// <summary>-w, else the image's WorkingDir, else "/"; must be absolute; cleaned ("/a/./b/" -> "/a/b").</summary>
+    public static string ResolveWorkdir(string? flag, string? imageWorkingDir)
+    {
+        string dir = !string.IsNullOrEmpty(flag) ? flag : !string.IsNullOrEmpty(imageWorkingDir) ? imageWorkingDir : "/";
+        if (dir[0] != '/')
+            throw new RunConfigException($"the working directory '{dir}' is invalid, it needs to be an absolute path");
+        return CleanAbsolute(dir);
+    }
+
+    /// <summary>The short form of a container ID: its first 12 characters.</summary>
+    private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+
+    /// <summary>sethostname(2) takes at most 64 bytes (HOST_NAME_MAX); control characters would corrupt /etc/hostname.</summary>
+    private static void ValidateHostname(string hostname)
+    {
+        if (Encoding.UTF8.GetByteCount(hostname) > 64)
+            throw new RunConfigException($"invalid hostname \"{hostname}\": longer than 64 bytes");
+        if (hostname.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+            throw new RunConfigException($"invalid hostname \"{hostname}\": contains whitespace or control characters");
+    }
+
+    private static Dictionary<string, string> Annotations(RunOptions o, ContainerConfig cfg)
+    {
+        var a = new Dictionary<string, string> { [ImageAnnotation] = o.Image };
+        if (!string.IsNullOrEmpty(o.Name))
+            a[NameAnnotation] = o.Name;
+        if (!string.IsNullOrEmpty(cfg.StopSignal))
+            a[StopSignalAnnotation] = cfg.StopSignal;
+        return a;
+    }
+
+    private static SpecMount Mount(string destination, string type, string source, params string[] options) =>
+        new() { Destination = destination, Type = type, Source = source, Options = options.ToList() };
+
+    /// <summary>Lexical clean of an absolute path: collapses "//", ".", ".." (never above "/"), drops a trailing "/".</summary>
+    internal static string CleanAbsolute(string path)
+    {
+        var parts = new List<string>();
+        foreach (string p in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (p == ".")
+                continue;
+            if (p == "..")
+            {
+                if (parts.Count > 0)
+                    parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+            parts.Add(p);
+        }
+        return "/" + string.Join('/', parts);
+    }
+}
