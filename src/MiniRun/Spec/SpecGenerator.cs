@@ -6,7 +6,10 @@
 //   - process: argv (CommandResolution), env (EnvMerge), cwd = -w, else the image's WorkingDir,
 //     else "/" (must be absolute; cleaned like Go's filepath.Clean), terminal = -t, consoleSize
 //     from the caller's terminal when -t, user = -u else the image's User, recorded unresolved in
-//     user.io.minirun.user (init resolves it in the rootfs with UserResolver; empty = root, uid 0).
+//     user.io.minirun.user (init resolves it in the rootfs with UserResolver). With neither, it is
+//     "" (never null): the empty spec means root WITH the supplementary groups the image's
+//     /etc/group gives root, as in Docker; a null would make init fall back to "uid:gid", and an
+//     explicit group means no supplementary groups (runc's rule, right for foreign bundles).
 //   - hostname: --hostname, else the first 12 hex digits of the container ID.
 //   - namespaces: pid, network, ipc, uts, mount, cgroup; no user namespace (Docker's default).
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
@@ -60,7 +63,7 @@ public static class SpecGenerator
         List<string> args = CommandResolution.Resolve(cfg.Entrypoint, cfg.Cmd, o.Entrypoint, o.Command);
         List<string> env = EnvMerge.Merge(cfg.Env, EnvFile.UserEnv(o, lookupEnv), hostname, o.Tty);
         string cwd = ResolveWorkdir(o.Workdir, cfg.WorkingDir);
-        string? user = !string.IsNullOrEmpty(o.User) ? o.User : !string.IsNullOrEmpty(cfg.User) ? cfg.User : null;
+        string user = !string.IsNullOrEmpty(o.User) ? o.User : !string.IsNullOrEmpty(cfg.User) ? cfg.User : "";
 
         var spec = new RuntimeSpec
         {

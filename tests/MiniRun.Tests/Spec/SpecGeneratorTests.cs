@@ -37,7 +37,7 @@ public class SpecGeneratorTests
         Assert.Equal("/", s.Process.Cwd);
         Assert.Equal(0u, s.Process.User.Uid);
         Assert.Equal(0u, s.Process.User.Gid);
-        Assert.Null(s.Process.User.Username);
+        Assert.Equal("", s.Process.User.Username); // "" = default user (root, with its image groups), resolved by init
         Assert.Equal(Dir + "/rootfs", s.Root.Path);
         Assert.False(s.Root.Readonly);
         Assert.Equal(new[] { "pid", "network", "ipc", "uts", "mount", "cgroup" }, s.Linux.Namespaces.Select(n => n.Type));
