@@ -34,6 +34,9 @@ public interface IKernel
     /// <summary>setsid(2) then ioctl(fd, TIOCSCTTY): fd becomes this session's controlling terminal.</summary>
     void SetControllingTerminal(int fd);
     void Dup2(int from, int to);
+    /// <summary>Opens /dev/ptmx and its slave (pty(7)); sets the window size when given.</summary>
+    (int Master, int Slave, string SlavePath) OpenPseudoTerminal(ushort rows, ushort columns);
+    void Close(int fd);
     /// <summary>close_range(first, ~0, CLOSE_RANGE_CLOEXEC): nothing above <paramref name="first"/> survives execve.</summary>
     void CloseOnExecFrom(int first);
     /// <summary>Contents of a file, or null when it does not exist.</summary>
@@ -41,6 +44,7 @@ public interface IKernel
     /// <summary>True when path is a regular file this process may execute (access(2) X_OK).</summary>
     bool IsExecutable(string path);
     bool Exists(string path);
+    bool IsDirectory(string path);
     /// <summary>execve(2). Returns only by throwing.</summary>
     void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
 }

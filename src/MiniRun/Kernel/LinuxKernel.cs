@@ -114,6 +114,26 @@ public sealed unsafe class LinuxKernel : IKernel
 
     public void Dup2(int from, int to) => Check(Libc.dup2(from, to), $"dup2({from}, {to})", $"dup2 {from} {to}");
 
+    public (int Master, int Slave, string SlavePath) OpenPseudoTerminal(ushort rows, ushort columns)
+    {
+        int master = Libc.open("/dev/ptmx", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        Check(master, "open(\"/dev/ptmx\", O_RDWR|O_NOCTTY)", "open /dev/ptmx");
+        int unlock = 0, number = 0;
+        Check(Libc.ioctl(master, Libc.TIOCSPTLCK, &unlock), $"ioctl({master}, TIOCSPTLCK, 0)", "unlock the pseudo-terminal");
+        Check(Libc.ioctl(master, Libc.TIOCGPTN, &number), $"ioctl({master}, TIOCGPTN)", "get the pseudo-terminal number");
+        string slavePath = $"/dev/pts/{number}";
+        int slave = Libc.open(slavePath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        Check(slave, $"open({Q(slavePath)}, O_RDWR|O_NOCTTY)", $"open {slavePath}");
+        if (rows > 0 && columns > 0)
+        {
+            var ws = new Libc.winsize { ws_row = rows, ws_col = columns };
+            Check(Libc.ioctl(slave, Libc.TIOCSWINSZ, &ws), $"ioctl({slave}, TIOCSWINSZ, {{{rows} rows, {columns} columns}})", "set the window size");
+        }
+        return (master, slave, slavePath);
+    }
+
+    public void Close(int fd) => Libc.close(fd);
+
     public void CloseOnExecFrom(int first) =>
         Check((int)Libc.syscall_close_range(Libc.SYS_close_range, (uint)first, uint.MaxValue, 4 /*CLOSE_RANGE_CLOEXEC*/),
             $"close_range({first}, ~0U, CLOSE_RANGE_CLOEXEC)", "close_range");
@@ -128,7 +148,9 @@ public sealed unsafe class LinuxKernel : IKernel
     public bool IsExecutable(string path) =>
         File.Exists(path) && Libc.access(path, Libc.X_OK) == 0;
 
-    public bool Exists(string path) => Path.Exists(path);
+    public bool Exists(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    public bool IsDirectory(string path) => Directory.Exists(path);
 
     public void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {

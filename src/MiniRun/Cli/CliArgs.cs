@@ -1,0 +1,30 @@
+// CliArgs: small rewrites of the raw argument list before parsing.
+//
+// Why: `--trace` is a flag, but `--trace=pause` gives it a value. An option with an optional
+// value would swallow the image name in `run --trace busybox`, so `--trace=pause` is rewritten
+// to a hidden flag - only among run's own options, never in the container's command.
+namespace MiniRun.Cli;
+
+public static class CliArgs
+{
+    public const string TracePauseOption = "--trace-pause";
+
+    private static readonly HashSet<string> ValueOptions =
+        ["--name", "--hostname", "-e", "--env", "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--root"];
+
+    public static string[] RewriteTrace(string[] args)
+    {
+        var result = (string[])args.Clone();
+        int run = Array.IndexOf(result, "run");
+        if (run < 0) return result;
+        for (int i = run + 1; i < result.Length; i++)
+        {
+            string a = result[i];
+            if (a == "--") break;
+            if (!a.StartsWith('-')) break;                      // the image: options end here
+            if (a == "--trace=pause") result[i] = TracePauseOption;
+            else if (ValueOptions.Contains(a)) i++;             // skip the option's value
+        }
+        return result;
+    }
+}

@@ -1,0 +1,53 @@
+// RunCli: the flags of `minirun run`, parsed like docker-run(1).
+//
+// Why: `run [OPTIONS] IMAGE [COMMAND] [ARG...]` - options end at the image; every token after it,
+// even ones that look like flags (`ls -l`), belongs to the container's command.
+//
+// Follows: docker-run(1).
+using System.CommandLine;
+using MiniRun.Spec;
+
+namespace MiniRun.Cli;
+
+public static class RunCli
+{
+    public static Command Build(Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb("run", "Create and run a new container from an image", rootOption, debugOption, cmd =>
+        {
+            var rm = new Option<bool>("--rm") { Description = "Automatically remove the container when it exits" };
+            var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open and connect it to the container" };
+            var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+            var name = new Option<string?>("--name") { Description = "Assign a name to the container" };
+            var hostname = new Option<string?>("--hostname") { Description = "Container host name (default: the short container ID)" };
+            var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
+            var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables" };
+            var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
+            var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+            var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+            var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
+            var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
+            var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore };
+            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause })
+                cmd.Options.Add(o);
+            cmd.Arguments.Add(imageAndCommand);
+            cmd.TreatUnmatchedTokensAsErrors = true;
+            return p =>
+            {
+                var rest = p.GetValue(imageAndCommand) ?? [];
+                string image = rest[0];
+                if (image.StartsWith('-'))
+                    throw new CliError($"unknown flag: {image}\nSee 'minirun run --help'.");
+                var options = new RunOptions
+                {
+                    Rm = p.GetValue(rm), Interactive = p.GetValue(interactive), Tty = p.GetValue(tty),
+                    Name = p.GetValue(name), Hostname = p.GetValue(hostname),
+                    Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
+                    Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
+                    Image = image, Command = rest.Skip(1).ToList(),
+                };
+                var mode = p.GetValue(tracePause) ? new TraceMode(true, true)
+                    : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
+                return RunCommand.Execute(p.GetValue(rootOption)!, options, mode);
+            };
+        });
+}

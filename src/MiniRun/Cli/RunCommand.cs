@@ -1,0 +1,160 @@
+// RunCommand: `minirun run` = find the image, create the container's bundle, start it, wait.
+//
+// Why this split: run only prepares an OCI bundle (config.json + the overlay directories +
+// /etc files) and hands it to ContainerStarter, which reads nothing but that bundle. The same
+// bundle is what the OCI runtime verbs (create/start) will take from engines later.
+//
+// Steps: resolve the image in the store -> unpack its layers once (shared) -> reserve an id and
+// a name -> write the bundle -> clone + init (ContainerStarter) -> relay the terminal, forward
+// signals -> wait -> record the exit -> remove with --rm.
+//
+// Follows: docker-run(1) for flags and exit status; runtime-spec bundle.md.
+using MiniImage;
+using MiniImage.Store;
+using MiniRun.Containers;
+using MiniRun.Kernel;
+using MiniRun.Runtime;
+using MiniRun.Spec;
+using MiniRun.Terminal;
+using MiniRun.Trace;
+
+namespace MiniRun.Cli;
+
+public sealed record TraceMode(bool Enabled, bool Pause)
+{
+    public static readonly TraceMode Off = new(false, false);
+
+    /// <summary>--trace, --trace=pause, or MINIRUN_TRACE=1|pause.</summary>
+    public static TraceMode From(string? flag, bool flagGiven, string? env)
+    {
+        string? value = flagGiven ? (flag ?? "on") : string.IsNullOrEmpty(env) || env == "0" ? null : env;
+        if (value is null) return Off;
+        return value switch
+        {
+            "pause" => new(true, true),
+            "on" or "1" or "true" or "" => new(true, false),
+            _ => throw new CliError($"invalid --trace value \"{value}\": use --trace or --trace=pause"),
+        };
+    }
+}
+
+public static class RunCommand
+{
+    public static int Execute(string root, RunOptions o, TraceMode traceMode, string initExecutable = "/proc/self/exe")
+    {
+        RequireRoot("run");
+        var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
+        var images = new ImageStore(root);
+        var image = images.Resolve(o.Image)
+            ?? throw new CliError($"Unable to find image '{DisplayReference(o.Image)}' locally (pulling from a registry is not implemented yet: use `minirun load -i`)");
+        var config = images.ReadConfig(image);
+        var layers = images.PrepareLayers(image);
+
+        if (o.Tty && o.ConsoleWidth is null)
+        {
+            var (rows, cols) = TerminalRelay.WindowSize();
+            if (rows > 0) { o.ConsoleHeight = rows; o.ConsoleWidth = cols; }
+        }
+
+        var containers = new ContainerStore(root);
+        RuntimeSpec? spec = null;
+        var record = containers.Create(o.Name, r =>
+        {
+            string dir = containers.DirOf(r.Id);
+            spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
+            r.Image = o.Image;
+            r.ImageId = image.ImageId;
+            r.Command = spec.Process.Args;
+            r.AutoRemove = o.Rm;
+            return r;
+        });
+        string bundle = containers.DirOf(record.Id);
+        try
+        {
+            foreach (var sub in new[] { "rootfs", "upper", "work" })
+                Directory.CreateDirectory(Path.Combine(bundle, sub));
+            EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
+            spec.Save(Path.Combine(bundle, "config.json"));
+            trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
+        }
+        catch
+        {
+            containers.Delete(record.Id);
+            throw;
+        }
+        return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable);
+    }
+
+    private static int StartAndWait(ContainerStore containers, ContainerRecord record, RuntimeSpec spec, string bundle,
+        RunOptions o, ConsoleTrace? trace, string initExecutable)
+    {
+        StartResult started;
+        try
+        {
+            started = ContainerStarter.Start(new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace));
+        }
+        catch
+        {
+            Finish(containers, record, "created", 125, "start failed");
+            throw;
+        }
+        using var waiter = new ProcessWaiter(started.Pid);
+        if (started.FailureCode is int code)
+        {
+            if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+            waiter.Wait();   // reap init, which exits right after reporting
+            Finish(containers, record, "created", code, started.FailureMessage);
+            throw new CliError(started.FailureMessage ?? "start failed", code);
+        }
+        record.State.Status = "running";
+        record.State.Pid = started.Pid;
+        record.State.PidStartTime = ProcStat.StartTime(started.Pid) ?? 0;
+        record.State.StartedAt = DateTimeOffset.UtcNow;
+        containers.Save(record);
+
+        TerminalRelay? relay = null;
+        if (started.TerminalMaster >= 0)
+        {
+            relay = new TerminalRelay(started.TerminalMaster, copyStdin: o.Interactive);
+            relay.Start();
+        }
+        waiter.ForwardSignals();
+        int status;
+        try
+        {
+            status = waiter.Wait();
+        }
+        finally
+        {
+            relay?.WaitForOutput(TimeSpan.FromSeconds(2));
+            relay?.Dispose();
+            if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+        }
+        Finish(containers, record, "stopped", status, null);
+        return status;
+    }
+
+    private static void Finish(ContainerStore containers, ContainerRecord record, string status, int exitCode, string? error)
+    {
+        if (record.AutoRemove)
+        {
+            containers.Delete(record.Id);
+            return;
+        }
+        record.State.Status = status;
+        record.State.ExitCode = exitCode;
+        record.State.Error = error;
+        record.State.FinishedAt = DateTimeOffset.UtcNow;
+        containers.Save(record);
+    }
+
+    /// <summary>"busybox" -> "busybox:latest", as Docker's "Unable to find image" line shows it.</summary>
+    public static string DisplayReference(string image) =>
+        image.Contains('@') || image.LastIndexOf(':') > image.LastIndexOf('/') ? image : image + ":latest";
+
+    public static void RequireRoot(string command)
+    {
+        if (Libc.geteuid() != 0)
+            throw new CliError($"{command} needs root: it creates namespaces, mounts and device nodes (try sudo; rootless mode with user namespaces is not implemented yet)");
+    }
+}

@@ -1,0 +1,50 @@
+// InitContext: what every init step reads and changes, passed from step to step.
+//
+// Why: the steps are small named functions (MountRootfs, PivotRoot, SwitchUser, ...); this one
+// object carries the spec they act on, the kernel seam they call, the trace they narrate to,
+// and the few values one step produces for a later one (the environment, the terminal fd).
+using MiniRun.Kernel;
+using MiniRun.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Init;
+
+public sealed class InitContext
+{
+    public required RuntimeSpec Spec { get; init; }
+    /// <summary>The bundle directory (holds config.json); relative spec paths resolve against it.</summary>
+    public required string BundleDir { get; init; }
+    public required IKernel Kernel { get; init; }
+    public required ITrace Trace { get; init; }
+    /// <summary>Sends the terminal's master fd to the parent; null when there is no parent to send to (tests).</summary>
+    public Action<int>? SendTerminalMaster { get; init; }
+
+    /// <summary>Absolute path of the container's root filesystem on the host side (before pivot_root).</summary>
+    public string RootfsPath => Path.IsPathRooted(Spec.Root.Path) ? Spec.Root.Path : Path.GetFullPath(Path.Combine(BundleDir, Spec.Root.Path));
+
+    /// <summary>The environment the command gets; starts as the spec's, HOME is added by SwitchUser.</summary>
+    public List<string> Env { get; set; } = new();
+
+    /// <summary>The resolved executable path, set by LookPath.</summary>
+    public string? ExecutablePath { get; set; }
+
+    /// <summary>The step running now; named in the error if it fails.</summary>
+    public string CurrentStep { get; private set; } = "start";
+
+    /// <summary>Starts a named step: remembered for error messages, narrated (and paused) by the trace.</summary>
+    public void BeginStep(string title, string why)
+    {
+        CurrentStep = title;
+        Trace.Step(title, why);
+    }
+
+    /// <summary>A path inside the container, seen from the host side before pivot_root.</summary>
+    public string InRootfs(string containerPath) => Path.Combine(RootfsPath, containerPath.TrimStart('/'));
+}
+
+/// <summary>A step failed in a way that maps to a specific exit code (126, 127) rather than 125.</summary>
+public sealed class InitFailure : Exception
+{
+    public int ExitCode { get; }
+    public InitFailure(int exitCode, string message) : base(message) => ExitCode = exitCode;
+}

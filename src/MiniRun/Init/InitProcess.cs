@@ -1,0 +1,85 @@
+// InitProcess: `minirun init`, the container's first process after the native clone stage
+// exec'd it. It runs InitSteps in order and ends by exec'ing the container's command.
+//
+// Why a separate exec of minirun: the child of clone may not run managed code (platform-facts.md),
+// so the native stage execs this binary again: a fresh process whose only thread-state is its
+// own. It is NativeAOT, so nothing has to be loaded from disk after pivot_root.
+//
+// It receives: argv[2] = the bundle directory; _MINIRUN_SYNC_FD = its end of the sync socket;
+// _MINIRUN_TRACE = "" (off) or "<first step number>[,pause]". Every failure is reported to the
+// parent as "E <exit code> <one-line message>" before init exits with that code.
+//
+// Follows: runtime-spec runtime.md "create" (everything up to, not including, the user process).
+using MiniRun.Kernel;
+using MiniRun.Runtime;
+using MiniRun.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Init;
+
+public static class InitProcess
+{
+    public const string SyncFdVariable = "_MINIRUN_SYNC_FD";
+    public const string TraceVariable = "_MINIRUN_TRACE";
+
+    public static int Start(string bundleDir)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(SyncFdVariable), out int syncFd))
+        {
+            Console.Error.WriteLine("minirun: init is started by `minirun run`, not by hand");
+            return 125;
+        }
+        Libc.fcntl(syncFd, Libc.F_SETFD, Libc.FD_CLOEXEC);   // must not leak into the container
+        using var channel = new SyncChannel(syncFd);
+        ITrace trace = ParseTrace(channel, Environment.GetEnvironmentVariable(TraceVariable));
+        InitContext? context = null;
+        try
+        {
+            var spec = RuntimeSpec.Load(Path.Combine(bundleDir, "config.json"));
+            context = new InitContext
+            {
+                Spec = spec,
+                BundleDir = bundleDir,
+                Kernel = new LinuxKernel(trace),
+                Trace = trace,
+                SendTerminalMaster = fd => channel.SendWithFd("F", fd),
+                Env = new List<string>(spec.Process.Env),
+            };
+            Run(context);
+            return 125;   // Run returns only if exec failed without an exception, which cannot happen
+        }
+        catch (Exception e)
+        {
+            var (code, message) = Describe(e, context?.CurrentStep);
+            TrySend(channel, $"E {code} {message}");
+            return code;
+        }
+    }
+
+    /// <summary>Runs every step in order; the last one execs and does not return.</summary>
+    public static void Run(InitContext context)
+    {
+        foreach (var (_, step) in InitSteps.All)
+            step(context);
+    }
+
+    /// <summary>Exit code and message for a failure: 126/127 for the command, 125 (with the step) for the runtime.</summary>
+    public static (int Code, string Message) Describe(Exception e, string? step) => e switch
+    {
+        InitFailure f => (f.ExitCode, f.Message),
+        _ => (125, step is null ? e.Message : $"init step \"{step}\": {e.Message}"),
+    };
+
+    private static ITrace ParseTrace(SyncChannel channel, string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return NullTrace.Instance;
+        var parts = value.Split(',');
+        int first = int.TryParse(parts[0], out int n) ? n : 1;
+        return new ChannelTrace(channel, first, parts.Contains("pause"));
+    }
+
+    private static void TrySend(SyncChannel channel, string message)
+    {
+        try { channel.Send(message); } catch (KernelException) { /* the parent is gone */ }
+    }
+}

@@ -1,0 +1,42 @@
+// InitSteps: the ordered list of steps `minirun init` runs inside the new namespaces, from a copy
+// of the host's mounts to exec of the container's command.
+//
+// Why this order (each step needs the ones before it):
+//   1. MakeMountsPrivate   mounts made later must not propagate back to the host
+//   2. MountRootfs         the image's layers stacked with overlayfs: the future /
+//   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
+//   4. CreateDevices       the few device nodes and /dev symlinks a program expects
+//   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
+//   6. MaskPaths           hide /proc and /sys files that reveal or control the host
+//   7. SetHostname         the UTS namespace gets the container's own name
+//   8. BringUpLoopback     the new network namespace's only interface, lo, comes up
+//   9. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
+//  10. PrepareWorkdir      create the working directory (as Docker does), while still root
+//  11. SwitchUser          groups, gid, uid of the image's user or -u
+//  12. ChangeDirectory     chdir into the working directory, as that user
+//  13. LookPath            find the command in the container's PATH
+//  14. Exec                close every inherited descriptor, then execve
+//
+// Follows: runtime-spec runtime.md "Lifecycle" (create runs these before the user process).
+namespace MiniRun.Init;
+
+public static class InitSteps
+{
+    public static readonly (string Name, Action<InitContext> Run)[] All =
+    [
+        ("make / private", RootfsSteps.MakeMountsPrivate),
+        ("mount rootfs", RootfsSteps.MountRootfs),
+        ("mount filesystems", SpecMountSteps.MountAll),
+        ("create devices", DeviceSteps.CreateDevices),
+        ("pivot_root", PivotRootStep.Run),
+        ("mask paths", MaskPathsStep.Run),
+        ("set hostname", HostnameStep.Run),
+        ("bring up lo", LoopbackStep.Run),
+        ("set up terminal", TerminalStep.Run),
+        ("prepare working directory", WorkdirSteps.Prepare),
+        ("switch user", UserStep.Run),
+        ("change directory", WorkdirSteps.ChangeDirectory),
+        ("look up command", ExecSteps.LookPath),
+        ("exec", ExecSteps.Exec),
+    ];
+}

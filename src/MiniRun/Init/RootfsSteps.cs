@@ -1,0 +1,50 @@
+// RootfsSteps: make the inherited mounts private, then mount the container's root filesystem.
+//
+// Why: after clone(CLONE_NEWNS) this process has a copy of the host's mount table. Marking it
+// MS_REC|MS_PRIVATE first means nothing mounted from now on (or unmounted, like the old root
+// after pivot_root) propagates to the host; on systemd hosts every mount is shared, and
+// pivot_root refuses to work with a shared parent mount.
+// The rootfs is overlayfs: the image layers are read-only lowerdirs shared by every container;
+// this container's writes land in its own upperdir (copy-on-write), which is why a file written
+// in one `run` is absent from the next.
+//
+// Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst.
+using MiniRun.Kernel;
+
+namespace MiniRun.Init;
+
+public static class RootfsSteps
+{
+    public static void MakeMountsPrivate(InitContext c)
+    {
+        c.BeginStep("make / recursively private",
+            "this mount namespace is a copy of the host's; private mounts stop anything below from propagating back to the host");
+        c.Kernel.Mount(null, "/", null, Libc.MS_REC | Libc.MS_PRIVATE, null);
+    }
+
+    public static void MountRootfs(InitContext c)
+    {
+        var overlay = c.Spec.Linux.Overlay;
+        string rootfs = c.RootfsPath;
+        if (overlay is null)
+        {
+            c.BeginStep("bind the bundle's rootfs onto itself",
+                "pivot_root needs the new root to be a mount point; a plain OCI bundle's rootfs is only a directory");
+            c.Kernel.Mount(rootfs, rootfs, null, Libc.MS_BIND | Libc.MS_REC, null);
+            return;
+        }
+        c.BeginStep("mount the image as overlayfs",
+            $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write");
+        string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
+        c.Kernel.Mount("overlay", rootfs, "overlay", 0, data);
+    }
+
+    /// <summary>The overlayfs option string; lowerdirs top-most first, separated by ':'.</summary>
+    public static string OverlayData(IReadOnlyList<string> lowerDirs, string upperDir, string workDir)
+    {
+        foreach (var dir in lowerDirs.Append(upperDir).Append(workDir))
+            if (dir.IndexOfAny([':', ',']) >= 0)
+                throw new ArgumentException($"overlay directory \"{dir}\" contains ':' or ',' which overlayfs options cannot carry");
+        return $"lowerdir={string.Join(':', lowerDirs)},upperdir={upperDir},workdir={workDir}";
+    }
+}

@@ -1,0 +1,77 @@
+// SpecMountSteps: mount every filesystem the runtime spec lists, in its order, under the rootfs.
+//
+// Why: a process expects /proc, /sys, /dev and friends. Each gets a fresh instance tied to the
+// container's namespaces rather than the host's: a procfs that shows only the new PID
+// namespace, a read-only sysfs, an empty tmpfs /dev, a new devpts instance, and MiniRun's own
+// /etc/hostname, /etc/hosts and /etc/resolv.conf bind-mounted over the image's.
+//
+// Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, proc(5), sysfs(5),
+// devpts in the kernel's filesystems/devpts.rst.
+using MiniRun.Kernel;
+using MiniRun.Spec;
+
+namespace MiniRun.Init;
+
+public static class SpecMountSteps
+{
+    private static readonly Dictionary<string, string> Why = new()
+    {
+        ["/proc"] = "a procfs for the new PID namespace: ps inside sees only the container's processes",
+        ["/sys"] = "sysfs, read-only: the container may read device information but not reconfigure the host",
+        ["/dev"] = "an empty tmpfs instead of the host's /dev: only the devices created below will exist",
+        ["/dev/pts"] = "a new devpts instance: the container's terminals are its own, numbered from 0",
+        ["/dev/shm"] = "POSIX shared memory private to this container",
+        ["/dev/mqueue"] = "the POSIX message queues of the container's IPC namespace",
+        ["/sys/fs/cgroup"] = "the container's cgroup, seen through its cgroup namespace",
+        ["/etc/hostname"] = "MiniRun's file for this container, bind-mounted over the image's",
+        ["/etc/hosts"] = "MiniRun's file for this container, bind-mounted over the image's",
+        ["/etc/resolv.conf"] = "the host's DNS settings minus loopback servers, bind-mounted over the image's",
+    };
+
+    public static void MountAll(InitContext c)
+    {
+        foreach (var m in c.Spec.Mounts)
+            MountOne(c, m);
+    }
+
+    public static void MountOne(InitContext c, SpecMount m)
+    {
+        if (!m.Destination.StartsWith('/'))
+            throw new InvalidDataException($"mount destination \"{m.Destination}\" is not absolute");
+        var opts = MountOptions.Parse(m.Options);
+        bool bind = opts.IsBind || m.Type == "bind";
+        string type = bind ? "bind" : m.Type ?? "none";
+        c.BeginStep($"mount {type} on {m.Destination}", Why.GetValueOrDefault(m.Destination, "a mount from the runtime spec"));
+
+        string target = ScopedPath.Resolve(c.RootfsPath, m.Destination);
+        string? source = m.Source;
+        if (bind)
+        {
+            source = source is null ? throw new InvalidDataException($"bind mount on {m.Destination} has no source")
+                : Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(c.BundleDir, source));
+            if (Directory.Exists(source)) MkdirAll(c, target);
+            else { MkdirAll(c, Path.GetDirectoryName(target)!); c.Kernel.Touch(target); }
+            c.Kernel.Mount(source, target, null, Libc.MS_BIND | (opts.Flags & Libc.MS_REC), null);
+            // A bind mount ignores other flags until it is remounted with them (mount(8) "bind").
+            ulong extra = opts.Flags & ~(Libc.MS_BIND | Libc.MS_REC);
+            if (extra != 0)
+                c.Kernel.Mount(null, target, null, Libc.MS_REMOUNT | Libc.MS_BIND | extra, null);
+        }
+        else
+        {
+            MkdirAll(c, target);
+            c.Kernel.Mount(source ?? type, target, type, opts.Flags, opts.Data);
+        }
+        if (opts.PropagationFlags != 0)
+            c.Kernel.Mount(null, target, null, opts.PropagationFlags, null);
+    }
+
+    /// <summary>mkdir -p, for a path already scoped to the rootfs.</summary>
+    public static void MkdirAll(InitContext c, string path)
+    {
+        if (c.Kernel.Exists(path)) return;
+        string? parent = Path.GetDirectoryName(path);
+        if (parent is not null && parent != path) MkdirAll(c, parent);
+        c.Kernel.Mkdir(path, 0x1ed /*0755*/);
+    }
+}

@@ -1,0 +1,40 @@
+// UserStep: switch to the user the container runs as: supplementary groups, then gid, then uid.
+//
+// Why in this order: setgroups and setresgid need privilege, which setresuid to a non-root user
+// gives up; so the uid is always last. Names (`-u nobody`, an image's `User: www-data`) are
+// looked up in the IMAGE's /etc/passwd and /etc/group, read after pivot_root, never the host's.
+// HOME comes from the passwd entry when the environment does not set it.
+//
+// Follows: setgroups(2), setresgid(2), setresuid(2), passwd(5), group(5),
+// runtime-spec config.md "User".
+using MiniRun.Spec;
+
+namespace MiniRun.Init;
+
+public static class UserStep
+{
+    public static void Run(InitContext c)
+    {
+        var user = c.Spec.Process.User;
+        string spec = user.Username ?? $"{user.Uid}:{user.Gid}";
+        ResolvedUser resolved;
+        try
+        {
+            resolved = UserResolver.Resolve(spec, c.Kernel.ReadFile("/etc/passwd"), c.Kernel.ReadFile("/etc/group"));
+        }
+        catch (RunConfigException e)
+        {
+            throw new InitFailure(125, e.Message);
+        }
+        var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Distinct().ToList();
+        c.BeginStep($"switch to user {spec} (uid {resolved.Uid}, gid {resolved.Gid})",
+            "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
+        bool userNamespace = c.Spec.Linux.Namespaces.Any(n => n.Type == "user");
+        if (!(userNamespace && groups.Count == 0))   // setgroups is denied in a user namespace
+            c.Kernel.SetGroups(groups);
+        c.Kernel.SetResGid(resolved.Gid);
+        c.Kernel.SetResUid(resolved.Uid);
+        if (!c.Env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+            c.Env.Add("HOME=" + resolved.Home);
+    }
+}

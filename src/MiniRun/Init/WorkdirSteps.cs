@@ -1,0 +1,25 @@
+// WorkdirSteps: create the working directory if the image lacks it, then enter it.
+//
+// Why two steps: Docker creates a missing WORKDIR / -w directory, which needs root, so it is
+// made before the user switch; the chdir happens after the switch, so a user who may not enter
+// the directory gets the error they would get on any Linux system.
+//
+// Follows: chdir(2), runtime-spec config.md "process.cwd".
+namespace MiniRun.Init;
+
+public static class WorkdirSteps
+{
+    public static void Prepare(InitContext c)
+    {
+        string cwd = c.Spec.Process.Cwd;
+        if (cwd == "/" || c.Kernel.Exists(cwd)) return;
+        c.BeginStep($"create the working directory {cwd}", "the image does not have it; Docker creates it too");
+        SpecMountSteps.MkdirAll(c, ScopedPath.Resolve("/", cwd));
+    }
+
+    public static void ChangeDirectory(InitContext c)
+    {
+        c.BeginStep($"chdir to {c.Spec.Process.Cwd}", "the command starts in the image's WorkingDir or the -w directory");
+        c.Kernel.Chdir(c.Spec.Process.Cwd);
+    }
+}

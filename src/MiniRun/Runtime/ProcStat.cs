@@ -1,0 +1,30 @@
+// ProcStat: read a process's start time from /proc/PID/stat.
+//
+// Why: pids are reused. MiniRun records the container's pid together with its start time (field
+// 22, in clock ticks since boot), and trusts a pid later only if both still match; otherwise the
+// container is reported as exited instead of signalling some unrelated process.
+//
+// Follows: proc(5) "/proc/pid/stat".
+namespace MiniRun.Runtime;
+
+public static class ProcStat
+{
+    public static ulong? StartTime(int pid, string procRoot = "/proc")
+    {
+        try
+        {
+            string text = File.ReadAllText(Path.Combine(procRoot, pid.ToString(), "stat"));
+            int close = text.LastIndexOf(')');          // comm may contain spaces and parentheses
+            var fields = text[(close + 2)..].Split(' ');  // fields[0] is field 3 (state)
+            return ulong.Parse(fields[22 - 3]);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when pid is alive and is the same process that had <paramref name="startTime"/>.</summary>
+    public static bool IsSameProcess(int pid, ulong startTime, string procRoot = "/proc") =>
+        pid > 0 && StartTime(pid, procRoot) is ulong now && now == startTime;
+}
