@@ -103,11 +103,11 @@ public static class SpecGenerator
     public static List<SpecMount> DefaultMounts(string containerDir) => new()
     {
         Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+        Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
         Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
         Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
         Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
         Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
-        Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
         Mount("/etc/hostname", "bind", Path.Combine(containerDir, EtcFiles.HostnameFile), "bind", "rprivate"),
         Mount("/etc/hosts", "bind", Path.Combine(containerDir, EtcFiles.HostsFile), "bind", "rprivate"),
         Mount("/etc/resolv.conf", "bind", Path.Combine(containerDir, EtcFiles.ResolvConfFile), "bind", "rprivate"),

@@ -50,7 +50,7 @@ public class SpecGeneratorTests
     public void MountsInOrderWithDockerOptions()
     {
         var m = Gen(Image(), new RunOptions { Image = "x" }).Mounts;
-        Assert.Equal(new[] { "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
+        Assert.Equal(new[] { "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
             m.Select(x => x.Destination));
         Assert.Equal(new[] { "proc", "tmpfs", "devpts", "tmpfs", "mqueue", "sysfs", "bind", "bind", "bind" }, m.Select(x => x.Type));
         Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[0].Options!);

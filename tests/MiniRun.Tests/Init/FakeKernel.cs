@@ -1,0 +1,67 @@
+// FakeKernel: an IKernel that records every call instead of making it, and can fail one.
+//
+// Why: the init steps are tested by the exact kernel calls they make and their order (mount
+// flags, overlay options, pivot_root's arguments, setresuid last) without root or namespaces.
+// The file-system view is a set of paths that "exist"; reads come from a dictionary.
+using MiniRun.Kernel;
+
+namespace MiniRun.Tests.Init;
+
+public sealed class FakeKernel : IKernel
+{
+    public List<string> Calls { get; } = new();
+    public HashSet<string> Paths { get; } = new();
+    public HashSet<string> Directories { get; } = new();
+    public HashSet<string> Executables { get; } = new();
+    public Dictionary<string, string> Files { get; } = new();
+    /// <summary>Calls starting with this text fail with <see cref="FailErrno"/>.</summary>
+    public string? FailOn { get; set; }
+    public int FailErrno { get; set; } = Errno.EPERM;
+
+    private void Record(string call, string operation)
+    {
+        Calls.Add(call);
+        if (FailOn is not null && call.StartsWith(FailOn, StringComparison.Ordinal))
+            throw new KernelException(operation, FailErrno);
+    }
+
+    public void Mount(string? source, string target, string? fstype, ulong flags, string? data)
+    {
+        Record($"mount {source ?? "NULL"} {target} {fstype ?? "NULL"} {MountOptions.FlagNames(flags)} {data ?? "NULL"}", $"mount {fstype ?? source} on {target}");
+        Paths.Add(target);
+    }
+    public void Unmount(string target, int flags) => Record($"umount2 {target} {flags}", $"umount {target}");
+    public void PivotRoot(string newRoot, string putOld) => Record($"pivot_root {newRoot} {putOld}", "pivot_root");
+    public void Chdir(string path) => Record($"chdir {path}", $"chdir {path}");
+    public void Mkdir(string path, uint mode) { Record($"mkdir {path}", $"mkdir {path}"); Paths.Add(path); Directories.Add(path); }
+    public void Touch(string path) { Record($"touch {path}", $"create {path}"); Paths.Add(path); }
+    public void Mknod(string path, uint mode, uint major, uint minor) { Record($"mknod {path} {major}:{minor}", $"mknod {path}"); Paths.Add(path); }
+    public void Symlink(string target, string linkPath) { Record($"symlink {linkPath} -> {target}", $"symlink {linkPath}"); Paths.Add(linkPath); }
+    public void Chmod(string path, uint mode) => Record($"chmod {path} {Convert.ToString(mode, 8)}", $"chmod {path}");
+    public void Sethostname(string name) => Record($"sethostname {name}", "sethostname");
+    public void InterfaceUp(string name) => Record($"ifup {name}", $"bring up {name}");
+    public void SetGroups(IReadOnlyList<uint> gids) => Record($"setgroups [{string.Join(",", gids)}]", "setgroups");
+    public void SetResGid(uint gid) => Record($"setresgid {gid}", "setresgid");
+    public void SetResUid(uint uid) => Record($"setresuid {uid}", "setresuid");
+    public void SetControllingTerminal(int fd) => Record($"setctty {fd}", "setctty");
+    public void Dup2(int from, int to) => Record($"dup2 {from} {to}", "dup2");
+    public (int Master, int Slave, string SlavePath) OpenPseudoTerminal(ushort rows, ushort columns)
+    {
+        Record($"openpty {rows}x{columns}", "openpty");
+        return (100, 101, "/dev/pts/0");
+    }
+    public void Close(int fd) => Calls.Add($"close {fd}");
+    public void CloseOnExecFrom(int first) => Record($"close_range {first}", "close_range");
+    public string? ReadFile(string path) => Files.TryGetValue(path, out var text) ? text : null;
+    public bool IsExecutable(string path) => Executables.Contains(path);
+    public bool Exists(string path) => Paths.Contains(path) || Files.ContainsKey(path) || Executables.Contains(path) || Directories.Contains(path);
+    public bool IsDirectory(string path) => Directories.Contains(path);
+    public void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        Record($"execve {path} [{string.Join(" ", argv)}] [{string.Join(" ", envp)}]", $"exec {path}");
+        throw new ExecReached();
+    }
+
+    /// <summary>Thrown by Execve: a real execve does not return either.</summary>
+    public sealed class ExecReached : Exception { }
+}

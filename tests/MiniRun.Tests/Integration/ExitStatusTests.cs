@@ -1,0 +1,150 @@
+// ExitStatusTests: Docker's exit status contract (the command's own code, 125 for MiniRun's
+// errors, 126 not executable, 127 not found, 128+N killed by signal N), signal forwarding,
+// terminals, and bad input answered with one line and nothing left behind.
+using System.Diagnostics;
+
+namespace MiniRun.Tests.Integration;
+
+public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
+{
+    private readonly MiniRunHost _m;
+    public ExitStatusTests(ContainerFactsTests.Host host) => _m = host.MiniRun;
+
+    [Theory]
+    [InlineData("exit 0", 0)]
+    [InlineData("exit 3", 3)]
+    [InlineData("exit 255", 255)]
+    public void CommandsOwnExitCode(string script, int expected) =>
+        Assert.Equal(expected, _m.Run("run", "--rm", "busybox", "sh", "-c", script).ExitCode);
+
+    [Fact]
+    public void CommandNotFoundIs127()
+    {
+        var r = _m.Run("run", "--rm", "busybox", "no-such-command");
+        Assert.Equal(127, r.ExitCode);
+        Assert.Equal("minirun: exec: \"no-such-command\": executable file not found in $PATH\n", r.Stderr);
+    }
+
+    [Fact]
+    public void AbsentPathIs127() => Assert.Equal(127, _m.Run("run", "--rm", "busybox", "/nope/x").ExitCode);
+
+    [Fact]
+    public void NotExecutableIs126()
+    {
+        var r = _m.Run("run", "--rm", "busybox", "/etc/passwd");
+        Assert.Equal(126, r.ExitCode);
+        Assert.Contains("permission denied", r.Stderr);
+    }
+
+    [Fact]
+    public void MissingImageIs125WithOneLine()
+    {
+        var r = _m.Run("run", "--rm", "no-such-image", "true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Equal(1, r.Stderr.Trim().Split('\n').Length);
+        Assert.Contains("Unable to find image 'no-such-image:latest' locally", r.Stderr);
+    }
+
+    [Fact]
+    public void UnknownUserIs125()
+    {
+        var r = _m.Run("run", "--rm", "-u", "ghost", "busybox", "true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("unable to find user ghost", r.Stderr);
+    }
+
+    [Fact]
+    public void UnknownFlagIs125()
+    {
+        var r = _m.Run("run", "--bogus", "busybox", "true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Stderr);   // no stack trace without --debug
+    }
+
+    [Fact]
+    public void RelativeWorkdirIs125() =>
+        Assert.Equal(125, _m.Run("run", "--rm", "-w", "relative", "busybox", "true").ExitCode);
+
+    [Fact]
+    public void FailedStartLeavesNoContainerWithRm()
+    {
+        int before = Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")).Count();
+        Assert.Equal(127, _m.Run("run", "--rm", "busybox", "no-such-command").ExitCode);
+        Assert.Equal(before, Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")).Count());
+    }
+
+    [Fact]
+    public void NonRootIsRefused()
+    {
+        var psi = new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", MiniRunHost.Binary,
+            "--root", _m.Root, "run", "--rm", "busybox", "true"]) { RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(125, p.ExitCode);
+        Assert.Contains("needs root", err);
+    }
+
+    [Fact]
+    public void KilledBySignalIs128PlusN()
+    {
+        string name = "sig-" + Guid.NewGuid().ToString("N")[..8];
+        using var p = _m.Start("run", "--rm", "--name", name, "busybox", "sleep", "60");
+        int pid = WaitForPid(name);
+        Assert.Equal(0, kill(pid, 9));
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Equal(137, p.ExitCode);
+    }
+
+    [Fact]
+    public void SigtermToMinirunReachesPid1()
+    {
+        string name = "term-" + Guid.NewGuid().ToString("N")[..8];
+        using var p = _m.Start("run", "--rm", "--name", name, "busybox", "sh", "-c",
+            "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.1; done");
+        Assert.Equal("ready", p.StandardOutput.ReadLine());
+        Assert.Equal(0, kill(p.Id, 15));
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Equal(42, p.ExitCode);
+        Assert.Equal("got TERM", p.StandardOutput.ReadLine());
+    }
+
+    [Fact]
+    public void TtyGivesTheContainerItsOwnTerminal()
+    {
+        // script(1) gives minirun a terminal, as a user's shell would.
+        string cmd = $"{MiniRunHost.Binary} --root {_m.Root} run --rm -t busybox sh -c 'tty; stty size'";
+        var psi = new ProcessStartInfo("script", ["-qec", cmd, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains("/dev/pts/0", output);
+    }
+
+    [Fact]
+    public void WithoutTtyThereIsNoTerminal()
+    {
+        var r = _m.Run("run", "--rm", "busybox", "tty");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("not a tty", r.Stdout);
+    }
+
+    private int WaitForPid(string name)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            try
+            {
+                var state = _m.Record(name).GetProperty("State");
+                if (state.GetProperty("Status").GetString() == "running") return state.GetProperty("Pid").GetInt32();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.Text.Json.JsonException) { }
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"container {name} did not start");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int kill(int pid, int sig);
+}

@@ -1,0 +1,133 @@
+// MiniRunHost: runs the real NativeAOT `minirun` binary against a temporary MiniRun root that
+// holds the busybox fixture image, for tests that observe facts inside real containers.
+//
+// Why: these tests must see what a student sees: real namespaces, mounts and exit codes. Each
+// test class gets its own root under /tmp (so no test touches /var/lib/minirun), and Dispose
+// kills any container process still recorded there and removes the whole root. MiniRun mounts
+// nothing on the host side (every mount happens inside the container's mount namespace), and
+// the tests assert that too.
+//
+// Needs: root, artifacts/bin/minirun (built by ./minirun or tests/run-all.sh) and
+// rootfs-fixtures/out/busybox (built by rootfs-fixtures/build-busybox.sh).
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace MiniRun.Tests.Integration;
+
+public sealed record RunResult(int ExitCode, string Stdout, string Stderr);
+
+public sealed class MiniRunHost : IDisposable
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string Binary => Environment.GetEnvironmentVariable("MINIRUN_BIN") is { Length: > 0 } b ? b : Path.Combine(RepoRoot, "artifacts/bin/minirun");
+    public static string FixtureLayout => Path.Combine(RepoRoot, "rootfs-fixtures/out/busybox");
+
+    public string Root { get; }
+
+    public MiniRunHost()
+    {
+        if (Environment.UserName != "root" && geteuid() != 0)
+            throw new InvalidOperationException("the integration tests need root (they create namespaces and mounts)");
+        if (!File.Exists(Binary))
+            throw new InvalidOperationException($"{Binary} is missing: build it with ./minirun --version (or run tests/run-all.sh)");
+        if (!Directory.Exists(FixtureLayout))
+            throw new InvalidOperationException($"{FixtureLayout} is missing: run rootfs-fixtures/build-busybox.sh");
+        Root = Directory.CreateTempSubdirectory("minirun-test-").FullName;
+        var load = Run("load", "-i", FixtureLayout);
+        if (load.ExitCode != 0) throw new InvalidOperationException($"load failed: {load.Stderr}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint geteuid();
+
+    public RunResult Run(params string[] args) => RunWith(null, null, args);
+
+    /// <summary>Runs minirun with --root set; optional stdin text and extra environment.</summary>
+    public RunResult RunWith(string? stdin, IDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(Root);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"minirun {string.Join(' ', args)} did not finish in 60 s");
+        }
+        p.WaitForExit();
+        return new RunResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts minirun without waiting (for signal tests); the caller waits and disposes.</summary>
+    public Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(Root);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>The container.json of the container with this name.</summary>
+    public JsonElement Record(string name)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Root, "containers")))
+        {
+            string path = Path.Combine(dir, "container.json");
+            if (!File.Exists(path)) continue;
+            var doc = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+            if (doc.GetProperty("Name").GetString() == name) return doc;
+        }
+        throw new InvalidOperationException($"no container named {name}");
+    }
+
+    public void Dispose()
+    {
+        string containers = Path.Combine(Root, "containers");
+        if (Directory.Exists(containers))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(containers))
+            {
+                // End only processes this test root started: the pids recorded in its own records.
+                string path = Path.Combine(dir, "container.json");
+                if (!File.Exists(path)) continue;
+                try
+                {
+                    var state = JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("State");
+                    int pid = state.GetProperty("Pid").GetInt32();
+                    ulong start = state.GetProperty("PidStartTime").GetUInt64();
+                    if (pid > 0 && MiniRun.Runtime.ProcStat.IsSameProcess(pid, start)) kill(pid, 9);
+                }
+                catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException) { }
+            }
+        }
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { Thread.Sleep(200); Directory.Delete(Root, recursive: true); }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int kill(int pid, int sig);
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MiniRun.sln"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (MiniRun.sln) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Mount points of the host (this test process's mount namespace), to check nothing leaked.</summary>
+    public static string[] HostMounts() =>
+        File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).ToArray();
+}
