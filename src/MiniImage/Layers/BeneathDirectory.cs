@@ -21,9 +21,10 @@ internal sealed unsafe class BeneathDirectory : IDisposable
     int _cachedFd = -1;
     bool _noOpenat2;
 
-    public BeneathDirectory(string rootPath, string label)
+    public BeneathDirectory(string rootPath, string label, bool useOpenat2 = true)
     {
         _label = label;
+        _noOpenat2 = !useOpenat2;
         fixed (byte* p = Zero(System.Text.Encoding.UTF8.GetBytes(rootPath)))
             _rootFd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (_rootFd < 0) throw new LayerException($"unpack layer {label}: open {rootPath}: {LayerNative.Describe(errno)}");
@@ -117,6 +118,10 @@ internal sealed unsafe class BeneathDirectory : IDisposable
                     if (next < 0)
                     {
                         int err = errno;
+                        // O_NOFOLLOW | O_DIRECTORY on a symlink gives ENOTDIR (or ELOOP): tell them apart.
+                        stat st;
+                        if (err == Errno.ENOTDIR && fstatat(cur, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
+                            err = Errno.ELOOP;
                         if (!create && err is Errno.ENOENT or Errno.ELOOP or Errno.ENOTDIR) return -1;
                         if (err == Errno.ELOOP) throw Refuse(entry, "goes through a symlink");
                         if (err == Errno.ENOTDIR) throw Refuse(entry, "has a parent that is not a directory");

@@ -1,6 +1,7 @@
 // LayerPath: cleans a tar member name into a relative path inside the layer directory, the way
 // Docker does: leading "/" and "./" are dropped, empty and "." components removed, ".." applied
-// lexically; a name whose ".." would climb above the layer root is refused (null).
+// lexically; a relative name whose ".." would climb above the layer root is refused (null). In an
+// absolute name ".." at the root stays at the root ("/../x" is "/x", as Go's filepath.Clean has it).
 //
 // Why: the first line of defence against path traversal; the second is that every directory is
 // then opened beneath the root without following symlinks (BeneathDirectory). Names stay bytes.
@@ -22,6 +23,7 @@ internal static class LayerPath
         Span<int> starts = raw.Length <= 512 ? stackalloc int[raw.Length / 2 + 1] : new int[raw.Length / 2 + 1];
         int depth = 0;
         int i = 0;
+        bool rooted = raw.Length > 0 && raw[0] == '/';
         while (i < raw.Length)
         {
             int end = raw[i..].IndexOf((byte)'/');
@@ -30,7 +32,11 @@ internal static class LayerPath
             if (comp.Length == 0 || comp.SequenceEqual("."u8)) continue;
             if (comp.SequenceEqual(".."u8))
             {
-                if (depth == 0) return null;
+                if (depth == 0)
+                {
+                    if (rooted) continue;
+                    return null;
+                }
                 len = starts[--depth];
                 continue;
             }

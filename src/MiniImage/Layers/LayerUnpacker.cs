@@ -16,7 +16,11 @@ public static class LayerUnpacker
     /// if non-null. Returns the diff id computed and the number of bytes written (sum of regular
     /// file sizes). Throws LayerException (one-line message) on any problem; the caller deletes
     /// targetDir then.
-    public static UnpackResult Unpack(Stream blob, string mediaType, string targetDir, string? expectedDiffId)
+    public static UnpackResult Unpack(Stream blob, string mediaType, string targetDir, string? expectedDiffId) =>
+        Unpack(blob, mediaType, targetDir, expectedDiffId, useOpenat2: true);
+
+    /// useOpenat2=false exercises the openat(O_NOFOLLOW) walk used where openat2 is unavailable (tests).
+    internal static UnpackResult Unpack(Stream blob, string mediaType, string targetDir, string? expectedDiffId, bool useOpenat2)
     {
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(mediaType);
@@ -33,7 +37,7 @@ public static class LayerUnpacker
         {
             using Stream tar = LayerDecompression.Open(blob, mediaType, label);
             using var input = new HashingTarInput(tar);
-            using var dirs = new BeneathDirectory(targetDir, label);
+            using var dirs = new BeneathDirectory(targetDir, label, useOpenat2);
             var reader = new TarEntryReader(input);
             var writer = new EntryWriter(dirs, reader, label);
             var entry = new TarEntry();

@@ -26,10 +26,13 @@ internal sealed unsafe partial class LayerSandbox : IDisposable
         File.WriteAllText(Canary, "canary");
     }
 
+    /// false: resolve directories with the openat(O_NOFOLLOW) walk instead of openat2.
+    public bool UseOpenat2 { get; set; } = true;
+
     public UnpackResult Unpack(byte[] blob, string mediaType = "application/vnd.oci.image.layer.v1.tar", string? diffId = null)
     {
         using var ms = new MemoryStream(blob);
-        return LayerUnpacker.Unpack(ms, mediaType, Target, diffId);
+        return LayerUnpacker.Unpack(ms, mediaType, Target, diffId, UseOpenat2);
     }
 
     /// Empties the target again (what the store does after a failed unpack).
