@@ -1,0 +1,240 @@
+// ImageStore: the local image store under the MiniRun root: load OCI image layouts, list and
+// resolve images, read their config, and unpack their layers for containers.
+//
+// How writes stay safe (see StorePaths for the directory layout):
+//   - every writer holds the exclusive flock on store.lock (StoreLock) for its whole operation and
+//     first empties tmp/, which only lock holders use, so leftovers of a crashed writer go away;
+//   - a load stages every blob in tmp/load-*/ with digest and size verified during the copy, and
+//     only when ALL images of the layout verified renames them into blobs/sha256/, fsyncs that
+//     directory and then replaces images.json atomically. A bad or missing blob therefore leaves
+//     blobs/, tmp/ and images.json exactly as they were. A crash between the renames and
+//     images.json leaves only unreferenced (valid) blobs, which a later load simply reuses;
+//   - readers (List, Resolve, ReadConfig) take no lock: every file they read is replaced by rename.
+// Loading a tag that already exists moves it; an image left without tags shows as <none>:<none>.
+// Resolve accepts a reference ("busybox", "busybox:1.36", "docker.io/library/busybox:latest",
+// "name@sha256:<manifest digest>"), an image ID ("sha256:<64 hex>", or its hex), or a unique
+// prefix of at least 12 hex characters of an image ID. References are tried first, as in Docker.
+// Follows: OCI image-spec v1.1 image-layout.md; docker-load(1), docker-images(1) semantics.
+using MiniImage.Oci;
+using MiniImage.Reference;
+
+namespace MiniImage.Store;
+
+public sealed class ImageStore
+{
+    private const int MinIdPrefix = 12;
+    private readonly StorePaths _paths;
+
+    public ImageStore(string root) => _paths = new StorePaths(root);
+
+    public string Root => _paths.Root;
+
+    /// <summary>Import an OCI image layout (a directory, or a tar of one). Returns the images loaded.</summary>
+    public IReadOnlyList<ImageSummary> Load(string path, Action<string>? progress = null)
+    {
+        _paths.EnsureDirectories();
+        using var storeLock = StoreLock.Exclusive(_paths.Root);
+        _paths.CleanTmp();
+        string staging = _paths.NewTemp("load");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var source = LayoutSource.Open(path, _paths, staging);
+            var images = new LayoutImporter(source, progress).Import();
+            CommitBlobs(images);
+            return Record(images, progress);
+        }
+        finally
+        {
+            StorePaths.DeleteTree(staging);
+        }
+    }
+
+    /// <summary>One entry per tag, plus one &lt;none&gt;:&lt;none&gt; entry per untagged image; newest first.</summary>
+    public IReadOnlyList<ImageSummary> List()
+    {
+        var records = ImageRecords.Read(_paths);
+        var result = new List<ImageSummary>();
+        foreach (var (id, r) in records.Images)
+        {
+            var tags = records.TagsOf(id);
+            if (tags.Count == 0) result.Add(Summary(records, id, r, null));
+            foreach (string tag in tags) result.Add(Summary(records, id, r, ImageReference.Parse(tag)));
+        }
+        return result
+            .OrderByDescending(s => s.Created ?? DateTimeOffset.MinValue)
+            .ThenBy(s => s.Repository, StringComparer.Ordinal)
+            .ThenBy(s => s.Tag, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The image a user's reference or ID names, or null if the store has none.</summary>
+    public ImageSummary? Resolve(string reference)
+    {
+        var records = ImageRecords.Read(_paths);
+        string s = reference.Trim();
+        if (s.Length == 0) return null;
+
+        if (s.StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            string hex = s[7..];
+            if (hex.Length < MinIdPrefix || !Digest.IsHex(hex) || hex.Length > 64)
+                throw new MiniImageException($"resolve image \"{reference}\": need \"sha256:\" and 12 to 64 lowercase hex characters");
+            if (hex.Length == 64)
+            {
+                var d = Digest.FromHex(hex);
+                if (records.Images.TryGetValue(d.ToString(), out var byId)) return Summary(records, d.ToString(), byId, FirstTag(records, d.ToString()));
+                return ByManifest(records, d, null);
+            }
+            s = hex;
+        }
+        else if (ImageReference.TryParse(s, out var r))
+        {
+            if (r.Digest is { } digest)
+            {
+                if (ByManifest(records, digest, r) is { } found) return found;
+            }
+            else if (records.Tags.TryGetValue(r.ToString(), out var id) && records.Images.TryGetValue(id, out var rec))
+            {
+                return Summary(records, id, rec, r);
+            }
+        }
+
+        if (s.Length >= MinIdPrefix && Digest.IsHex(s) && s.Length <= 64)
+        {
+            var matches = records.Images.Keys.Where(k => k.AsSpan(7).StartsWith(s, StringComparison.Ordinal)).ToList();
+            if (matches.Count > 1)
+                throw new MiniImageException($"resolve image \"{reference}\": ambiguous ID prefix, matches {string.Join(", ", matches.Select(m => m[7..19]))}");
+            if (matches.Count == 1)
+                return Summary(records, matches[0], records.Images[matches[0]], FirstTag(records, matches[0]));
+        }
+        return null;
+    }
+
+    /// <summary>The image's config blob, read back from the store and re-verified against the ID.</summary>
+    public ImageConfig ReadConfig(ImageSummary image)
+    {
+        var digest = Digest.Parse(image.ImageId);
+        byte[] json = ReadBlob(digest, $"read config of image {image.DisplayName}");
+        try
+        {
+            return ImageConfig.Parse(json);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)
+        {
+            throw new MiniImageException($"read config of image {image.DisplayName}: parse {digest}: {e.Message}");
+        }
+    }
+
+    /// <summary>Ensures every layer is unpacked (once, shared by all images); returns the layer dirs, bottom first.</summary>
+    public IReadOnlyList<string> PrepareLayers(ImageSummary image) =>
+        new LayerPreparer(_paths, this).Prepare(image);
+
+    internal ImageManifest ReadManifest(ImageSummary image)
+    {
+        var digest = Digest.Parse(image.ManifestDigest);
+        return ImageManifest.Parse(ReadBlob(digest, $"read manifest of image {image.DisplayName}"), $"manifest {digest} of image {image.DisplayName}");
+    }
+
+    /// <summary>Reads a small blob from the store and checks its digest (catches on-disk corruption).</summary>
+    private byte[] ReadBlob(Digest digest, string context)
+    {
+        byte[] data;
+        try { data = File.ReadAllBytes(_paths.Blob(digest)); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new MiniImageException($"{context}: blob {digest} is missing from the store ({_paths.Blob(digest)}); load the image again");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MiniImageException($"{context}: read {_paths.Blob(digest)}: {e.Message}");
+        }
+        var got = Digest.Compute(data);
+        if (got != digest)
+            throw new MiniImageException($"{context}: stored blob is corrupt: expected {digest}, got {got}; load the image again");
+        return data;
+    }
+
+    /// <summary>Moves verified staged blobs into blobs/sha256/ (already present ones are kept).</summary>
+    private void CommitBlobs(List<ImportedImage> images)
+    {
+        foreach (var blob in images.SelectMany(i => i.Blobs).Where(b => !b.InStore).DistinctBy(b => b.Digest))
+        {
+            string target = _paths.Blob(blob.Digest);
+            if (File.Exists(target)) continue;
+            try { File.Move(blob.Path, target); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new MiniImageException($"store blob {blob.Digest}: move {blob.Path} to {target}: {e.Message}");
+            }
+        }
+        NativeFs.FsyncDirectory(_paths.Blobs);
+    }
+
+    /// <summary>Adds the images and their tags to images.json; returns their summaries.</summary>
+    private List<ImageSummary> Record(List<ImportedImage> images, Action<string>? progress)
+    {
+        var records = ImageRecords.Read(_paths);
+        var result = new List<ImageSummary>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var image in images)
+        {
+            string id = image.ConfigDigest.ToString();
+            records.Images[id] = new ImageRecord
+            {
+                Manifest = image.ManifestDigest.ToString(),
+                Created = image.Config.Created,
+                DiffIds = image.Config.RootFs.DiffIds.ToList(),
+                BlobSize = image.BlobSize,
+                Loaded = now,
+            };
+            if (image.Name is { } name)
+            {
+                string key = name.ToString();
+                if (records.Tags.TryGetValue(key, out var oldId) && oldId != id)
+                {
+                    records.Tags[key] = id;
+                    if (records.TagsOf(oldId).Count == 0)
+                        progress?.Invoke($"The image {name.ToFamiliarString()} already exists, leaving the old one with ID {oldId} untagged");
+                }
+                records.Tags[key] = id;
+                progress?.Invoke($"Loaded image: {name.ToFamiliarString()}");
+            }
+            else
+            {
+                progress?.Invoke($"Loaded image ID: {id}");
+            }
+            result.Add(Summary(records, id, records.Images[id], image.Name));
+        }
+        records.Write(_paths);
+        return result;
+    }
+
+    internal void RecordLayerSize(string diffId, long size)
+    {
+        // Called by LayerPreparer while it holds the exclusive lock.
+        var records = ImageRecords.Read(_paths);
+        records.Layers[diffId] = size;
+        records.Write(_paths);
+    }
+
+    private static ImageReference? FirstTag(ImageRecords records, string id) =>
+        records.TagsOf(id) is { Count: > 0 } tags ? ImageReference.Parse(tags[0]) : null;
+
+    private static ImageSummary? ByManifest(ImageRecords records, Digest manifest, ImageReference? wanted)
+    {
+        string m = manifest.ToString();
+        foreach (var (id, r) in records.Images)
+        {
+            if (r.Manifest != m) continue;
+            var tags = records.TagsOf(id).Select(ImageReference.Parse).ToList();
+            var tag = tags.FirstOrDefault(t => wanted is not null && t.Name == wanted.Name && (wanted.Tag is null || t.Tag == wanted.Tag))
+                      ?? tags.FirstOrDefault();
+            return Summary(records, id, r, tag);
+        }
+        return null;
+    }
+
+    private static ImageSummary Summary(ImageRecords records, string id, ImageRecord r, ImageReference? name) =>
+        new(name?.FamiliarName ?? ImageSummary.None, name?.Tag ?? ImageSummary.None, id, r.Manifest, r.Created, records.SizeOf(r));
+}

@@ -1,0 +1,72 @@
+// NativeFs: the few file-system calls the store needs that .NET does not expose: flock(2) on a
+// descriptor opened without .NET's own advisory locking, and fsync(2) of a directory.
+//
+// Why: FileStream already takes a non-blocking LOCK_SH/LOCK_EX on every file it opens, so a
+// blocking exclusive store lock must be taken on a plain descriptor; and a rename is durable only
+// once the directory holding it is synced.
+// Follows: flock(2), open(2), fsync(2) man pages (Linux x86-64 flag values).
+using System.Runtime.InteropServices;
+
+namespace MiniImage.Store;
+
+internal static partial class NativeFs
+{
+    public const int LOCK_SH = 1;
+    public const int LOCK_EX = 2;
+    public const int LOCK_UN = 8;
+    private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CREAT = 0x40;
+    private const int O_DIRECTORY = 0x10000;
+    private const int O_CLOEXEC = 0x80000;
+    private const int EINTR = 4;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int FlockRaw(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    /// <summary>Opens (creating, mode 0644) a lock file; returns the descriptor.</summary>
+    public static int OpenLockFile(string path)
+    {
+        int fd = Open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0b110_100_100);
+        if (fd < 0) throw Error($"open lock file {path}");
+        return fd;
+    }
+
+    /// <summary>flock(fd, op), retried on EINTR; blocks until granted.</summary>
+    public static void Flock(int fd, int operation, string what)
+    {
+        while (FlockRaw(fd, operation) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            throw new MiniImageException($"flock {what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+        }
+    }
+
+    /// <summary>fsync of a directory, so renames into it survive a crash.</summary>
+    public static void FsyncDirectory(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0) throw Error($"open directory {path}");
+        try
+        {
+            if (Fsync(fd) != 0) throw Error($"fsync directory {path}");
+        }
+        finally { Close(fd); }
+    }
+
+    private static MiniImageException Error(string what)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        return new MiniImageException($"{what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+    }
+}

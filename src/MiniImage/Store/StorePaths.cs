@@ -1,0 +1,100 @@
+// StorePaths: where things live under the MiniRun root, and the small file helpers every writer
+// shares (creating the directories, wiping stale tmp/ entries, atomic file replacement).
+//
+// Layout:  <root>/blobs/sha256/<hex>   content-addressed blobs (manifests, configs, layers)
+//          <root>/layers/<diffid-hex>/ one unpacked layer; the directory existing means "done"
+//          <root>/images.json          tags and image records (replaced atomically)
+//          <root>/tmp/                 staging; only used under the exclusive store lock
+//          <root>/store.lock           flock target
+// Why: a single place that knows the layout keeps the "write to tmp/, then rename" rule uniform:
+// a crash leaves at worst garbage in tmp/, which the next writer removes.
+// Follows: rename(2) atomicity within one file system; OCI image-layout.md's blobs/<alg>/<hex>.
+using MiniImage.Oci;
+
+namespace MiniImage.Store;
+
+internal sealed class StorePaths
+{
+    public string Root { get; }
+    public string Blobs { get; }
+    public string Layers { get; }
+    public string Tmp { get; }
+    public string ImagesJson { get; }
+
+    public StorePaths(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Blobs = Path.Combine(Root, "blobs", Digest.Sha256);
+        Layers = Path.Combine(Root, "layers");
+        Tmp = Path.Combine(Root, "tmp");
+        ImagesJson = Path.Combine(Root, "images.json");
+    }
+
+    public string Blob(Digest d) => Path.Combine(Blobs, d.Hex);
+
+    public string Layer(Digest diffId) => Path.Combine(Layers, diffId.Hex);
+
+    /// <summary>A fresh, not yet existing path under tmp/ (prefix helps when debugging leftovers).</summary>
+    public string NewTemp(string prefix) => Path.Combine(Tmp, $"{prefix}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    /// <summary>Creates root, blobs/sha256, layers and tmp (mode 0700 for root-owned store data).</summary>
+    public void EnsureDirectories()
+    {
+        foreach (string dir in new[] { Root, Blobs, Layers, Tmp })
+        {
+            try { Directory.CreateDirectory(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new MiniImageException($"create store directory {dir}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Removes everything in tmp/. Call only while holding the exclusive store lock.</summary>
+    public void CleanTmp()
+    {
+        if (!Directory.Exists(Tmp)) return;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(Tmp))
+            DeleteTree(entry);
+    }
+
+    /// <summary>Removes a file or directory tree if present; never follows symlinks.</summary>
+    public static void DeleteTree(string path)
+    {
+        try
+        {
+            var attributes = File.GetAttributes(path); // lstat: a symlink has ReparsePoint
+            if (attributes.HasFlag(FileAttributes.Directory) && !attributes.HasFlag(FileAttributes.ReparsePoint))
+                Directory.Delete(path, recursive: true);
+            else
+                File.Delete(path);
+        }
+        catch (FileNotFoundException) { }
+        catch (DirectoryNotFoundException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MiniImageException($"remove {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Replaces `path` with `data`: write a temp file in tmp/, fsync, rename over.</summary>
+    public void WriteAtomically(string path, byte[] data)
+    {
+        string temp = NewTemp(Path.GetFileName(path));
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(data);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            NativeFs.FsyncDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteTree(temp);
+            throw new MiniImageException($"write {path}: {e.Message}");
+        }
+    }
+}
