@@ -15,8 +15,6 @@ using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace MiniRun;
 
 public static class Program

@@ -12,7 +12,6 @@
 //     single leading "/" is accepted and dropped, as Docker does.
 //
 // Follows: Docker's container ID and name conventions (docker-run(1) "--name", stringid).
-using System.Security.Cryptography;
 using MiniRun.Spec;
 
 namespace MiniRun.Containers;
@@ -27,7 +26,7 @@ public static class Naming
     {
         while (true)
         {
-            string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(IdLength / 2));
+            string id = Convert.ToHexStringLower(KernelRandom.Bytes(IdLength / 2));
             if (!ShortId(id).All(char.IsAsciiDigit))
                 return id;
         }
@@ -42,9 +41,9 @@ public static class Naming
     /// <summary>A random "adjective_surname"; when <paramref name="retry"/> &gt; 0 a random digit is appended.</summary>
     public static string GenerateName(int retry = 0)
     {
-        string name = Adjectives[RandomNumberGenerator.GetInt32(Adjectives.Length)] + "_" +
-                      Surnames[RandomNumberGenerator.GetInt32(Surnames.Length)];
-        return retry > 0 ? name + RandomNumberGenerator.GetInt32(10) : name;
+        string name = Adjectives[KernelRandom.Below(Adjectives.Length)] + "_" +
+                      Surnames[KernelRandom.Below(Surnames.Length)];
+        return retry > 0 ? name + KernelRandom.Below(10) : name;
     }
 
     /// <summary>A generated name for which <paramref name="isTaken"/> is false (tries plain names first, then with digits).</summary>

@@ -27,7 +27,8 @@ public static class UserStep
             throw new InitFailure(125, e.Message);
         }
         var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Distinct().ToList();
-        c.BeginStep($"switch to user {spec} (uid {resolved.Uid}, gid {resolved.Gid})",
+        string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
+        c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
             "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
         bool userNamespace = c.Spec.Linux.Namespaces.Any(n => n.Type == "user");
         if (!(userNamespace && groups.Count == 0))   // setgroups is denied in a user namespace

@@ -41,7 +41,7 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
     {
         var r = _m.Run("run", "--rm", "no-such-image", "true");
         Assert.Equal(125, r.ExitCode);
-        Assert.Equal(1, r.Stderr.Trim().Split('\n').Length);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.Contains("Unable to find image 'no-such-image:latest' locally", r.Stderr);
     }
 
