@@ -204,7 +204,7 @@ public sealed class ImageStore
             {
                 progress?.Invoke($"Loaded image ID: {id}");
             }
-            result.Add(Summary(records, id, records.Images[id], image.Name));
+            result.Add(Summary(records, id, records.Images[id], image.Name ?? FirstTag(records, id)));
         }
         records.Write(_paths);
         return result;

@@ -37,7 +37,7 @@ internal sealed class StorePaths
     /// <summary>A fresh, not yet existing path under tmp/ (prefix helps when debugging leftovers).</summary>
     public string NewTemp(string prefix) => Path.Combine(Tmp, $"{prefix}-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
-    /// <summary>Creates root, blobs/sha256, layers and tmp (mode 0700 for root-owned store data).</summary>
+    /// <summary>Creates root, blobs/sha256, layers and tmp if missing (default mode; the root is the runtime's).</summary>
     public void EnsureDirectories()
     {
         foreach (string dir in new[] { Root, Blobs, Layers, Tmp })
