@@ -88,6 +88,7 @@ public static class RunCommand
     private static int StartAndWait(ContainerStore containers, ContainerRecord record, RuntimeSpec spec, string bundle,
         RunOptions o, ConsoleTrace? trace, string initExecutable)
     {
+        using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on
         StartResult started;
         try
         {
@@ -98,7 +99,7 @@ public static class RunCommand
             Finish(containers, record, "created", 125, "start failed");
             throw;
         }
-        using var waiter = new ProcessWaiter(started.Pid);
+        waiter.Attach(started.Pid);
         if (started.FailureCode is int code)
         {
             if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
@@ -118,7 +119,6 @@ public static class RunCommand
             relay = new TerminalRelay(started.TerminalMaster, copyStdin: o.Interactive);
             relay.Start();
         }
-        waiter.ForwardSignals();
         int status;
         try
         {

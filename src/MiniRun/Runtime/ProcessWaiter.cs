@@ -16,11 +16,38 @@ public sealed class ProcessWaiter : IDisposable
 {
     private static readonly int[] Forwarded = [1 /*HUP*/, 2 /*INT*/, 3 /*QUIT*/, 10 /*USR1*/, 12 /*USR2*/, 15 /*TERM*/];
     private readonly List<PosixSignalRegistration> _registrations = new();
-    private readonly int _pid;
+    private readonly object _gate = new();
+    private readonly List<int> _pending = new();
+    private int _pid;
 
-    public ProcessWaiter(int pid) => _pid = pid;
+    /// <summary>
+    /// Starts catching the forwarded signals at once, before the container exists: a signal that
+    /// arrives while it is being created is held and delivered as soon as its pid is known
+    /// (otherwise SIGTERM in that window would kill minirun and orphan the container).
+    /// </summary>
+    public ProcessWaiter() => ForwardSignals();
 
-    public void ForwardSignals()
+    /// <summary>The container's PID 1 is known: deliver what was held, forward from now on.</summary>
+    public void Attach(int pid)
+    {
+        lock (_gate)
+        {
+            _pid = pid;
+            foreach (int sig in _pending) Libc.kill(pid, sig);
+            _pending.Clear();
+        }
+    }
+
+    private void Forward(int sig)
+    {
+        lock (_gate)
+        {
+            if (_pid > 0) Libc.kill(_pid, sig);
+            else _pending.Add(sig);
+        }
+    }
+
+    private void ForwardSignals()
     {
         foreach (int sig in Forwarded)
         {
@@ -32,7 +59,7 @@ public sealed class ProcessWaiter : IDisposable
             _registrations.Add(PosixSignalRegistration.Create(posix, ctx =>
             {
                 ctx.Cancel = true;   // do not let .NET terminate minirun: the container decides
-                Libc.kill(_pid, sig);
+                Forward(sig);
             }));
         }
     }
@@ -40,6 +67,7 @@ public sealed class ProcessWaiter : IDisposable
     /// <summary>Blocks until the process ends; returns its Docker-style exit status.</summary>
     public int Wait()
     {
+        if (_pid <= 0) throw new InvalidOperationException("no process attached");
         while (true)
         {
             if (Libc.waitpid(_pid, out int status, 0) == _pid) return ExitStatus(status);

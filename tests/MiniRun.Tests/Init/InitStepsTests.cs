@@ -41,6 +41,7 @@ public sealed class InitStepsTests : IDisposable
     public void StepsRunInTheDocumentedOrder()
     {
         var (k, c) = Make(Spec());
+        k.Paths.Add("/proc/kcore");
         Assert.Throws<FakeKernel.ExecReached>(() => InitProcess.Run(c));
         string rootfs = Path.Combine(_bundle, "rootfs");
         Assert.Equal("mount NULL / NULL MS_REC|MS_PRIVATE NULL", k.Calls[0]);

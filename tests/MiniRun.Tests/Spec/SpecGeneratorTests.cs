@@ -52,7 +52,7 @@ public class SpecGeneratorTests
         var m = Gen(Image(), new RunOptions { Image = "x" }).Mounts;
         Assert.Equal(new[] { "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
             m.Select(x => x.Destination));
-        Assert.Equal(new[] { "proc", "tmpfs", "devpts", "tmpfs", "mqueue", "sysfs", "bind", "bind", "bind" }, m.Select(x => x.Type));
+        Assert.Equal(new[] { "proc", "sysfs", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind" }, m.Select(x => x.Type));
         Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[0].Options!);
         Assert.Equal(new[] { "nosuid", "strictatime", "mode=755", "size=65536k" }, m[1].Options!);
         Assert.Equal(new[] { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" }, m[2].Options!);
