@@ -54,11 +54,11 @@ public class SpecGeneratorTests
             m.Select(x => x.Destination));
         Assert.Equal(new[] { "proc", "sysfs", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind" }, m.Select(x => x.Type));
         Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[0].Options!);
-        Assert.Equal(new[] { "nosuid", "strictatime", "mode=755", "size=65536k" }, m[1].Options!);
-        Assert.Equal(new[] { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" }, m[2].Options!);
-        Assert.Equal(new[] { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" }, m[3].Options!);
-        Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[4].Options!);
-        Assert.Equal(new[] { "nosuid", "noexec", "nodev", "ro" }, m[5].Options!);
+        Assert.Equal(new[] { "nosuid", "noexec", "nodev", "ro" }, m[1].Options!);
+        Assert.Equal(new[] { "nosuid", "strictatime", "mode=755", "size=65536k" }, m[2].Options!);
+        Assert.Equal(new[] { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" }, m[3].Options!);
+        Assert.Equal(new[] { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" }, m[4].Options!);
+        Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[5].Options!);
         Assert.Equal(Dir + "/hostname", m[6].Source);
         Assert.Equal(Dir + "/hosts", m[7].Source);
         Assert.Equal(Dir + "/resolv.conf", m[8].Source);
