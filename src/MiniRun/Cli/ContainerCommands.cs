@@ -63,7 +63,7 @@ public static class ContainerCommands
                     for (int i = 0; i < 500 && ProcStat.IsSameProcess(c.State.Pid, c.State.PidStartTime); i++)
                         Thread.Sleep(10);
                 }
-                store.Delete(c.Id);
+                store.Delete(c);
                 Console.WriteLine(id);
             }
             catch (Exception e) when (e is CliError or ContainerNotFoundException)

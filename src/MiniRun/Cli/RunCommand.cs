@@ -79,7 +79,7 @@ public static class RunCommand
         }
         catch
         {
-            containers.Delete(record.Id);
+            containers.Delete(record);
             throw;
         }
         return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable);
@@ -138,7 +138,7 @@ public static class RunCommand
     {
         if (record.AutoRemove)
         {
-            containers.Delete(record.Id);
+            containers.Delete(record);
             return;
         }
         record.State.Status = status;

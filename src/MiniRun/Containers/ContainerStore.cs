@@ -3,11 +3,13 @@
 // Why: each container's directory holds its OCI bundle (config.json), its record
 // (container.json), the overlay upper and work directories, and the /etc files MiniRun writes.
 // Creating and naming containers happens under an exclusive lock on containers/.lock, so two
-// `run --name web` at once cannot both get the name. Everything is a plain file under a root
-// path, so tests use a temporary root.
+// `run --name web` at once cannot both get the name. Names are files in containers/.names/
+// holding the container's id: checking or finding a name opens one file instead of reading every
+// container's record, so `run` stays as fast with 100 containers as with one. Everything is a
+// plain file under a root path, so tests use a temporary root.
 //
 // Layout: <root>/containers/<64-hex id>/{config.json, container.json, rootfs/, upper/, work/,
-//         hostname, hosts, resolv.conf}
+//         hostname, hosts, resolv.conf}; <root>/containers/.names/<name> -> id
 using MiniRun.Spec;
 
 namespace MiniRun.Containers;
@@ -19,7 +21,20 @@ public sealed class ContainerStore
     public ContainerStore(string minirunRoot)
     {
         Root = Path.Combine(minirunRoot, "containers");
-        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(Path.Combine(Root, ".names"));
+    }
+
+    private string NamePath(string name) => Path.Combine(Root, ".names", name);
+
+    /// <summary>The id holding <paramref name="name"/>, or null (a name whose container is gone is free).</summary>
+    private string? NameOwner(string name)
+    {
+        try
+        {
+            string id = File.ReadAllText(NamePath(name)).Trim();
+            return File.Exists(RecordPath(id)) ? id : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 
     public string DirOf(string id) => Path.Combine(Root, id);
@@ -40,17 +55,16 @@ public sealed class ContainerStore
         {
             if (name is not null)
             {
-                Naming.ValidateName(name);
-                var existing = List().FirstOrDefault(c => c.Name == name);
-                if (existing is not null)
-                    throw new RunConfigException($"Conflict. The container name \"/{name}\" is already in use by container \"{existing.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+                name = Naming.ValidateName(name);
+                if (NameOwner(name) is string owner)
+                    throw new RunConfigException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner}\". You have to remove (or rename) that container to be able to reuse that name.");
             }
-            var taken = List().Select(c => c.Name).ToHashSet();
             string id = Naming.NewId();
-            string chosen = name is not null ? Naming.ValidateName(name) : Naming.GenerateUniqueName(taken.Contains);
+            string chosen = name ?? Naming.GenerateUniqueName(n => NameOwner(n) is not null);
             var record = fill(new ContainerRecord { Id = id, Name = chosen, Created = DateTimeOffset.UtcNow });
             Directory.CreateDirectory(DirOf(id));
             record.Save(RecordPath(id));
+            File.WriteAllText(NamePath(chosen), id);
             return record;
         });
     }
@@ -62,6 +76,7 @@ public sealed class ContainerStore
         var result = new List<ContainerRecord>();
         foreach (var dir in Directory.EnumerateDirectories(Root))
         {
+            if (Path.GetFileName(dir).StartsWith('.')) continue;
             string path = Path.Combine(dir, "container.json");
             if (!File.Exists(path)) continue;
             try { result.Add(ContainerRecord.Load(path)); }
@@ -73,20 +88,23 @@ public sealed class ContainerStore
     /// <summary>Finds a container by full id, unique id prefix or name (Docker's rules).</summary>
     public ContainerRecord Find(string idOrName)
     {
-        var all = List();
-        var byName = all.FirstOrDefault(c => c.Name == idOrName || "/" + c.Name == idOrName);
-        if (byName is not null) return byName;
-        var matches = all.Where(c => c.Id.StartsWith(idOrName, StringComparison.Ordinal)).ToList();
-        if (idOrName.Length > 0 && matches.Count == 1) return matches[0];
+        string name = idOrName.StartsWith('/') ? idOrName[1..] : idOrName;
+        if (Naming.IsValidName(name) && NameOwner(name) is string owner)
+            return ContainerRecord.Load(RecordPath(owner));
+        var matches = idOrName.Length == 0 ? [] : Directory.EnumerateDirectories(Root)
+            .Select(Path.GetFileName).Where(id => id!.StartsWith(idOrName, StringComparison.Ordinal) && File.Exists(RecordPath(id))).ToList();
+        if (matches.Count == 1) return ContainerRecord.Load(RecordPath(matches[0]!));
         if (matches.Count > 1)
             throw new RunConfigException($"multiple IDs found with provided prefix: {idOrName}");
         throw new ContainerNotFoundException(idOrName);
     }
 
-    public void Delete(string id)
+    /// <summary>Removes the container's directory, then its name (so the name is never free while the directory exists).</summary>
+    public void Delete(ContainerRecord record)
     {
-        string dir = DirOf(id);
+        string dir = DirOf(record.Id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        if (NameOwner(record.Name) is null) File.Delete(NamePath(record.Name));
     }
 }
 
