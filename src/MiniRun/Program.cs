@@ -28,7 +28,14 @@ public static class Program
         bool debug = args.Contains("--debug");
         try
         {
-            return BuildRoot().Parse(CliArgs.RewriteTrace(args)).Invoke();
+            var parse = BuildRoot().Parse(args.Length == 0 ? ["--help"] : CliArgs.RewriteTrace(args));
+            if (parse.Errors.Count == 0) return parse.Invoke();
+            // Docker's style: the problem on one line, where to look, and 125 for `run`.
+            string verb = parse.CommandResult.Command.Name;
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"minirun: {error.Message}");
+            Console.Error.WriteLine($"See 'minirun {(verb == "minirun" ? "" : verb + " ")}--help'.");
+            return verb == "run" ? 125 : 1;
         }
         catch (Exception e)
         {

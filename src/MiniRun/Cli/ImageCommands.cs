@@ -18,7 +18,8 @@ public static class ImageCommands
             throw new CliError($"open {input}: no such file or directory");
         var loaded = new ImageStore(root).Load(input, quiet ? null : line => Console.WriteLine(line));
         if (quiet)
-            foreach (var image in loaded) Console.WriteLine($"Loaded image: {image.Repository}:{image.Tag}");
+            foreach (var image in loaded)
+                Console.WriteLine(image.IsDangling ? $"Loaded image ID: {image.ImageId}" : $"Loaded image: {image.Repository}:{image.Tag}");
         return 0;
     }
 
