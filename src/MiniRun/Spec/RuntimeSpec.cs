@@ -23,12 +23,21 @@ public sealed class RuntimeSpec
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     [JsonPropertyName("linux")] public SpecLinux Linux { get; set; } = new();
 
+    /// <summary>Reads config.json (with RuntimeSpecReader: see there why not the serializer).</summary>
     public static RuntimeSpec Load(string path)
     {
-        using var stream = File.OpenRead(path);
-        return JsonSerializer.Deserialize(stream, SpecJsonContext.Default.RuntimeSpec)
-            ?? throw new InvalidDataException($"read runtime spec {path}: empty document");
+        try
+        {
+            return RuntimeSpecReader.Parse(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"read runtime spec {path}: {e.Message}", e);
+        }
     }
+
+    /// <summary>The spec as the serializer writes it (what Save stores).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.RuntimeSpec);
 
     public void Save(string path)
     {
