@@ -43,8 +43,7 @@ public sealed class ContainerStore
     /// <summary>Runs <paramref name="action"/> holding the store's exclusive lock (flock on containers/.lock).</summary>
     public T Locked<T>(Func<T> action)
     {
-        using var lockFile = new FileStream(Path.Combine(Root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-        FileLock.Exclusive(lockFile);
+        using var held = FileLock.Exclusive(Path.Combine(Root, ".lock"));
         return action();
     }
 

@@ -1,32 +1,46 @@
-// FileLock: flock(2) on an open file, for the short critical sections of the container store.
+// FileLock: flock(2) on a lock file opened with open(2), for the short critical sections of the
+// container store.
 //
-// Why: .NET's FileStream.Lock is a byte-range (fcntl) lock with no blocking wait; flock with
-// LOCK_EX blocks until the holder is done and is released automatically when the descriptor is
-// closed, even if the process dies.
+// Why raw descriptors: .NET's FileStream emulates FileShare with its own non-blocking flock on
+// every open, so opening a lock file another process holds with LOCK_EX fails at once ("being
+// used by another process") instead of waiting. flock with LOCK_EX on our own descriptor blocks
+// until the holder is done, and is released when the descriptor is closed, even if the process
+// dies.
 //
-// Follows: flock(2).
+// Follows: flock(2), open(2).
 using System.Runtime.InteropServices;
 using MiniRun.Kernel;
 
 namespace MiniRun.Containers;
 
-internal static partial class FileLock
+internal sealed partial class FileLock : IDisposable
 {
-    private const int LOCK_SH = 1, LOCK_EX = 2;
+    private const int LOCK_EX = 2;
+    private int _fd;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(int fd, int operation);
 
-    public static void Exclusive(FileStream file) => Take(file, LOCK_EX);
-    public static void Shared(FileStream file) => Take(file, LOCK_SH);
+    private FileLock(int fd) => _fd = fd;
 
-    private static void Take(FileStream file, int operation)
+    /// <summary>Blocks until this process holds the exclusive lock on <paramref name="path"/> (created if missing).</summary>
+    public static FileLock Exclusive(string path)
     {
-        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-        while (flock(fd, operation) < 0)
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0x180 /*0600*/);
+        if (fd < 0) throw new KernelException($"open lock file {path}", Marshal.GetLastPInvokeError());
+        while (flock(fd, LOCK_EX) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR) throw new KernelException($"flock {file.Name}", errno);
+            if (errno == Errno.EINTR) continue;
+            Libc.close(fd);
+            throw new KernelException($"flock {path}", errno);
         }
+        return new FileLock(fd);
+    }
+
+    public void Dispose()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0) Libc.close(fd);   // closing the descriptor releases the lock
     }
 }

@@ -192,6 +192,20 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     }
 
     [Fact]
+    public void ParallelRunsShareTheLayersAndLeaveNothingBehind()
+    {
+        int Containers() => Directory.Exists(Path.Combine(_m.Root, "containers"))
+            ? Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")).Count(d => !Path.GetFileName(d).StartsWith('.')) : 0;
+        int before = Containers();
+        var codes = new int[12];
+        Parallel.For(0, codes.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 },
+            i => codes[i] = _m.Run("run", "--rm", "busybox", "sh", "-c", $"echo {i} > /tmp/me; test $(cat /tmp/me) = {i}").ExitCode);
+        Assert.All(codes, c => Assert.Equal(0, c));
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(_m.Root, "layers")));
+        Assert.Equal(before, Containers());
+    }
+
+    [Fact]
     public void TraceNarratesTheSteps()
     {
         var r = _m.Run("run", "--rm", "--trace", "busybox", "true");

@@ -70,6 +70,6 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         Assert.Equal(starts, done);
         Assert.True(failures == 0, $"{failures} starts failed; first: {firstFailure}");
         Assert.True(GC.CollectionCount(0) - gcBefore > starts / 10, "the allocating threads must have forced many collections");
-        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")), d => !Path.GetFileName(d).StartsWith('.'));
     }
 }
