@@ -23,8 +23,8 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        if (args.Length == 2 && args[0] == "init")
-            return InitProcess.Start(args[1]);
+        if (args is ["init"] && Environment.GetEnvironmentVariable(InitProcess.SyncFdVariable) is not null)
+            return InitProcess.Start();
         bool debug = args.Contains("--debug");
         try
         {

@@ -44,6 +44,27 @@ public static class RunCommand
     {
         RequireRoot("run");
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
+        using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on: they are for the container
+        bool connectStdin = o.Interactive && !o.Tty;
+        // Without --trace, clone the container's first process before preparing the bundle: its
+        // `minirun init` starts up (a few ms of .NET runtime start) while this process resolves
+        // the image and writes the bundle, on the other core. It waits for the bundle, reads only
+        // that, and is killed if the bundle never comes. With --trace everything runs in reading order.
+        ClonedInit? early = trace is null
+            ? ContainerStarter.Clone(ContainerStarter.RunFlags, [], connectStdin, initExecutable, null)
+            : null;
+        try
+        {
+            return Prepare(root, o, trace, initExecutable, waiter, ref early);
+        }
+        finally
+        {
+            early?.Abort();   // still here: the container was never started
+        }
+    }
+
+    private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ref ClonedInit? early)
+    {
         var images = new ImageStore(root);
         var image = images.Resolve(o.Image)
             ?? throw new CliError($"Unable to find image '{DisplayReference(o.Image)}' locally (pulling from a registry is not implemented yet: use `minirun load -i`)");
@@ -82,20 +103,23 @@ public static class RunCommand
             containers.Delete(record);
             throw;
         }
-        return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable);
+        var init = early;
+        early = null;   // handed over: from here on StartAndWait owns (and reaps) it
+        return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable, waiter, init);
     }
 
     private static int StartAndWait(ContainerStore containers, ContainerRecord record, RuntimeSpec spec, string bundle,
-        RunOptions o, ConsoleTrace? trace, string initExecutable)
+        RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ClonedInit? init)
     {
-        using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on
         StartResult started;
         try
         {
-            started = ContainerStarter.Start(new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace));
+            var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace);
+            started = init is null ? ContainerStarter.Start(request) : ContainerStarter.Start(init, request);
         }
         catch
         {
+            init?.Abort();
             Finish(containers, record, "created", 125, "start failed");
             throw;
         }

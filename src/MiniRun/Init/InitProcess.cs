@@ -5,9 +5,10 @@
 // so the native stage execs this binary again: a fresh process whose only thread-state is its
 // own. It is NativeAOT, so nothing has to be loaded from disk after pivot_root.
 //
-// It receives: argv[2] = the bundle directory; _MINIRUN_SYNC_FD = its end of the sync socket;
-// _MINIRUN_TRACE = "" (off) or "<first step number>[,pause]". Every failure is reported to the
-// parent as "E <exit code> <one-line message>" before init exits with that code.
+// It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
+// "<first step number>[,pause]"; then, as the first message on the socket, "B <bundle dir>"
+// once the parent has written the bundle. Every failure is reported to the parent as
+// "E <exit code> <one-line message>" before init exits with that code.
 //
 // Follows: runtime-spec runtime.md "create" (everything up to, not including, the user process).
 using MiniRun.Kernel;
@@ -22,7 +23,7 @@ public static class InitProcess
     public const string SyncFdVariable = "_MINIRUN_SYNC_FD";
     public const string TraceVariable = "_MINIRUN_TRACE";
 
-    public static int Start(string bundleDir)
+    public static int Start()
     {
         if (!int.TryParse(Environment.GetEnvironmentVariable(SyncFdVariable), out int syncFd))
         {
@@ -33,6 +34,11 @@ public static class InitProcess
         using var channel = new SyncChannel(syncFd);
         ITrace trace = ParseTrace(channel, Environment.GetEnvironmentVariable(TraceVariable));
         InitContext? context = null;
+        string? go;
+        try { go = channel.Receive(); } catch (KernelException) { go = null; }
+        if (go is null || !go.StartsWith("B ", StringComparison.Ordinal))
+            return 125;   // the parent gave up before the bundle was ready (e.g. no such image)
+        string bundleDir = go[2..];
         try
         {
             var spec = RuntimeSpec.Load(Path.Combine(bundleDir, "config.json"));

@@ -3,10 +3,11 @@
 // Why: this is where the container begins. In order:
 //   1. open the namespaces to join (spec paths) and choose the CLONE_NEW* flags to create;
 //   2. create the sync socketpair;
-//   3. clone through the native stage, which execs `minirun init <bundle>` in the child;
+//   3. clone through the native stage, which execs `minirun init` in the child;
 //   4. show the new namespaces next to the host's (--trace);
 //   5. with a user namespace: write /proc/PID/uid_map and gid_map, then "G" (sync 1);
-//   6. serve init's messages until EOF (exec happened) or an error.
+//   6. send the bundle directory, "B <dir>" (sync 0): init reads config.json from it;
+//   7. serve init's messages until EOF (exec happened) or an error.
 // After Start returns, the container's command is running (or init reported why not).
 //
 // Follows: runtime-spec runtime.md "create", user_namespaces(7) (uid_map, gid_map, setgroups).
@@ -28,56 +29,120 @@ public sealed record StartRequest(
 
 public sealed record StartResult(int Pid, int TerminalMaster, int? FailureCode, string? FailureMessage);
 
+/// <summary>
+/// The container's first process after clone: it has exec'd `minirun init` inside its new
+/// namespaces and waits for its bundle ("B <dir>") before doing anything else.
+/// </summary>
+public sealed class ClonedInit : IDisposable
+{
+    public int Pid { get; }
+    public int Flags { get; }
+    internal SyncChannel Channel { get; }
+
+    internal ClonedInit(int pid, int flags, SyncChannel channel)
+    {
+        Pid = pid;
+        Flags = flags;
+        Channel = channel;
+    }
+
+    /// <summary>The container will not be started after all: end the waiting init and reap it.</summary>
+    public void Abort()
+    {
+        Libc.kill(Pid, 9);
+        while (Libc.waitpid(Pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+        Dispose();
+    }
+
+    public void Dispose() => Channel.Dispose();
+}
+
 public static class ContainerStarter
 {
+    /// <summary>The namespaces `minirun run` creates (the spec generator lists the same ones).</summary>
+    public const int RunFlags = Namespaces.CLONE_NEWPID | Namespaces.CLONE_NEWNS | Namespaces.CLONE_NEWUTS |
+        Namespaces.CLONE_NEWIPC | Namespaces.CLONE_NEWNET | Namespaces.CLONE_NEWCGROUP;
+
+    /// <summary>CLONE_NEW* flags for the namespaces the spec creates (entries without a path).</summary>
+    public static int FlagsFor(RuntimeSpec spec) =>
+        spec.Linux.Namespaces.Where(n => n.Path is null).Aggregate(0, (f, n) => f | Namespaces.FlagFor(n.Type));
+
+    /// <summary>The OCI order: the bundle exists, so clone and hand it over at once.</summary>
     public static StartResult Start(StartRequest request)
     {
         var spec = request.Spec;
-        var trace = request.Trace;
-        int flags = 0;
+        var joins = spec.Linux.Namespaces.Where(n => n.Path is not null).OrderBy(n => n.Type == "user" ? 0 : 1).Select(n => n.Path!).ToList();
+        var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot);
+        return Start(init, request);
+    }
+
+    /// <summary>
+    /// Step 1: one clone(2) through the native stage creates every namespace; the child execs
+    /// `minirun init`, which waits for its bundle. `run` without --trace does this first, so the
+    /// new init's runtime starts up while this process prepares the bundle (the two overlap on
+    /// two cores); with --trace the steps run in the order a student reads them.
+    /// </summary>
+    public static ClonedInit Clone(int flags, IReadOnlyList<string> joinPaths, bool connectStdin, string initExecutable,
+        ConsoleTrace? trace, string procRoot = "/proc")
+    {
         var joinFds = new List<int>();
         try
         {
-            foreach (var ns in spec.Linux.Namespaces.OrderBy(n => n.Type == "user" ? 0 : 1))
+            foreach (var path in joinPaths)
             {
-                if (ns.Path is null) { flags |= Namespaces.FlagFor(ns.Type); continue; }
-                int fd = Libc.open(ns.Path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-                if (fd < 0) throw new KernelException($"open namespace {ns.Path}", Marshal.GetLastPInvokeError());
+                int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+                if (fd < 0) throw new KernelException($"open namespace {path}", Marshal.GetLastPInvokeError());
                 joinFds.Add(fd);
             }
             var (parent, child) = SyncChannel.CreatePair();
-            using (parent)
+            int devNull = connectStdin ? -1 : Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            int pid;
+            try
             {
-                int devNull = request.ConnectStdin ? -1 : Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-                int pid;
-                try
-                {
-                    trace?.Step("clone the container's first process",
-                        "one clone(2) creates every namespace at once; the child runs only C until it execs `minirun init`");
-                    var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
-                    if (trace is not null)
-                        env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
-                    pid = NativeStage.Spawn(flags, child.Fd, joinFds, (devNull, -1, -1), request.InitExecutable,
-                        ["minirun", "init", request.BundleDir], env);
-                }
-                finally
-                {
-                    child.Dispose();
-                    if (devNull >= 0) Libc.close(devNull);
-                }
-                trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{pid} (host view); inside its new PID namespace this process is PID 1");
-                if (trace is not null) ShowNamespaces(trace, pid, flags, request.ProcRoot);
-                if ((flags & Namespaces.CLONE_NEWUSER) != 0)
-                {
-                    IdMaps.Write(pid, spec.Linux.UidMappings, spec.Linux.GidMappings, trace, request.ProcRoot);
-                    parent.Send("G");   // sync 1: the maps are written, the child may become root in its namespace
-                }
-                return Serve(parent, pid, trace);
+                trace?.Step("clone the container's first process",
+                    "one clone(2) creates every namespace at once; the child runs only C until it execs `minirun init`");
+                var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
+                if (trace is not null)
+                    env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
+                pid = NativeStage.Spawn(flags, child.Fd, joinFds, (devNull, -1, -1), initExecutable, ["minirun", "init"], env);
             }
+            catch
+            {
+                parent.Dispose();
+                throw;
+            }
+            finally
+            {
+                child.Dispose();
+                if (devNull >= 0) Libc.close(devNull);
+            }
+            trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{pid} (host view); inside its new PID namespace this process is PID 1");
+            if (trace is not null) ShowNamespaces(trace, pid, flags, procRoot);
+            return new ClonedInit(pid, flags, parent);
         }
         finally
         {
             foreach (var fd in joinFds) Libc.close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Step 2: for a user namespace write the id maps (sync 1), then give init its bundle
+    /// (sync 0) and serve its messages until it execs the command or reports a failure.
+    /// </summary>
+    public static StartResult Start(ClonedInit init, StartRequest request)
+    {
+        using (init)
+        {
+            if (FlagsFor(request.Spec) != init.Flags)
+                throw new InvalidOperationException($"the spec asks for {Namespaces.FlagNames(FlagsFor(request.Spec))} but the process was cloned with {Namespaces.FlagNames(init.Flags)}");
+            if ((init.Flags & Namespaces.CLONE_NEWUSER) != 0)
+            {
+                IdMaps.Write(init.Pid, request.Spec.Linux.UidMappings, request.Spec.Linux.GidMappings, request.Trace, request.ProcRoot);
+                init.Channel.Send("G");   // sync 1: the maps are written, the child may become root in its namespace
+            }
+            init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
+            return Serve(init.Channel, init.Pid, request.Trace);
         }
     }
 

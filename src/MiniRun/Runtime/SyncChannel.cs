@@ -8,6 +8,7 @@
 //
 //   child -> parent   "C <errno> <step>"  the native clone stage failed (before init ran)
 //   parent -> child   "G"                 sync 1: uid_map/gid_map written, go on (user namespaces only)
+//   parent -> child   "B <bundle dir>"    sync 0: the bundle is complete; init reads its config.json
 //   child -> parent   "T <line>"          a trace line from init
 //   child -> parent   "P <line>"          init is about to run a step: pause until the parent acks
 //   parent -> child   "A"                 sync 2: the instructor pressed Enter, run the step

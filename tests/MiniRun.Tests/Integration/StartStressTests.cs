@@ -72,4 +72,37 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         Assert.True(GC.CollectionCount(0) - gcBefore > starts / 10, "the allocating threads must have forced many collections");
         Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")), d => !Path.GetFileName(d).StartsWith('.'));
     }
+
+    [Theory]
+    [InlineData("no-such-image", null)]
+    [InlineData("busybox", "taken")]
+    public void AStartThatFailsBeforeTheBundleLeavesNoProcess(string image, string? name)
+    {
+        // Without --trace `run` clones the container's init before it looks at the image; when the
+        // image is missing (or the name is taken) that init must be killed and reaped, not leaked.
+        if (name is not null)
+            Assert.Equal(0, RunCommand.Execute(_m.Root, new RunOptions { Name = name, Image = "busybox", Command = ["true"] }, TraceMode.Off, MiniRunHost.Binary));
+        var e = Assert.Throws<Exception>(() => { try { RunCommand.Execute(_m.Root, new RunOptions { Name = name, Image = image, Command = ["true"] }, TraceMode.Off, MiniRunHost.Binary); } catch (Exception x) { throw new Exception(x.Message, x); } });
+        Assert.Contains(name is null ? "Unable to find image" : "is already in use", e.Message);
+        Assert.Empty(InitChildren());
+    }
+
+    /// <summary>Children of this test process that are (or were, as zombies) `minirun init`.</summary>
+    private static List<int> InitChildren()
+    {
+        var result = new List<int>();
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string children = File.ReadAllText(Path.Combine(task, "children"));
+            foreach (var pid in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try
+                {
+                    if (File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("minirun\0init")) result.Add(int.Parse(pid));
+                }
+                catch (IOException) { }
+            }
+        }
+        return result;
+    }
 }
