@@ -206,6 +206,14 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     }
 
     [Fact]
+    public void TraceCanBeTurnedOnFromTheEnvironment()
+    {
+        var r = _m.RunWith(null, new Dictionary<string, string> { ["MINIRUN_TRACE"] = "1" }, "run", "--rm", "busybox", "true");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("pivot_root(\".\", \".\") = 0", r.Stderr);
+    }
+
+    [Fact]
     public void TraceNarratesTheSteps()
     {
         var r = _m.Run("run", "--rm", "--trace", "busybox", "true");

@@ -93,6 +93,9 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
         string name = "sig-" + Guid.NewGuid().ToString("N")[..8];
         using var p = _m.Start("run", "--rm", "--name", name, "busybox", "sleep", "60");
         int pid = WaitForPid(name);
+        var ps = _m.Run("ps").Stdout.Split('\n').Single(l => l.EndsWith(name));
+        Assert.Contains("Up ", ps);
+        Assert.Contains("\"sleep 60\"", ps);
         Assert.Equal(0, kill(pid, 9));
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Equal(137, p.ExitCode);
