@@ -25,6 +25,7 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         string? firstFailure = null;
         using var stop = new CancellationTokenSource();
         long gcBefore = GC.CollectionCount(0);
+        int containersBefore = Containers();
         var allocators = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
             var keep = new List<byte[]>();
@@ -70,7 +71,7 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         Assert.Equal(starts, done);
         Assert.True(failures == 0, $"{failures} starts failed; first: {firstFailure}");
         Assert.True(GC.CollectionCount(0) - gcBefore > starts / 10, "the allocating threads must have forced many collections");
-        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")), d => !Path.GetFileName(d).StartsWith('.'));
+        Assert.Equal(containersBefore, Containers());   // every --rm container removed
     }
 
     [Theory]
@@ -85,7 +86,11 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         var e = Assert.Throws<Exception>(() => { try { RunCommand.Execute(_m.Root, new RunOptions { Name = name, Image = image, Command = ["true"] }, TraceMode.Off, MiniRunHost.Binary); } catch (Exception x) { throw new Exception(x.Message, x); } });
         Assert.Contains(name is null ? "Unable to find image" : "is already in use", e.Message);
         Assert.Empty(InitChildren());
+        if (name is not null) Assert.Equal(0, ContainerCommands.Rm(_m.Root, [name], force: false));
     }
+
+    private int Containers() => Directory.Exists(Path.Combine(_m.Root, "containers"))
+        ? Directory.EnumerateDirectories(Path.Combine(_m.Root, "containers")).Count(d => !Path.GetFileName(d).StartsWith('.')) : 0;
 
     /// <summary>Children of this test process that are (or were, as zombies) `minirun init`.</summary>
     private static List<int> InitChildren()
