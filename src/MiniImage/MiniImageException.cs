@@ -4,11 +4,11 @@
 // Why: the CLI prints Message as-is and exits non-zero, so every message is one complete line that
 // names the operation and its operands (house rule), e.g.
 //   load /tmp/x.tar: blob sha256:ab12... has digest sha256:cd34...
-// Follows: no spec; the house error-message convention in shared-prompts/common.md.
+// Follows: no spec; the error-message convention of DEVELOPERS.md (operation, operands, errno).
 namespace MiniImage;
 
 public class MiniImageException : Exception
 {
     public MiniImageException(string message) : base(message) { }
-    public MiniImageException(string message, Exception inner) : base(message, inner) { }
+    public MiniImageException(string message, Exception? inner) : base(message, inner) { }
 }
