@@ -4,7 +4,7 @@
 // Why: the CLI prints Message as-is and exits non-zero, so every message is one complete line that
 // names the operation and its operands (house rule), e.g.
 //   load /tmp/x.tar: blob sha256:ab12... has digest sha256:cd34...
-// Follows: no spec; the error-message convention of DEVELOPERS.md (operation, operands, errno).
+// Follows: no spec; the project's error-message convention (operation, operands, errno).
 namespace MiniImage;
 
 public class MiniImageException : Exception

@@ -4,7 +4,7 @@
 // Why: the store deletes the half-written directory and reports Message; so each message is one
 // complete line naming the layer, the entry and the errno when there is one, e.g.
 //   unpack layer sha256:ab12...: entry "../etc/passwd" escapes the layer directory
-// Follows: the error-message convention of DEVELOPERS.md (operation, operands, errno).
+// Follows: the project's error-message convention (operation, operands, errno).
 namespace MiniImage.Layers;
 
 public sealed class LayerException : Exception
