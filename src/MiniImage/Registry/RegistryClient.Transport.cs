@@ -116,7 +116,7 @@ public sealed partial class RegistryClient
     }
 
     private static string Describe(Exception e) =>
-        e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
+        e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
 
     /// <summary>InitialBackoff doubled per retry already made.</summary>
     private TimeSpan Backoff(int attempt)
