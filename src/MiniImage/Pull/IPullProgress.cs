@@ -27,7 +27,7 @@ public enum LayerEvent
 
 public interface IPullProgress
 {
-    /// <summary>The pull starts ("latest: Pulling from library/alpine").</summary>
+    /// <summary>The registry has the image; its layers come next ("latest: Pulling from library/alpine").</summary>
     void Start(ImageReference reference);
 
     /// <summary>A layer changes state; <paramref name="id"/> is the first 12 hex of its blob digest.</summary>

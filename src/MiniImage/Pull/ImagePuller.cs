@@ -36,11 +36,11 @@ public sealed class ImagePuller
     {
         var events = new SerialProgress(progress);
         string context = $"pull {reference}";
-        events.Start(reference);
 
         // 1. The manifest (or index) the reference names; a digest wins over a tag.
         string tagOrDigest = reference.Digest?.ToString() ?? reference.Tag ?? ImageReference.DefaultTag;
         var top = await FetchManifestAsync(reference, tagOrDigest, reference.Digest, context, cancel).ConfigureAwait(false);
+        events.Start(reference); // after the manifest, as Docker: an unknown tag prints only the error
         var fetched = top;
         for (int depth = 0; Kind(fetched, context) == ManifestKind.Index; depth++)
         {
