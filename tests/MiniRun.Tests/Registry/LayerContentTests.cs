@@ -26,7 +26,7 @@ public sealed class LayerContentTests : IClassFixture<PublishedRegistry>
         const string script =
             "test -e /deleted && echo deleted=present || echo deleted=absent; " +
             "test -e /deldir && echo deldir=present || echo deldir=absent; " +
-            "echo opaque=$(ls -A /opaque | tr '\\n' ' '); " +
+            "echo opaque=$(ls -A /opaque); " + // unquoted: names joined by single spaces
             "echo c=$(cat /opaque/c); echo x=$(cat /keep/x); " +
             "echo links=$(stat -c %h /hard); echo hard=$(cat /hard); " +
             "echo same-inode=$(test /hard -ef /hard-src && echo yes || echo no); " +
@@ -36,7 +36,7 @@ public sealed class LayerContentTests : IClassFixture<PublishedRegistry>
         var run = root.Ok("run", "--rm", image, "sh", "-c", script);
         string[] expected =
         [
-            "deleted=absent", "deldir=absent", "opaque=c ", "c=upper c", "x=upper x",
+            "deleted=absent", "deldir=absent", "opaque=c", "c=upper c", "x=upper x",
             "links=2", "hard=hard linked", "same-inode=yes", "hard-src=750 1000 1000",
             "link=/data/f data f", "rel=data/f data f", "f=data f",
         ];

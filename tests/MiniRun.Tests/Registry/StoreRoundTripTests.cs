@@ -74,15 +74,19 @@ public sealed class StoreRoundTripTests : IClassFixture<PublishedRegistry>
         string busybox = $"{reg.Host}/busybox:latest", three = $"{reg.Host}/three:latest";
         root.Ok("pull", busybox);
         root.Ok("pull", three);
+        var img = reg.Images;
         root.Ok("run", "--rm", busybox, "true"); // layers are unpacked by now, whether at pull or first run
         root.Ok("run", "--name", "user-of-three", three, "true");
 
+        string container = root.Ok("ps", "-a", "-q").Stdout.Trim(); // Docker names the container by its short ID
         var refused = root.Run("rmi", three);
-        Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains("user-of-three", refused.Stderr + refused.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("conflict", refused.Stderr);
+        Assert.Contains(container, refused.Stderr);
+        Assert.Contains(img.BusyboxLayer.Blob.Hex, root.Blobs()); // nothing was removed
+        Assert.Contains(img.ThreeAdd.Blob.Hex, root.Blobs());
         root.Ok("rm", "user-of-three");
 
-        var img = reg.Images;
         Assert.Contains(img.ThreeAdd.DiffId[7..], root.Layers());
         root.Ok("rmi", three);
         string[] blobs = root.Blobs(), layers = root.Layers();
