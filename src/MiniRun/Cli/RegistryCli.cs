@@ -32,7 +32,7 @@ public static class RegistryCli
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
             var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
-            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable)" };
+            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
             var name = new Argument<string>("NAME[:TAG|@DIGEST]");
             cmd.Options.Add(quiet);
             cmd.Options.Add(platform);
@@ -45,7 +45,7 @@ public static class RegistryCli
             var user = new Option<string?>("--username", "-u") { Description = "Username" };
             var password = new Option<string?>("--password", "-p") { Description = "Password" };
             var passwordStdin = new Option<bool>("--password-stdin") { Description = "Take the password from stdin" };
-            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable)" };
+            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
             var server = new Argument<string?>("SERVER") { Arity = ArgumentArity.ZeroOrOne, Description = "Registry (default: Docker Hub)" };
             foreach (var o in new Option[] { user, password, passwordStdin, insecure }) cmd.Options.Add(o);
             cmd.Arguments.Add(server);
