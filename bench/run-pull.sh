@@ -9,7 +9,7 @@
 # What it does:
 #   1. debootstrap --variant=minbase bookworm into a temporary directory, from the Debian mirror
 #      apt already uses (the only network this script touches; ~40 s, ~115 MiB, 51 MB gzipped);
-#   2. tar + gzip it as one layer into an OCI image layout (config with diff_ids, manifest,
+#   2. drop the downloaded .debs and apt lists (as image builds do), tar + gzip it as one layer into an OCI image layout (config with diff_ids, manifest,
 #      index.json with ref.name "bookworm"), built with tar, gzip, sha256sum and jq;
 #   3. starts /usr/bin/docker-registry on 127.0.0.1:<free port> with storage in the temporary
 #      directory and pushes the layout with skopeo;
@@ -77,6 +77,8 @@ else
     debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
         || die "debootstrap failed: $(tail -n1 "$work/debootstrap.log")"
 fi
+# debootstrap leaves the downloaded .debs and apt's lists behind; an image would not ship them.
+rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/var/log/"*.log
 
 # 2. One gzip layer in an OCI layout.
 layout=$work/layout
