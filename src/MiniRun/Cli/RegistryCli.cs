@@ -87,10 +87,21 @@ public static class RegistryCli
         try { if (platform is { Length: > 0 }) wanted = PullOptions.ParsePlatform(platform); }
         catch (MiniImageException e) { throw new CliError(e.Message, 1); }
         using var registry = OpenRegistry(insecure);
+        // docker pull says which tag it assumed when the name has neither tag nor digest.
+        if (!quiet && reference.Digest is null && !HasExplicitTag(name))
+            Console.WriteLine($"Using default tag: {ImageReference.DefaultTag}");
         var output = quiet ? null : new PullOutput(Console.Out, terminal: !Console.IsOutputRedirected, printReference: true);
         var result = RunPull(new ImageStore(root), registry, reference, new PullOptions { Platform = wanted }, output, exitCode: 1);
         if (quiet) Console.WriteLine(result.Reference.ToString());
         return 0;
+    }
+
+    /// <summary>True when the name as typed carries a tag (a ':' after the last '/').</summary>
+    private static bool HasExplicitTag(string name)
+    {
+        string path = name.Split('@')[0];
+        int slash = path.LastIndexOf('/');
+        return path.IndexOf(':', slash + 1) >= 0;
     }
 
     /// <summary>Pulls, turning failures into one-line CliErrors with the given exit code (Docker's wording).</summary>
