@@ -23,6 +23,10 @@ packages=(
     procps           # ps, pgrep in tests
     tar gzip zstd    # layer fixtures (gzip and zstd compressed)
     ca-certificates  # dotnet restore over HTTPS
+    docker-registry  # tests/MiniRun.Tests/Registry: the distribution registry the pull tests talk to
+    apache2-utils    # htpasswd -B: bcrypt users for the basic-auth registry in those tests
+    curl             # registry harness tests: raw distribution API requests
+    debootstrap      # bench/run-pull.sh: a Debian minbase rootfs as the ~50 MB image to pull
 )
 
 fail() { echo "install-deps: $*" >&2; exit 1; }
@@ -50,7 +54,8 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >"$l
     || fail "apt-get install ${missing[*]} failed: $(grep -E '^E:' "$log" | tail -n1)"
 
 # Check that the commands the scripts call are really there now.
-for c in busybox runc crun hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd; do
+for c in busybox runc crun hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd \
+         docker-registry htpasswd curl debootstrap; do
     command -v "$c" >/dev/null || fail "$c is still missing after installing ${missing[*]}"
 done
 echo "install-deps: installed ${missing[*]}"

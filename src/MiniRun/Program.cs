@@ -71,40 +71,9 @@ public static class Program
         root.Options.Add(debugOption);
 
         root.Subcommands.Add(RunCli.Build(rootOption, debugOption));
-        root.Subcommands.Add(Verb("load", "Load an image from an OCI image layout (directory or tar)", rootOption, debugOption, cmd =>
-        {
-            var input = new Option<string>("--input", "-i") { Description = "OCI layout directory or tar archive", Required = true };
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the load output" };
-            cmd.Options.Add(input);
-            cmd.Options.Add(quiet);
-            return p => ImageCommands.Load(p.GetValue(rootOption)!, p.GetValue(input)!, p.GetValue(quiet));
-        }));
-        root.Subcommands.Add(Verb("images", "List images", rootOption, debugOption, cmd =>
-        {
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs" };
-            var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
-            cmd.Options.Add(quiet);
-            cmd.Options.Add(noTrunc);
-            return p => ImageCommands.Images(p.GetValue(rootOption)!, p.GetValue(quiet), p.GetValue(noTrunc));
-        }));
-        root.Subcommands.Add(Verb("ps", "List containers", rootOption, debugOption, cmd =>
-        {
-            var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };
-            var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
-            cmd.Options.Add(all);
-            cmd.Options.Add(quiet);
-            cmd.Options.Add(noTrunc);
-            return p => ContainerCommands.Ps(p.GetValue(rootOption)!, p.GetValue(all), p.GetValue(quiet), p.GetValue(noTrunc));
-        }));
-        root.Subcommands.Add(Verb("rm", "Remove one or more containers", rootOption, debugOption, cmd =>
-        {
-            var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
-            var ids = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-            cmd.Options.Add(force);
-            cmd.Arguments.Add(ids);
-            return p => ContainerCommands.Rm(p.GetValue(rootOption)!, p.GetValue(ids)!, p.GetValue(force));
-        }));
+        foreach (var command in ContainerCli.Build(rootOption, debugOption)) root.Subcommands.Add(command);
+        foreach (var command in ImageCli.Build(rootOption, debugOption)) root.Subcommands.Add(command);
+        foreach (var command in RegistryCli.Build(rootOption, debugOption)) root.Subcommands.Add(command);
         return root;
     }
 

@@ -16,7 +16,7 @@ using System.Text.Json.Serialization;
 
 namespace MiniImage.Store;
 
-internal sealed class ImageRecords
+internal sealed partial class ImageRecords
 {
     [JsonPropertyName("images")] public Dictionary<string, ImageRecord> Images { get; set; } = new();
     [JsonPropertyName("tags")] public Dictionary<string, string> Tags { get; set; } = new();
@@ -69,6 +69,8 @@ internal sealed class ImageRecord
     [JsonPropertyName("diffIds")] public List<string> DiffIds { get; set; } = new();
     [JsonPropertyName("blobSize")] public long BlobSize { get; set; }
     [JsonPropertyName("loaded")] public DateTimeOffset Loaded { get; set; }
+    /// <summary>"repo@sha256:..." for each registry repository the image was pulled from (docker's RepoDigests).</summary>
+    [JsonPropertyName("repoDigests")] public List<string>? RepoDigests { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

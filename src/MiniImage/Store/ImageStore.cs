@@ -20,7 +20,7 @@ using MiniImage.Reference;
 
 namespace MiniImage.Store;
 
-public sealed class ImageStore
+public sealed partial class ImageStore
 {
     private const int MinIdPrefix = 12;
     private readonly StorePaths _paths;

@@ -65,12 +65,17 @@ internal abstract class LayoutSource
     }
 
     /// <summary>
-    /// Opens `path` in a layout if it is a directory, or a tar (optionally gzip-compressed) otherwise.
+    /// Opens `path` in a layout if it is a directory, or a tar (optionally gzip-compressed) otherwise:
+    /// an OCI layout tar (which may also hold Docker's manifest.json, as Docker 25+ writes), or a
+    /// Docker archive with only manifest.json (docker save before 25), read by DockerArchiveSource.
     /// </summary>
     public static LayoutSource Open(string path, StorePaths store, string staging)
     {
         if (Directory.Exists(path)) return new DirectoryLayoutSource(path, store, staging);
-        if (File.Exists(path)) return new TarLayoutSource(path, store, staging);
+        if (File.Exists(path))
+            return Archive.DockerArchiveSource.IsDockerOnly(path)
+                ? new Archive.DockerArchiveSource(path, store, staging)
+                : new TarLayoutSource(path, store, staging);
         throw new MiniImageException($"load {path}: no such file or directory");
     }
 }

@@ -41,7 +41,7 @@ internal sealed class TarLayoutSource : LayoutSource
     public override byte[] ReadIndexJson()
     {
         CheckLayoutFile(_ociLayout);
-        return _index ?? throw new MiniImageException($"{Context}: not an OCI image layout (no \"{OciLayout.IndexFileName}\" in the tar; docker save archives older than Docker 25 are not supported)");
+        return _index ?? throw new MiniImageException($"{Context}: not an OCI image layout (no \"{OciLayout.IndexFileName}\" in the tar, and no manifest.json of a Docker archive either)");
     }
 
     public override StagedBlob GetBlob(Descriptor d, string role)

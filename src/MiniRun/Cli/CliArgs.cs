@@ -10,7 +10,7 @@ public static class CliArgs
     public const string TracePauseOption = "--trace-pause";
 
     private static readonly HashSet<string> ValueOptions =
-        ["--name", "--hostname", "-e", "--env", "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--root"];
+        ["--name", "--hostname", "-e", "--env", "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--root", "--pull"];
 
     public static string[] RewriteTrace(string[] args)
     {

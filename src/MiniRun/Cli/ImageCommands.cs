@@ -1,42 +1,208 @@
-// ImageCommands: `minirun load` and `minirun images`.
+// ImageCommands: the image verbs' behaviour: load, images, rmi, tag, history, image prune, save
+// (inspect is in ImageInspect.cs). Each takes its output streams, so tests run them in-process.
 //
-// Why: without registry access (pulling is a later feature), images enter the store from OCI
-// image layouts: the embedded busybox fixture, or any layout made by skopeo, umoci or buildah.
-// `images` lists the store with Docker's columns.
+// Why: students compare MiniRun's output with Docker's, so columns, messages and the order of
+// lines are Docker's: `images` one row per tag plus <none> rows for untagged images (Docker shows
+// those by default; -a would add intermediate build images, which this store never has, so -a
+// lists the same rows); `rmi` prints "Untagged:"/"Deleted:" lines; prune asks before deleting.
+// Which images containers hold (and which layer directories they mount) is read from the
+// container store here, because the image library knows nothing about containers.
 //
-// Follows: docker-load(1), docker-images(1).
+// Follows: docker-load(1), docker-images(1), docker-rmi(1), docker-tag(1), docker-history(1),
+// docker-image-prune(1), docker-save(1).
+using MiniImage;
+using MiniImage.Reference;
 using MiniImage.Store;
+using MiniRun.Containers;
+using MiniRun.Spec;
 
 namespace MiniRun.Cli;
 
 public static class ImageCommands
 {
-    public static int Load(string root, string input, bool quiet)
+    public static int Load(string root, string? input, bool quiet, TextWriter stdout, Stream? stdin = null)
     {
         RunCommand.RequireRoot("load");
-        if (!Path.Exists(input))
-            throw new CliError($"open {input}: no such file or directory");
-        var loaded = new ImageStore(root).Load(input, quiet ? null : line => Console.WriteLine(line));
+        var store = new ImageStore(root);
+        Action<string>? progress = quiet ? null : line => stdout.WriteLine(line);
+        IReadOnlyList<ImageSummary> loaded;
+        if (input is null)
+        {
+            if (stdin is null && !Console.IsInputRedirected)
+                throw new CliError("requested load from stdin, but stdin is empty", 1);
+            loaded = store.Load(stdin ?? Console.OpenStandardInput(), progress);
+        }
+        else
+        {
+            if (!Path.Exists(input))
+                throw new CliError($"open {input}: no such file or directory");
+            loaded = store.Load(input, progress);
+        }
         if (quiet)
             foreach (var image in loaded)
-                Console.WriteLine(image.IsDangling ? $"Loaded image ID: {image.ImageId}" : $"Loaded image: {image.Repository}:{image.Tag}");
+                stdout.WriteLine(image.IsDangling ? $"Loaded image ID: {image.ImageId}" : $"Loaded image: {image.Repository}:{image.Tag}");
         return 0;
     }
 
-    public static int Images(string root, bool quiet, bool noTrunc)
+    public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout)
     {
+        _ = all; // no intermediate images exist in this store: -a shows the default rows (see header)
         var now = DateTimeOffset.UtcNow;
-        var list = new ImageStore(root).List();
-        string Id(ImageSummary i) => noTrunc ? i.ImageId : i.ImageId.Replace("sha256:", "")[..12];
+        var store = new ImageStore(root);
+        IEnumerable<ImageSummary> list = store.List();
+        if (filter is not null)
+        {
+            if (!ImageReference.TryParse(filter, out var wanted, out var error))
+                throw new CliError($"invalid reference format: {filter}: {error}", 1);
+            int slash = filter.LastIndexOf('/');
+            bool hasTag = filter.IndexOf(':', slash + 1) >= 0;
+            list = list.Where(i => i.Repository == wanted.FamiliarName && (!hasTag || i.Tag == wanted.Tag));
+        }
+        string Id(ImageSummary i) => noTrunc ? i.ImageId : i.ShortId;
         if (quiet)
         {
-            foreach (var id in list.Select(Id).Distinct()) Console.WriteLine(id);
+            foreach (var id in list.Select(Id).Distinct()) stdout.WriteLine(id);
             return 0;
         }
-        Console.Write(HumanFormat.Table(
-            ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"],
-            list.Select(i => (IReadOnlyList<string>)[
-                i.Repository, i.Tag, Id(i), i.Created is { } c ? HumanFormat.Ago(c, now) : "N/A", HumanFormat.Size(i.Size)])));
+        var repoDigests = digests ? store.RepoDigests() : null;
+        string Digest(ImageSummary i)
+        {
+            if (repoDigests is null || !repoDigests.TryGetValue(i.ImageId, out var refs)) return ImageSummary.None;
+            foreach (string r in refs)
+                if (r.IndexOf('@') is int at and > 0 && r[..at] == i.Repository) return r[(at + 1)..];
+            return ImageSummary.None;
+        }
+        IReadOnlyList<string> header = digests
+            ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
+            : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
+        stdout.Write(HumanFormat.Table(header, list.Select(i =>
+        {
+            string created = i.Created is { } c ? HumanFormat.Ago(c, now) : "N/A";
+            return digests
+                ? (IReadOnlyList<string>)[i.Repository, i.Tag, Digest(i), Id(i), created, HumanFormat.Size(i.Size)]
+                : [i.Repository, i.Tag, Id(i), created, HumanFormat.Size(i.Size)];
+        })));
         return 0;
+    }
+
+    public static int Rmi(string root, IReadOnlyList<string> images, bool force, TextWriter stdout, TextWriter stderr)
+    {
+        RunCommand.RequireRoot("rmi");
+        var store = new ImageStore(root);
+        int status = 0;
+        foreach (string image in images)
+        {
+            try
+            {
+                var result = store.Remove(image, force, () => ContainerUses(root));
+                foreach (var e in result.Events) stdout.WriteLine(e.Deleted ? $"Deleted: {e.Subject}" : $"Untagged: {e.Subject}");
+            }
+            catch (MiniImageException e)
+            {
+                stderr.WriteLine($"Error response from daemon: {e.Message}");
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    public static int Tag(string root, string source, string target)
+    {
+        RunCommand.RequireRoot("tag");
+        try { new ImageStore(root).Tag(source, target); }
+        catch (MiniImageException e) { throw new CliError(e.Message.StartsWith("No such image", StringComparison.Ordinal) ? "Error response from daemon: " + e.Message : e.Message, 1); }
+        return 0;
+    }
+
+    public static int Prune(string root, bool all, bool force, TextWriter stdout, TextReader stdin)
+    {
+        RunCommand.RequireRoot("image prune");
+        if (!force)
+        {
+            stdout.Write(all
+                ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
+                : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
+            stdout.Flush();
+            string answer = (stdin.ReadLine() ?? "").Trim();
+            if (answer is not ("y" or "Y" or "yes" or "Yes" or "YES"))
+            {
+                stdout.WriteLine();
+                return 0;
+            }
+        }
+        var result = new ImageStore(root).Prune(all, () => ContainerUses(root));
+        if (result.Events.Count > 0)
+        {
+            stdout.WriteLine("Deleted Images:");
+            foreach (var e in result.Events) stdout.WriteLine(e.Deleted ? $"deleted: {e.Subject}" : $"untagged: {e.Subject}");
+            stdout.WriteLine();
+        }
+        stdout.WriteLine($"Total reclaimed space: {HumanFormat.Size(result.ReclaimedBytes)}");
+        return 0;
+    }
+
+    public static int Save(string root, IReadOnlyList<string> images, string? output, Stream? stdout = null)
+    {
+        var store = new ImageStore(root);
+        try
+        {
+            if (output is not null)
+            {
+                store.SaveToFile(images, output);
+                return 0;
+            }
+            if (stdout is null && !Console.IsOutputRedirected)
+                throw new CliError("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
+            using var s = stdout is null ? Console.OpenStandardOutput() : null;
+            store.Save(images, stdout ?? s!);
+        }
+        catch (MiniImageException e)
+        {
+            throw new CliError(e.Message.StartsWith("No such image", StringComparison.Ordinal) ? "Error response from daemon: " + e.Message : e.Message, 1);
+        }
+        return 0;
+    }
+
+    public static int History(string root, string image, bool noTrunc, bool quiet, TextWriter stdout)
+    {
+        var details = new ImageStore(root).Inspect(image)
+                      ?? throw new CliError($"Error response from daemon: No such image: {image}", 1);
+        var now = DateTimeOffset.UtcNow;
+        var rows = ImageInspect.HistoryRows(details);
+        string Id(int i) => i > 0 ? "<missing>" : noTrunc ? details.Id : details.Id[7..19];
+        if (quiet)
+        {
+            for (int i = 0; i < rows.Count; i++) stdout.WriteLine(Id(i));
+            return 0;
+        }
+        stdout.Write(HumanFormat.Table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows.Select((r, i) =>
+        {
+            string createdBy = (r.CreatedBy ?? "").Replace('\t', ' ');
+            if (!noTrunc && createdBy.Length > 45) createdBy = createdBy[..44] + "…";
+            return (IReadOnlyList<string>)[Id(i), r.Created is { } c ? HumanFormat.Ago(c, now) : "N/A", createdBy, HumanFormat.Size(r.Size), r.Comment ?? ""];
+        })));
+        return 0;
+    }
+
+    /// <summary>Every container's image and overlay lower dirs (stopped ones included).</summary>
+    public static IReadOnlyList<ContainerUse> ContainerUses(string root)
+    {
+        var containers = new ContainerStore(root);
+        var result = new List<ContainerUse>();
+        foreach (var c in containers.List())
+        {
+            IReadOnlyList<string> lower = [];
+            try
+            {
+                var spec = RuntimeSpecReader.Parse(File.ReadAllBytes(Path.Combine(containers.DirOf(c.Id), "config.json")));
+                lower = spec.Linux.Overlay?.LowerDirs ?? [];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or RunConfigException)
+            {
+                // No readable bundle (being created or removed): only its ImageId protects anything.
+            }
+            result.Add(new ContainerUse(c.Id, c.ImageId, ContainerCommands.IsRunning(c), lower));
+        }
+        return result;
     }
 }

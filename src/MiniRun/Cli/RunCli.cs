@@ -26,8 +26,9 @@ public static class RunCli
             var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
             var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
             var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
+            var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
             var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore };
-            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause })
+            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull })
                 cmd.Options.Add(o);
             cmd.Arguments.Add(imageAndCommand);
             cmd.TreatUnmatchedTokensAsErrors = true;
@@ -43,7 +44,7 @@ public static class RunCli
                     Name = p.GetValue(name), Hostname = p.GetValue(hostname),
                     Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
                     Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
-                    Image = image, Command = rest.Skip(1).ToList(),
+                    Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
                 };
                 var mode = p.GetValue(tracePause) ? new TraceMode(true, true)
                     : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));

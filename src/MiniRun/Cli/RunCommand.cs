@@ -66,8 +66,7 @@ public static class RunCommand
     private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ref ClonedInit? early)
     {
         var images = new ImageStore(root);
-        var image = images.Resolve(o.Image)
-            ?? throw new CliError($"Unable to find image '{DisplayReference(o.Image)}' locally (pulling from a registry is not implemented yet: use `minirun load -i`)");
+        var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
         var config = images.ReadConfig(image);
         var layers = images.PrepareLayers(image);
 

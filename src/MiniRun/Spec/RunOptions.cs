@@ -36,4 +36,7 @@ public sealed class RunOptions
     /// <summary>Size of the calling terminal, used for process.consoleSize when -t is given.</summary>
     public uint? ConsoleWidth { get; set; }
     public uint? ConsoleHeight { get; set; }
+
+    /// <summary>--pull: missing (default), always or never.</summary>
+    public string Pull { get; set; } = "missing";
 }

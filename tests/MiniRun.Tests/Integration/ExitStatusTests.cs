@@ -37,12 +37,23 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
     }
 
     [Fact]
-    public void MissingImageIs125WithOneLine()
+    public void MissingImageWithPullNeverIs125WithOneLine()
     {
-        var r = _m.Run("run", "--rm", "no-such-image", "true");
+        // --pull never: no registry is asked (tests never leave loopback).
+        var r = _m.Run("run", "--rm", "--pull", "never", "no-such-image", "true");
         Assert.Equal(125, r.ExitCode);
         Assert.Single(r.Stderr.Trim().Split('\n'));
-        Assert.Contains("Unable to find image 'no-such-image:latest' locally", r.Stderr);
+        Assert.Contains("No such image: no-such-image:latest", r.Stderr);
+    }
+
+    [Fact]
+    public void UnreachableRegistryIs125AfterSayingTheImageIsMissing()
+    {
+        // Nothing listens on 127.0.0.1:9: the pull fails fast, and run reports it as Docker does.
+        var r = _m.Run("run", "--rm", "127.0.0.1:9/no-such-image", "true");
+        Assert.Equal(125, r.ExitCode);
+        Assert.StartsWith("Unable to find image '127.0.0.1:9/no-such-image:latest' locally", r.Stderr);
+        Assert.Contains("127.0.0.1:9", r.Stderr.Split('\n')[1]);
     }
 
     [Fact]
