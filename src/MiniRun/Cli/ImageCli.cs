@@ -31,6 +31,7 @@ public static class ImageCli
         image.Subcommands.Add(Prune("prune", rootOption, debugOption));
         image.Subcommands.Add(Save("save", rootOption, debugOption));
         image.Subcommands.Add(Load("load", rootOption, debugOption));
+        image.Subcommands.Add(RegistryCli.PullCommand("pull", rootOption, debugOption));
         yield return image;
     }
 

@@ -28,18 +28,7 @@ public static class RegistryCli
 
     public static IEnumerable<Command> Build(Option<string> rootOption, Option<bool> debugOption)
     {
-        yield return Program.Verb("pull", "Download an image from a registry", rootOption, debugOption, cmd =>
-        {
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
-            var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
-            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
-            var name = new Argument<string>("NAME[:TAG|@DIGEST]");
-            cmd.Options.Add(quiet);
-            cmd.Options.Add(platform);
-            cmd.Options.Add(insecure);
-            cmd.Arguments.Add(name);
-            return p => Pull(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(quiet), p.GetValue(platform), p.GetValue(insecure) ?? []);
-        });
+        yield return PullCommand("pull", rootOption, debugOption);
         yield return Program.Verb("login", "Log in to a registry", rootOption, debugOption, cmd =>
         {
             var user = new Option<string?>("--username", "-u") { Description = "Username" };
@@ -77,6 +66,21 @@ public static class RegistryCli
         InsecureRegistries = InsecureRegistries(insecureFlags, Environment.GetEnvironmentVariable(InsecureRegistriesVariable)),
         Credentials = new DockerConfigCredentialStore(),
     });
+
+    /// <summary>`pull`, also registered as `image pull`.</summary>
+    public static Command PullCommand(string verb, Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb(verb, "Download an image from a registry", rootOption, debugOption, cmd =>
+        {
+            var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
+            var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
+            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
+            var name = new Argument<string>("NAME[:TAG|@DIGEST]");
+            cmd.Options.Add(quiet);
+            cmd.Options.Add(platform);
+            cmd.Options.Add(insecure);
+            cmd.Arguments.Add(name);
+            return p => Pull(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(quiet), p.GetValue(platform), p.GetValue(insecure) ?? []);
+        });
 
     public static int Pull(string root, string name, bool quiet, string? platform, string[] insecure)
     {

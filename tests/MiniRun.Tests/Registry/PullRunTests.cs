@@ -87,6 +87,14 @@ public sealed class PullRunTests : IClassFixture<PublishedRegistry>
     }
 
     [Fact]
+    public void Image_pull_is_the_same_command()
+    {
+        using var root = new MiniRunRoot();
+        var pull = root.Ok("image", "pull", "-q", $"{reg.Host}/busybox");
+        Assert.Equal($"{reg.Host}/busybox:latest\n", pull.Stdout);
+    }
+
+    [Fact]
     public void Pull_quiet_prints_only_the_reference()
     {
         using var root = new MiniRunRoot();

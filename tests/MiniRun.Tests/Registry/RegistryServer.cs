@@ -55,11 +55,17 @@ public sealed class RegistryServer : IDisposable
         dir = Directory.CreateTempSubdirectory("minirun-registry-").FullName;
         StorageDir = Path.Combine(dir, "storage");
         Directory.CreateDirectory(StorageDir);
-        Port = FreePort();
         try
         {
-            File.WriteAllText(Path.Combine(dir, "config.yml"), Config(tokens));
-            Start();
+            // A free port can be taken by a parallel test between FreePort() and the registry's
+            // bind; then the registry exits with "address already in use" and another port is tried.
+            for (int attempt = 1; ; attempt++)
+            {
+                Port = FreePort();
+                File.WriteAllText(Path.Combine(dir, "config.yml"), Config(tokens));
+                try { Start(); break; }
+                catch (PortTakenException) when (attempt < 5) { Stop(); }
+            }
         }
         catch
         {
@@ -146,11 +152,15 @@ public sealed class RegistryServer : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process!.HasExited)
+            {
+                if (Log.Contains("address already in use")) throw new PortTakenException();
                 throw new InvalidOperationException($"docker-registry on {Host} exited with {process.ExitCode}: {Log}");
+            }
             try
             {
                 using var r = http.GetAsync($"{BaseUrl}/v2/").GetAwaiter().GetResult();
-                if (r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
+                // Only our own process answering counts: it logs "listening on" once bound.
+                if (r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized && Log.Contains("listening on") && !process.HasExited) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             Thread.Sleep(50);
@@ -200,4 +210,9 @@ public sealed class RegistryServer : IDisposable
         Stop();
         try { Directory.Delete(dir, recursive: true); } catch (DirectoryNotFoundException) { }
     }
+}
+
+/// <summary>The port chosen for a test server was taken before the server could bind it.</summary>
+internal sealed class PortTakenException : Exception
+{
 }

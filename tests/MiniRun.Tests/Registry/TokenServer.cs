@@ -24,7 +24,7 @@ public sealed record TokenRequest(string? User, string[] Scopes, int Status);
 
 public sealed class TokenServer : IDisposable
 {
-    private readonly HttpListener listener = new();
+    private HttpListener listener = new();
     private readonly TokenSigner signer = new();
     private readonly Dictionary<string, string> users;
     private readonly List<TokenGrant> grants;
@@ -42,9 +42,18 @@ public sealed class TokenServer : IDisposable
     {
         this.users = new Dictionary<string, string>(users);
         this.grants = grants.ToList();
-        Port = RegistryServer.FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        listener.Start();
+        for (int attempt = 1; ; attempt++)
+        {
+            // The free port may be taken by a parallel test before we bind it: try another.
+            Port = RegistryServer.FreePort();
+            listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try { listener.Start(); break; }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                try { listener.Close(); } catch (HttpListenerException) { }
+                listener = new HttpListener();
+            }
+        }
         loop = Task.Run(Serve);
     }
 
@@ -158,7 +167,7 @@ public sealed class TokenServer : IDisposable
 
     public void Dispose()
     {
-        try { listener.Stop(); listener.Close(); } catch (ObjectDisposedException) { }
+        try { listener.Stop(); listener.Close(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
         try { loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         signer.Dispose();
     }
