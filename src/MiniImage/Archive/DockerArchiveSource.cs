@@ -38,11 +38,7 @@ internal sealed class DockerArchiveSource : LayoutSource
     {
         try
         {
-            using var file = new FileStream(SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using Stream input = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
-            using var reader = new TarReader(input);
-            while (reader.GetNextEntry() is { } entry)
-                Consume(entry);
+            ReadTar(SourcePath, Consume);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
         {
@@ -59,16 +55,13 @@ internal sealed class DockerArchiveSource : LayoutSource
         bool manifest = false, layout = false, index = false;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using Stream input = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
-            using var reader = new TarReader(input);
-            while (reader.GetNextEntry() is { } entry)
+            ReadTar(path, entry =>
             {
                 string name = Normalize(entry.Name);
                 manifest |= name == ManifestJson;
                 layout |= name == OciLayout.FileName;
                 index |= name == OciLayout.IndexFileName;
-            }
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
         {
@@ -246,11 +239,4 @@ internal sealed class DockerArchiveSource : LayoutSource
         return string.Join('/', parts);
     }
 
-    private static bool IsGzip(FileStream file)
-    {
-        Span<byte> magic = stackalloc byte[2];
-        int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        file.Position = 0;
-        return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    }
 }

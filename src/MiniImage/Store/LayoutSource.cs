@@ -78,6 +78,24 @@ internal abstract class LayoutSource
                 : new TarLayoutSource(path, store, staging);
         throw new MiniImageException($"load {path}: no such file or directory");
     }
+
+    /// <summary>Every entry of the tar at <paramref name="path"/> (plain or gzip), in order: the one loop both tar readers share.</summary>
+    protected static void ReadTar(string path, Action<System.Formats.Tar.TarEntry> each)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using Stream input = IsGzip(file) ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : file;
+        using var reader = new System.Formats.Tar.TarReader(input);
+        while (reader.GetNextEntry() is { } entry)
+            each(entry);
+    }
+
+    private static bool IsGzip(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
 }
 
 /// <param name="Path">The file holding the verified bytes.</param>
