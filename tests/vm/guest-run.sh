@@ -16,7 +16,7 @@ report() {
     # stty drains ttyS1/ttyS2 (tcsetattr TCSADRAIN) so the output is out before power goes
     $bb stty -F /dev/ttyS1 raw -echo 2>/dev/null
     $bb stty -F /dev/ttyS2 raw -echo 2>/dev/null
-    echo "MINIRUN-VM-EXIT: $1" > /dev/ttyS0
+    echo "MINIRUN-VM-EXIT: $1 $($bb cut -d" " -f1 /proc/uptime)" > /dev/ttyS0
     $bb sync
     $bb poweroff -f
     $bb sleep 5
@@ -41,6 +41,6 @@ $bb ip link set lo up 2>/dev/null
 
 $bb stty -F /dev/ttyS1 raw -echo
 $bb stty -F /dev/ttyS2 raw -echo
-echo "MINIRUN-VM-START"
+echo "MINIRUN-VM-START $($bb cut -d" " -f1 /proc/uptime)"
 /bin/bash /run/minirun-vm/cmd.sh </dev/null >/dev/ttyS1 2>/dev/ttyS2
 report $?

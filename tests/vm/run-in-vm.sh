@@ -66,7 +66,14 @@ case "$(file -b /bin/busybox 2>/dev/null || echo static)" in *dynamically*) die 
 mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9
-kpkg="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)"
+# apt-cache is slow (seconds on a busy machine): ask again only when apt's lists changed
+kpkg_file="$cache/kernel-package"
+if [ -s "$kpkg_file" ] && [ "$kpkg_file" -nt /var/lib/apt/lists ] && [ "$kpkg_file" -nt /var/cache/apt/pkgcache.bin ]; then
+    kpkg="$(cat "$kpkg_file")"
+else
+    kpkg="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)"
+    [ -n "$kpkg" ] && echo "$kpkg" > "$kpkg_file"
+fi
 [ -n "$kpkg" ] || die "apt-cache depends linux-image-amd64: no linux-image-<version>-amd64 dependency (apt-get update?)"
 kver="${kpkg#linux-image-}"
 kdir="$cache/$kver"
@@ -186,7 +193,10 @@ if [ -z "$rc" ]; then
     exit 125
 fi
 if [ -n "${MINIRUN_VM_TIMES:-}" ]; then
-    boot="$(awk '/MINIRUN-VM-START/ { print "seen" }' "$cache/console-last.log")"
-    printf 'run-in-vm: total %.1f s\n' "$(echo "$end - $start" | bc)" >&2
+    # guest uptimes printed by guest-run.sh beside its markers
+    up_start="$(sed -n 's/^MINIRUN-VM-START \([0-9.]*\).*/\1/p' "$cache/console-last.log")"
+    up_end="$(sed -n 's/^MINIRUN-VM-EXIT: [0-9]* \([0-9.]*\).*/\1/p' "$cache/console-last.log")"
+    awk -v s="$start" -v e="$end" -v us="$up_start" -v ue="$up_end" 'BEGIN {
+        printf "run-in-vm: kernel boot to command %.1f s (guest clock), command %.1f s, total %.1f s (wall, qemu start to exit)\n", us, ue - us, e - s }' >&2
 fi
 exit "$rc"
