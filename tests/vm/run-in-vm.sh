@@ -124,11 +124,13 @@ kvm_works() {
     local probe="$cache/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)"
     [ -f "$probe" ] && { [ "$(cat "$probe")" = yes ]; return; }
     rm -f "$cache"/kvm-probe.*
-    # a real boot to the kernel's first console line within 20 s, else TCG
-    if timeout -k 2 20 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 256 -nodefaults \
+    # a real boot within 20 s: the kernel must get as far as looking for init (and panic: no initrd)
+    timeout -k 2 20 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 256 -nodefaults \
         -no-user-config -display none -no-reboot -bios /usr/share/qemu/qboot.rom \
-        -kernel "$kdir/vmlinux" -append "console=ttyS0 panic=-1 rdinit=/nonexistent" -serial stdio \
-        2>/dev/null | grep -q -m1 'Linux version'; then echo yes > "$probe"; else echo no > "$probe"; fi
+        -kernel "$kdir/vmlinux" -append "console=ttyS0 panic=-1 rdinit=/nonexistent" \
+        -serial file:"$probe.log" </dev/null >/dev/null 2>&1 || true
+    if grep -q 'Kernel panic' "$probe.log" 2>/dev/null; then echo yes; else echo no; fi > "$probe"
+    rm -f "$probe.log"
     [ "$(cat "$probe")" = yes ]
 }
 case "$accel" in
