@@ -15,7 +15,9 @@ public sealed record CgroupWrite(string File, string Value, string Why);
 
 public static class CgroupFileMap
 {
-    public static IReadOnlyList<CgroupWrite> For(ResourceLimits l, bool oomGroup = true)
+    /// <param name="oomGroup">write memory.oom.group=1; by default only when there is a memory limit
+    /// (Cgroup.Apply passes true whenever the cgroup has the memory controller).</param>
+    public static IReadOnlyList<CgroupWrite> For(ResourceLimits l, bool? oomGroup = null)
     {
         var w = new List<CgroupWrite>();
         // cpuset first: the kernel refuses tasks in a cpuset partition without CPUs; setting it
@@ -30,7 +32,7 @@ public static class CgroupFileMap
         if (l.MemoryLow is { } low) w.Add(new("memory.low", $"{low}", "--memory-reservation: memory below this is protected from reclaim"));
         if (l.MemoryMax is { } max) w.Add(new("memory.max", $"{max}", "--memory: hard limit; above it the kernel reclaims, then OOM-kills"));
         if (l.SwapMax is { } swap) w.Add(new("memory.swap.max", Max(swap), "--memory-swap (memory + swap) minus --memory: swap the container may use"));
-        if (oomGroup && l.RequiredControllers().Contains("memory"))
+        if (oomGroup ?? l.RequiredControllers().Contains("memory"))
             w.Add(new("memory.oom.group", "1", "an OOM kill takes the whole container, not one of its processes"));
         if (l.PidsMax is { } pids) w.Add(new("pids.max", Max(pids), "--pids-limit: fork and clone fail with EAGAIN beyond this many tasks"));
         return w;
