@@ -1,0 +1,42 @@
+// CgroupFileMap: which cgroup v2 file each limit is written to, with what text and why.
+//
+// Why: keeping the mapping pure (limits in, an ordered list of writes out) lets tests check
+// every flag's file and value without a kernel, and gives --trace the one-line reason it prints
+// under each write. Cgroup.Apply performs the writes in this order.
+//
+// Follows: Documentation/admin-guide/cgroup-v2.rst: memory.max/memory.low/memory.swap.max take
+// bytes or "max"; cpu.max is "$MAX $PERIOD"; cpu.weight 1..10000; cpuset.cpus/.mems take list
+// syntax; pids.max a number or "max"; io.weight "default N"; io.max "MAJ:MIN key=value...";
+// memory.oom.group 1 makes the OOM killer kill the whole cgroup.
+namespace MiniRun.Cgroups;
+
+/// <summary>One write: the file (relative to the container's cgroup), the text, and why.</summary>
+public sealed record CgroupWrite(string File, string Value, string Why);
+
+public static class CgroupFileMap
+{
+    /// <param name="oomGroup">write memory.oom.group=1; by default only when there is a memory limit
+    /// (Cgroup.Apply passes true whenever the cgroup has the memory controller).</param>
+    public static IReadOnlyList<CgroupWrite> For(ResourceLimits l, bool? oomGroup = null)
+    {
+        var w = new List<CgroupWrite>();
+        // cpuset first: the kernel refuses tasks in a cpuset partition without CPUs; setting it
+        // before anything runs in the cgroup keeps every later step on the requested CPUs.
+        if (l.CpusetCpus is { } cpus) w.Add(new("cpuset.cpus", cpus, "--cpuset-cpus: the container may run only on these CPUs"));
+        if (l.CpusetMems is { } mems) w.Add(new("cpuset.mems", mems, "--cpuset-mems: the container allocates memory only on these NUMA nodes"));
+        if (l.CpuMax is { } cpu) w.Add(new("cpu.max", cpu.FileValue, "--cpus/--cpu-quota/--cpu-period: at most QUOTA microseconds of CPU time per PERIOD"));
+        if (l.CpuWeight is { } weight) w.Add(new("cpu.weight", $"{weight}", "--cpu-shares: relative CPU share under contention (shares 1024 = weight 39; default weight 100)"));
+        if (l.IoWeight is { } io) w.Add(new("io.weight", $"default {io}", "--blkio-weight: relative share of disk time under contention"));
+        foreach (var d in l.IoMax)
+            w.Add(new("io.max", d.FileValue, $"--device-*-bps/iops: throttle I/O to block device {d.Major}:{d.Minor}"));
+        if (l.MemoryLow is { } low) w.Add(new("memory.low", $"{low}", "--memory-reservation: memory below this is protected from reclaim"));
+        if (l.MemoryMax is { } max) w.Add(new("memory.max", $"{max}", "--memory: hard limit; above it the kernel reclaims, then OOM-kills"));
+        if (l.SwapMax is { } swap) w.Add(new("memory.swap.max", Max(swap), "--memory-swap (memory + swap) minus --memory: swap the container may use"));
+        if (oomGroup ?? l.RequiredControllers().Contains("memory"))
+            w.Add(new("memory.oom.group", "1", "an OOM kill takes the whole container, not one of its processes"));
+        if (l.PidsMax is { } pids) w.Add(new("pids.max", Max(pids), "--pids-limit: fork and clone fail with EAGAIN beyond this many tasks"));
+        return w;
+    }
+
+    private static string Max(long v) => v == ResourceLimits.Unlimited ? "max" : $"{v}";
+}
