@@ -27,7 +27,8 @@ public static class RunCli
             var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
             var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
             var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
-            var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore };
+            // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
+            var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
             var resources = ResourceCli.Options();
             foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull })
                 cmd.Options.Add(o);

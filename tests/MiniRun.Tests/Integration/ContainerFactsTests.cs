@@ -46,6 +46,15 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     }
 
     [Fact]
+    public void FlagsAfterTheImageBelongToTheCommand()
+    {
+        // -t, -i, --rm and -e are run's own flags before the image, the command's after it.
+        var r = _m.Run("run", "--rm", "busybox", "sh", "-c", "echo \"$@\"", "sh", "-t", "-i", "--rm", "-e", "x");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("-t -i --rm -e x", r.Stdout.Trim());
+    }
+
+    [Fact]
     public void HostnameFlagIsUsed() => Assert.Equal("web01", Sh("hostname", "--hostname", "web01"));
 
     [Theory]
