@@ -29,8 +29,10 @@ public static class RunCli
             var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
             // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
             var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
+            var resources = ResourceCli.Options();
             foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull })
                 cmd.Options.Add(o);
+            foreach (var o in resources.All) cmd.Options.Add(o);
             cmd.Arguments.Add(imageAndCommand);
             cmd.TreatUnmatchedTokensAsErrors = true;
             return p =>
@@ -46,6 +48,7 @@ public static class RunCli
                     Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
                     Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
                     Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
+                    Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
                 };
                 var mode = p.GetValue(tracePause) ? new TraceMode(true, true)
                     : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));

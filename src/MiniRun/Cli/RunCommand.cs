@@ -11,6 +11,7 @@
 // Follows: docker-run(1) for flags and exit status; runtime-spec bundle.md.
 using MiniImage;
 using MiniImage.Store;
+using MiniRun.Cgroups;
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -44,6 +45,11 @@ public static class RunCommand
     {
         RequireRoot("run");
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
+        // Resource flags are checked before anything exists: a bad value, or a limit this host's
+        // cgroups cannot enforce, is a one-line error and nothing is left behind.
+        var limits = ResourceFlags.Parse(o.Resources, HostResources.Current());
+        var cgroupHost = CgroupV2Host.Detect();
+        if (cgroupHost.MissingFor(limits) is string missing) throw new CliError(missing);
         using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on: they are for the container
         bool connectStdin = o.Interactive && !o.Tty;
         // Without --trace, clone the container's first process before preparing the bundle: its
@@ -55,7 +61,7 @@ public static class RunCommand
             : null;
         try
         {
-            return Prepare(root, o, trace, initExecutable, waiter, ref early);
+            return Prepare(root, o, trace, initExecutable, waiter, ref early, limits, cgroupHost);
         }
         finally
         {
@@ -63,7 +69,8 @@ public static class RunCommand
         }
     }
 
-    private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ref ClonedInit? early)
+    private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter,
+        ref ClonedInit? early, ResourceLimits limits, CgroupV2Host cgroupHost)
     {
         var images = new ImageStore(root);
         var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
@@ -89,31 +96,83 @@ public static class RunCommand
             return r;
         });
         string bundle = containers.DirOf(record.Id);
+        Cgroup? cgroup = null;
         try
         {
             foreach (var sub in new[] { "rootfs", "upper", "work" })
                 Directory.CreateDirectory(Path.Combine(bundle, sub));
             EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
+            cgroup = CreateCgroup(cgroupHost, record.Id, o.CgroupParent, limits, trace);
+            if (cgroup is not null) spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
             spec.Save(Path.Combine(bundle, "config.json"));
             trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
         catch
         {
+            RemoveCgroup(cgroup);
             containers.Delete(record);
             throw;
         }
         var init = early;
         early = null;   // handed over: from here on StartAndWait owns (and reaps) it
-        return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable, waiter, init);
+        try
+        {
+            return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable, waiter, init, pid =>
+            {
+                cgroup?.AddProcess(pid);
+                if (limits.OomScoreAdj is int adj)
+                    File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
+            });
+        }
+        finally
+        {
+            RemoveCgroup(cgroup);   // when the container is gone, so is its cgroup
+        }
+    }
+
+    /// <summary>The container's own cgroup, when this host has a usable cgroup v2; otherwise none (said under --trace).</summary>
+    private static Cgroup? CreateCgroup(CgroupV2Host host, string id, string? parent, ResourceLimits limits, ConsoleTrace? trace)
+    {
+        if (!host.Usable)
+        {
+            trace?.Note($"no cgroup for this container: {host.Description}; it runs without resource limits");
+            return null;
+        }
+        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
+        var cgroup = Cgroup.Create(host.MountPoint!, id, wanted.Where(host.Has), parent ?? Cgroup.DefaultParent, trace: trace);
+        try
+        {
+            cgroup.Apply(limits);
+        }
+        catch
+        {
+            RemoveCgroup(cgroup);
+            throw;
+        }
+        return cgroup;
+    }
+
+    private static void RemoveCgroup(Cgroup? cgroup)
+    {
+        if (cgroup is null) return;
+        try
+        {
+            cgroup.Kill();
+            cgroup.Remove();
+        }
+        catch (KernelException e)
+        {
+            Console.Error.WriteLine($"minirun: remove cgroup {cgroup.Path}: {e.Message}");
+        }
     }
 
     private static int StartAndWait(ContainerStore containers, ContainerRecord record, RuntimeSpec spec, string bundle,
-        RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ClonedInit? init)
+        RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ClonedInit? init, Action<int> placeInCgroup)
     {
         StartResult started;
         try
         {
-            var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace);
+            var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace, PlaceInCgroup: placeInCgroup);
             started = init is null ? ContainerStarter.Start(request) : ContainerStarter.Start(init, request);
         }
         catch

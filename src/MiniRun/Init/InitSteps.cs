@@ -2,6 +2,8 @@
 // of the host's mounts to exec of the container's command.
 //
 // Why this order (each step needs the ones before it):
+//   0. CgroupNamespace     a new cgroup namespace rooted at the container's cgroup (the parent
+//                          moved this process there before init started its steps)
 //   1. MakeMountsPrivate   mounts made later must not propagate back to the host
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
@@ -24,6 +26,7 @@ public static class InitSteps
 {
     public static readonly (string Name, Action<InitContext> Run)[] All =
     [
+        ("enter cgroup namespace", CgroupNamespaceStep.Run),
         ("make / private", RootfsSteps.MakeMountsPrivate),
         ("mount rootfs", RootfsSteps.MountRootfs),
         ("mount filesystems", SpecMountSteps.MountAll),

@@ -26,6 +26,8 @@ public interface IKernel
     void Symlink(string target, string linkPath);
     void Chmod(string path, uint mode);
     void Sethostname(string name);
+    /// <summary>unshare(2) for this thread (the one that will execve).</summary>
+    void Unshare(int flags, string what);
     /// <summary>SIOCSIFFLAGS with IFF_UP on the named interface (netdevice(7)).</summary>
     void InterfaceUp(string name);
     void SetGroups(IReadOnlyList<uint> gids);

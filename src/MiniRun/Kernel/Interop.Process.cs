@@ -42,5 +42,8 @@ internal static unsafe partial class Libc
     public static partial int setsid();
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int unshare(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 }

@@ -78,6 +78,9 @@ public sealed unsafe class LinuxKernel : IKernel
             Check(Libc.sethostname(p, (nuint)bytes.Length), $"sethostname({Q(name)}, {bytes.Length})", $"sethostname {name}");
     }
 
+    public void Unshare(int flags, string what) =>
+        Check(Libc.unshare(flags), $"unshare({what})", $"unshare {what}");
+
     public void InterfaceUp(string name)
     {
         int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);

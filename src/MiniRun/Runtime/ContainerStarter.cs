@@ -25,7 +25,8 @@ public sealed record StartRequest(
     string InitExecutable,
     bool ConnectStdin,
     ConsoleTrace? Trace = null,
-    string ProcRoot = "/proc");
+    string ProcRoot = "/proc",
+    Action<int>? PlaceInCgroup = null);
 
 public sealed record StartResult(int Pid, int TerminalMaster, int? FailureCode, string? FailureMessage);
 
@@ -59,13 +60,18 @@ public sealed class ClonedInit : IDisposable
 
 public static class ContainerStarter
 {
-    /// <summary>The namespaces `minirun run` creates (the spec generator lists the same ones).</summary>
+    /// <summary>The namespaces `minirun run` clones (the spec generator lists the same ones, plus cgroup).</summary>
     public const int RunFlags = Namespaces.CLONE_NEWPID | Namespaces.CLONE_NEWNS | Namespaces.CLONE_NEWUTS |
-        Namespaces.CLONE_NEWIPC | Namespaces.CLONE_NEWNET | Namespaces.CLONE_NEWCGROUP;
+        Namespaces.CLONE_NEWIPC | Namespaces.CLONE_NEWNET;
 
-    /// <summary>CLONE_NEW* flags for the namespaces the spec creates (entries without a path).</summary>
+    /// <summary>
+    /// CLONE_NEW* flags for the namespaces the spec creates (entries without a path) - except the
+    /// cgroup namespace: its root is the cgroup its creator is in at that moment, so init creates
+    /// it (unshare) only after the parent has moved it into the container's own cgroup. That is
+    /// why /proc/self/cgroup reads "0::/" inside.
+    /// </summary>
     public static int FlagsFor(RuntimeSpec spec) =>
-        spec.Linux.Namespaces.Where(n => n.Path is null).Aggregate(0, (f, n) => f | Namespaces.FlagFor(n.Type));
+        spec.Linux.Namespaces.Where(n => n.Path is null && n.Type != "cgroup").Aggregate(0, (f, n) => f | Namespaces.FlagFor(n.Type));
 
     /// <summary>The OCI order: the bundle exists, so clone and hand it over at once.</summary>
     public static StartResult Start(StartRequest request)
@@ -136,6 +142,7 @@ public static class ContainerStarter
         {
             if (FlagsFor(request.Spec) != init.Flags)
                 throw new InvalidOperationException($"the spec asks for {Namespaces.FlagNames(FlagsFor(request.Spec))} but the process was cloned with {Namespaces.FlagNames(init.Flags)}");
+            request.PlaceInCgroup?.Invoke(init.Pid);   // before init runs a step: every process it makes stays inside
             if ((init.Flags & Namespaces.CLONE_NEWUSER) != 0)
             {
                 IdMaps.Write(init.Pid, request.Spec.Linux.UidMappings, request.Spec.Linux.GidMappings, request.Trace, request.ProcRoot);

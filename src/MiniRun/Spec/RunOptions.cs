@@ -39,4 +39,10 @@ public sealed class RunOptions
 
     /// <summary>--pull: missing (default), always or never.</summary>
     public string Pull { get; set; } = "missing";
+
+    /// <summary>Resource flags (--memory, --cpus, ...) as typed; parsed by Cgroups.ResourceFlags.</summary>
+    public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
+
+    /// <summary>--cgroup-parent: the cgroup under which the container's own cgroup is made (default "minirun").</summary>
+    public string? CgroupParent { get; set; }
 }

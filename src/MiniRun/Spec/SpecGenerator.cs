@@ -104,6 +104,7 @@ public static class SpecGenerator
     {
         Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
         Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+        Mount("/sys/fs/cgroup", "cgroup2", "cgroup", "nosuid", "noexec", "nodev", "ro"),
         Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
         Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
         Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),

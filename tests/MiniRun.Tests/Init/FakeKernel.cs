@@ -39,6 +39,7 @@ public sealed class FakeKernel : IKernel
     public void Symlink(string target, string linkPath) { Record($"symlink {linkPath} -> {target}", $"symlink {linkPath}"); Paths.Add(linkPath); }
     public void Chmod(string path, uint mode) => Record($"chmod {path} {Convert.ToString(mode, 8)}", $"chmod {path}");
     public void Sethostname(string name) => Record($"sethostname {name}", "sethostname");
+    public void Unshare(int flags, string what) => Record($"unshare {what}", $"unshare {what}");
     public void InterfaceUp(string name) => Record($"ifup {name}", $"bring up {name}");
     public void SetGroups(IReadOnlyList<uint> gids) => Record($"setgroups [{string.Join(",", gids)}]", "setgroups");
     public void SetResGid(uint gid) => Record($"setresgid {gid}", "setresgid");

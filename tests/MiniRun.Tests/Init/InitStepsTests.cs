@@ -44,8 +44,9 @@ public sealed class InitStepsTests : IDisposable
         k.Paths.Add("/proc/kcore");
         Assert.Throws<FakeKernel.ExecReached>(() => InitProcess.Run(c));
         string rootfs = Path.Combine(_bundle, "rootfs");
-        Assert.Equal("mount NULL / NULL MS_REC|MS_PRIVATE NULL", k.Calls[0]);
-        Assert.Equal($"mount overlay {rootfs} overlay 0 lowerdir=/store/layers/top:/store/layers/base,upperdir={_bundle}/upper,workdir={_bundle}/work", k.Calls[1]);
+        Assert.Equal("unshare CLONE_NEWCGROUP", k.Calls[0]);
+        Assert.Equal("mount NULL / NULL MS_REC|MS_PRIVATE NULL", k.Calls[1]);
+        Assert.Equal($"mount overlay {rootfs} overlay 0 lowerdir=/store/layers/top:/store/layers/base,upperdir={_bundle}/upper,workdir={_bundle}/work", k.Calls[2]);
         int proc = IndexOf(k, $"mount proc {rootfs}/proc proc MS_NOSUID|MS_NODEV|MS_NOEXEC");
         int sys = IndexOf(k, $"mount sysfs {rootfs}/sys sysfs MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC");
         int dev = IndexOf(k, $"mount tmpfs {rootfs}/dev tmpfs");
@@ -154,7 +155,7 @@ public sealed class InitStepsTests : IDisposable
         var (k, c) = Make(spec);
         Assert.Throws<FakeKernel.ExecReached>(() => InitProcess.Run(c));
         string rootfs = Path.Combine(_bundle, "rootfs");
-        Assert.Equal($"mount {rootfs} {rootfs} NULL MS_BIND|MS_REC NULL", k.Calls[1]);
+        Assert.Equal($"mount {rootfs} {rootfs} NULL MS_BIND|MS_REC NULL", k.Calls[2]);
     }
 
     [Fact]

@@ -215,6 +215,15 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     }
 
     [Fact]
+    public void CgroupNamespaceRootIsTheContainersOwnCgroupAndIsMountedReadOnly()
+    {
+        // The unified (v2) line; a hybrid host (the development machine) lists its v1 hierarchies too.
+        Assert.Contains("0::/", Sh("cat /proc/self/cgroup").Split('\n'));
+        string mount = Sh("awk '$2 == \"/sys/fs/cgroup\" { print $3, $4 }' /proc/mounts");
+        Assert.StartsWith("cgroup2 ro,", mount);
+    }
+
+    [Fact]
     public void TraceCanBeTurnedOnFromTheEnvironment()
     {
         var r = _m.RunWith(null, new Dictionary<string, string> { ["MINIRUN_TRACE"] = "1" }, "run", "--rm", "busybox", "true");
@@ -227,7 +236,8 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     {
         var r = _m.Run("run", "--rm", "--trace", "busybox", "true");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|CLONE_NEWCGROUP|SIGCHLD) = ", r.Stderr);
+        Assert.Contains("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD) = ", r.Stderr);
+        Assert.Contains("unshare(CLONE_NEWCGROUP) = 0", r.Stderr);
         Assert.Contains("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) = 0", r.Stderr);
         Assert.Contains("mount(\"overlay\", ", r.Stderr);
         Assert.Contains("pivot_root(\".\", \".\") = 0", r.Stderr);

@@ -50,9 +50,11 @@ public class SpecGeneratorTests
     public void MountsInOrderWithDockerOptions()
     {
         var m = Gen(Image(), new RunOptions { Image = "x" }).Mounts;
-        Assert.Equal(new[] { "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
+        Assert.Equal(new[] { "/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
             m.Select(x => x.Destination));
-        Assert.Equal(new[] { "proc", "sysfs", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind" }, m.Select(x => x.Type));
+        Assert.Equal(new[] { "proc", "sysfs", "cgroup2", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind" }, m.Select(x => x.Type));
+        Assert.Equal(new[] { "nosuid", "noexec", "nodev", "ro" }, m[2].Options!);
+        m.RemoveAt(2);
         Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[0].Options!);
         Assert.Equal(new[] { "nosuid", "noexec", "nodev", "ro" }, m[1].Options!);
         Assert.Equal(new[] { "nosuid", "strictatime", "mode=755", "size=65536k" }, m[2].Options!);
