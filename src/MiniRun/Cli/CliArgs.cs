@@ -27,4 +27,17 @@ public static class CliArgs
         }
         return result;
     }
+
+    /// <summary>The verb (`run`, `ps`, ...): the first token that is not a global option or its value.</summary>
+    public static string? Verb(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--root") { i++; continue; }
+            if (a.StartsWith('-')) continue;
+            return a;
+        }
+        return null;
+    }
 }

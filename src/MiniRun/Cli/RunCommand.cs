@@ -47,9 +47,15 @@ public static class RunCommand
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
-        var limits = ResourceFlags.Parse(o.Resources, HostResources.Current());
-        var cgroupHost = CgroupV2Host.Detect();
-        if (cgroupHost.MissingFor(limits) is string missing) throw new CliError(missing);
+        // (Without resource flags there is nothing to check: detection then waits until the
+        // container's init is already starting up, see Prepare.)
+        var limits = HasResourceFlags(o.Resources) ? ResourceFlags.Parse(o.Resources, HostResources.Current()) : new ResourceLimits();
+        CgroupV2Host? cgroupHost = null;
+        if (limits.NeedsCgroupLimits)
+        {
+            cgroupHost = CgroupV2Host.Detect();
+            if (cgroupHost.MissingFor(limits) is string missing) throw new CliError(missing);
+        }
         using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on: they are for the container
         bool connectStdin = o.Interactive && !o.Tty;
         // Without --trace, clone the container's first process before preparing the bundle: its
@@ -70,8 +76,9 @@ public static class RunCommand
     }
 
     private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter,
-        ref ClonedInit? early, ResourceLimits limits, CgroupV2Host cgroupHost)
+        ref ClonedInit? early, ResourceLimits limits, CgroupV2Host? cgroupHost)
     {
+        cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
         var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
         var config = images.ReadConfig(image);
@@ -129,6 +136,12 @@ public static class RunCommand
             RemoveCgroup(cgroup);   // when the container is gone, so is its cgroup
         }
     }
+
+    private static bool HasResourceFlags(ResourceFlagValues f) =>
+        f.Memory is not null || f.MemoryReservation is not null || f.MemorySwap is not null || f.Cpus is not null ||
+        f.CpuPeriod is not null || f.CpuQuota is not null || f.CpuShares is not null || f.CpusetCpus is not null ||
+        f.CpusetMems is not null || f.PidsLimit is not null || f.BlkioWeight is not null || f.OomScoreAdj is not null ||
+        f.DeviceReadBps.Count + f.DeviceWriteBps.Count + f.DeviceReadIops.Count + f.DeviceWriteIops.Count > 0;
 
     /// <summary>The container's own cgroup, when this host has a usable cgroup v2; otherwise none (said under --trace).</summary>
     private static Cgroup? CreateCgroup(CgroupV2Host host, string id, string? parent, ResourceLimits limits, ConsoleTrace? trace)
