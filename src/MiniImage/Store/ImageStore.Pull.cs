@@ -132,70 +132,40 @@ public sealed partial class ImageStore
         return null;
     }
 
-    private long UnpackPulledLayer(PulledLayer layer, int index, Action<int, long, long>? extracting, string context)
+    private long UnpackPulledLayer(PulledLayer layer, int index, Action<int, long, long>? extracting, string context) =>
+        LayerPreparer.UnpackLayer(_paths, layer.Blob, layer.BlobDigest, layer.DiffId, context,
+            missingHint: "pull the image again", prefixLayerErrors: true,
+            bytesRead: extracting is null ? null : n => extracting(index, n, layer.Blob.Size));
+}
+
+/// <summary>A read-only pass-through stream that reports the bytes read so far (at most every 256 KiB).</summary>
+internal sealed class ProgressReadStream(Stream inner, Action<long> report) : Stream
+{
+    private const long Step = 256 << 10;
+    private long _read;
+    private long _reported;
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+    private int Count(int n)
     {
-        string target = _paths.Layer(layer.DiffId);
-        string temp = _paths.NewTemp("layer");
-        try
+        _read += n;
+        if (_read - _reported >= Step || (n == 0 && _read != _reported))
         {
-            Directory.CreateDirectory(temp);
-            FileStream input;
-            try { input = new FileStream(_paths.Blob(layer.BlobDigest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new MiniImageException($"{context}: blob {layer.BlobDigest} is missing from the store; pull the image again");
-            }
-            UnpackResult result;
-            using (input)
-            using (var counted = new ProgressReadStream(input, n => extracting?.Invoke(index, n, layer.Blob.Size)))
-                result = LayerUnpacker.Unpack(counted, layer.Blob.MediaType, temp, layer.DiffId.ToString());
-            Directory.Move(temp, target);
-            NativeFs.FsyncDirectory(_paths.Layers);
-            return result.Size;
+            _reported = _read;
+            report(_read);
         }
-        catch (LayerException e)
-        {
-            throw new MiniImageException($"{context}: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MiniImageException($"{context}: unpack {layer.BlobDigest} into {target}: {e.Message}", e);
-        }
-        finally
-        {
-            StorePaths.DeleteTree(temp);
-        }
+        return n;
     }
 
-    /// <summary>A read-only pass-through stream that reports the bytes read so far (at most every 256 KiB).</summary>
-    private sealed class ProgressReadStream(Stream inner, Action<long> report) : Stream
-    {
-        private const long Step = 256 << 10;
-        private long _read;
-        private long _reported;
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-        private int Count(int n)
-        {
-            _read += n;
-            if (_read - _reported >= Step || (n == 0 && _read != _reported))
-            {
-                _reported = _read;
-                report(_read);
-            }
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

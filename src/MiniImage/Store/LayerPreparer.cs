@@ -45,35 +45,48 @@ internal sealed class LayerPreparer
         for (int i = 0; i < layers.Count; i++)
         {
             if (Directory.Exists(dirs[i])) continue; // done earlier, or by whoever held the lock before us
-            Unpack(manifest.Layers[i], layers[i], dirs[i], $"{context}: layer {i + 1}/{layers.Count}");
+            Unpack(manifest.Layers[i], layers[i], $"{context}: layer {i + 1}/{layers.Count}");
         }
         return dirs;
     }
 
-    private void Unpack(Descriptor blob, Digest diffId, string target, string context)
+    private void Unpack(Descriptor blob, Digest diffId, string context)
     {
-        var blobDigest = blob.ParsedDigest(context);
-        string blobPath = _paths.Blob(blobDigest);
-        string temp = _paths.NewTemp("layer");
+        long size = UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
+            missingHint: "load the image again", prefixLayerErrors: false);
+        _store.RecordLayerSize(diffId.ToString(), size);
+    }
+
+    /// <summary>
+    /// The one unpack step of the store, used here and by pull: the layer blob is unpacked into
+    /// tmp/layer-* (LayerUnpacker checks the diff id), then renamed to layers/&lt;hex&gt;. Returns the
+    /// unpacked size. <paramref name="bytesRead"/>, when given, hears how much of the blob was read.
+    /// </summary>
+    internal static long UnpackLayer(StorePaths paths, Descriptor blob, Digest blobDigest, Digest diffId, string context,
+        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null)
+    {
+        string target = paths.Layer(diffId);
+        string temp = paths.NewTemp("layer");
         try
         {
             Directory.CreateDirectory(temp);
-            UnpackResult result;
             FileStream input;
-            try { input = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+            try { input = new FileStream(paths.Blob(blobDigest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new MiniImageException($"{context}: blob {blobDigest} is missing from the store; load the image again");
+                throw new MiniImageException($"{context}: blob {blobDigest} is missing from the store; {missingHint}");
             }
+            UnpackResult result;
             using (input)
-                result = LayerUnpacker.Unpack(input, blob.MediaType, temp, diffId.ToString());
+            using (Stream counted = bytesRead is null ? input : new ProgressReadStream(input, bytesRead))
+                result = LayerUnpacker.Unpack(counted, blob.MediaType, temp, diffId.ToString());
             Directory.Move(temp, target);
-            NativeFs.FsyncDirectory(_paths.Layers);
-            _store.RecordLayerSize(diffId.ToString(), result.Size);
+            NativeFs.FsyncDirectory(paths.Layers);
+            return result.Size;
         }
         catch (LayerException e)
         {
-            throw new MiniImageException(e.Message, e);
+            throw new MiniImageException(prefixLayerErrors ? $"{context}: {e.Message}" : e.Message, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
