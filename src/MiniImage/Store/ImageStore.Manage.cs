@@ -201,14 +201,8 @@ public sealed partial class ImageStore
         ArchiveWriter.WriteFile(path, output => Save(images, output));
 
     /// <summary>`load` from a stream (stdin): the tar is copied into tmp/ first, then loaded like a file.</summary>
-    public IReadOnlyList<ImageSummary> Load(Stream input, Action<string>? progress = null)
-    {
-        _paths.EnsureDirectories();
-        using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
-        string staging = _paths.NewTemp("load");
-        Directory.CreateDirectory(staging);
-        try
+    public IReadOnlyList<ImageSummary> Load(Stream input, Action<string>? progress = null) =>
+        LoadStaged(staging =>
         {
             // "-.tar": a bare OCI ref.name tag gives no repository from this file name, so such
             // images load untagged instead of being named after a temporary file.
@@ -226,16 +220,8 @@ public sealed partial class ImageStore
                 throw new MiniImageException("load from standard input: empty input (use -i FILE, or pipe a tar archive)");
             string blobs = Path.Combine(staging, "blobs");
             Directory.CreateDirectory(blobs);
-            var source = LayoutSource.Open(copy, _paths, blobs);
-            var loaded = new LayoutImporter(source, progress).Import();
-            CommitBlobs(loaded);
-            return Record(loaded, progress);
-        }
-        finally
-        {
-            StorePaths.DeleteTree(staging);
-        }
-    }
+            return LayoutSource.Open(copy, _paths, blobs);
+        }, progress);
 
     /// <summary>RepoDigests per image ID, familiar form ("busybox@sha256:...").</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> RepoDigests()

@@ -30,7 +30,14 @@ public sealed partial class ImageStore
     public string Root => _paths.Root;
 
     /// <summary>Import an OCI image layout (a directory, or a tar of one). Returns the images loaded.</summary>
-    public IReadOnlyList<ImageSummary> Load(string path, Action<string>? progress = null)
+    public IReadOnlyList<ImageSummary> Load(string path, Action<string>? progress = null) =>
+        LoadStaged(staging => LayoutSource.Open(path, _paths, staging), progress);
+
+    /// <summary>
+    /// Every load: under the exclusive lock, in a fresh tmp/load-* directory (removed at the end),
+    /// open the source, import and verify its blobs, commit them, then record the images.
+    /// </summary>
+    private IReadOnlyList<ImageSummary> LoadStaged(Func<string, LayoutSource> open, Action<string>? progress)
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
@@ -39,8 +46,7 @@ public sealed partial class ImageStore
         Directory.CreateDirectory(staging);
         try
         {
-            var source = LayoutSource.Open(path, _paths, staging);
-            var images = new LayoutImporter(source, progress).Import();
+            var images = new LayoutImporter(open(staging), progress).Import();
             CommitBlobs(images);
             return Record(images, progress);
         }
