@@ -83,6 +83,11 @@ public static class Program
         }
         var all = new List<Command> { RunCli.Build(rootOption, debugOption) };
         all.AddRange(ContainerCli.Build(rootOption, debugOption));
+        all.AddRange(LifecycleCli.Build(rootOption, debugOption));
+        all.AddRange(ExecCli.Build(rootOption, debugOption));
+        all.AddRange(InspectCli.Build(rootOption, debugOption));
+        all.AddRange(FilesystemCli.Build(rootOption, debugOption));
+        all.AddRange(CgroupCli.Build(rootOption, debugOption));
         all.AddRange(ImageCli.Build(rootOption, debugOption));
         all.AddRange(RegistryCli.Build(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();

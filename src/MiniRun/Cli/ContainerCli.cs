@@ -17,7 +17,7 @@ public static class ContainerCli
             cmd.Options.Add(all);
             cmd.Options.Add(quiet);
             cmd.Options.Add(noTrunc);
-            return p => ContainerCommands.Ps(p.GetValue(rootOption)!, p.GetValue(all), p.GetValue(quiet), p.GetValue(noTrunc));
+            return p => PsCommand.Ps(p.GetValue(rootOption)!, p.GetValue(all), p.GetValue(quiet), p.GetValue(noTrunc));
         });
         yield return Program.Verb("rm", "Remove one or more containers", rootOption, debugOption, cmd =>
         {

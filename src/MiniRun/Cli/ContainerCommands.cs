@@ -1,11 +1,11 @@
-// ContainerCommands: `minirun ps` and `minirun rm`, Docker's columns and messages.
+// ContainerCommands: `minirun rm` and the liveness check shared by the container verbs.
 //
 // Why: after `run` returns, the container still exists (without --rm): its upper directory holds
-// what it wrote. `ps -a` lists containers with Docker's columns; `rm` removes one, refusing a
+// what it wrote. `rm` removes one, refusing a
 // running container unless -f, which kills it first (only after checking that the pid is still
 // the container's, by its start time).
 //
-// Follows: docker-ps(1), docker-rm(1).
+// Follows: docker-rm(1).
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -26,23 +26,6 @@ public static class ContainerCommands
             "running" => "Exited (unknown) " + HumanFormat.Ago(c.State.FinishedAt ?? c.State.StartedAt ?? c.Created, now),
             _ => $"Exited ({c.State.ExitCode}) {HumanFormat.Ago(c.State.FinishedAt ?? c.Created, now)}",
         };
-    }
-
-    public static int Ps(string root, bool all, bool quiet, bool noTrunc)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var list = new ContainerStore(root).List().Where(c => all || IsRunning(c)).ToList();
-        if (quiet)
-        {
-            foreach (var c in list) Console.WriteLine(noTrunc ? c.Id : Naming.ShortId(c.Id));
-            return 0;
-        }
-        Console.Write(HumanFormat.Table(
-            ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-            list.Select(c => (IReadOnlyList<string>)[
-                noTrunc ? c.Id : Naming.ShortId(c.Id), c.Image, HumanFormat.Command(c.Command, noTrunc),
-                HumanFormat.Ago(c.Created, now), Status(c, now), "", c.Name])));
-        return 0;
     }
 
     public static int Rm(string root, IReadOnlyList<string> ids, bool force)

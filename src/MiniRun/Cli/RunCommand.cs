@@ -110,7 +110,11 @@ public static class RunCommand
                 Directory.CreateDirectory(Path.Combine(bundle, sub));
             EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
             cgroup = CreateCgroup(cgroupHost, record.Id, o.CgroupParent, limits, trace);
-            if (cgroup is not null) spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
+            if (cgroup is not null)
+            {
+                spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
+                record.State.CgroupPath = cgroup.RelativePath;
+            }
             spec.Save(Path.Combine(bundle, "config.json"));
             trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
@@ -191,7 +195,7 @@ public static class RunCommand
         catch
         {
             init?.Abort();
-            Finish(containers, record, "created", 125, "start failed");
+            Finish(containers, record, ContainerStatus.Created, 125, "start failed");
             throw;
         }
         waiter.Attach(started.Pid);
@@ -199,10 +203,10 @@ public static class RunCommand
         {
             if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
             waiter.Wait();   // reap init, which exits right after reporting
-            Finish(containers, record, "created", code, started.FailureMessage);
+            Finish(containers, record, ContainerStatus.Created, code, started.FailureMessage);
             throw new CliError(started.FailureMessage ?? "start failed", code);
         }
-        record.State.Status = "running";
+        record.State.Status = ContainerStatus.Running;
         record.State.Pid = started.Pid;
         record.State.PidStartTime = ProcStat.StartTime(started.Pid) ?? 0;
         record.State.StartedAt = DateTimeOffset.UtcNow;
@@ -225,7 +229,7 @@ public static class RunCommand
             relay?.Dispose();
             if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
         }
-        Finish(containers, record, "stopped", status, null);
+        Finish(containers, record, ContainerStatus.Exited, status, null);
         return status;
     }
 

@@ -24,6 +24,14 @@ public sealed class ContainerRecord
     public DateTimeOffset Created { get; set; }
     public bool AutoRemove { get; set; }
     public ContainerState State { get; set; } = new();
+    /// <summary>How it was asked to run (docker inspect's Config): what `start` and `restart` need again.</summary>
+    public ContainerRecordConfig Config { get; set; } = new();
+    /// <summary>How the host runs it (docker inspect's HostConfig): restart policy, limits, init.</summary>
+    public ContainerRecordHostConfig HostConfig { get; set; } = new();
+    /// <summary>Times the restart policy (or `restart`) started the container again.</summary>
+    public int RestartCount { get; set; }
+    /// <summary>The json-file log: containers/ID/container.log (one JSON object per line).</summary>
+    public string LogPath { get; set; } = "";
 
     public static ContainerRecord Load(string path) =>
         JsonSerializer.Deserialize(File.ReadAllBytes(path), ContainerJsonContext.Default.ContainerRecord)
@@ -39,8 +47,8 @@ public sealed class ContainerRecord
 
 public sealed class ContainerState
 {
-    /// <summary>created, running, stopped (runtime-spec).</summary>
-    public string Status { get; set; } = "created";
+    /// <summary>Docker's status names: created, running, paused, restarting, exited, dead.</summary>
+    public string Status { get; set; } = ContainerStatus.Created;
     public int Pid { get; set; }
     /// <summary>Field 22 of /proc/PID/stat when started: tells a reused pid from ours.</summary>
     public ulong PidStartTime { get; set; }
@@ -48,6 +56,84 @@ public sealed class ContainerState
     public string? Error { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>memory.events oom_kill rose while it ran: the kernel's OOM killer ended it.</summary>
+    public bool OOMKilled { get; set; }
+    /// <summary>`stop`/`kill` by a user: the restart policy must not undo it (cleared by `start`).</summary>
+    public bool ManuallyStopped { get; set; }
+    /// <summary>The supervisor process (`minirun supervise`) and its start time; 0 when none.</summary>
+    public int SupervisorPid { get; set; }
+    public ulong SupervisorStartTime { get; set; }
+    /// <summary>The container's cgroup relative to the cgroup2 mount (e.g. minirun/ID); null without one.</summary>
+    public string? CgroupPath { get; set; }
+    public HealthState? Health { get; set; }
+}
+
+/// <summary>Docker's container status names (inspect's State.Status).</summary>
+public static class ContainerStatus
+{
+    public const string Created = "created", Running = "running", Paused = "paused",
+        Restarting = "restarting", Exited = "exited", Dead = "dead";
+}
+
+public sealed class ContainerRecordConfig
+{
+    public string Hostname { get; set; } = "";
+    public string User { get; set; } = "";
+    public bool Tty { get; set; }
+    public bool OpenStdin { get; set; }
+    public List<string> Env { get; set; } = new();
+    /// <summary>The process args as run (Path = Args[0] in inspect).</summary>
+    public List<string> Cmd { get; set; } = new();
+    public List<string>? Entrypoint { get; set; }
+    public string WorkingDir { get; set; } = "";
+    public string? StopSignal { get; set; }
+    public int? StopTimeout { get; set; }
+    public Dictionary<string, string> Labels { get; set; } = new();
+    public HealthConfig? Healthcheck { get; set; }
+}
+
+public sealed class ContainerRecordHostConfig
+{
+    public RestartPolicy RestartPolicy { get; set; } = new();
+    public bool AutoRemove { get; set; }
+    /// <summary>--init: `minirun init` stays PID 1, reaps zombies and forwards signals.</summary>
+    public bool Init { get; set; }
+    public string? CgroupParent { get; set; }
+    /// <summary>Resource flags as typed (re-applied when the container starts again).</summary>
+    public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
+}
+
+public sealed class RestartPolicy
+{
+    /// <summary>no, on-failure, always, unless-stopped.</summary>
+    public string Name { get; set; } = "no";
+    public int MaximumRetryCount { get; set; }
+}
+
+/// <summary>--health-* flags or the image's Healthcheck; durations in nanoseconds as Docker stores them.</summary>
+public sealed class HealthConfig
+{
+    public List<string> Test { get; set; } = new();
+    public long Interval { get; set; }
+    public long Timeout { get; set; }
+    public long StartPeriod { get; set; }
+    public int Retries { get; set; }
+}
+
+public sealed class HealthState
+{
+    /// <summary>starting, healthy, unhealthy.</summary>
+    public string Status { get; set; } = "starting";
+    public int FailingStreak { get; set; }
+    public List<HealthResult> Log { get; set; } = new();
+}
+
+public sealed class HealthResult
+{
+    public DateTimeOffset Start { get; set; }
+    public DateTimeOffset End { get; set; }
+    public int ExitCode { get; set; }
+    public string Output { get; set; } = "";
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

@@ -70,6 +70,32 @@ public sealed class ContainerStore
 
     public void Save(ContainerRecord record) => record.Save(RecordPath(record.Id));
 
+    /// <summary>The record as it is on disk now.</summary>
+    public ContainerRecord Load(string id) => ContainerRecord.Load(RecordPath(id));
+
+    /// <summary>
+    /// Read-modify-write of one container's record under its own lock (flock on
+    /// containers/ID/.lock): concurrent commands (`stop` while the supervisor records an exit,
+    /// `rm -f` while `stop` runs) never lose each other's changes. Returns the saved record;
+    /// throws ContainerNotFoundException when the container is gone.
+    /// </summary>
+    public ContainerRecord Update(string id, Action<ContainerRecord> change)
+    {
+        using var held = LockContainer(id);
+        var record = Load(id);
+        change(record);
+        Save(record);
+        return record;
+    }
+
+    /// <summary>The per-container lock (containers/ID/.lock), for a longer critical section than Update.</summary>
+    public FileLock LockContainer(string id)
+    {
+        if (!File.Exists(RecordPath(id))) throw new ContainerNotFoundException(id);
+        try { return FileLock.Exclusive(Path.Combine(DirOf(id), ".lock")); }
+        catch (MiniRun.Kernel.KernelException e) when (e.Errno == MiniRun.Kernel.Errno.ENOENT) { throw new ContainerNotFoundException(id); }
+    }
+
     public IReadOnlyList<ContainerRecord> List()
     {
         var result = new List<ContainerRecord>();

@@ -13,7 +13,7 @@ using MiniRun.Kernel;
 
 namespace MiniRun.Containers;
 
-internal sealed partial class FileLock : IDisposable
+public sealed partial class FileLock : IDisposable
 {
     private const int LOCK_EX = 2;
     private int _fd;

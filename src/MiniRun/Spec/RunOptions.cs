@@ -43,6 +43,9 @@ public sealed class RunOptions
     /// <summary>Resource flags (--memory, --cpus, ...) as typed; parsed by Cgroups.ResourceFlags.</summary>
     public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
 
+    /// <summary>--init: `minirun init` stays the container's PID 1, reaps zombies and forwards signals to the command.</summary>
+    public bool Init { get; set; }
+
     /// <summary>--cgroup-parent: the cgroup under which the container's own cgroup is made (default "minirun").</summary>
     public string? CgroupParent { get; set; }
 }

@@ -63,7 +63,7 @@ public sealed class ContainerStoreTests : IDisposable
     {
         var store = new ContainerStore(_root);
         var c = store.Create("rt", r => { r.Image = "busybox"; r.Command = ["sh", "-c", "exit 3"]; return r; });
-        c.State.Status = "stopped";
+        c.State.Status = "exited";
         c.State.ExitCode = 3;
         store.Save(c);
         var back = store.Find("rt");

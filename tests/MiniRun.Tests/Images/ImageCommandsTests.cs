@@ -173,7 +173,7 @@ public sealed class ImageCommandsTests : IDisposable
         var store = new MiniImage.Store.ImageStore(Root);
         string layerDir = store.PrepareLayers(store.Resolve("hello")!)[0];
         var containers = new ContainerStore(Root);
-        var c = containers.Create("stopped", r => { r.ImageId = id; r.State.Status = "stopped"; return r; });
+        var c = containers.Create("stopped", r => { r.ImageId = id; r.State.Status = "exited"; return r; });
         File.WriteAllText(Path.Combine(containers.DirOf(c.Id), "config.json"),
             "{\"ociVersion\":\"1.2.0\",\"linux\":{\"io.minirun.overlay\":{\"lowerDirs\":[\"" + layerDir + "\"],\"upperDir\":\"/u\",\"workDir\":\"/w\"}}}");
         var err = new StringWriter();
