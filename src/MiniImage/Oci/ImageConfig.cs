@@ -40,6 +40,18 @@ public sealed class ContainerConfig
     [JsonPropertyName("WorkingDir")] public string? WorkingDir { get; set; }
     [JsonPropertyName("Labels")] public Dictionary<string, string>? Labels { get; set; }
     [JsonPropertyName("StopSignal")] public string? StopSignal { get; set; }
+    /// <summary>Docker's extension (HEALTHCHECK in a Dockerfile); durations in nanoseconds.</summary>
+    [JsonPropertyName("Healthcheck")] public ImageHealthcheck? Healthcheck { get; set; }
+}
+
+/// <summary>Docker's image Healthcheck: Test is ["NONE"], ["CMD", args...] or ["CMD-SHELL", command].</summary>
+public sealed class ImageHealthcheck
+{
+    [JsonPropertyName("Test")] public List<string>? Test { get; set; }
+    [JsonPropertyName("Interval")] public long? Interval { get; set; }
+    [JsonPropertyName("Timeout")] public long? Timeout { get; set; }
+    [JsonPropertyName("StartPeriod")] public long? StartPeriod { get; set; }
+    [JsonPropertyName("Retries")] public int? Retries { get; set; }
 }
 
 public sealed class RootFs
