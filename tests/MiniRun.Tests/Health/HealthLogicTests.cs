@@ -151,3 +151,50 @@ public class HealthTrackerTests
         Assert.Equal("Health check exceeded timeout (2s)", r.Output);
     }
 }
+
+public class HealthMonitorTests
+{
+    [Fact]
+    public void ProbesRepeatedlyAndPublishesTransitions()
+    {
+        var config = new HealthConfig { Test = ["CMD-SHELL", "check"], Interval = 1_000_000, Timeout = 1_000_000_000, Retries = 2 };
+        var published = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        int calls = 0;
+        IReadOnlyList<string>? seen = null;
+        HealthProbe probe = (cmd, timeout, stop) =>
+        {
+            seen = cmd;
+            int n = Interlocked.Increment(ref calls);
+            var now = DateTimeOffset.UtcNow;
+            return new HealthResult { Start = now, End = now, ExitCode = n <= 2 ? 0 : 1, Output = $"call {n}" };
+        };
+        using (var monitor = new HealthMonitor(config, DateTimeOffset.UtcNow, probe, s => published.Enqueue($"{s.Status}/{s.FailingStreak}")))
+        {
+            monitor.Start();
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (!published.Contains("unhealthy/2") && DateTime.UtcNow < until) Thread.Sleep(5);
+        }
+        var states = published.ToList();
+        Assert.Equal("starting/0", states[0]);
+        Assert.Contains("healthy/0", states);
+        Assert.Contains("healthy/1", states);
+        Assert.Contains("unhealthy/2", states);
+        Assert.Equal(["/bin/sh", "-c", "check"], seen);
+    }
+
+    [Fact]
+    public void AProbeThatCannotStartCountsAsAFailure()
+    {
+        var config = new HealthConfig { Test = ["CMD", "x"], Interval = 1_000_000, Timeout = 1_000_000_000, Retries = 1 };
+        HealthState? last = null;
+        using (var monitor = new HealthMonitor(config, DateTimeOffset.UtcNow, (_, _, _) => throw new InvalidOperationException("Container abc is not running"), s => last = s))
+        {
+            monitor.Start();
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (last?.Status != "unhealthy" && DateTime.UtcNow < until) Thread.Sleep(5);
+        }
+        Assert.Equal("unhealthy", last!.Status);
+        Assert.Equal("Container abc is not running", last.Log[^1].Output);
+        Assert.Equal(-1, last.Log[^1].ExitCode);
+    }
+}
