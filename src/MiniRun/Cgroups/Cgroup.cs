@@ -79,6 +79,8 @@ public sealed class Cgroup
                     MakeDirectory(fs, trace, next, last ? "the container's own cgroup" : "a parent cgroup that groups MiniRun's containers");
                     created.Add(next);
                 }
+                else
+                    trace.Note($"{next} exists already: a parent cgroup shared with other containers, left as it is");
                 cur = next;
             }
             return new Cgroup(root, curRel, fs, trace);
@@ -86,7 +88,13 @@ public sealed class Cgroup
         catch
         {
             for (int i = created.Count - 1; i >= 0; i--)
-                try { fs.RemoveDirectory(created[i]); } catch (KernelException) { }
+                try
+                {
+                    fs.RemoveDirectory(created[i]);
+                    trace.Call($"rmdir {created[i]}", "0");
+                    trace.Note("undo: creating the container's cgroup failed, so the directories made for it go again");
+                }
+                catch (KernelException e) { trace.Call($"rmdir {created[i]}", $"-1 {Errno.Describe(e.Errno)}"); }
             throw;
         }
     }
@@ -95,7 +103,10 @@ public sealed class Cgroup
     public void Apply(ResourceLimits limits)
     {
         bool memory = limits.RequiredControllers().Contains("memory") || HasController("memory");
-        foreach (var w in CgroupFileMap.For(limits, oomGroup: memory))
+        var writes = CgroupFileMap.For(limits, oomGroup: memory);
+        if (writes.Count == 0)
+            _trace.Note($"{Path}: no resource flags and no memory controller, so no limit file is written (the kernel's defaults: no limits)");
+        foreach (var w in writes)
             Write(w.File, w.Value, w.Why);
     }
 
@@ -209,7 +220,11 @@ public sealed class Cgroup
         if (wanted.Count == 0) return;
         var enabled = Words(fs.Read(System.IO.Path.Combine(dir, "cgroup.subtree_control")));
         var missing = wanted.Where(c => !enabled.Contains(c)).ToList();
-        if (missing.Count == 0) return;
+        if (missing.Count == 0)
+        {
+            trace.Note($"{System.IO.Path.Combine(dir, "cgroup.subtree_control")} already enables {string.Join(' ', wanted)}: nothing to write");
+            return;
+        }
         if (!owned)
             throw new IOException($"enable controllers {string.Join(' ', missing)} in {dir}: MiniRun did not create this cgroup and does not " +
                 $"modify it (its cgroup.subtree_control: {(enabled.Count == 0 ? "(empty)" : string.Join(' ', enabled))}); delegate them first");

@@ -7,7 +7,7 @@
 //
 // Follows: Documentation/admin-guide/cgroup-v2.rst: cpu.stat (usage_usec, nr_periods,
 // nr_throttled, throttled_usec), memory.current, memory.max, memory.events (oom, oom_kill),
-// io.stat ("MAJ:MIN rbytes= wbytes= rios= wios= ..." per device), pids.current, pids.max.
+// memory.stat (inactive_file: page cache Docker leaves out of MEM USAGE), io.stat ("MAJ:MIN rbytes= wbytes= rios= wios= ..." per device), pids.current, pids.max.
 using System.Globalization;
 
 namespace MiniRun.Cgroups;
@@ -21,6 +21,8 @@ public sealed record CgroupStats
     public long? MemoryCurrent { get; init; }
     /// <summary>memory.max in bytes; null when "max" or absent.</summary>
     public long? MemoryMax { get; init; }
+    /// <summary>memory.stat inactive_file: file cache the kernel can drop first (docker stats subtracts it).</summary>
+    public long? MemoryInactiveFile { get; init; }
     public long? OomEvents { get; init; }
     /// <summary>memory.events oom_kill: processes the OOM killer killed in this cgroup (> 0 means OOMKilled).</summary>
     public long? OomKills { get; init; }
@@ -37,6 +39,7 @@ public sealed record CgroupStats
     {
         var cpu = KeyValues(readFile("cpu.stat"));
         var events = KeyValues(readFile("memory.events"));
+        var memStat = KeyValues(readFile("memory.stat"));
         var io = IoTotals(readFile("io.stat"));
         return new CgroupStats
         {
@@ -46,6 +49,7 @@ public sealed record CgroupStats
             CpuThrottledUsec = Get(cpu, "throttled_usec"),
             MemoryCurrent = Number(readFile("memory.current")),
             MemoryMax = Number(readFile("memory.max")),
+            MemoryInactiveFile = Get(memStat, "inactive_file"),
             OomEvents = Get(events, "oom"),
             OomKills = Get(events, "oom_kill"),
             IoReadBytes = io?.GetValueOrDefault("rbytes"),
@@ -56,6 +60,9 @@ public sealed record CgroupStats
             PidsMax = Number(readFile("pids.max")),
         };
     }
+
+    /// <summary>Reads the files of the cgroup directory DIR (absent or unreadable files give nulls).</summary>
+    public static CgroupStats ReadFrom(string dir) => Parse(f => ProcUsage.TryRead(Path.Combine(dir, f)));
 
     /// <summary>A flat-keyed file ("key value" per line), as cpu.stat and memory.events are.</summary>
     public static Dictionary<string, long>? KeyValues(string? text)
