@@ -1,4 +1,7 @@
-// ExecCli: exec: run a command inside a running container.
+// ExecCli: `minirun exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]`.
+//
+// Why: the flags parse like Docker's (combined -it, everything after the container belongs to the
+// command, so `exec web ls -l` passes -l to ls); ExecCommand does the work.
 //
 // Follows: docker-exec(1).
 using System.CommandLine;
@@ -9,6 +12,36 @@ public static class ExecCli
 {
     public static IEnumerable<Command> Build(Option<string> rootOption, Option<bool> debugOption)
     {
-        yield break;
+        yield return Program.Verb("exec", "Execute a command in a running container", rootOption, debugOption, cmd =>
+        {
+            var detach = new Option<bool>("--detach", "-d") { Description = "Detached mode: run command in the background" };
+            var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+            var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+            var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
+            var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
+            var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: \"<name|uid>[:<group|gid>]\")" };
+            var rest = new Argument<string[]>("CONTAINER COMMAND [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
+            foreach (var o in new Option[] { detach, interactive, tty, env, workdir, user }) cmd.Options.Add(o);
+            cmd.Arguments.Add(rest);
+            return p =>
+            {
+                var tokens = p.GetValue(rest) ?? [];
+                if (tokens.Length > 0 && tokens[0].StartsWith('-') && tokens[0].Length > 1)
+                    throw new CliError($"unknown flag: {tokens[0]}\nSee 'minirun exec --help'.", 1);
+                if (tokens.Length < 2)
+                    throw new CliError("\"exec\" requires at least 2 arguments.\nSee 'minirun exec --help'.", 1);
+                return ExecCommand.Execute(p.GetValue(rootOption)!, new ExecCommandOptions
+                {
+                    Container = tokens[0],
+                    Command = tokens[1..],
+                    Detach = p.GetValue(detach),
+                    Interactive = p.GetValue(interactive),
+                    Tty = p.GetValue(tty),
+                    Env = p.GetValue(env) ?? [],
+                    WorkingDir = p.GetValue(workdir),
+                    User = p.GetValue(user),
+                });
+            };
+        });
     }
 }

@@ -1,0 +1,217 @@
+// ExecStarter: start a process inside a running container - `minirun exec`, and later the
+// supervisor's health checks.
+//
+// Why: the new process must be indistinguishable from one the container started itself: every
+// namespace of the container's PID 1 (user first, then mnt, pid, net, uts, ipc, cgroup), its
+// cgroup, its root, its environment, user and working directory. Everything is decided here, in
+// C#, before anything is joined: the user from the container's own /etc/passwd and /etc/group,
+// the program from the container's PATH, both read through /proc/PID/root with openat2
+// (ExecRootFs); then the native stage (Native/exec_stage.c) does the joining, because setns into
+// a user or mount namespace is impossible in a multithreaded .NET process.
+//
+// The started process is the CALLER's child (the native stage clones it with CLONE_PARENT), so
+// the caller waits for it with waitpid (ProcessWaiter) and gets its exit status. With Detach the
+// returned pid is a short-lived helper that exits at once; the program itself is then a child of
+// the container's PID 1.
+//
+// Follows: docker-exec(1) (flags, env, user, workdir, exit codes), setns(2), namespaces(7),
+// runtime-spec config.md "process" (env, cwd, user).
+using System.Runtime.InteropServices;
+using MiniRun.Containers;
+using MiniRun.Kernel;
+using MiniRun.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Runtime;
+
+/// <summary>The container to enter: its PID 1 (with start time, so a reused pid is never joined), cgroup and spec.</summary>
+public sealed record ExecTarget(string Id, int Pid, ulong PidStartTime, string? CgroupPath, RuntimeSpec Spec)
+{
+    /// <summary>From a container's record and its bundle's config.json.</summary>
+    public static ExecTarget From(ContainerRecord record, string bundleDir) =>
+        new(record.Id, record.State.Pid, record.State.PidStartTime, record.State.CgroupPath,
+            RuntimeSpec.Load(Path.Combine(bundleDir, "config.json")));
+}
+
+/// <summary>What to run and how (docker exec's flags). Null means "as the container does".</summary>
+public sealed class ExecOptions
+{
+    public required IReadOnlyList<string> Args { get; init; }
+    /// <summary>-e entries: "K=V" replaces or adds K; a bare "K" removes it.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>-u USER[:GROUP]; null: the container's process.user.</summary>
+    public string? User { get; init; }
+    /// <summary>-w DIR (absolute); null: the container's process.cwd.</summary>
+    public string? WorkingDir { get; init; }
+    /// <summary>-t: a new pseudo-terminal from the container's devpts; stdio are its slave side.</summary>
+    public bool Tty { get; init; }
+    public ushort Rows { get; init; }
+    public ushort Columns { get; init; }
+    /// <summary>-d: the program is handed to the container's PID 1; the returned pid only starts it.</summary>
+    public bool Detach { get; init; }
+    /// <summary>Descriptors for the program's 0, 1, 2 (ignored with Tty); -1 inherits the caller's.</summary>
+    public int Stdin { get; init; } = -1;
+    public int Stdout { get; init; } = -1;
+    public int Stderr { get; init; } = -1;
+    public ITrace Trace { get; init; } = NullTrace.Instance;
+}
+
+/// <summary>A started process: the pid to waitpid (the caller's child) and, with Tty, the terminal's master side (the caller closes it).</summary>
+public sealed record ExecProcess(int Pid, int TerminalMaster);
+
+/// <summary>The program could not be started; <see cref="ExitCode"/> is Docker's (126, 127, or 125).</summary>
+public sealed class ExecFailure : Exception
+{
+    public int ExitCode { get; }
+    public ExecFailure(int exitCode, string message) : base(message) => ExitCode = exitCode;
+}
+
+/// <summary>The container's PID 1 is gone (or its pid now belongs to another process).</summary>
+public sealed class ExecTargetGoneException : Exception
+{
+    public ExecTargetGoneException(string id) : base($"container {id} is not running") { }
+}
+
+public static class ExecStarter
+{
+    /// <summary>The order of joining: user first (it grants the rights to join the others), cgroup last.</summary>
+    public static readonly string[] JoinOrder = ["user", "mnt", "pid", "net", "uts", "ipc", "cgroup"];
+
+    public static ExecProcess Start(ExecTarget target, ExecOptions o)
+    {
+        if (o.Args.Count == 0) throw new ExecFailure(125, "exec: no command specified");
+        if (!ProcStat.IsSameProcess(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
+        var fds = new List<int>();
+        int master = -1, slave = -1, devNull = -1;
+        try
+        {
+            var joins = OpenNamespaces(target.Pid, fds, out var joinedTypes);
+            int cgroupFd = OpenCgroupProcs(target.CgroupPath, fds);
+            using var root = ExecRootFs.Open(target.Pid);
+            // Every fd now refers to the container's objects, unless the pid was reused meanwhile.
+            if (!ProcStat.IsSameProcess(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
+
+            var spec = target.Spec;
+            bool ownUserNs = joinedTypes.Contains("user");
+            var user = ResolveUser(root, o.User, spec.Process.User, ownUserNs);
+            var env = BuildEnv(spec, o.Env, o.Tty, user.Home);
+            string cwd = o.WorkingDir ?? spec.Process.Cwd;
+            string path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "";
+            string exe = ExecPathLookup.Find(o.Args[0], path, cwd, root.Stat, user.Uid, user.Gid, user.Groups ?? []);
+
+            (int, int, int) stdio = (o.Stdin, o.Stdout, o.Stderr);
+            if (o.Tty)
+            {
+                (master, slave) = root.OpenPseudoTerminal(o.Rows, o.Columns);
+                stdio = (slave, slave, slave);
+            }
+            else if (o.Detach)
+            {
+                devNull = Libc.open("/dev/null", ExecNative.O_RDWR | ExecNative.O_CLOEXEC, 0);
+                stdio = (o.Stdin >= 0 ? o.Stdin : devNull, o.Stdout >= 0 ? o.Stdout : devNull, o.Stderr >= 0 ? o.Stderr : devNull);
+            }
+
+            Narrate(o.Trace, target, joinedTypes, cgroupFd >= 0, user, cwd, exe, o);
+            var request = new ExecNativeRequest(joins, cgroupFd, stdio, o.Tty, (user.Uid, user.Gid, user.Groups), cwd,
+                exe, o.Args, env, o.Detach);
+            int pid;
+            try
+            {
+                pid = ExecNative.Start(request);
+            }
+            catch (ExecStageException e)
+            {
+                throw new ExecFailure(e.ExitCode, e.Step switch
+                {
+                    "execve" => $"exec: \"{o.Args[0]}\": {Errno.Describe(e.Errno)}",
+                    "chdir" => $"chdir to cwd (\"{cwd}\") set in config.json failed: {Errno.Describe(e.Errno)}",
+                    _ => $"exec into container {target.Id}: {e.Step}: {Errno.Describe(e.Errno)}",
+                });
+            }
+            var started = new ExecProcess(pid, master);
+            master = -1;   // handed to the caller
+            return started;
+        }
+        finally
+        {
+            foreach (int fd in fds) Libc.close(fd);
+            if (slave >= 0) Libc.close(slave);
+            if (master >= 0) Libc.close(master);
+            if (devNull >= 0) Libc.close(devNull);
+        }
+    }
+
+    /// <summary>Opens /proc/PID/ns/TYPE for every namespace the container does not share with this process.</summary>
+    private static List<int> OpenNamespaces(int pid, List<int> opened, out List<string> types)
+    {
+        var joins = new List<int>();
+        types = new List<string>();
+        foreach (string type in JoinOrder)
+        {
+            string path = $"/proc/{pid}/ns/{type}";
+            string? theirs = Namespaces.Inode(pid, type);
+            if (theirs is null) continue;                                 // not supported by this kernel
+            if (theirs == Namespaces.Inode(Libc.getpid(), type)) continue;  // shared with us: nothing to join
+            int fd = Libc.open(path, ExecNative.O_RDONLY | ExecNative.O_CLOEXEC, 0);
+            if (fd < 0) throw new KernelException($"open {path}", Marshal.GetLastPInvokeError());
+            opened.Add(fd);
+            joins.Add(fd);
+            types.Add(type);
+        }
+        return joins;
+    }
+
+    /// <summary>The container's cgroup.procs under the cgroup2 mount, when it has a cgroup; -1 otherwise.</summary>
+    private static int OpenCgroupProcs(string? cgroupPath, List<int> opened)
+    {
+        if (string.IsNullOrEmpty(cgroupPath)) return -1;
+        string? mount = MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint;
+        if (mount is null) return -1;
+        string procs = Path.Combine(mount, cgroupPath.TrimStart('/'), "cgroup.procs");
+        int fd = Libc.open(procs, ExecNative.O_WRONLY | ExecNative.O_CLOEXEC, 0);
+        if (fd < 0) throw new KernelException($"open {procs}", Marshal.GetLastPInvokeError());
+        opened.Add(fd);
+        return fd;
+    }
+
+    internal sealed record ExecUser(uint Uid, uint Gid, IReadOnlyList<uint>? Groups, string Home, string Shown);
+
+    /// <summary>-u or the container's user, resolved with the container's passwd and group files.</summary>
+    private static ExecUser ResolveUser(ExecRootFs root, string? flag, SpecUser containerUser, bool userNamespace)
+    {
+        string spec = flag ?? containerUser.Username ?? $"{containerUser.Uid}:{containerUser.Gid}";
+        ResolvedUser r;
+        try
+        {
+            r = UserResolver.Resolve(spec, root.ReadText("/etc/passwd"), root.ReadText("/etc/group"));
+        }
+        catch (RunConfigException e)
+        {
+            throw new ExecFailure(126, e.Message);
+        }
+        var groups = r.AdditionalGids.Concat(flag is null ? containerUser.AdditionalGids ?? [] : []).Distinct().ToList();
+        // In a user namespace setgroups is denied (setgroups=deny): keep the joined groups when there are none to set.
+        return new ExecUser(r.Uid, r.Gid, userNamespace && groups.Count == 0 ? null : groups, r.Home, spec.Length == 0 ? "root" : spec);
+    }
+
+    /// <summary>The container's environment (config.json process.env), then -e, then HOME from passwd when unset.</summary>
+    internal static List<string> BuildEnv(RuntimeSpec spec, IReadOnlyList<string> extra, bool tty, string home)
+    {
+        var env = EnvMerge.Merge(spec.Process.Env, extra, spec.Hostname ?? "", tty);
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + home);
+        return env;
+    }
+
+    private static void Narrate(ITrace trace, ExecTarget t, List<string> types, bool cgroup, ExecUser user, string cwd, string exe, ExecOptions o)
+    {
+        if (!trace.Enabled) return;
+        trace.Step($"enter container {t.Id[..Math.Min(12, t.Id.Length)]} (PID 1 = host pid {t.Pid})",
+            "a C stage clones a single-threaded helper that joins each namespace of the container's PID 1, then clones the program into the PID namespace");
+        if (cgroup) trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+        foreach (string type in types)
+            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", $"0 (in the helper)   ls -l /proc/{t.Pid}/ns/{type}");
+        trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", "the program's process: a child of minirun, inside the container's PID namespace");
+        trace.Note($"user {user.Shown}: uid {user.Uid}, gid {user.Gid}; cwd {cwd}; {exe}{(o.Tty ? "; a new pty from the container's /dev/ptmx" : "")}");
+        if (o.Detach) trace.Note("-d: a last clone runs the program and its parent exits, so the container's PID 1 inherits it");
+    }
+}
