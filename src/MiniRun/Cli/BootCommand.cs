@@ -1,0 +1,73 @@
+// BootCommand: `minirun boot`, run once when the machine starts (the minirun-boot systemd unit):
+// brings back the containers whose restart policy asks for it.
+//
+// Why: a supervisor dies with the machine, so nothing is left to apply the restart policy. Docker's
+// daemon does it when it starts; MiniRun has no daemon, so a one-shot unit runs this verb at boot:
+//   1. every record that still says running/paused/restarting belongs to a container that died
+//      with the machine: it is marked exited (code 255, "the machine restarted"), as ps would
+//      show it anyway;
+//   2. containers with --restart always, unless-stopped (not stopped by hand), or on-failure (that
+//      were running when the machine went down and have retries left) are started again.
+// A container that was stopped with `stop`/`kill` stays stopped, as in Docker.
+//
+// Follows: docker-run(1) "Restart policies"; systemd.service(5) (Type=oneshot).
+using MiniRun.Containers;
+
+namespace MiniRun.Cli;
+
+public static class BootCommand
+{
+    public const int DiedWithMachine = 255;
+
+    /// <summary>Applies the restart policies; <paramref name="start"/> starts one container by id (the `start` verb's code).</summary>
+    public static int Run(string root, Action<string> start, TextWriter output)
+    {
+        RunCommand.RequireRoot("boot");
+        var store = new ContainerStore(root);
+        int failures = 0;
+        foreach (var c in store.List().OrderBy(c => c.Created))
+        {
+            bool wasUp = c.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting;
+            if (wasUp && ContainerCommands.IsRunning(c)) continue;   // really running (boot ran twice): leave it
+            ContainerRecord record = c;
+            if (wasUp)
+            {
+                record = store.Update(c.Id, r =>
+                {
+                    r.State.Status = ContainerStatus.Exited;
+                    r.State.ExitCode = DiedWithMachine;
+                    r.State.Error = "the machine restarted while the container was running";
+                    r.State.FinishedAt ??= DateTimeOffset.UtcNow;
+                    r.State.Pid = 0;
+                    r.State.SupervisorPid = 0;
+                });
+            }
+            if (!ShouldStart(record, wasUp)) continue;
+            try
+            {
+                start(record.Id);
+                output.WriteLine($"{record.Name}: started again (restart policy {record.HostConfig.RestartPolicy.Name})");
+            }
+            catch (Exception e)
+            {
+                failures++;
+                output.WriteLine($"{record.Name}: start failed: {e.Message}");
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Docker's rule at start-up for a container whose supervisor is gone.</summary>
+    public static bool ShouldStart(ContainerRecord c, bool wasRunningAtShutdown)
+    {
+        var policy = c.HostConfig.RestartPolicy;
+        return policy.Name switch
+        {
+            "always" => true,
+            "unless-stopped" => !c.State.ManuallyStopped,
+            "on-failure" => wasRunningAtShutdown && !c.State.ManuallyStopped &&
+                            (policy.MaximumRetryCount == 0 || c.RestartCount < policy.MaximumRetryCount),
+            _ => false,
+        };
+    }
+}
