@@ -1,0 +1,151 @@
+// ImageStore.Commit: a new image from a base image plus one layer (`minirun commit`): the layer
+// tar is gzip-compressed into a blob while both digests are computed, then a config (the base's,
+// changed by the caller, with the new diff_id and a history entry) and a manifest (the base's
+// layers plus the new one) are stored and the image is recorded, optionally under a tag.
+//
+// Why the order: the same rules as pull and load (see ImageStore.cs and ImageStore.Pull.cs).
+// The layer is written to tmp/commit-* under the SHARED lock and renamed into blobs/ only when
+// complete; config, manifest and images.json are written under the EXCLUSIVE lock, images.json
+// last and atomically. A commit that fails at any point therefore leaves no image record, no tag
+// and no partial blob: at worst complete, unreferenced blobs that a later prune or commit reuses.
+// The new layer is unpacked into layers/ the first time a container of the image runs
+// (LayerPreparer), like any loaded layer.
+// Follows: OCI image-spec v1.1 config.md (rootfs.diff_ids, history), manifest.md, layer.md;
+// docker-commit(1) (author, comment, created_by).
+using System.IO.Compression;
+using MiniImage.Layers;
+using MiniImage.Oci;
+using MiniImage.Reference;
+
+namespace MiniImage.Store;
+
+/// <summary>What `commit` asks of the store.</summary>
+public sealed class CommitRequest
+{
+    /// <summary>The base image's ID (sha256:...): the container's image.</summary>
+    public required string BaseImageId { get; init; }
+    /// <summary>Writes the new layer's uncompressed tar (with OCI whiteouts) to the stream.</summary>
+    public required Action<Stream> WriteLayer { get; init; }
+    /// <summary>The history entry's created_by (the container's command).</summary>
+    public string CreatedBy { get; init; } = "";
+    public string? Comment { get; init; }
+    public string? Author { get; init; }
+    /// <summary>Changes the new image's container config (the base's, copied): `-c` instructions.</summary>
+    public Action<ContainerConfig>? Configure { get; init; }
+    /// <summary>REPOSITORY[:TAG] to tag the image with; null for an untagged image.</summary>
+    public string? Tag { get; init; }
+}
+
+public sealed partial class ImageStore
+{
+    /// <summary>Stores the new layer, config and manifest and records the image; returns its summary (ImageId = sha256:...).</summary>
+    public ImageSummary Commit(CommitRequest request)
+    {
+        ImageReference? tag = null;
+        if (request.Tag is { } t)
+        {
+            if (!ImageReference.TryParse(t, out var parsed, out var error))
+                throw new MiniImageException($"commit: invalid reference format \"{t}\": {error}");
+            if (parsed.Digest is not null)
+                throw new MiniImageException($"commit: refusing to create a tag with a digest reference: \"{t}\"");
+            tag = parsed;
+        }
+        var baseImage = Resolve(request.BaseImageId)
+            ?? throw new MiniImageException($"commit: base image {request.BaseImageId} is no longer in the store");
+        var baseManifest = ReadManifest(baseImage);
+        bool docker = baseManifest.MediaType == MediaTypes.DockerManifest;
+
+        // 1. The layer blob, under the shared lock (other pulls and commits may run).
+        Digest diffId, blobDigest;
+        long blobSize;
+        using (BeginDownloads())
+        {
+            string temp = _paths.NewTemp("commit");
+            try
+            {
+                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                {
+                    var compressed = new HashingWriteStream(file);
+                    using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                    using (var uncompressed = new HashingWriteStream(gzip))
+                    {
+                        request.WriteLayer(uncompressed);
+                        uncompressed.Flush();
+                        diffId = uncompressed.Digest();
+                    }
+                    blobDigest = compressed.Digest();
+                    blobSize = compressed.Count;
+                    file.Flush(flushToDisk: true);
+                }
+                CommitDownloadedBlob(temp, blobDigest, "commit");
+            }
+            catch (Exception e)
+            {
+                StorePaths.DeleteTree(temp);
+                if (e is IOException or UnauthorizedAccessException)
+                    throw new MiniImageException($"commit: write layer {temp}: {e.Message}", e);
+                throw;
+            }
+        }
+
+        // 2. Config, manifest and the record, under the exclusive lock.
+        _paths.EnsureDirectories();
+        using var storeLock = StoreLock.Exclusive(_paths.Root);
+        var records = ImageRecords.Read(_paths);
+        if (!records.Images.TryGetValue(baseImage.ImageId, out var baseRecord))
+            throw new MiniImageException($"commit: base image {baseImage.ImageId} was removed while committing");
+        var baseConfig = ReadConfig(baseImage);
+        var now = DateTimeOffset.UtcNow;
+        var config = new ImageConfig
+        {
+            Created = now,
+            Author = request.Author,
+            Architecture = baseConfig.Architecture,
+            Os = baseConfig.Os,
+            Variant = baseConfig.Variant,
+            Config = CopyConfig(baseConfig.Config),
+            RootFs = new RootFs { DiffIds = [.. baseConfig.RootFs.DiffIds, diffId.ToString()] },
+            History = [.. baseConfig.History ?? [], new HistoryEntry
+            {
+                Created = now, CreatedBy = request.CreatedBy, Author = request.Author, Comment = request.Comment,
+            }],
+        };
+        request.Configure?.Invoke(config.Config!);
+        byte[] configJson = config.ToJson();
+        var configDigest = Digest.Compute(configJson);
+        var manifest = new ImageManifest
+        {
+            SchemaVersion = 2,
+            MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
+            Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configJson.Length },
+            Layers = [.. baseManifest.Layers, new Descriptor
+            {
+                MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest = blobDigest.ToString(), Size = blobSize,
+            }],
+        };
+        byte[] manifestJson = manifest.ToJson();
+        var manifestDigest = Digest.Compute(manifestJson);
+        CommitSmallBlob(configJson, configDigest, "commit: config");
+        CommitSmallBlob(manifestJson, manifestDigest, "commit: manifest");
+
+        string id = configDigest.ToString();
+        records.Images[id] = new ImageRecord
+        {
+            Manifest = manifestDigest.ToString(),
+            Created = now,
+            DiffIds = config.RootFs.DiffIds.ToList(),
+            BlobSize = baseRecord.BlobSize + blobSize,
+            Loaded = now,
+        };
+        if (tag is not null) records.SetTag(tag.ToString(), id, now);
+        records.Write(_paths);
+        return Summary(records, id, records.Images[id], tag ?? FirstTag(records, id));
+    }
+
+    /// <summary>A deep copy (through JSON) so the caller's changes never touch the base's objects.</summary>
+    private static ContainerConfig CopyConfig(ContainerConfig? source)
+    {
+        var holder = new ImageConfig { Config = source ?? new ContainerConfig() };
+        return ImageConfig.Parse(holder.ToJson()).Config ?? new ContainerConfig();
+    }
+}
