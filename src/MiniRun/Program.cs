@@ -4,7 +4,8 @@
 // parses like `docker run`: flags before the image, everything after the image belongs to the
 // container, combined short flags (-it), exit status 125 for MiniRun's own errors.
 // `minirun init` is not for users: it is the container's first process, exec'd by the native
-// clone stage (see Init/InitProcess.cs); it is dispatched before the parser is even built.
+// clone stage (see Init/InitProcess.cs); it is dispatched before the parser is even built. So is
+// `minirun supervise`, the per-container supervisor (Supervisor/SupervisorMain.cs): it must stay small.
 //
 // Follows: docker(1) and docker-run(1) for names and behaviour; System.CommandLine for parsing.
 using System.CommandLine;
@@ -25,6 +26,8 @@ public static class Program
     {
         if (args is ["init"] && Environment.GetEnvironmentVariable(InitProcess.SyncFdVariable) is not null)
             return InitProcess.Start();
+        if (args is ["supervise", ..])
+            return MiniRun.Supervisor.Supervisor.Run(args);   // the container's parent; never builds the CLI
         bool debug = args.Contains("--debug");
         try
         {

@@ -26,11 +26,15 @@ public static class RunCli
             var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
             var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
             var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
+            var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+            var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)" };
+            var init = new Option<bool>("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
+            var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
             var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
             // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
             var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
             var resources = ResourceCli.Options();
-            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull })
+            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull, detach, restart, init, detachKeys })
                 cmd.Options.Add(o);
             foreach (var o in resources.All) cmd.Options.Add(o);
             cmd.Arguments.Add(imageAndCommand);
@@ -49,10 +53,15 @@ public static class RunCli
                     Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
                     Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
                     Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
+                    Init = p.GetValue(init),
                 };
+                MiniRun.Containers.RestartPolicy policy;
+                try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
+                catch (FormatException e) { throw new CliError(e.Message); }
                 var mode = p.GetValue(tracePause) ? new TraceMode(true, true)
                     : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
-                return RunCommand.Execute(p.GetValue(rootOption)!, options, mode);
+                return RunCommand.Execute(p.GetValue(rootOption)!, options, mode,
+                    flags: new LifecycleFlags(p.GetValue(detach), policy, p.GetValue(detachKeys)));
             };
         });
 }

@@ -4,9 +4,12 @@
 // /etc files) and hands it to ContainerStarter, which reads nothing but that bundle. The same
 // bundle is what the OCI runtime verbs (create/start) will take from engines later.
 //
-// Steps: resolve the image in the store -> unpack its layers once (shared) -> reserve an id and
-// a name -> write the bundle -> clone + init (ContainerStarter) -> relay the terminal, forward
-// signals -> wait -> record the exit -> remove with --rm.
+// Steps: clone the supervisor and init at once (native stage) -> resolve the image, unpack its
+// layers once (shared), reserve an id and a name, write the bundle (LifecycleCreate) -> hand the
+// container to the supervisor ('n') -> init's handshake (ContainerStarter) -> record "running"
+// -> with -d print the id; in the foreground attach to the supervisor like `attach` (output,
+// stdin, terminal, detach keys) and return the exit code it reports. The supervisor records the
+// exit, applies --restart and removes the container with --rm (docs/lifecycle.md).
 //
 // Follows: docker-run(1) for flags and exit status; runtime-spec bundle.md.
 using MiniImage;
@@ -16,7 +19,7 @@ using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
 using MiniRun.Spec;
-using MiniRun.Terminal;
+using MiniRun.Supervisor;
 using MiniRun.Trace;
 
 namespace MiniRun.Cli;
@@ -39,35 +42,41 @@ public sealed record TraceMode(bool Enabled, bool Pause)
     }
 }
 
+/// <summary>The lifecycle flags of `run` besides RunOptions: -d, --restart, --detach-keys.</summary>
+public sealed record LifecycleFlags(bool Detach, RestartPolicy Restart, string? DetachKeys)
+{
+    public static readonly LifecycleFlags Foreground = new(false, new RestartPolicy(), null);
+}
+
 public static class RunCommand
 {
-    public static int Execute(string root, RunOptions o, TraceMode traceMode, string initExecutable = "/proc/self/exe")
+    public static int Execute(string root, RunOptions o, TraceMode traceMode, string initExecutable = "/proc/self/exe",
+        LifecycleFlags? flags = null)
     {
         RequireRoot("run");
+        flags ??= LifecycleFlags.Foreground;
+        root = Path.GetFullPath(root);
+        if (o.Rm && flags.Restart.Name != "no")
+            throw new CliError("Conflicting options: --restart and --rm");
+        byte[] detachKeys;
+        try { detachKeys = AttachClient.ParseDetachKeys(flags.DetachKeys); }
+        catch (FormatException e) { throw new CliError(e.Message); }
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
-        // (Without resource flags there is nothing to check: detection then waits until the
-        // container's init is already starting up, see Prepare.)
-        var limits = HasResourceFlags(o.Resources) ? ResourceFlags.Parse(o.Resources, HostResources.Current()) : new ResourceLimits();
-        CgroupV2Host? cgroupHost = null;
-        if (limits.NeedsCgroupLimits)
-        {
-            cgroupHost = CgroupV2Host.Detect();
-            if (cgroupHost.MissingFor(limits) is string missing) throw new CliError(missing);
-        }
-        using var waiter = new ProcessWaiter();   // catch SIGINT/SIGTERM from now on: they are for the container
-        bool connectStdin = o.Interactive && !o.Tty;
-        // Without --trace, clone the container's first process before preparing the bundle: its
-        // `minirun init` starts up (a few ms of .NET runtime start) while this process resolves
-        // the image and writes the bundle, on the other core. It waits for the bundle, reads only
-        // that, and is killed if the bundle never comes. With --trace everything runs in reading order.
-        ClonedInit? early = trace is null
-            ? ContainerStarter.Clone(ContainerStarter.RunFlags, [], connectStdin, initExecutable, null)
+        var (limits, cgroupHost) = LifecycleCreate.CheckResources(o);
+        // Foreground: SIGINT/SIGTERM from now on are for the container.
+        using var waiter = flags.Detach ? null : new ProcessWaiter();
+        // Without --trace, clone the supervisor and the container's first process before preparing
+        // the bundle: both runtimes start up (a few ms each) while this process resolves the image
+        // and writes the bundle. Init waits for the bundle and reads only that; both end if it never
+        // comes. With --trace everything runs in reading order.
+        LaunchedSupervisor? early = trace is null
+            ? SupervisorLauncher.LaunchWithInit(ContainerStarter.RunFlags, o.Tty, o.Interactive, initExecutable, null)
             : null;
         try
         {
-            return Prepare(root, o, trace, initExecutable, waiter, ref early, limits, cgroupHost);
+            return CreateAndStart(root, o, trace, initExecutable, waiter, ref early, limits, cgroupHost, flags, detachKeys);
         }
         finally
         {
@@ -75,176 +84,87 @@ public static class RunCommand
         }
     }
 
-    private static int Prepare(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter,
-        ref ClonedInit? early, ResourceLimits limits, CgroupV2Host? cgroupHost)
+    private static int CreateAndStart(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
+        ref LaunchedSupervisor? early, ResourceLimits limits, CgroupV2Host? cgroupHost, LifecycleFlags flags, byte[] detachKeys)
     {
-        cgroupHost ??= CgroupV2Host.Detect();
-        var images = new ImageStore(root);
-        var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
-        var config = images.ReadConfig(image);
-        var layers = images.PrepareLayers(image);
-
-        if (o.Tty && o.ConsoleWidth is null)
-        {
-            var (rows, cols) = TerminalRelay.WindowSize();
-            if (rows > 0) { o.ConsoleHeight = rows; o.ConsoleWidth = cols; }
-        }
-
-        var containers = new ContainerStore(root);
-        RuntimeSpec? spec = null;
-        var record = containers.Create(o.Name, r =>
-        {
-            string dir = containers.DirOf(r.Id);
-            spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
-            r.Image = o.Image;
-            r.ImageId = image.ImageId;
-            r.Command = spec.Process.Args;
-            r.AutoRemove = o.Rm;
-            return r;
-        });
-        string bundle = containers.DirOf(record.Id);
-        Cgroup? cgroup = null;
+        var created = LifecycleCreate.Create(root, o, flags.Restart, trace, limits, cgroupHost);
+        var (containers, record, spec, bundle, cgroup) = created;
+        LaunchedSupervisor launched;
         try
         {
-            foreach (var sub in new[] { "rootfs", "upper", "work" })
-                Directory.CreateDirectory(Path.Combine(bundle, sub));
-            EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
-            cgroup = CreateCgroup(cgroupHost, record.Id, o.CgroupParent, limits, trace);
-            if (cgroup is not null)
+            launched = early ?? SupervisorLauncher.LaunchWithInit(ContainerStarter.RunFlags, o.Tty, o.Interactive, initExecutable, trace);
+            early = null;
+            if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, ContainerStarter.RunFlags, "/proc");
+            // From here on the supervisor owns the container: it records the end and, with --rm, removes it.
+            if (!AttachProtocol.Send(launched.Control, (byte)'n', $"{launched.Init!.Pid}\n{root}\n{record.Id}"))
             {
-                spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
-                record.State.CgroupPath = cgroup.RelativePath;
+                launched.Abort();
+                throw new CliError($"start container {record.Id}: the supervisor ended before it took the container");
             }
-            spec.Save(Path.Combine(bundle, "config.json"));
-            trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
         catch
         {
-            RemoveCgroup(cgroup);
+            LifecycleCreate.RemoveCgroup(cgroup);
             containers.Delete(record);
             throw;
         }
-        var init = early;
-        early = null;   // handed over: from here on StartAndWait owns (and reaps) it
-        try
+        using (launched)
         {
-            return StartAndWait(containers, record, spec, bundle, o, trace, initExecutable, waiter, init, pid =>
+            int initPid = launched.Init.Pid;
+            waiter?.Attach(initPid);
+            StartResult started;
+            try
             {
-                cgroup?.AddProcess(pid);
-                if (limits.OomScoreAdj is int adj)
-                    File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
-            });
-        }
-        finally
-        {
-            RemoveCgroup(cgroup);   // when the container is gone, so is its cgroup
-        }
-    }
-
-    private static bool HasResourceFlags(ResourceFlagValues f) =>
-        f.Memory is not null || f.MemoryReservation is not null || f.MemorySwap is not null || f.Cpus is not null ||
-        f.CpuPeriod is not null || f.CpuQuota is not null || f.CpuShares is not null || f.CpusetCpus is not null ||
-        f.CpusetMems is not null || f.PidsLimit is not null || f.BlkioWeight is not null || f.OomScoreAdj is not null ||
-        f.DeviceReadBps.Count + f.DeviceWriteBps.Count + f.DeviceReadIops.Count + f.DeviceWriteIops.Count > 0;
-
-    /// <summary>The container's own cgroup, when this host has a usable cgroup v2; otherwise none (said under --trace).</summary>
-    private static Cgroup? CreateCgroup(CgroupV2Host host, string id, string? parent, ResourceLimits limits, ConsoleTrace? trace)
-    {
-        if (!host.Usable)
-        {
-            trace?.Note($"no cgroup for this container: {host.Description}; it runs without resource limits");
-            return null;
-        }
-        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
-        var cgroup = Cgroup.Create(host.MountPoint!, id, wanted.Where(host.Has), parent ?? Cgroup.DefaultParent, trace: trace);
-        try
-        {
-            cgroup.Apply(limits);
-        }
-        catch
-        {
-            RemoveCgroup(cgroup);
-            throw;
-        }
-        return cgroup;
-    }
-
-    private static void RemoveCgroup(Cgroup? cgroup)
-    {
-        if (cgroup is null) return;
-        try
-        {
-            cgroup.Kill();
-            cgroup.Remove();
-        }
-        catch (KernelException e)
-        {
-            Console.Error.WriteLine($"minirun: remove cgroup {cgroup.Path}: {e.Message}");
+                var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: false, trace, PlaceInCgroup: pid =>
+                {
+                    cgroup?.AddProcess(pid);
+                    if (limits.OomScoreAdj is int adj)
+                        File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
+                });
+                started = ContainerStarter.Start(launched.Init, request);
+            }
+            catch (Exception e)
+            {
+                Libc.kill(initPid, 9);
+                AttachProtocol.Send(launched.Control, (byte)'f', $"125 {e.Message}");
+                new AttachClient(launched.Control).WaitForExit();
+                throw;
+            }
+            if (started.FailureCode is int code)
+            {
+                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+                AttachProtocol.Send(launched.Control, (byte)'f', $"{code} {started.FailureMessage}");
+                new AttachClient(launched.Control).WaitForExit();   // recorded (or removed with --rm) when this returns
+                throw new CliError(started.FailureMessage ?? "start failed", code);
+            }
+            if (started.TerminalMaster >= 0)
+            {
+                AttachProtocol.Send(launched.Control, (byte)'m', [], started.TerminalMaster);
+                Libc.close(started.TerminalMaster);
+            }
+            StateRecorder.Running(containers, record.Id, initPid, launched.SupervisorPid);
+            AttachProtocol.Send(launched.Control, (byte)'r');
+            if (flags.Detach)
+            {
+                Console.WriteLine(record.Id);
+                return 0;
+            }
+            var client = new AttachClient(launched.Control);
+            int? status = client.Run(o.Interactive, o.Tty, detachKeys);
+            if (client.Detached) return 0;
+            return status ?? ExitCodeFromRecord(containers, record.Id);
         }
     }
 
-    private static int StartAndWait(ContainerStore containers, ContainerRecord record, RuntimeSpec spec, string bundle,
-        RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter waiter, ClonedInit? init, Action<int> placeInCgroup)
+    /// <summary>The supervisor went away without telling the code (killed): what the record says, else 125.</summary>
+    public static int ExitCodeFromRecord(ContainerStore store, string id)
     {
-        StartResult started;
         try
         {
-            var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: o.Interactive && !o.Tty, trace, PlaceInCgroup: placeInCgroup);
-            started = init is null ? ContainerStarter.Start(request) : ContainerStarter.Start(init, request);
+            var r = store.Load(id);
+            return r.State.Status == ContainerStatus.Exited ? r.State.ExitCode : 125;
         }
-        catch
-        {
-            init?.Abort();
-            Finish(containers, record, ContainerStatus.Created, 125, "start failed");
-            throw;
-        }
-        waiter.Attach(started.Pid);
-        if (started.FailureCode is int code)
-        {
-            if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
-            waiter.Wait();   // reap init, which exits right after reporting
-            Finish(containers, record, ContainerStatus.Created, code, started.FailureMessage);
-            throw new CliError(started.FailureMessage ?? "start failed", code);
-        }
-        record.State.Status = ContainerStatus.Running;
-        record.State.Pid = started.Pid;
-        record.State.PidStartTime = ProcStat.StartTime(started.Pid) ?? 0;
-        record.State.StartedAt = DateTimeOffset.UtcNow;
-        containers.Save(record);
-
-        TerminalRelay? relay = null;
-        if (started.TerminalMaster >= 0)
-        {
-            relay = new TerminalRelay(started.TerminalMaster, copyStdin: o.Interactive);
-            relay.Start();
-        }
-        int status;
-        try
-        {
-            status = waiter.Wait();
-        }
-        finally
-        {
-            relay?.WaitForOutput(TimeSpan.FromSeconds(2));
-            relay?.Dispose();
-            if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
-        }
-        Finish(containers, record, ContainerStatus.Exited, status, null);
-        return status;
-    }
-
-    private static void Finish(ContainerStore containers, ContainerRecord record, string status, int exitCode, string? error)
-    {
-        if (record.AutoRemove)
-        {
-            containers.Delete(record);
-            return;
-        }
-        record.State.Status = status;
-        record.State.ExitCode = exitCode;
-        record.State.Error = error;
-        record.State.FinishedAt = DateTimeOffset.UtcNow;
-        containers.Save(record);
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { return 125; }
     }
 
     /// <summary>"busybox" -> "busybox:latest", as Docker's "Unable to find image" line shows it.</summary>

@@ -1,5 +1,5 @@
 /*
- * clone_stage.c - the only C in MiniRun: creates the container's first process.
+ * clone_stage.c - creates the container's first process (and, for `run`, its supervisor).
  *
  * Why C: a .NET process is always multithreaded (GC, finalizer, JIT, signal threads). A child made
  * by clone(2) holds a copy of only the calling thread; if it runs managed code it can wait forever
@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,5 +139,90 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
     static const size_t stack_size = 64 * 1024;
     char stack[64 * 1024] __attribute__((aligned(16)));
     int pid = clone(child_main, stack + stack_size, clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+    return pid < 0 ? -errno : pid;
+}
+
+/*
+ * minirun_spawn_supervised: the fast path of `run` - the supervisor-to-be and the container's
+ * init in one call, so both .NET runtimes (`minirun supervise` and `minirun init`) start at once.
+ *
+ *   caller (the CLI)
+ *     +-- clone(CLONE_VM|CLONE_VFORK)  the supervisor-to-be, running only supervisor_main below:
+ *           setsid, PR_SET_CHILD_SUBREAPER, then minirun_spawn(init) as its own child (so the
+ *           container's PID 1 is the supervisor's child), stores init's pid in *out (memory it
+ *           shares with the caller), clears close-on-exec on the descriptors the supervisor keeps,
+ *           puts /dev/null on 0, 1, 2, ignores SIGHUP and SIGPIPE, and execs `minirun supervise`.
+ *
+ * The caller sleeps (vfork) until the supervisor-to-be has exec'd or died; then out[0] holds
+ * init's pid (or -errno of its clone) and out[1] the errno of the supervisor's own failure (0 if
+ * it exec'd). Returns the supervisor's pid or -errno. The caller still performs init's handshake
+ * (cgroup placement, "B <bundle>") over init_sync_fd, exactly as after minirun_spawn.
+ *
+ * Man pages: clone(2), setsid(2), prctl(2) PR_SET_CHILD_SUBREAPER, execve(2).
+ */
+struct supervised_args {
+    int init_flags, init_sync_fd, null_fd, keep_count;
+    const int *init_stdio, *keep_fds;
+    const char *exe;
+    char *const *init_argv, *const *init_envp, *const *sup_argv, *const *sup_envp;
+    volatile int *out;
+};
+
+static int supervisor_main(void *p)
+{
+    const struct supervised_args *a = p;
+
+    (void)setsid();                                       /* leave the caller's session and terminal */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {  /* orphans of the container come to us */
+        a->out[1] = errno;
+        _exit(125);
+    }
+    int pid = minirun_spawn(a->init_flags, a->init_sync_fd, NULL, 0, a->init_stdio, a->exe, a->init_argv, a->init_envp);
+    a->out[0] = pid;
+    if (pid < 0)
+        _exit(125);
+
+    for (int i = 0; i < a->keep_count; i++)
+        if (a->keep_fds[i] >= 0 && fcntl(a->keep_fds[i], F_SETFD, 0) < 0) {
+            a->out[1] = errno;
+            _exit(125);
+        }
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(a->null_fd, fd) < 0) {
+            a->out[1] = errno;
+            _exit(125);
+        }
+
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < _NSIG; sig++)
+        (void)sigaction(sig, &act, NULL);
+    act.sa_handler = SIG_IGN;                             /* survives execve: the supervisor outlives terminals */
+    (void)sigaction(SIGHUP, &act, NULL);
+    (void)sigaction(SIGPIPE, &act, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+    execve(a->exe, a->sup_argv, a->sup_envp);
+    a->out[1] = errno;
+    _exit(125);
+    return 125;
+}
+
+int minirun_spawn_supervised(int init_flags, int init_sync_fd, const int *init_stdio,
+                             const int *keep_fds, int keep_count, int null_fd, const char *exe,
+                             char *const init_argv[], char *const init_envp[],
+                             char *const sup_argv[], char *const sup_envp[], int *out)
+{
+    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, init_stdio, keep_fds,
+                                 exe, init_argv, init_envp, sup_argv, sup_envp, out };
+    out[0] = -EAGAIN;
+    out[1] = 0;
+    /* Room for this child's frame and the 64 KiB stack minirun_spawn gives init. */
+    static const size_t stack_size = 256 * 1024;
+    char *stack = __builtin_alloca(stack_size);           /* 16-byte aligned, freed on return */
+    int pid = clone(supervisor_main, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
     return pid < 0 ? -errno : pid;
 }

@@ -26,7 +26,11 @@ public sealed record StartRequest(
     bool ConnectStdin,
     ConsoleTrace? Trace = null,
     string ProcRoot = "/proc",
-    Action<int>? PlaceInCgroup = null);
+    Action<int>? PlaceInCgroup = null,
+    StdioFds? Stdio = null);
+
+/// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
+public sealed record StdioFds(int In, int Out, int Err);
 
 public sealed record StartResult(int Pid, int TerminalMaster, int? FailureCode, string? FailureMessage);
 
@@ -78,7 +82,7 @@ public static class ContainerStarter
     {
         var spec = request.Spec;
         var joins = spec.Linux.Namespaces.Where(n => n.Path is not null).OrderBy(n => n.Type == "user" ? 0 : 1).Select(n => n.Path!).ToList();
-        var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot);
+        var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot, request.Stdio);
         return Start(init, request);
     }
 
@@ -89,7 +93,7 @@ public static class ContainerStarter
     /// two cores); with --trace the steps run in the order a student reads them.
     /// </summary>
     public static ClonedInit Clone(int flags, IReadOnlyList<string> joinPaths, bool connectStdin, string initExecutable,
-        ConsoleTrace? trace, string procRoot = "/proc")
+        ConsoleTrace? trace, string procRoot = "/proc", StdioFds? stdio = null)
     {
         var joinFds = new List<int>();
         try
@@ -101,7 +105,7 @@ public static class ContainerStarter
                 joinFds.Add(fd);
             }
             var (parent, child) = SyncChannel.CreatePair();
-            int devNull = connectStdin ? -1 : Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            int devNull = connectStdin || stdio is not null ? -1 : Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
             int pid;
             try
             {
@@ -110,7 +114,8 @@ public static class ContainerStarter
                 var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
                 if (trace is not null)
                     env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
-                pid = NativeStage.Spawn(flags, child.Fd, joinFds, (devNull, -1, -1), initExecutable, ["minirun", "init"], env);
+                pid = NativeStage.Spawn(flags, child.Fd, joinFds, stdio is null ? (devNull, -1, -1) : (stdio.In, stdio.Out, stdio.Err),
+                    initExecutable, ["minirun", "init"], env);
             }
             catch
             {
@@ -186,7 +191,7 @@ public static class ContainerStarter
         }
     }
 
-    private static void ShowNamespaces(ConsoleTrace trace, int pid, int flags, string procRoot)
+    internal static void ShowNamespaces(ConsoleTrace trace, int pid, int flags, string procRoot)
     {
         foreach (var (type, flag, procName) in Namespaces.All)
         {

@@ -18,6 +18,41 @@ internal static unsafe partial class NativeStage
     private static partial int minirun_spawn(int cloneFlags, int syncFd, int* joinFds, int joinCount,
         int* stdio, byte* exe, byte** argv, byte** envp);
 
+    [LibraryImport("minirun_native", EntryPoint = "minirun_spawn_supervised")]
+    private static partial int minirun_spawn_supervised(int initFlags, int initSyncFd, int* initStdio,
+        int* keepFds, int keepCount, int nullFd, byte* exe, byte** initArgv, byte** initEnvp,
+        byte** supArgv, byte** supEnvp, int* output);
+
+    /// <summary>
+    /// The fast path of `run`: clones the supervisor-to-be, which clones init into new namespaces
+    /// (its own child), then execs <paramref name="supervisorArgv"/> keeping <paramref name="keepFds"/>
+    /// open. Returns (supervisor pid, init pid); throws KernelException when a clone or the exec failed.
+    /// </summary>
+    public static (int Supervisor, int Init) SpawnSupervised(int initFlags, int initSyncFd, (int In, int Out, int Err) initStdio,
+        IReadOnlyList<int> keepFds, int nullFd, string exe, IReadOnlyList<string> initArgv, IReadOnlyList<string> initEnvp,
+        IReadOnlyList<string> supervisorArgv, IReadOnlyList<string> supervisorEnvp)
+    {
+        using var init = new NativeStrings(exe, initArgv, initEnvp);
+        using var sup = new NativeStrings(exe, supervisorArgv, supervisorEnvp);
+        int[] keep = keepFds.ToArray();
+        int* std = stackalloc int[3] { initStdio.In, initStdio.Out, initStdio.Err };
+        int* output = stackalloc int[2];
+        int pid;
+        fixed (int* k = keep)
+            pid = minirun_spawn_supervised(initFlags, initSyncFd, std, k, keep.Length, nullFd, init.Path,
+                init.Argv, init.Envp, sup.Argv, sup.Envp, output);
+        if (pid < 0)
+            throw new KernelException("clone the supervisor (CLONE_VM|CLONE_VFORK)", -pid);
+        if (output[0] < 0 || output[1] != 0)
+        {
+            while (Libc.waitpid(pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+            if (output[0] < 0) throw new KernelException($"clone({Namespaces.FlagNames(initFlags)}) from the supervisor", -output[0]);
+            if (output[0] > 0) { Libc.kill(output[0], 9); }   // init is the dead supervisor's child: the kernel reparents and reaps it
+            throw new KernelException($"exec {exe} supervise", output[1]);
+        }
+        return (pid, output[0]);
+    }
+
     /// <summary>
     /// Clones a child into new namespaces (<paramref name="cloneFlags"/>) that execs
     /// <paramref name="exe"/>. Returns the child's pid; throws KernelException if clone fails.

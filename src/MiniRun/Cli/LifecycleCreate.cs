@@ -1,0 +1,146 @@
+// LifecycleCreate: makes a container without starting it - the part `run` and `create` share.
+//
+// Why: a container is its directory: the OCI bundle (config.json, overlay directories, /etc
+// files), the record (container.json) with Docker's Config and HostConfig (what `start` and the
+// restart policy need again), the log path, and its cgroup when the host has cgroup v2. `create`
+// stops here; `run` goes on to start it through a supervisor.
+//
+// Follows: docker-create(1); runtime-spec bundle.md; docs/lifecycle.md "Files of one container".
+using MiniImage.Store;
+using MiniRun.Cgroups;
+using MiniRun.Containers;
+using MiniRun.Kernel;
+using MiniRun.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Cli;
+
+public sealed record CreatedContainer(ContainerStore Store, ContainerRecord Record, RuntimeSpec Spec, string Bundle, Cgroup? Cgroup);
+
+public static class LifecycleCreate
+{
+    public static CreatedContainer Create(string root, RunOptions o, RestartPolicy restart, ConsoleTrace? trace,
+        ResourceLimits limits, CgroupV2Host? cgroupHost)
+    {
+        cgroupHost ??= CgroupV2Host.Detect();
+        var images = new ImageStore(root);
+        var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
+        var config = images.ReadConfig(image);
+        var layers = images.PrepareLayers(image);
+
+        if (o.Tty && o.ConsoleWidth is null)
+        {
+            var (rows, cols) = MiniRun.Terminal.TerminalRelay.WindowSize();
+            if (rows > 0) { o.ConsoleHeight = rows; o.ConsoleWidth = cols; }
+        }
+
+        var containers = new ContainerStore(root);
+        RuntimeSpec? spec = null;
+        var record = containers.Create(o.Name, r =>
+        {
+            string dir = containers.DirOf(r.Id);
+            spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
+            r.Image = o.Image;
+            r.ImageId = image.ImageId;
+            r.Command = spec.Process.Args;
+            r.AutoRemove = o.Rm;
+            r.LogPath = Path.Combine(dir, "container.log");
+            r.Config = new ContainerRecordConfig
+            {
+                Hostname = spec.Hostname ?? "",
+                User = string.IsNullOrEmpty(o.User) ? config.Config?.User ?? "" : o.User,
+                Tty = o.Tty,
+                OpenStdin = o.Interactive,
+                Env = spec.Process.Env.ToList(),
+                Cmd = spec.Process.Args.ToList(),
+                Entrypoint = o.Entrypoint is null ? config.Config?.Entrypoint : (o.Entrypoint.Length == 0 ? null : [o.Entrypoint]),
+                WorkingDir = spec.Process.Cwd,
+                StopSignal = config.Config?.StopSignal,
+                Labels = config.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : new(),
+            };
+            r.HostConfig = new ContainerRecordHostConfig
+            {
+                RestartPolicy = restart, AutoRemove = o.Rm, Init = o.Init, CgroupParent = o.CgroupParent, Resources = o.Resources,
+            };
+            return r;
+        });
+        string bundle = containers.DirOf(record.Id);
+        Cgroup? cgroup = null;
+        try
+        {
+            foreach (var sub in new[] { "rootfs", "upper", "work" })
+                Directory.CreateDirectory(Path.Combine(bundle, sub));
+            EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
+            cgroup = CreateCgroup(cgroupHost, record.Id, o.CgroupParent, limits, trace);
+            if (cgroup is not null)
+            {
+                spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
+                record = containers.Update(record.Id, r => r.State.CgroupPath = cgroup.RelativePath);
+            }
+            spec.Save(Path.Combine(bundle, "config.json"));
+            trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
+        }
+        catch
+        {
+            RemoveCgroup(cgroup);
+            containers.Delete(record);
+            throw;
+        }
+        return new CreatedContainer(containers, record, spec, bundle, cgroup);
+    }
+
+    /// <summary>Resource flags are checked before anything exists (one line, 125, nothing left behind).</summary>
+    public static (ResourceLimits Limits, CgroupV2Host? Host) CheckResources(RunOptions o)
+    {
+        var limits = HasResourceFlags(o.Resources) ? ResourceFlags.Parse(o.Resources, HostResources.Current()) : new ResourceLimits();
+        CgroupV2Host? host = null;
+        if (limits.NeedsCgroupLimits)
+        {
+            host = CgroupV2Host.Detect();
+            if (host.MissingFor(limits) is string missing) throw new CliError(missing);
+        }
+        return (limits, host);
+    }
+
+    private static bool HasResourceFlags(ResourceFlagValues f) =>
+        f.Memory is not null || f.MemoryReservation is not null || f.MemorySwap is not null || f.Cpus is not null ||
+        f.CpuPeriod is not null || f.CpuQuota is not null || f.CpuShares is not null || f.CpusetCpus is not null ||
+        f.CpusetMems is not null || f.PidsLimit is not null || f.BlkioWeight is not null || f.OomScoreAdj is not null ||
+        f.DeviceReadBps.Count + f.DeviceWriteBps.Count + f.DeviceReadIops.Count + f.DeviceWriteIops.Count > 0;
+
+    /// <summary>The container's own cgroup, when this host has a usable cgroup v2; otherwise none (said under --trace).</summary>
+    private static Cgroup? CreateCgroup(CgroupV2Host host, string id, string? parent, ResourceLimits limits, ConsoleTrace? trace)
+    {
+        if (!host.Usable)
+        {
+            trace?.Note($"no cgroup for this container: {host.Description}; it runs without resource limits");
+            return null;
+        }
+        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
+        var cgroup = Cgroup.Create(host.MountPoint!, id, wanted.Where(host.Has), parent ?? Cgroup.DefaultParent, trace: trace);
+        try
+        {
+            cgroup.Apply(limits);
+        }
+        catch
+        {
+            RemoveCgroup(cgroup);
+            throw;
+        }
+        return cgroup;
+    }
+
+    public static void RemoveCgroup(Cgroup? cgroup)
+    {
+        if (cgroup is null) return;
+        try
+        {
+            cgroup.Kill();
+            cgroup.Remove();
+        }
+        catch (KernelException e)
+        {
+            Console.Error.WriteLine($"minirun: remove cgroup {cgroup.Path}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// ContainerRemover: removes a container completely: its processes, its cgroup, its directory
+// (record, log, socket, overlay upper/work) and its name.
+//
+// Why one place: `rm -f` and the supervisor's --rm must leave exactly the same nothing behind,
+// also when the supervisor was killed with -9 or the machine rebooted. Every pid is checked by its
+// start time before it is signalled. The supervisor goes first (so no restart policy brings the
+// container back), then PID 1 (the kernel then kills the rest of its PID namespace), then the
+// cgroup (cgroup.kill catches anything that escaped). Mounts need nothing: they all live in the
+// container's mount namespace, which ends with its last process.
+//
+// Follows: docker-rm(1); kill(2); cgroups(7) cgroup.kill.
+using MiniRun.Cgroups;
+using MiniRun.Containers;
+using MiniRun.Kernel;
+
+namespace MiniRun.Supervisor;
+
+public static class ContainerRemover
+{
+    /// <summary>SIGKILL to the supervisor (unless it is the caller) and to PID 1, then waits until both are gone.</summary>
+    public static void KillProcesses(ContainerRecord c, bool includingSupervisor)
+    {
+        var s = c.State;
+        if (includingSupervisor && s.SupervisorPid > 0 && s.SupervisorPid != Environment.ProcessId &&
+            ProcessIdentity.IsAlive(s.SupervisorPid, s.SupervisorStartTime))
+        {
+            Libc.kill(s.SupervisorPid, 9);
+            ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
+        }
+        if (s.Pid > 0 && ProcessIdentity.IsAlive(s.Pid, s.PidStartTime))
+        {
+            Libc.kill(s.Pid, 9);
+            ProcessIdentity.WaitGone(s.Pid, s.PidStartTime, TimeSpan.FromSeconds(5));
+        }
+        RemoveCgroup(c);
+    }
+
+    /// <summary>Kills whatever is left in the container's cgroup and removes it (no cgroup: nothing to do).</summary>
+    public static void RemoveCgroup(ContainerRecord c)
+    {
+        if (string.IsNullOrEmpty(c.State.CgroupPath)) return;
+        var host = CgroupV2Host.Detect();
+        if (host.MountPoint is null) return;
+        var cgroup = Cgroup.Open(host.MountPoint, c.State.CgroupPath);
+        if (!Directory.Exists(cgroup.Path)) return;
+        try
+        {
+            cgroup.Kill();
+            cgroup.Remove(TimeSpan.FromSeconds(5));
+        }
+        catch (KernelException) when (!Directory.Exists(cgroup.Path)) { }
+    }
+
+    /// <summary>Everything: processes, cgroup, directory and name.</summary>
+    public static void Remove(ContainerStore store, ContainerRecord c, bool includingSupervisor = true)
+    {
+        KillProcesses(c, includingSupervisor);
+        store.Delete(c);
+    }
+}

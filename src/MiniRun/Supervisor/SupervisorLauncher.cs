@@ -1,0 +1,141 @@
+// SupervisorLauncher: how the CLI starts a container's supervisor.
+//
+// Why two ways (docs/lifecycle.md): `run` keeps its fast path - one native call clones the
+// supervisor-to-be, which clones init into the container's namespaces as its own child and execs
+// `minirun supervise --adopt`, so the supervisor's and init's .NET runtimes start in parallel
+// while `run` writes the bundle; `run` then does init's handshake itself and reports to the
+// supervisor over the control socket ('n', 'm', 'r' or 'f'). `start` (and anything starting an
+// existing container) spawns `minirun supervise --start`, which starts the container itself
+// exactly as it does for each restart.
+//
+// Descriptors: the container's stdout/stderr are pipes whose read ends only the supervisor holds
+// (write ends: only init, then the container); stdin (-i) is a pipe whose write end only the
+// supervisor holds; with -t there are no pipes and the terminal's master reaches the supervisor.
+//
+// Follows: socketpair(2), pipe2(2); Native/clone_stage.c.
+using MiniRun.Init;
+using MiniRun.Kernel;
+using MiniRun.Runtime;
+using MiniRun.Trace;
+
+namespace MiniRun.Supervisor;
+
+public sealed class LaunchedSupervisor : IDisposable
+{
+    public int SupervisorPid { get; init; }
+    /// <summary>Our end of the control socket (SOCK_SEQPACKET).</summary>
+    public int Control { get; set; }
+    /// <summary>The waiting init (fast path only); its handshake is ours to do.</summary>
+    public ClonedInit? Init { get; init; }
+
+    /// <summary>The container will not be started: init ends (it reads EOF), so does the supervisor.</summary>
+    public void Abort()
+    {
+        if (Init is not null)
+        {
+            Libc.kill(Init.Pid, 9);
+            Init.Dispose();
+        }
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Control >= 0) Libc.close(Control);
+        Control = -1;
+    }
+}
+
+public static class SupervisorLauncher
+{
+    /// <summary>The fast path of `run`: supervisor and init cloned at once (init waits for "B").</summary>
+    public static LaunchedSupervisor LaunchWithInit(int flags, bool tty, bool interactive, string exe, ConsoleTrace? trace)
+    {
+        var (control, controlChild) = SocketPair();
+        var (syncParent, syncChild) = SyncChannel.CreatePair();
+        int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        var close = new List<int> { controlChild, devNull };
+        try
+        {
+            int outR = -1, errR = -1, inW = -1;
+            (int In, int Out, int Err) initStdio = (devNull, devNull, devNull);
+            if (!tty)
+            {
+                var (or, ow) = SupervisorInterop.Pipe();
+                var (er, ew) = SupervisorInterop.Pipe();
+                outR = or; errR = er;
+                close.AddRange([or, ow, er, ew]);
+                initStdio = (devNull, ow, ew);
+                if (interactive)
+                {
+                    var (ir, iw) = SupervisorInterop.Pipe();
+                    inW = iw;
+                    close.AddRange([ir, iw]);
+                    initStdio.In = ir;
+                }
+            }
+            trace?.Step("clone the supervisor, which clones the container's first process",
+                "`minirun supervise` stays the container's parent; the child runs only C until it execs `minirun init`");
+            var env = new List<string> { $"{InitProcess.SyncFdVariable}={syncChild.Fd}" };
+            if (trace is not null)
+                env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
+            var keep = new List<int> { controlChild, outR, errR, inW };
+            var (supervisor, init) = NativeStage.SpawnSupervised(flags, syncChild.Fd, initStdio, keep, devNull, exe,
+                ["minirun", "init"], env,
+                ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment());
+            trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{init} (host view); its parent is the supervisor {supervisor}; inside its new PID namespace it is PID 1");
+            return new LaunchedSupervisor { SupervisorPid = supervisor, Control = control, Init = new ClonedInit(init, flags, syncParent) };
+        }
+        catch
+        {
+            Libc.close(control);
+            syncParent.Dispose();
+            throw;
+        }
+        finally
+        {
+            syncChild.Dispose();
+            foreach (var fd in close) Libc.close(fd);
+        }
+    }
+
+    /// <summary>`start`: a supervisor that starts the container itself; it answers 'r' or 'f' on Control.</summary>
+    public static LaunchedSupervisor LaunchForStart(string root, string id, string exe = "/proc/self/exe")
+    {
+        var (control, controlChild) = SocketPair();
+        int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        try
+        {
+            // No namespaces: minirun_spawn with flags 0 is a plain vfork-like spawn; controlChild
+            // stays open across execve as the "sync" descriptor.
+            int pid = NativeStage.Spawn(0, controlChild, [], (devNull, devNull, devNull), exe,
+                ["minirun", "supervise", "--start", $"{controlChild}", Path.GetFullPath(root), id], SupervisorEnvironment());
+            return new LaunchedSupervisor { SupervisorPid = pid, Control = control };
+        }
+        catch
+        {
+            Libc.close(control);
+            throw;
+        }
+        finally
+        {
+            Libc.close(controlChild);
+            Libc.close(devNull);
+        }
+    }
+
+    /// <summary>
+    /// The supervisor's environment: PATH only, plus a small gen0 budget for the GC so its
+    /// resident memory stays a few MB (it allocates little, and never much at once).
+    /// </summary>
+    private static List<string> SupervisorEnvironment() =>
+        ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "DOTNET_GCgen0size=0x100000"];
+
+    private static unsafe (int Ours, int Theirs) SocketPair()
+    {
+        int* sv = stackalloc int[2];
+        if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, sv) < 0)
+            throw new KernelException("socketpair(AF_UNIX, SOCK_SEQPACKET)", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        return (sv[0], sv[1]);
+    }
+}

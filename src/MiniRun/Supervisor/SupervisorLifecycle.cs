@@ -1,0 +1,240 @@
+// SupervisorLifecycle: what the supervisor does when the container starts, ends, and starts again.
+//
+// Why: PID 1's end is the one event only the supervisor sees first (it is the parent). It waits
+// for the exit status, drains the output, reaps the orphans that came to it (the rest of the
+// PID namespace, killed by the kernel when PID 1 died), records the exit - Docker's 128+N for
+// signal N, and OOMKilled when memory.events oom_kill rose - and then applies the restart
+// policy, or ends: cgroup removed, with --rm the whole container removed, clients told the code.
+//
+// Follows: waitpid(2); runtime-spec runtime.md "start"; docker-run(1) "--restart", "--rm";
+// cgroup-v2.rst "memory.events".
+using System.Runtime.InteropServices;
+using MiniRun.Cgroups;
+using MiniRun.Containers;
+using MiniRun.Kernel;
+using MiniRun.Runtime;
+using MiniRun.Spec;
+
+namespace MiniRun.Supervisor;
+
+internal sealed unsafe partial class Supervisor
+{
+    /// <summary>--adopt: 'n' says "PID\nROOT\nID": init is our child, this is its container.</summary>
+    private void Adopt(string text)
+    {
+        var parts = text.Split('\n');
+        if (parts.Length != 3 || !int.TryParse(parts[0], out int pid)) return;
+        _initPid = pid;
+        _pidfd = SupervisorInterop.PidfdOpen(pid);
+        OpenContainer(parts[1], parts[2]);
+        _oomBefore = ReadOomKills();
+    }
+
+    private void OnInitExit()
+    {
+        int status = 0;
+        while (Libc.waitpid(_initPid, out status, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+        Libc.close(_pidfd);
+        _pidfd = -1;
+        int code = ProcessWaiter.ExitStatus(status);
+        DrainOutput(TimeSpan.FromSeconds(2));
+        ReapOrphans();
+        if (_id is null)
+        {
+            // `run` went away before it told us the container: nothing to record.
+            _finished = true;
+            return;
+        }
+        if (_handshake == Handshake.Failed)
+        {
+            _lastExit = _failCode;
+            Final(_failCode, false, _failMessage, failedStart: true);
+            return;
+        }
+        if (_handshake == Handshake.Pending)
+        {
+            // The starting `run` died before init exec'd (init saw EOF and gave up).
+            _lastExit = 125;
+            Final(125, false, "the starting command went away before the container started", failedStart: true);
+            return;
+        }
+        Ended(code);
+    }
+
+    /// <summary>Reaps every child left (the subreaper's duty); returns at once when there are none.</summary>
+    private static void ReapOrphans()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (true)
+        {
+            int pid = Libc.waitpid(-1, out _, Libc.WNOHANG);
+            if (pid > 0) continue;
+            if (pid < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+            if (pid < 0 || DateTime.UtcNow > deadline) return;   // ECHILD: none left
+            Thread.Sleep(5);                                      // children still dying
+        }
+    }
+
+    private void Ended(int code)
+    {
+        _lastExit = code;
+        bool oom = _oomBefore >= 0 && ReadOomKills() > _oomBefore;
+        ContainerRecord record;
+        try { record = _store!.Load(_id!); }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+        {
+            SendExitToClients(code);   // removed under us (rm -f): nothing to record
+            _finished = true;
+            return;
+        }
+        if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
+        {
+            var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
+            StateRecorder.Ended(_store!, _id!, code, oom, restarting: true);
+            SendExitToClients(code);
+            _restartAt = DateTime.UtcNow + delay;
+            return;
+        }
+        Final(code, oom, null, failedStart: false);
+    }
+
+    /// <summary>The end: record, cgroup, --rm, clients told, socket gone.</summary>
+    private void Final(int code, bool oom, string? error, bool failedStart)
+    {
+        _lastExit = code;
+        try
+        {
+            var record = failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
+                : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error);
+            ContainerRemover.RemoveCgroup(record);
+            if (record.AutoRemove || record.HostConfig.AutoRemove)
+                ContainerRemover.Remove(_store!, record, includingSupervisor: false);
+            else
+                try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ContainerNotFoundException) { }
+        SendExitToClients(code);
+        if (_listen >= 0) { Libc.close(_listen); _listen = -1; }
+        _finished = true;
+    }
+
+    /// <summary>The restart policy's delay is over: start the container again (unless stopped meanwhile).</summary>
+    private void Restart()
+    {
+        if (IsManuallyStopped())
+        {
+            Final(_lastExit, false, null, failedStart: false);
+            return;
+        }
+        var failure = StartContainer();
+        if (failure is var (code, message))
+        {
+            Final(code, false, message, failedStart: false);
+            return;
+        }
+        _store!.Update(_id!, r => r.RestartCount++);
+    }
+
+    /// <summary>
+    /// Starts the container from its bundle (config.json) as this process's child, with fresh
+    /// pipes (or a terminal) for its output, and records it running. Returns (code, message) when
+    /// init failed before exec.
+    /// </summary>
+    private (int Code, string? Message)? StartContainer()
+    {
+        var record = _store!.Load(_id!);
+        string bundle = _store.DirOf(_id!);
+        var spec = RuntimeSpec.Load(Path.Combine(bundle, "config.json"));
+        int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        var childEnds = new List<int> { devNull };
+        StdioFds stdio;
+        try
+        {
+            if (spec.Process.Terminal) stdio = new StdioFds(devNull, devNull, devNull);
+            else
+            {
+                var (outR, outW) = SupervisorInterop.Pipe();
+                var (errR, errW) = SupervisorInterop.Pipe();
+                _out = outR; _err = errR;
+                childEnds.Add(outW); childEnds.Add(errW);
+                int stdinR = devNull;
+                if (record.Config.OpenStdin)
+                {
+                    var (inR, inW) = SupervisorInterop.Pipe();
+                    _stdin = inW;
+                    SupervisorInterop.SetNonBlocking(inW);
+                    childEnds.Add(inR);
+                    stdinR = inR;
+                }
+                stdio = new StdioFds(stdinR, outW, errW);
+            }
+            var cgroup = EnsureCgroup(record);
+            string? oomScoreAdj = record.HostConfig.Resources.OomScoreAdj;
+            var request = new StartRequest(bundle, spec, "/proc/self/exe", ConnectStdin: false, Stdio: stdio, PlaceInCgroup: pid =>
+            {
+                cgroup?.AddProcess(pid);
+                if (int.TryParse(oomScoreAdj, out int adj)) File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
+            });
+            var started = ContainerStarter.Start(request);
+            foreach (var fd in childEnds) Libc.close(fd);
+            childEnds.Clear();
+            if (started.FailureCode is int failed)
+            {
+                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+                while (Libc.waitpid(started.Pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+                CloseContainerIo();
+                return (failed, started.FailureMessage);
+            }
+            if (started.TerminalMaster >= 0)
+            {
+                _master = _stdin = started.TerminalMaster;
+                SupervisorInterop.SetNonBlocking(_master);
+            }
+            _initPid = started.Pid;
+            _pidfd = SupervisorInterop.PidfdOpen(started.Pid);
+            _handshake = Handshake.Done;
+            _startedAt = DateTimeOffset.UtcNow;
+            _oomBefore = ReadOomKills();
+            StateRecorder.Running(_store, _id!, started.Pid, Environment.ProcessId);
+            return null;
+        }
+        catch (Exception e) when (e is KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            foreach (var fd in childEnds) Libc.close(fd);
+            CloseContainerIo();
+            return (125, e.Message);
+        }
+    }
+
+    /// <summary>The container's cgroup, made again (with its limits) when a previous end removed it.</summary>
+    private static Cgroup? EnsureCgroup(ContainerRecord record)
+    {
+        string? path = record.State.CgroupPath;
+        if (string.IsNullOrEmpty(path)) return null;
+        var host = CgroupV2Host.Detect();
+        if (!host.Usable) return null;
+        var existing = Cgroup.Open(host.MountPoint!, path);
+        if (Directory.Exists(existing.Path)) return existing;
+        string parent = Path.GetDirectoryName(path) ?? Cgroup.DefaultParent;
+        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
+        var cgroup = Cgroup.Create(host.MountPoint!, Path.GetFileName(path), wanted.Where(host.Has), parent);
+        cgroup.Apply(ResourceFlags.Parse(record.HostConfig.Resources, HostResources.Current()));
+        return cgroup;
+    }
+
+    /// <summary>oom_kill from the cgroup's memory.events; -1 without a cgroup (or memory controller).</summary>
+    private long ReadOomKills()
+    {
+        try
+        {
+            var record = _store!.Load(_id!);
+            if (string.IsNullOrEmpty(record.State.CgroupPath)) return -1;
+            var mount = CgroupV2Host.Detect().MountPoint;
+            if (mount is null) return -1;
+            foreach (var line in File.ReadAllLines(Path.Combine(mount, record.State.CgroupPath, "memory.events")))
+                if (line.StartsWith("oom_kill ", StringComparison.Ordinal)) return long.Parse(line[9..]);
+        }
+        catch (Exception e) when (e is IOException or FormatException or System.Text.Json.JsonException or UnauthorizedAccessException) { }
+        return -1;
+    }
+}
