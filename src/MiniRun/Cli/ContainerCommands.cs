@@ -1,31 +1,58 @@
-// ContainerCommands: `minirun rm` and the liveness check shared by the container verbs.
+// ContainerCommands: `minirun rm` and the liveness check and STATUS text shared by the container verbs.
 //
-// Why: after `run` returns, the container still exists (without --rm): its upper directory holds
-// what it wrote. `rm` removes one, refusing a
-// running container unless -f, which kills it first (only after checking that the pid is still
-// the container's, by its start time).
+// Why: the record says what was last written; the processes say what is true. A container whose
+// record says running (or paused, or restarting) is believed only while its PID 1 (or, when
+// restarting, its supervisor) is still the same process - checked by start time, since pids are
+// reused. So after a supervisor was killed with -9, or after a reboot, `ps` says Exited, not Up,
+// and `rm -f` still removes every process, cgroup and directory of the container.
 //
-// Follows: docker-rm(1).
+// Follows: docker-rm(1); docker-ps(1) STATUS column ("Up 3 seconds", "Exited (137) 2 minutes ago",
+// "Restarting (1) 5 seconds ago", "Up 3 seconds (Paused)", "Created", "Dead").
 using MiniRun.Containers;
-using MiniRun.Kernel;
-using MiniRun.Runtime;
+using MiniRun.Supervisor;
 
 namespace MiniRun.Cli;
 
 public static class ContainerCommands
 {
-    public static bool IsRunning(ContainerRecord c) =>
-        c.State.Status == "running" && ProcStat.IsSameProcess(c.State.Pid, c.State.PidStartTime);
+    /// <summary>Docker's State.Running: PID 1 alive (running or paused), or the supervisor alive while restarting.</summary>
+    public static bool IsRunning(ContainerRecord c) => c.State.Status switch
+    {
+        ContainerStatus.Running or ContainerStatus.Paused => ProcessIdentity.IsAlive(c.State.Pid, c.State.PidStartTime),
+        ContainerStatus.Restarting => IsRestarting(c),
+        _ => false,
+    };
+
+    /// <summary>Waiting for the restart policy's delay, with a live supervisor.</summary>
+    public static bool IsRestarting(ContainerRecord c) =>
+        c.State.Status == ContainerStatus.Restarting && ProcessIdentity.IsAlive(c.State.SupervisorPid, c.State.SupervisorStartTime);
+
+    /// <summary>Its supervisor process is alive (it may still be recording an exit).</summary>
+    public static bool HasSupervisor(ContainerRecord c) =>
+        c.State.SupervisorPid > 0 && ProcessIdentity.IsAlive(c.State.SupervisorPid, c.State.SupervisorStartTime);
 
     public static string Status(ContainerRecord c, DateTimeOffset now)
     {
-        if (IsRunning(c)) return "Up " + HumanFormat.Duration(now - (c.State.StartedAt ?? c.Created));
-        return c.State.Status switch
+        var s = c.State;
+        switch (s.Status)
         {
-            "created" => "Created",
-            "running" => "Exited (unknown) " + HumanFormat.Ago(c.State.FinishedAt ?? c.State.StartedAt ?? c.Created, now),
-            _ => $"Exited ({c.State.ExitCode}) {HumanFormat.Ago(c.State.FinishedAt ?? c.Created, now)}",
-        };
+            case ContainerStatus.Running when IsRunning(c):
+                return "Up " + HumanFormat.Duration(now - (s.StartedAt ?? c.Created));
+            case ContainerStatus.Paused when IsRunning(c):
+                return "Up " + HumanFormat.Duration(now - (s.StartedAt ?? c.Created)) + " (Paused)";
+            case ContainerStatus.Restarting when IsRestarting(c):
+                return $"Restarting ({s.ExitCode}) {HumanFormat.Ago(s.FinishedAt ?? c.Created, now)}";
+            case ContainerStatus.Created:
+                return "Created";
+            case ContainerStatus.Dead:
+                return "Dead";
+            case ContainerStatus.Exited:
+                return $"Exited ({s.ExitCode}) {HumanFormat.Ago(s.FinishedAt ?? c.Created, now)}";
+            default:
+                // Recorded as running/paused/restarting, but the processes are gone without a word
+                // (supervisor killed, machine rebooted): Docker shows such a container as Exited (255).
+                return $"Exited ({(s.Status == ContainerStatus.Restarting ? s.ExitCode : 255)}) {HumanFormat.Ago(s.FinishedAt ?? s.StartedAt ?? c.Created, now)}";
+        }
     }
 
     public static int Rm(string root, IReadOnlyList<string> ids, bool force)
@@ -38,18 +65,20 @@ public static class ContainerCommands
             try
             {
                 var c = store.Find(id);
-                if (IsRunning(c))
+                if (IsRunning(c) && !force)
+                    throw new CliError(c.State.Status == ContainerStatus.Paused
+                        ? $"cannot remove container \"/{c.Name}\": container is paused and must be unpaused first"
+                        : $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove");
+                // Under the container's lock: a concurrent stop or the supervisor's last write waits for us.
+                using (store.LockContainer(c.Id))
                 {
-                    if (!force)
-                        throw new CliError($"cannot remove container \"{c.Name}\": container is running: stop the container before removing or force remove");
-                    Libc.kill(c.State.Pid, 9);
-                    for (int i = 0; i < 500 && ProcStat.IsSameProcess(c.State.Pid, c.State.PidStartTime); i++)
-                        Thread.Sleep(10);
+                    c = store.Load(c.Id);
+                    ContainerRemover.KillProcesses(c, includingSupervisor: true);
                 }
                 store.Delete(c);
                 Console.WriteLine(id);
             }
-            catch (Exception e) when (e is CliError or ContainerNotFoundException)
+            catch (Exception e) when (e is CliError or ContainerNotFoundException or Spec.RunConfigException)
             {
                 Console.Error.WriteLine($"minirun: Error response from daemon: {e.Message}");
                 status = 1;

@@ -14,6 +14,17 @@ public static class RunCli
     public static Command Build(Option<string> rootOption, Option<bool> debugOption) =>
         Program.Verb("run", "Create and run a new container from an image", rootOption, debugOption, cmd =>
         {
+            var parse = AddOptions(cmd, create: false);
+            return p =>
+            {
+                var (options, mode, flags) = parse(p);
+                return RunCommand.Execute(p.GetValue(rootOption)!, options, mode, flags: flags);
+            };
+        });
+
+    /// <summary>The options `run` and `create` share (create has no -d, --detach-keys or --trace); returns their reader.</summary>
+    internal static Func<ParseResult, (RunOptions Options, TraceMode Trace, LifecycleFlags Flags)> AddOptions(Command cmd, bool create)
+    {
             var rm = new Option<bool>("--rm") { Description = "Automatically remove the container when it exits" };
             var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open and connect it to the container" };
             var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
@@ -34,8 +45,10 @@ public static class RunCli
             // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
             var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
             var resources = ResourceCli.Options();
-            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, trace, tracePause, pull, detach, restart, init, detachKeys })
+            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init })
                 cmd.Options.Add(o);
+            if (!create)
+                foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
             foreach (var o in resources.All) cmd.Options.Add(o);
             cmd.Arguments.Add(imageAndCommand);
             cmd.TreatUnmatchedTokensAsErrors = true;
@@ -44,7 +57,7 @@ public static class RunCli
                 var rest = p.GetValue(imageAndCommand) ?? [];
                 string image = rest[0];
                 if (image.StartsWith('-'))
-                    throw new CliError($"unknown flag: {image}\nSee 'minirun run --help'.");
+                    throw new CliError($"unknown flag: {image}\nSee 'minirun {cmd.Name} --help'.");
                 var options = new RunOptions
                 {
                     Rm = p.GetValue(rm), Interactive = p.GetValue(interactive), Tty = p.GetValue(tty),
@@ -58,10 +71,9 @@ public static class RunCli
                 MiniRun.Containers.RestartPolicy policy;
                 try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
                 catch (FormatException e) { throw new CliError(e.Message); }
-                var mode = p.GetValue(tracePause) ? new TraceMode(true, true)
+                var mode = create ? TraceMode.Off : p.GetValue(tracePause) ? new TraceMode(true, true)
                     : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
-                return RunCommand.Execute(p.GetValue(rootOption)!, options, mode,
-                    flags: new LifecycleFlags(p.GetValue(detach), policy, p.GetValue(detachKeys)));
+                return (options, mode, new LifecycleFlags(!create && p.GetValue(detach), policy, create ? null : p.GetValue(detachKeys)));
             };
-        });
+    }
 }
