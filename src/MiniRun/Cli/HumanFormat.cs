@@ -21,13 +21,13 @@ public static class HumanFormat
         double m = d.TotalMinutes;
         if (m < 2) return "About a minute";
         if (m < 60) return $"{(int)m} minutes";
-        double h = d.TotalHours;
+        double h = Math.Round(d.TotalHours, MidpointRounding.AwayFromZero);   // go-units rounds hours
         if (h < 2) return "About an hour";
         if (h < 48) return $"{(int)h} hours";
         if (h < 24 * 7 * 2) return $"{(int)(h / 24)} days";
         if (h < 24 * 30 * 2) return $"{(int)(h / 24 / 7)} weeks";
         if (h < 24 * 365 * 2) return $"{(int)(h / 24 / 30)} months";
-        return $"{(int)(h / 24 / 365)} years";
+        return $"{(int)(d.TotalHours / 24 / 365)} years";
     }
 
     public static string Ago(DateTimeOffset when, DateTimeOffset now) => Duration(now - when) + " ago";
@@ -45,12 +45,46 @@ public static class HumanFormat
         return digits + Units[unit];
     }
 
-    /// <summary>Docker's COMMAND column: quoted, cut to 20 characters with an ellipsis.</summary>
+    /// <summary>
+    /// Docker's COMMAND column: the arguments joined by spaces, those containing a space wrapped in
+    /// single quotes (as the daemon builds it), cut to 20 characters with an ellipsis, then quoted
+    /// as Go's strconv.Quote does.
+    /// </summary>
     public static string Command(IReadOnlyList<string> args, bool noTrunc = false)
     {
-        string joined = string.Join(' ', args);
-        if (!noTrunc && joined.Length > 20) joined = joined[..19] + "…";
-        return "\"" + joined + "\"";
+        string joined = string.Join(' ', args.Select(a => a.Contains(' ') ? "'" + a + "'" : a));
+        if (!noTrunc) joined = Ellipsis(joined, 20);
+        return GoQuote(joined);
+    }
+
+    /// <summary>Cuts to <paramref name="max"/> characters (text elements), the last one an ellipsis, when longer.</summary>
+    public static string Ellipsis(string s, int max)
+    {
+        var info = new StringInfo(s);
+        if (info.LengthInTextElements <= max) return s;
+        return info.SubstringByTextElements(0, max - 1) + "…";
+    }
+
+    /// <summary>Go's strconv.Quote: double quotes, backslash escapes for quotes, backslashes and control characters.</summary>
+    public static string GoQuote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\r': sb.Append("\\r"); break;
+                default:
+                    if (char.IsControl(c)) sb.Append(c < 0x80 ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}");
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
     }
 
     /// <summary>Columns padded to the widest cell plus three spaces, like Docker's tabwriter.</summary>

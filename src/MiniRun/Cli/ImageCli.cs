@@ -1,6 +1,7 @@
-// ImageCli: the image verbs and their options: `load`, `images`, `rmi`, `tag`, `inspect`,
+// ImageCli: the image verbs and their options: `load`, `images`, `rmi`, `tag`,
 // `history`, `save`, and the `image` group (`image ls|rm|tag|inspect|history|prune|save|load`),
-// as in Docker, where `docker image rm` is `docker rmi` and so on.
+// as in Docker, where `docker image rm` is `docker rmi` and so on. The top-level `inspect` (containers
+// and images) is registered by InspectCli.
 //
 // Why: one place that maps Docker's command line onto ImageCommands/ImageInspect; each verb is
 // built by a function so the same verb can be registered at the top level and under `image`.
@@ -18,7 +19,6 @@ public static class ImageCli
         yield return Images("images", rootOption, debugOption);
         yield return Rmi("rmi", rootOption, debugOption);
         yield return Tag("tag", rootOption, debugOption);
-        yield return Inspect("inspect", imagesOnly: false, rootOption, debugOption);
         yield return History("history", rootOption, debugOption);
         yield return Save("save", rootOption, debugOption);
 
@@ -26,7 +26,7 @@ public static class ImageCli
         image.Subcommands.Add(Images("ls", rootOption, debugOption));
         image.Subcommands.Add(Rmi("rm", rootOption, debugOption));
         image.Subcommands.Add(Tag("tag", rootOption, debugOption));
-        image.Subcommands.Add(Inspect("inspect", imagesOnly: true, rootOption, debugOption));
+        image.Subcommands.Add(InspectCli.Inspect("inspect", imagesOnly: true, rootOption, debugOption));
         image.Subcommands.Add(History("history", rootOption, debugOption));
         image.Subcommands.Add(Prune("prune", rootOption, debugOption));
         image.Subcommands.Add(Save("save", rootOption, debugOption));
@@ -80,27 +80,6 @@ public static class ImageCli
             cmd.Arguments.Add(source);
             cmd.Arguments.Add(target);
             return p => ImageCommands.Tag(p.GetValue(rootOption)!, p.GetValue(source)!, p.GetValue(target)!);
-        });
-
-    private static Command Inspect(string name, bool imagesOnly, Option<string> rootOption, Option<bool> debugOption) =>
-        Program.Verb(name, imagesOnly ? "Display detailed information on one or more images" : "Return low-level information on images (containers: not yet)",
-            rootOption, debugOption, cmd =>
-        {
-            var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template subset: {{.Path}}, {{json .Path}}" };
-            var type = new Option<string?>("--type") { Description = "Only inspect objects of this type (image)" };
-            var names = new Argument<string[]>(imagesOnly ? "IMAGE" : "NAME|ID") { Arity = ArgumentArity.OneOrMore };
-            cmd.Options.Add(format);
-            if (!imagesOnly) cmd.Options.Add(type);
-            cmd.Arguments.Add(names);
-            return p =>
-            {
-                string? t = imagesOnly ? "image" : p.GetValue(type);
-                if (t is not (null or "image" or "container"))
-                    throw new CliError($"\"{t}\" is not a valid value for --type", 1);
-                if (t == "container")
-                    throw new CliError("inspect of containers is not implemented yet", 1);
-                return ImageInspect.Run(p.GetValue(rootOption)!, p.GetValue(names)!, p.GetValue(format), t == "image", Console.Out, Console.Error);
-            };
         });
 
     private static Command History(string name, Option<string> rootOption, Option<bool> debugOption) =>

@@ -1,17 +1,13 @@
-// ImageInspect: `image inspect` / `inspect` for images (a JSON array like Docker's, or one
-// line per image with -f) and the rows of `history`, both built from the store's ImageDetails.
+// ImageInspect: the document `inspect` prints for an image (see InspectCommand) and the rows of
+// `history`, both built from the store's ImageDetails.
 //
 // Why: inspect shows what an image is made of (config defaults, diff_ids, size); history shows
-// which build step made which layer. `inspect` of a container name or ID says it is not
-// implemented yet (the container lifecycle work adds it), instead of "no such object".
+// which build step made which layer.
 // Times print as Go's RFC 3339 with nanoseconds trimmed ("2024-05-01T12:00:00Z").
 // Follows: docker-image-inspect(1), docker-inspect(1), docker-history(1); OCI image-spec
 // config.md (history, empty_layer, rootfs.diff_ids).
 using System.Globalization;
-using System.Text.Json;
-using MiniImage;
 using MiniImage.Store;
-using MiniRun.Containers;
 
 namespace MiniRun.Cli;
 
@@ -19,36 +15,9 @@ public sealed record HistoryRow(DateTimeOffset? Created, string? CreatedBy, long
 
 public static class ImageInspect
 {
-    /// <summary>`inspect`/`image inspect`; `imagesOnly` for `image inspect` (and --type image).</summary>
-    public static int Run(string root, IReadOnlyList<string> names, string? format, bool imagesOnly, TextWriter stdout, TextWriter stderr)
-    {
-        var store = new ImageStore(root);
-        var docs = new List<ImageInspectDocument>();
-        int status = 0;
-        foreach (string name in names)
-        {
-            ImageDetails? details;
-            try { details = store.Inspect(name); }
-            catch (MiniImageException) { details = null; }
-            if (details is not null) { docs.Add(Document(details)); continue; }
-            status = 1;
-            if (!imagesOnly && IsContainer(root, name))
-                stderr.WriteLine($"Error: inspect of containers is not implemented yet: {name} is a container");
-            else
-                stderr.WriteLine(imagesOnly ? $"Error: No such image: {name}" : $"Error: No such object: {name}");
-        }
-        if (format is null)
-        {
-            stdout.WriteLine(JsonSerializer.Serialize(docs, ImageInspectJsonContext.Docker.ListImageInspectDocument));
-            return status;
-        }
-        foreach (var doc in docs)
-        {
-            using var json = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(doc, ImageInspectJsonContext.Docker.ImageInspectDocument));
-            stdout.WriteLine(ImageInspectTemplate.Render(format, json.RootElement));
-        }
-        return status;
-    }
+    /// <summary>`inspect` (<paramref name="imagesOnly"/> false: containers first, then images) or `image inspect`.</summary>
+    public static int Run(string root, IReadOnlyList<string> names, string? format, bool imagesOnly, TextWriter stdout, TextWriter stderr) =>
+        InspectCommand.Run(root, names, format, imagesOnly ? "image" : null, stdout, stderr);
 
     public static ImageInspectDocument Document(ImageDetails d)
     {
@@ -111,15 +80,4 @@ public static class ImageInspect
     /// <summary>Go's time.RFC3339Nano for a UTC time: fraction without trailing zeros.</summary>
     public static string GoTime(DateTimeOffset? t) =>
         t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture) : "0001-01-01T00:00:00Z";
-
-    private static bool IsContainer(string root, string name)
-    {
-        try
-        {
-            if (!Directory.Exists(Path.Combine(root, "containers"))) return false;
-            new ContainerStore(root).Find(name);
-            return true;
-        }
-        catch (Exception e) when (e is ContainerNotFoundException or MiniRun.Spec.RunConfigException or IOException) { return false; }
-    }
 }

@@ -1,0 +1,245 @@
+// InspectContainerJson: the JSON document `inspect` prints for one container, shaped like
+// Docker's (field names and order of GET /containers/{id}/json), plus a "MiniRun" section.
+//
+// Why: students and scripts read `docker inspect` output and `-f '{{.State.Pid}}'` paths; the
+// same names must work here. The MiniRun section shows what a container is made of: each
+// namespace of its PID 1 with its inode next to the host's (only while it runs), its cgroup with
+// the limits read live, and its bundle directory. GraphDriver shows the overlay directories
+// (lower layers top-most first, as overlayfs's lowerdir lists them). Written with Utf8JsonWriter
+// (NativeAOT: no reflection). Times are Go's RFC3339Nano in UTC, "0001-01-01T00:00:00Z" unset.
+//
+// Follows: Docker Engine API "ContainerInspectResponse"; namespaces(7); cgroup-v2.rst.
+using System.Globalization;
+using System.Text.Json;
+using MiniRun.Cgroups;
+using MiniRun.Containers;
+using MiniRun.Spec;
+
+namespace MiniRun.Cli;
+
+/// <summary>Where inspect reads the live kernel state: /proc and the cgroup2 mount (tests pass fakes).</summary>
+public sealed record InspectHost(string ProcRoot, Func<string?> CgroupMount)
+{
+    public static InspectHost Real { get; } = new("/proc", () => CgroupV2Host.Detect().MountPoint);
+}
+
+public static class InspectContainerJson
+{
+    public static void Write(Utf8JsonWriter w, ContainerRecord c, string bundle, InspectHost host)
+    {
+        RuntimeSpec? spec = null;
+        try { if (File.Exists(Path.Combine(bundle, "config.json"))) spec = RuntimeSpec.Load(Path.Combine(bundle, "config.json")); }
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException) { }
+
+        string status = PsState.Effective(c, host.ProcRoot);
+        bool up = PsState.IsUp(status);
+        var args = c.Command.Count > 0 ? c.Command : c.Config.Cmd;
+
+        w.WriteStartObject();
+        w.WriteString("Id", c.Id);
+        w.WriteString("Created", ImageInspect.GoTime(c.Created));
+        w.WriteString("Path", args.Count > 0 ? args[0] : "");
+        StringArray(w, "Args", args.Skip(1));
+        State(w, c, status, up);
+        w.WriteString("Image", c.ImageId);
+        w.WriteString("ResolvConfPath", Path.Combine(bundle, "resolv.conf"));
+        w.WriteString("HostnamePath", Path.Combine(bundle, "hostname"));
+        w.WriteString("HostsPath", Path.Combine(bundle, "hosts"));
+        w.WriteString("LogPath", c.LogPath);
+        w.WriteString("Name", "/" + c.Name);
+        w.WriteNumber("RestartCount", c.RestartCount);
+        w.WriteString("Driver", "overlay2");
+        w.WriteString("Platform", "linux");
+        HostConfig(w, c);
+        GraphDriver(w, spec, bundle);
+        w.WriteStartArray("Mounts");
+        w.WriteEndArray();
+        Config(w, c, spec, args);
+        NetworkSettings(w);
+        MiniRunSection(w, c, bundle, up, host);
+        w.WriteEndObject();
+    }
+
+    private static void State(Utf8JsonWriter w, ContainerRecord c, string status, bool up)
+    {
+        var s = c.State;
+        w.WriteStartObject("State");
+        w.WriteString("Status", status);
+        w.WriteBoolean("Running", up);
+        w.WriteBoolean("Paused", status == ContainerStatus.Paused);
+        w.WriteBoolean("Restarting", status == ContainerStatus.Restarting);
+        w.WriteBoolean("OOMKilled", s.OOMKilled);
+        w.WriteBoolean("Dead", status == ContainerStatus.Dead);
+        w.WriteNumber("Pid", up ? s.Pid : 0);
+        w.WriteNumber("ExitCode", s.ExitCode);
+        w.WriteString("Error", s.Error ?? "");
+        w.WriteString("StartedAt", ImageInspect.GoTime(s.StartedAt));
+        w.WriteString("FinishedAt", ImageInspect.GoTime(s.FinishedAt));
+        if (s.Health is { } h)
+        {
+            w.WriteStartObject("Health");
+            w.WriteString("Status", h.Status);
+            w.WriteNumber("FailingStreak", h.FailingStreak);
+            w.WriteStartArray("Log");
+            foreach (var r in h.Log)
+            {
+                w.WriteStartObject();
+                w.WriteString("Start", ImageInspect.GoTime(r.Start));
+                w.WriteString("End", ImageInspect.GoTime(r.End));
+                w.WriteNumber("ExitCode", r.ExitCode);
+                w.WriteString("Output", r.Output);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void HostConfig(Utf8JsonWriter w, ContainerRecord c)
+    {
+        var h = c.HostConfig;
+        var r = h.Resources;
+        w.WriteStartObject("HostConfig");
+        w.WriteNull("Binds");
+        w.WriteString("ContainerIDFile", "");
+        w.WriteStartObject("LogConfig");
+        w.WriteString("Type", "json-file");
+        w.WriteStartObject("Config");
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("NetworkMode", "none");
+        w.WriteStartObject("RestartPolicy");
+        w.WriteString("Name", h.RestartPolicy.Name);
+        w.WriteNumber("MaximumRetryCount", h.RestartPolicy.MaximumRetryCount);
+        w.WriteEndObject();
+        w.WriteBoolean("AutoRemove", h.AutoRemove || c.AutoRemove);
+        w.WriteBoolean("Init", h.Init);
+        w.WriteString("CgroupParent", h.CgroupParent ?? "");
+        w.WriteNumber("Memory", Bytes(r.Memory));
+        w.WriteNumber("MemoryReservation", Bytes(r.MemoryReservation));
+        w.WriteNumber("MemorySwap", r.MemorySwap == "-1" ? -1 : Bytes(r.MemorySwap));
+        w.WriteNumber("NanoCpus", decimal.TryParse(r.Cpus, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cpus) ? (long)(cpus * 1_000_000_000m) : 0);
+        w.WriteNumber("CpuShares", Long(r.CpuShares));
+        w.WriteNumber("CpuPeriod", Long(r.CpuPeriod));
+        w.WriteNumber("CpuQuota", Long(r.CpuQuota));
+        w.WriteString("CpusetCpus", r.CpusetCpus ?? "");
+        w.WriteString("CpusetMems", r.CpusetMems ?? "");
+        if (r.PidsLimit is null) w.WriteNull("PidsLimit"); else w.WriteNumber("PidsLimit", Long(r.PidsLimit));
+        w.WriteNumber("BlkioWeight", Long(r.BlkioWeight));
+        w.WriteNumber("OomScoreAdj", Long(r.OomScoreAdj));
+        w.WriteEndObject();
+    }
+
+    private static void GraphDriver(Utf8JsonWriter w, RuntimeSpec? spec, string bundle)
+    {
+        var overlay = spec?.Linux.Overlay;
+        w.WriteStartObject("GraphDriver");
+        w.WriteStartObject("Data");
+        w.WriteString("LowerDir", overlay is null ? "" : string.Join(':', overlay.LowerDirs));
+        w.WriteString("MergedDir", Path.Combine(bundle, "rootfs"));
+        w.WriteString("UpperDir", overlay?.UpperDir ?? Path.Combine(bundle, "upper"));
+        w.WriteString("WorkDir", overlay?.WorkDir ?? Path.Combine(bundle, "work"));
+        w.WriteEndObject();
+        w.WriteString("Name", "overlay2");
+        w.WriteEndObject();
+    }
+
+    private static void Config(Utf8JsonWriter w, ContainerRecord c, RuntimeSpec? spec, List<string> args)
+    {
+        var k = c.Config;
+        w.WriteStartObject("Config");
+        w.WriteString("Hostname", k.Hostname.Length > 0 ? k.Hostname : spec?.Hostname ?? Naming.ShortId(c.Id));
+        w.WriteString("Domainname", "");
+        w.WriteString("User", k.User);
+        w.WriteBoolean("AttachStdin", k.OpenStdin);
+        w.WriteBoolean("AttachStdout", true);
+        w.WriteBoolean("AttachStderr", true);
+        w.WriteBoolean("Tty", k.Tty || (spec?.Process.Terminal ?? false));
+        w.WriteBoolean("OpenStdin", k.OpenStdin);
+        w.WriteBoolean("StdinOnce", k.OpenStdin);
+        StringArray(w, "Env", k.Env.Count > 0 ? k.Env : spec?.Process.Env ?? []);
+        StringArray(w, "Cmd", k.Cmd.Count > 0 ? k.Cmd : args);
+        if (k.Healthcheck is { } hc)
+        {
+            w.WriteStartObject("Healthcheck");
+            StringArray(w, "Test", hc.Test);
+            w.WriteNumber("Interval", hc.Interval);
+            w.WriteNumber("Timeout", hc.Timeout);
+            w.WriteNumber("StartPeriod", hc.StartPeriod);
+            w.WriteNumber("Retries", hc.Retries);
+            w.WriteEndObject();
+        }
+        w.WriteString("Image", c.Image);
+        w.WriteNull("Volumes");
+        w.WriteString("WorkingDir", k.WorkingDir.Length > 0 ? k.WorkingDir : spec?.Process.Cwd ?? "");
+        if (k.Entrypoint is null) w.WriteNull("Entrypoint"); else StringArray(w, "Entrypoint", k.Entrypoint);
+        w.WriteNull("OnBuild");
+        w.WriteStartObject("Labels");
+        foreach (var (key, value) in k.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)) w.WriteString(key, value);
+        w.WriteEndObject();
+        if (k.StopSignal is not null) w.WriteString("StopSignal", k.StopSignal);
+        if (k.StopTimeout is int t) w.WriteNumber("StopTimeout", t);
+        w.WriteEndObject();
+    }
+
+    /// <summary>MiniRun containers have only a loopback interface (Docker's --network none).</summary>
+    private static void NetworkSettings(Utf8JsonWriter w)
+    {
+        w.WriteStartObject("NetworkSettings");
+        w.WriteString("Bridge", "");
+        w.WriteString("SandboxID", "");
+        w.WriteString("SandboxKey", "");
+        w.WriteStartObject("Ports");
+        w.WriteEndObject();
+        w.WriteString("Gateway", "");
+        w.WriteString("IPAddress", "");
+        w.WriteNumber("IPPrefixLen", 0);
+        w.WriteString("MacAddress", "");
+        w.WriteStartObject("Networks");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void MiniRunSection(Utf8JsonWriter w, ContainerRecord c, string bundle, bool up, InspectHost host)
+    {
+        w.WriteStartObject("MiniRun");
+        w.WriteStartArray("Namespaces");
+        if (up)
+        {
+            foreach (var ns in InspectNamespaces.Read(c.State.Pid, host.ProcRoot))
+            {
+                w.WriteStartObject();
+                w.WriteString("Type", ns.Type);
+                w.WriteString("Inode", ns.Inode);
+                w.WriteString("Host", ns.Host);
+                w.WriteBoolean("Shared", ns.Shared);
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
+        if (c.State.CgroupPath is { } cgroupPath)
+        {
+            w.WriteStartObject("Cgroup");
+            w.WriteString("Path", "/" + cgroupPath.TrimStart('/'));
+            w.WriteStartObject("Limits");
+            if (host.CgroupMount() is { } mount)
+                foreach (var (file, value) in InspectNamespaces.Limits(Path.Combine(mount, cgroupPath.TrimStart('/'))))
+                    w.WriteString(file, value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteString("Bundle", bundle);
+        w.WriteEndObject();
+    }
+
+    private static void StringArray(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static long Bytes(string? text) => text is not null && ByteSize.TryParse(text, out long b) ? b : 0;
+    private static long Long(string? text) => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v : 0;
+}
