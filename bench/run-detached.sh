@@ -125,7 +125,7 @@ EOF
     t1=$(now)
     running=$(pm ps -q | wc -l)
     [[ $running == "$count" ]] || die "podman: $running of $count containers are running"
-    conmons=$(pm ps -q | xargs pm inspect -f '{{.State.ConmonPid}}')
+    conmons=$(pm inspect -f '{{.State.ConmonPid}}' $(pm ps -q))
     read -r rss pss < <(memory_of $conmons)
     t2=$(now)
     pm rm -f -t 0 -a >/dev/null
