@@ -18,6 +18,8 @@ public sealed class InitContext
     public required ITrace Trace { get; init; }
     /// <summary>Sends the terminal's master fd to the parent; null when there is no parent to send to (tests).</summary>
     public Action<int>? SendTerminalMaster { get; init; }
+    /// <summary>Closes the sync socket: the parent reads EOF, "the command runs" (used by --init, which does not exec).</summary>
+    public Action? ReleaseParent { get; init; }
 
     /// <summary>Absolute path of the container's root filesystem on the host side (before pivot_root).</summary>
     public string RootfsPath => Path.IsPathRooted(Spec.Root.Path) ? Spec.Root.Path : Path.GetFullPath(Path.Combine(BundleDir, Spec.Root.Path));

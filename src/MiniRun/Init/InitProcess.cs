@@ -49,6 +49,7 @@ public static class InitProcess
                 Kernel = new LinuxKernel(trace),
                 Trace = trace,
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),
+                ReleaseParent = channel.Dispose,
                 Env = new List<string>(spec.Process.Env),
             };
             Run(context);

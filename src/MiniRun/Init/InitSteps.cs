@@ -17,7 +17,9 @@
 //  11. SwitchUser          groups, gid, uid of the image's user or -u
 //  12. ChangeDirectory     chdir into the working directory, as that user
 //  13. LookPath            find the command in the container's PATH
-//  14. Exec                close every inherited descriptor, then execve
+//  14. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
+//                          forwards signals, reaps zombies, exits with the command's status
+//  15. Exec                close every inherited descriptor, then execve
 //
 // Follows: runtime-spec runtime.md "Lifecycle" (create runs these before the user process).
 namespace MiniRun.Init;
@@ -40,6 +42,7 @@ public static class InitSteps
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
         ("look up command", ExecSteps.LookPath),
+        ("stay PID 1 (--init)", InitSupervisorStep.Run),
         ("exec", ExecSteps.Exec),
     ];
 }

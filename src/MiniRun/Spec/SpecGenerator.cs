@@ -33,6 +33,8 @@ public static class SpecGenerator
     public const string NameAnnotation = "io.minirun.name";
     /// <summary>Annotation: the image's StopSignal, for `minirun stop`.</summary>
     public const string StopSignalAnnotation = "io.minirun.stop-signal";
+    /// <summary>--init: "true" makes `minirun init` stay PID 1, spawn the command, forward signals and reap zombies.</summary>
+    public const string InitAnnotation = "io.minirun.init";
 
     public static readonly IReadOnlyList<string> DefaultMaskedPaths = new[]
     {
@@ -142,6 +144,8 @@ public static class SpecGenerator
             a[NameAnnotation] = o.Name;
         if (!string.IsNullOrEmpty(cfg.StopSignal))
             a[StopSignalAnnotation] = cfg.StopSignal;
+        if (o.Init)
+            a[InitAnnotation] = "true";
         return a;
     }
 
