@@ -31,6 +31,8 @@ public sealed class LayerWriterOptions
     /// <summary>When set, every entry is written with this owner instead of its own (docker cp without -a).</summary>
     public uint? ForceUid { get; init; }
     public uint? ForceGid { get; init; }
+    /// <summary>Entries to leave out, by tar name without a trailing slash ("etc/hosts"); a directory left out is not descended into.</summary>
+    public Func<string, bool>? Skip { get; init; }
     /// <summary>Names errors: "export container 3f2a...".</summary>
     public string Label { get; init; } = "write tar";
 }
@@ -94,6 +96,7 @@ public static unsafe partial class LayerWriter
 
         public void Entry(int dirFd, byte[] name, byte[] tarName)
         {
+            if (o.Skip is { } skip && skip(Encoding.UTF8.GetString(tarName))) return;
             stat st;
             fixed (byte* z = BeneathDirectory.Zero(name))
             {

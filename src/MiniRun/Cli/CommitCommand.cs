@@ -32,6 +32,7 @@ public static class CommitCommand
             WriteLayer = output => LayerWriter.WriteTree(layout.UpperDir, output, new LayerWriterOptions
             {
                 OverlayWhiteouts = true,
+                Skip = layout.IsPlaceholder,
                 Label = $"commit container {record.Id[..12]}",
             }),
             CreatedBy = string.Join(' ', record.Command),

@@ -37,11 +37,16 @@ public static unsafe partial class OverlayDiff
         return changes;
     }
 
-    private static void Walk(OverlayLayout layout, int dirFd, string rel, List<OverlayChange> changes)
+    /// <summary>Adds the changes below `rel`; returns false when the directory held only mount point placeholders.</summary>
+    private static bool Walk(OverlayLayout layout, int dirFd, string rel, List<OverlayChange> changes)
     {
+        int start = changes.Count;
+        bool sawPlaceholder = false, sawOther = false;
         foreach (string name in Names(dirFd))
         {
             string path = rel.Length == 0 ? name : rel + "/" + name;
+            if (layout.IsPlaceholder(path)) { sawPlaceholder = true; continue; }
+            sawOther = true;
             fixed (byte* z = OverlayLayout.Z(name))
             {
                 stat st;
@@ -63,6 +68,7 @@ public static unsafe partial class OverlayDiff
                 try
                 {
                     bool dirBelow = layout.ExistsBelow(path, isDir: true);
+                    int at = changes.Count;
                     changes.Add(new(below ? 'C' : 'A', "/" + path));
                     if (dirBelow && OverlayLayout.Opaque(child))
                     {
@@ -70,11 +76,13 @@ public static unsafe partial class OverlayDiff
                         foreach (string hidden in LowerNames(layout, path))
                             if (!present.Contains(hidden)) changes.Add(new('D', "/" + path + "/" + hidden));
                     }
-                    Walk(layout, child, path, changes);
+                    // A directory of the image that is in upper/ only to hold mount points is no change.
+                    if (!Walk(layout, child, path, changes) && dirBelow && changes.Count == at + 1) changes.RemoveAt(at);
                 }
                 finally { close(child); }
             }
         }
+        return sawOther || !sawPlaceholder || changes.Count > start;
     }
 
     /// <summary>The names the image (all lowerdirs merged) has in directory `rel`.</summary>

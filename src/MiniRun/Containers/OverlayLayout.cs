@@ -25,12 +25,31 @@ public sealed unsafe partial class OverlayLayout
     public string WorkDir { get; }
     public string RootfsDir { get; }
 
-    public OverlayLayout(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string rootfsDir)
+    /// <summary>
+    /// Mount destinations of the spec ("etc/hosts", "proc", ...): init creates them in upper/ as
+    /// empty files or directories to mount on. Like Docker's init layer they are not the
+    /// container's changes: diff and commit leave them out while they are still empty.
+    /// </summary>
+    public IReadOnlySet<string> MountPoints { get; }
+
+    public OverlayLayout(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string rootfsDir, IReadOnlySet<string>? mountPoints = null)
     {
         LowerDirs = lowerDirs;
         UpperDir = upperDir;
         WorkDir = workDir;
         RootfsDir = rootfsDir;
+        MountPoints = mountPoints ?? new HashSet<string>();
+    }
+
+    /// <summary>True for a mount point placeholder in upper/: a mount destination that is an empty file or directory.</summary>
+    public bool IsPlaceholder(string relPath)
+    {
+        if (!MountPoints.Contains(relPath)) return false;
+        string full = Path.Combine(UpperDir, relPath);
+        var info = new FileInfo(full);
+        if (info.LinkTarget is not null) return false;
+        if (info.Exists) return info.Length == 0;
+        return Directory.Exists(full) && !Directory.EnumerateFileSystemEntries(full).Any();
     }
 
     /// <summary>The layout of the container in `containerDir` (from its config.json).</summary>
@@ -46,7 +65,8 @@ public sealed unsafe partial class OverlayLayout
         var overlay = spec.Linux.Overlay
             ?? throw new Cli.CliError($"container {containerId}: its config.json has no overlay (not a MiniRun image container)", 1);
         string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.Combine(containerDir, spec.Root.Path);
-        return new OverlayLayout(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir, rootfs);
+        var mountPoints = spec.Mounts.Select(m => m.Destination.Trim('/')).Where(d => d.Length > 0).ToHashSet(StringComparer.Ordinal);
+        return new OverlayLayout(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir, rootfs, mountPoints);
     }
 
     /// <summary>The overlayfs mount data (lowerdir=...,upperdir=...,workdir=...).</summary>
