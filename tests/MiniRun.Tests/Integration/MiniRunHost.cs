@@ -3,7 +3,7 @@
 //
 // Why: these tests must see what a student sees: real namespaces, mounts and exit codes. Each
 // test class gets its own root under /tmp (so no test touches /var/lib/minirun), and Dispose
-// kills any container process still recorded there and removes the whole root. MiniRun mounts
+// runs `rm -f` on every container of that root (supervisors included), then removes the root. MiniRun mounts
 // nothing on the host side (every mount happens inside the container's mount namespace), and
 // the tests assert that too.
 //
@@ -94,25 +94,42 @@ public sealed class MiniRunHost : IDisposable
         throw new InvalidOperationException($"no container named {name}");
     }
 
-    public void Dispose()
+    /// <summary>Ids of every container in this root.</summary>
+    public IReadOnlyList<string> ContainerIds()
     {
         string containers = Path.Combine(Root, "containers");
-        if (Directory.Exists(containers))
+        return Directory.Exists(containers)
+            ? Directory.EnumerateDirectories(containers).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Select(n => n!).ToList()
+            : [];
+    }
+
+    public void Dispose()
+    {
+        // `rm -f` every container of this root: it ends supervisors and containers (checked by
+        // start time), cgroups and directories, so no detached container outlives a test.
+        var ids = ContainerIds();
+        if (ids.Count > 0)
         {
-            foreach (var dir in Directory.EnumerateDirectories(containers))
+            try { Run(["rm", "-f", .. ids]); }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        }
+        foreach (var id in ContainerIds())
+        {
+            // Whatever rm -f could not remove: end only processes this test root started (recorded pids).
+            string path = Path.Combine(Root, "containers", id, "container.json");
+            if (!File.Exists(path)) continue;
+            try
             {
-                // End only processes this test root started: the pids recorded in its own records.
-                string path = Path.Combine(dir, "container.json");
-                if (!File.Exists(path)) continue;
-                try
+                var state = JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("State");
+                foreach (var (p, t) in new[] { ("SupervisorPid", "SupervisorStartTime"), ("Pid", "PidStartTime") })
                 {
-                    var state = JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("State");
-                    int pid = state.GetProperty("Pid").GetInt32();
-                    ulong start = state.GetProperty("PidStartTime").GetUInt64();
+                    if (!state.TryGetProperty(p, out var pidValue) || !state.TryGetProperty(t, out var startValue)) continue;
+                    int pid = pidValue.GetInt32();
+                    ulong start = startValue.GetUInt64();
                     if (pid > 0 && MiniRun.Runtime.ProcStat.IsSameProcess(pid, start)) kill(pid, 9);
                 }
-                catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException) { }
             }
+            catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException) { }
         }
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { Thread.Sleep(200); Directory.Delete(Root, recursive: true); }
     }
