@@ -9,16 +9,7 @@ public static class ContainerCli
 {
     public static IEnumerable<Command> Build(Option<string> rootOption, Option<bool> debugOption)
     {
-        yield return Program.Verb("ps", "List containers", rootOption, debugOption, cmd =>
-        {
-            var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
-            var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };
-            var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
-            cmd.Options.Add(all);
-            cmd.Options.Add(quiet);
-            cmd.Options.Add(noTrunc);
-            return p => PsCommand.Ps(p.GetValue(rootOption)!, p.GetValue(all), p.GetValue(quiet), p.GetValue(noTrunc));
-        });
+        yield return PsCli.Build(rootOption, debugOption);
         yield return Program.Verb("rm", "Remove one or more containers", rootOption, debugOption, cmd =>
         {
             var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
