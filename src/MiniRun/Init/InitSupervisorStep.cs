@@ -39,6 +39,7 @@ public static class InitSupervisorStep
         c.BeginStep("stay PID 1 and spawn the command (--init)",
             "minirun init remains the container's PID 1: it forwards signals to the command and reaps every zombie");
         c.Kernel.CloseOnExecFrom(3);
+        SetName("minirun-init");   // what `ps` inside shows for PID 1 (else "exe", from /proc/self/exe)
         var forwarder = new SignalForwarder();   // catch signals before the child exists: none is lost
         int pid;
         try
@@ -52,7 +53,6 @@ public static class InitSupervisorStep
         }
         c.Trace.Call($"clone(CLONE_VM|CLONE_VFORK|SIGCHLD) + execve(\"{c.ExecutablePath}\")",
             $"{pid} (the command's pid in the container; minirun init stays PID 1)");
-        SetName("minirun-init");   // what `ps` inside shows for PID 1 (else "exe", from /proc/self/exe)
         forwarder.Attach(pid);
         c.ReleaseParent?.Invoke();   // EOF on the sync socket: the container is running
         Environment.Exit(ReapUntilExit(pid));
