@@ -135,6 +135,7 @@ public static class RunCommand
                 if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
                 AttachProtocol.Send(launched.Control, (byte)'f', $"{code} {started.FailureMessage}");
                 new AttachClient(launched.Control).WaitForExit();   // recorded (or removed with --rm) when this returns
+                ReapSupervisor(launched.SupervisorPid);
                 throw new CliError(started.FailureMessage ?? "start failed", code);
             }
             if (started.TerminalMaster >= 0)
@@ -143,6 +144,7 @@ public static class RunCommand
                 Libc.close(started.TerminalMaster);
             }
             StateRecorder.Running(containers, record.Id, initPid, launched.SupervisorPid);
+            if (flags.Detach) AttachProtocol.Send(launched.Control, (byte)'a', "");   // no output for us
             AttachProtocol.Send(launched.Control, (byte)'r');
             if (flags.Detach)
             {
@@ -152,7 +154,23 @@ public static class RunCommand
             var client = new AttachClient(launched.Control);
             int? status = client.Run(o.Interactive, o.Tty, detachKeys);
             if (client.Detached) return 0;
+            ReapSupervisor(launched.SupervisorPid);
             return status ?? ExitCodeFromRecord(containers, record.Id);
+        }
+    }
+
+    /// <summary>
+    /// The supervisor is our child (the native stage cloned it): after the container's end it
+    /// exits at once, unless a restart policy keeps it. Reap it if it has ended within a moment, so
+    /// a process that runs many containers (the tests) collects no zombies; the rest is reaped by
+    /// whoever inherits it when this process exits.
+    /// </summary>
+    private static void ReapSupervisor(int pid)
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            if (Libc.waitpid(pid, out _, Libc.WNOHANG) != 0) return;   // reaped, or not ours (-1)
+            Thread.Sleep(2);
         }
     }
 

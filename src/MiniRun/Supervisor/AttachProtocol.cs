@@ -77,7 +77,9 @@ internal static unsafe class AttachProtocol
             while ((n = Libc.recvmsg(socket, &msg, 0x40000000 /*MSG_CMSG_CLOEXEC*/)) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) return errno == 104 /*ECONNRESET*/ ? 0 : -errno;
+                // ECONNRESET: the peer closed with our messages unread in its queue. The kernel
+                // reports that once (and clears it); messages it sent before closing still wait.
+                if (errno != Errno.EINTR && errno != 104 /*ECONNRESET*/) return -errno;
             }
             if (msg.msg_controllen >= (nuint)(sizeof(Libc.cmsghdr) + sizeof(int)))
             {

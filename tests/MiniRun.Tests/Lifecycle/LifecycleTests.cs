@@ -177,7 +177,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         string cmd = $"{MiniRunHost.Binary} --root {_m.Root} run -it --name {name} busybox sh";
         var psi = new ProcessStartInfo("script", ["-qec", cmd, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true };
         using var p = Process.Start(psi)!;
-        WaitFor("the container", () => { try { return State(name).GetProperty("Status").GetString() == "running"; } catch (InvalidOperationException) { return false; } });
+        WaitFor("the container", () => { try { return State(name).GetProperty("Status").GetString() == "running"; } catch (Exception e) when (e is InvalidOperationException or IOException) { return false; } });
         p.StandardInput.Write("echo mark-$((40+2))\n");
         p.StandardInput.Flush();
         WaitFor("the echo in the log", () => _m.Run("logs", name).Stdout.Contains("mark-42"));
