@@ -25,55 +25,55 @@ public static class RunCli
     /// <summary>The options `run` and `create` share (create has no -d, --detach-keys or --trace); returns their reader.</summary>
     internal static Func<ParseResult, (RunOptions Options, TraceMode Trace, LifecycleFlags Flags)> AddOptions(Command cmd, bool create)
     {
-            var rm = new Option<bool>("--rm") { Description = "Automatically remove the container when it exits" };
-            var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open and connect it to the container" };
-            var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
-            var name = new Option<string?>("--name") { Description = "Assign a name to the container" };
-            var hostname = new Option<string?>("--hostname") { Description = "Container host name (default: the short container ID)" };
-            var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
-            var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables" };
-            var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
-            var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
-            var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
-            var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
-            var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
-            var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
-            var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)" };
-            var init = new Option<bool>("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
-            var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
-            var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
-            // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
-            var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
-            var resources = ResourceCli.Options();
-            foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init })
-                cmd.Options.Add(o);
-            if (!create)
-                foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
-            foreach (var o in resources.All) cmd.Options.Add(o);
-            cmd.Arguments.Add(imageAndCommand);
-            cmd.TreatUnmatchedTokensAsErrors = true;
-            return p =>
+        var rm = new Option<bool>("--rm") { Description = "Automatically remove the container when it exits" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open and connect it to the container" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+        var name = new Option<string?>("--name") { Description = "Assign a name to the container" };
+        var hostname = new Option<string?>("--hostname") { Description = "Container host name (default: the short container ID)" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
+        var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables" };
+        var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
+        var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+        var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+        var trace = new Option<bool>("--trace") { Description = "Narrate each isolation step (--trace=pause waits for Enter before each)" };
+        var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
+        var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)" };
+        var init = new Option<bool>("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+        var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
+        // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
+        var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
+        var resources = ResourceCli.Options();
+        foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init })
+            cmd.Options.Add(o);
+        if (!create)
+            foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
+        foreach (var o in resources.All) cmd.Options.Add(o);
+        cmd.Arguments.Add(imageAndCommand);
+        cmd.TreatUnmatchedTokensAsErrors = true;
+        return p =>
+        {
+            var rest = p.GetValue(imageAndCommand) ?? [];
+            string image = rest[0];
+            if (image.StartsWith('-'))
+                throw new CliError($"unknown flag: {image}\nSee 'minirun {cmd.Name} --help'.");
+            var options = new RunOptions
             {
-                var rest = p.GetValue(imageAndCommand) ?? [];
-                string image = rest[0];
-                if (image.StartsWith('-'))
-                    throw new CliError($"unknown flag: {image}\nSee 'minirun {cmd.Name} --help'.");
-                var options = new RunOptions
-                {
-                    Rm = p.GetValue(rm), Interactive = p.GetValue(interactive), Tty = p.GetValue(tty),
-                    Name = p.GetValue(name), Hostname = p.GetValue(hostname),
-                    Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
-                    Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
-                    Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
-                    Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
-                    Init = p.GetValue(init),
-                };
-                MiniRun.Containers.RestartPolicy policy;
-                try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
-                catch (FormatException e) { throw new CliError(e.Message); }
-                var mode = create ? TraceMode.Off : p.GetValue(tracePause) ? new TraceMode(true, true)
-                    : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
-                return (options, mode, new LifecycleFlags(!create && p.GetValue(detach), policy, create ? null : p.GetValue(detachKeys)));
+                Rm = p.GetValue(rm), Interactive = p.GetValue(interactive), Tty = p.GetValue(tty),
+                Name = p.GetValue(name), Hostname = p.GetValue(hostname),
+                Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
+                Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
+                Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
+                Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
+                Init = p.GetValue(init),
             };
+            MiniRun.Containers.RestartPolicy policy;
+            try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
+            catch (FormatException e) { throw new CliError(e.Message); }
+            var mode = create ? TraceMode.Off : p.GetValue(tracePause) ? new TraceMode(true, true)
+                : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
+            return (options, mode, new LifecycleFlags(!create && p.GetValue(detach), policy, create ? null : p.GetValue(detachKeys)));
+        };
     }
 }
