@@ -10,7 +10,7 @@ public static class CliArgs
     public const string TracePauseOption = "--trace-pause";
 
     private static readonly HashSet<string> ValueOptions =
-        ["--name", "--hostname", "-e", "--env", "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--root", "--pull", "-m", "--memory", "--memory-reservation", "--memory-swap", "--cpus", "--cpu-period", "--cpu-quota", "-c", "--cpu-shares", "--cpuset-cpus", "--cpuset-mems", "--pids-limit", "--blkio-weight", "--device-read-bps", "--device-write-bps", "--device-read-iops", "--device-write-iops", "--oom-score-adj", "--cgroup-parent"];
+        ["--name", "--hostname", "-e", "--env", "--env-file", "-w", "--workdir", "-u", "--user", "--entrypoint", "--root", "--pull", "-m", "--memory", "--memory-reservation", "--memory-swap", "--cpus", "--cpu-period", "--cpu-quota", "-c", "--cpu-shares", "--cpuset-cpus", "--cpuset-mems", "--pids-limit", "--blkio-weight", "--device-read-bps", "--device-write-bps", "--device-read-iops", "--device-write-iops", "--oom-score-adj", "--cgroup-parent", "--restart", "--detach-keys", "--health-cmd", "--health-interval", "--health-timeout", "--health-start-period", "--health-retries"];
 
     public static string[] RewriteTrace(string[] args)
     {

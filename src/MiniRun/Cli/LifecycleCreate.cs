@@ -34,6 +34,7 @@ public static class LifecycleCreate
             if (rows > 0) { o.ConsoleHeight = rows; o.ConsoleWidth = cols; }
         }
 
+        var health = MiniRun.Health.HealthSettings.Resolve(o.Health, config.Config?.Healthcheck);   // bad flags fail before anything exists
         var containers = new ContainerStore(root);
         RuntimeSpec? spec = null;
         var record = containers.Create(o.Name, r =>
@@ -57,6 +58,7 @@ public static class LifecycleCreate
                 WorkingDir = spec.Process.Cwd,
                 StopSignal = config.Config?.StopSignal,
                 Labels = config.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : new(),
+                Healthcheck = health,
             };
             r.HostConfig = new ContainerRecordHostConfig
             {

@@ -41,11 +41,18 @@ public static class RunCli
         var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)" };
         var init = new Option<bool>("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
         var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+        var healthCmd = new Option<string?>("--health-cmd") { Description = "Command to run to check health" };
+        var healthInterval = new Option<string?>("--health-interval") { Description = "Time between running the check (ms|s|m|h) (default 30s)" };
+        var healthTimeout = new Option<string?>("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h) (default 30s)" };
+        var healthStartPeriod = new Option<string?>("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" };
+        var healthRetries = new Option<int?>("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
+        var noHealthcheck = new Option<bool>("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
         var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
         // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
         var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
         var resources = ResourceCli.Options();
-        foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init })
+        foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init,
+                                          healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck })
             cmd.Options.Add(o);
         if (!create)
             foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
@@ -67,6 +74,8 @@ public static class RunCli
                 Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
                 Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
                 Init = p.GetValue(init),
+                Health = new MiniRun.Health.HealthFlagValues(p.GetValue(healthCmd), p.GetValue(healthInterval), p.GetValue(healthTimeout),
+                    p.GetValue(healthStartPeriod), p.GetValue(healthRetries), p.GetValue(noHealthcheck)),
             };
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }

@@ -46,6 +46,9 @@ public sealed class RunOptions
     /// <summary>--init: `minirun init` stays the container's PID 1, reaps zombies and forwards signals to the command.</summary>
     public bool Init { get; set; }
 
+    /// <summary>--health-* and --no-healthcheck as typed (merged with the image's Healthcheck when the container is made).</summary>
+    public MiniRun.Health.HealthFlagValues Health { get; set; } = new();
+
     /// <summary>--cgroup-parent: the cgroup under which the container's own cgroup is made (default "minirun").</summary>
     public string? CgroupParent { get; set; }
 }

@@ -77,6 +77,7 @@ internal sealed unsafe partial class Supervisor
             case 'r' when c.Control:
                 _handshake = Handshake.Done;
                 _startedAt = DateTimeOffset.UtcNow;
+                StartHealth();   // `run` recorded it running: probes may begin
                 break;
             case 'f' when c.Control:
             {

@@ -32,6 +32,7 @@ internal sealed unsafe partial class Supervisor
 
     private void OnInitExit()
     {
+        StopHealth();   // no probe may run (or be reaped by ReapOrphans) once PID 1 is gone
         int status = 0;
         while (Libc.waitpid(_initPid, out status, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
         Libc.close(_pidfd);
@@ -196,6 +197,7 @@ internal sealed unsafe partial class Supervisor
             _startedAt = DateTimeOffset.UtcNow;
             _oomBefore = ReadOomKills();
             StateRecorder.Running(_store, _id!, started.Pid, Environment.ProcessId);
+            StartHealth();
             return null;
         }
         catch (Exception e) when (e is KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException)
