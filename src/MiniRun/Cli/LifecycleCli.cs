@@ -25,6 +25,18 @@ public static class LifecycleCli
                 return 0;
             };
         });
+        yield return Program.Verb("boot", "Start again the containers whose restart policy asks for it (run once at machine start)", rootOption, debugOption, cmd =>
+        {
+            return p =>
+            {
+                string root = Path.GetFullPath(p.GetValue(rootOption)!);
+                return BootCommand.Run(root, id =>
+                {
+                    int status = LifecycleCommands.Start(root, [id], attach: false, interactive: false, detachKeys: null);
+                    if (status != 0) throw new CliError($"start exited with {status}");
+                }, Console.Out);
+            };
+        });
         yield return Program.Verb("start", "Start one or more stopped containers", rootOption, debugOption, cmd =>
         {
             var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
