@@ -22,7 +22,8 @@ cd "$repo"
 say() { echo "vm-tests: $*"; }
 # Writable homes on the guest's tmpfs: /root is on the tmpfs overlay already; keep .NET's
 # first-run files and any NuGet fallback there too, never on the (read-only) host.
-export HOME=/root DOTNET_CLI_HOME=/root DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# DOTNET_TieredPGO=0: no instrumented tier in between, less JIT work under TCG.
+export HOME=/root DOTNET_CLI_HOME=/root DOTNET_TieredPGO=0 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$DOTNET_CLI_HOME" || { say "mkdir $DOTNET_CLI_HOME failed"; exit 125; }
 
 # ---- preflight ---------------------------------------------------------------------------------

@@ -11,11 +11,12 @@
 # the work inside: a preflight container with --memory, `dotnet test` on the built assembly
 # (no build, no restore, no network), and the skip count from the TRX results.
 #
-# Which tests: FullyQualifiedName~W for each word W in MINIRUN_VM_TESTS (default "Cgroup
-# Integration"; add "Lifecycle" and the like as those tests appear), minus FullyQualifiedName!~X for
-# each X in MINIRUN_VM_TESTS_EXCLUDE (default "StartStress": 2000 starts under TCG take longer than
-# the stage may; the host suite runs it). --filter replaces the whole expression (VSTest syntax).
-#
+# Which tests: every test whose name contains "Cgroup" (the Cgroups and CgroupV2 namespaces, and
+# integration tests such as the cgroup namespace one), plus FullyQualifiedName~W for each word W
+# in MINIRUN_VM_TESTS (default "Integration"; add "Lifecycle" and the like as they appear) minus
+# FullyQualifiedName!~X for each X in MINIRUN_VM_TESTS_EXCLUDE (default "StartStress ExitStatus":
+# 2000 starts, and CLI exit codes that do not depend on the kernel, cost more minutes under TCG
+# than the stage has; the host suite runs them). --filter replaces the whole expression (VSTest).
 # Needs on the host, built: artifacts/bin/minirun (./minirun --version), rootfs-fixtures/out/busybox
 # (rootfs-fixtures/build-busybox.sh) and the test assembly (dotnet build tests/MiniRun.Tests);
 # tests/run-all.sh does all three. Exit: the tests' result; 125 when the VM or the preflight
@@ -40,13 +41,16 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$filter" ]; then
     include=() exclude=()
-    for w in ${MINIRUN_VM_TESTS:-Cgroup Integration}; do include+=("FullyQualifiedName~$w"); done
-    for w in ${MINIRUN_VM_TESTS_EXCLUDE-StartStress}; do exclude+=("FullyQualifiedName!~$w"); done
-    [ ${#include[@]} -gt 0 ] || { echo "run-tests-in-vm: MINIRUN_VM_TESTS is empty" >&2; exit 2; }
-    filter="($(IFS='|'; echo "${include[*]}"))"
-    [ ${#exclude[@]} -eq 0 ] || filter="$filter&$(IFS='&'; echo "${exclude[*]}")"
+    for w in ${MINIRUN_VM_TESTS-Integration}; do include+=("FullyQualifiedName~$w"); done
+    for w in ${MINIRUN_VM_TESTS_EXCLUDE-StartStress ExitStatus}; do exclude+=("FullyQualifiedName!~$w"); done
+    # every cgroup test, always; the other groups minus the exclusions
+    filter="FullyQualifiedName~Cgroup"
+    if [ ${#include[@]} -gt 0 ]; then
+        rest="($(IFS='|'; echo "${include[*]}"))"
+        [ ${#exclude[@]} -eq 0 ] || rest="$rest&$(IFS='&'; echo "${exclude[*]}")"
+        filter="$filter|($rest)"
+    fi
 fi
-
 [ "$(id -u)" = 0 ] || { echo "run-tests-in-vm: run as root (sudo $0)" >&2; exit 125; }
 missing=()
 [ -x artifacts/bin/minirun ] || missing+=("artifacts/bin/minirun (./minirun --version)")
