@@ -74,7 +74,7 @@ set -e
 wall=$(( $(date +%s) - start ))
 
 line="$(grep -a '^MINIRUN-VM-TESTS: ' "$log" | tail -n1 || true)"
-val() { printf '%s\n' "$line" | grep -o "$1=[0-9]*" | cut -d= -f2; }
+val() { printf '%s\n' "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 if [ -n "$line" ]; then
     echo "run-tests-in-vm: $(val total) tests in the VM: $(val passed) passed, $(val failed) failed, $(val skipped) skipped (cgroup tests: $(val cgroup), skipped $(val cgroup_skipped)); wall time ${wall} s, exit $status"
     echo "$(val passed) passed, $(val failed) failed"
