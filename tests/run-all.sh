@@ -35,7 +35,7 @@ dotnet build MiniRun.sln --nologo -v quiet
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-summary() { grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n1; }
+summary() { grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n1 || true; }
 
 # ---- host suite ---------------------------------------------------------------------------------
 start=$(date +%s)
