@@ -66,6 +66,10 @@ for stage in tests/vm/run-tests-in-vm.sh tests/vm/check-provision-in-vm.sh; do
         s="0 passed, 1 failed"    # the stage did not get as far as its tests: count it as a failure
         [ "$status" -ne 0 ] || status=1
     fi
+    # a stage that failed without a failing test (the VM preflight, the skip check) counts as one
+    if [ "$status" -ne 0 ] && [ "$(echo "$s" | awk '{print $3}')" = 0 ]; then
+        s="$(echo "$s" | awk '{print $1}') passed, 1 failed"
+    fi
     [ "$status" -eq 0 ] || vm_status=$status
     vm_passed=$(( vm_passed + $(echo "$s" | awk '{print $1}') ))
     vm_failed=$(( vm_failed + $(echo "$s" | awk '{print $3}') ))
