@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # .ci/install-deps.sh - installs the Debian packages that MiniRun's tests, fixtures and benchmarks
-# need on a fresh Debian 12 machine (as root, with only the package registries reachable).
+# need on a fresh Debian 12 machine (as root, with only the package registries reachable),
+# including the VM stage's qemu (its kernel is fetched later by tests/vm/run-in-vm.sh with
+# apt-get download into a cache, never installed).
 #
 # Why: a new machine has nothing but the .NET SDK; the project's own files must install the rest.
 # Idempotent: when every package is already installed it does nothing (no apt-get update, no
@@ -27,6 +29,11 @@ packages=(
     apache2-utils    # htpasswd -B: bcrypt users for the basic-auth registry in those tests
     curl             # registry harness tests: raw distribution API requests
     debootstrap      # bench/run-pull.sh: a Debian minbase rootfs as the ~50 MB image to pull
+    # the VM stage (tests/vm/, docs/vm.md): qemu, its qboot firmware, the initramfs tools
+    qemu-system-x86 qemu-system-data   # qemu-system-x86_64 (TCG); /usr/share/qemu/qboot.rom
+    cpio xz-utils kmod                 # initramfs archive; the kernel's xz payload; modprobe/depmod
+    git              # vagrant/provision.sh (checked offline in the VM) requires it installed
+    vagrant          # tests/vm/check-provision-in-vm.sh: vagrant validate --ignore-provider
 )
 
 fail() { echo "install-deps: $*" >&2; exit 1; }
@@ -55,7 +62,8 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >"$l
 
 # Check that the commands the scripts call are really there now.
 for c in busybox runc crun hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd \
-         docker-registry htpasswd curl debootstrap; do
+         docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod \
+         git vagrant; do
     command -v "$c" >/dev/null || fail "$c is still missing after installing ${missing[*]}"
 done
 echo "install-deps: installed ${missing[*]}"

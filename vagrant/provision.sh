@@ -73,6 +73,9 @@ else
 fi
 
 # 2. The .NET 10 SDK.
+# The newest 10.x SDK version, from `dotnet --list-sdks` (answered by the native host, no JIT:
+# `dotnet --version` starts the SDK's managed code, seconds on a slow VM).
+sdk_version() { "$1" --list-sdks 2>/dev/null | awk '/^10\./ { v = $1 } END { print v }'; }
 find_dotnet() {
     local d
     for d in "$(command -v dotnet 2>/dev/null || true)" /usr/bin/dotnet /usr/lib/dotnet/dotnet \
@@ -82,14 +85,14 @@ find_dotnet() {
     return 1
 }
 if dotnet=$(find_dotnet); then
-    say ".NET SDK: $("$dotnet" --version) already installed ($dotnet)"
+    say ".NET SDK: $(sdk_version "$dotnet") already installed ($dotnet)"
 elif [[ -n $tarball ]]; then
     [[ -f $tarball ]] || die "MINIRUN_DOTNET_TARBALL: $tarball: no such file"
     mkdir -p "$prefix/share/dotnet" "$prefix/bin"
     tar -xzf "$tarball" -C "$prefix/share/dotnet" || die "unpack .NET SDK $tarball into $prefix/share/dotnet failed"
     ln -sfn "$prefix/share/dotnet/dotnet" "$prefix/bin/dotnet"
     dotnet=$(find_dotnet) || die "the tarball $tarball holds no .NET 10 SDK"
-    say ".NET SDK: $("$dotnet" --version) installed from $tarball"
+    say ".NET SDK: $(sdk_version "$dotnet") installed from $tarball"
 elif [[ $offline == 1 ]]; then
     die "offline mode: no .NET 10 SDK found and downloads are off (install one, or set MINIRUN_DOTNET_TARBALL)"
 else
@@ -108,7 +111,7 @@ else
     fi
     apt_install dotnet-sdk-10.0
     dotnet=$(find_dotnet) || die "dotnet-sdk-10.0 installed but no .NET 10 SDK found"
-    say ".NET SDK: $("$dotnet" --version) installed with apt (dotnet-sdk-10.0)"
+    say ".NET SDK: $(sdk_version "$dotnet") installed with apt (dotnet-sdk-10.0)"
 fi
 # The launcher looks for `dotnet` on PATH (and a few fixed places): make sure it finds this one.
 PATH="$(dirname "$dotnet"):$PATH"

@@ -71,7 +71,14 @@ kpkg_file="$cache/kernel-package"
 if [ -s "$kpkg_file" ] && [ "$kpkg_file" -nt /var/lib/apt/lists ] && [ "$kpkg_file" -nt /var/cache/apt/pkgcache.bin ]; then
     kpkg="$(cat "$kpkg_file")"
 else
-    kpkg="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)"
+    kernel_dep() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1; }
+    kpkg="$(kernel_dep)"
+    if [ -z "$kpkg" ]; then
+        # a fresh machine (or container image) may have no apt lists at all
+        echo "run-in-vm: apt knows no linux-image-amd64: running apt-get update" >&2
+        apt-get -qq -o DPkg::Lock::Timeout=300 update >&2 || die "apt-get update failed"
+        kpkg="$(kernel_dep)"
+    fi
     [ -n "$kpkg" ] && echo "$kpkg" > "$kpkg_file"
 fi
 [ -n "$kpkg" ] || die "apt-cache depends linux-image-amd64: no linux-image-<version>-amd64 dependency (apt-get update?)"
@@ -80,7 +87,15 @@ kdir="$cache/$kver"
 if [ ! -f "$kdir/.unpacked" ]; then
     echo "run-in-vm: fetching $kpkg into $kdir" >&2
     rm -rf "$kdir"; mkdir -p "$kdir"
-    (cd "$kdir" && apt-get download "$kpkg" >&2 2>/dev/null) || die "apt-get download $kpkg failed"
+    if ! (cd "$kdir" && apt-get download "$kpkg" >/dev/null 2>&1); then
+        # stale lists name a version the mirror no longer has: refresh once and ask again
+        echo "run-in-vm: apt-get download $kpkg failed: running apt-get update and retrying" >&2
+        apt-get -qq -o DPkg::Lock::Timeout=300 update >&2 || die "apt-get update failed"
+        rm -f "$kpkg_file"
+        die_hint="$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)"
+        [ "$die_hint" = "$kpkg" ] || die "apt-get update: linux-image-amd64 now depends on $die_hint, not $kpkg: run again"
+        (cd "$kdir" && apt-get download "$kpkg" >&2) || die "apt-get download $kpkg failed"
+    fi
     dpkg-deb -x "$kdir"/"$kpkg"_*.deb "$kdir/root" || die "dpkg-deb -x $kpkg failed"
     depmod -b "$kdir/root" "$kver" || die "depmod -b $kdir/root $kver failed"
     rm -f "$kdir"/*.deb
