@@ -132,6 +132,22 @@ else
     say "minirun: installed $target ($("$target" --version))"
 fi
 
+# 3b. minirun-boot.service: after a reboot, containers with --restart always/unless-stopped come back.
+unit=/etc/systemd/system/minirun-boot.service
+if [[ -f $unit ]] && cmp -s "$src/vagrant/minirun-boot.service" "$unit"; then
+    say "minirun-boot.service: already installed"
+else
+    install -m 0644 "$src/vagrant/minirun-boot.service" "$unit"
+    say "minirun-boot.service: installed $unit"
+fi
+if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    systemctl daemon-reload && systemctl enable minirun-boot.service >/dev/null 2>&1 \
+        && say "minirun-boot.service: enabled (runs \`minirun boot\` at start-up)" \
+        || say "minirun-boot.service: could not be enabled (systemctl failed); run 'systemctl enable minirun-boot.service'"
+else
+    say "minirun-boot.service: systemd is not running here; not enabled"
+fi
+
 # 4. The embedded busybox image (built from busybox-static, no registry).
 "$src/rootfs-fixtures/load-busybox.sh" >/dev/null || die "load the busybox image with $src/rootfs-fixtures/load-busybox.sh failed"
 say "busybox image: loaded in ${MINIRUN_ROOT:-/var/lib/minirun}"

@@ -13,7 +13,7 @@
 #
 # Which tests: every test whose name contains "Cgroup" (the Cgroups and CgroupV2 namespaces, and
 # integration tests such as the cgroup namespace one), plus FullyQualifiedName~W for each word W
-# in MINIRUN_VM_TESTS (default "Integration"; add "Lifecycle" and the like as they appear) minus
+# in MINIRUN_VM_TESTS (default "Integration Lifecycle Exec Health") minus
 # FullyQualifiedName!~X for each X in MINIRUN_VM_TESTS_EXCLUDE (default "StartStress ExitStatus":
 # 2000 starts, and CLI exit codes that do not depend on the kernel, cost more minutes under TCG
 # than the stage has; the host suite runs them). --filter replaces the whole expression (VSTest).
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$filter" ]; then
     include=() exclude=()
-    for w in ${MINIRUN_VM_TESTS-Integration}; do include+=("FullyQualifiedName~$w"); done
+    for w in ${MINIRUN_VM_TESTS-Integration Lifecycle Exec Health}; do include+=("FullyQualifiedName~$w"); done
     for w in ${MINIRUN_VM_TESTS_EXCLUDE-StartStress ExitStatus}; do exclude+=("FullyQualifiedName!~$w"); done
     # every cgroup test, always; the other groups minus the exclusions
     filter="FullyQualifiedName~Cgroup"
