@@ -176,4 +176,26 @@ public sealed class CgroupVerbsTests : IDisposable
             cg.Remove(TimeSpan.FromSeconds(10));
         }
     }
+
+    [CgroupV2Fact("memory")]
+    public void A_memory_hog_is_oom_killed_and_the_record_says_so()
+    {
+        // The supervisor reads memory.events oom_kill when PID 1 ends: OOMKilled true, exit 137,
+        // in inspect and in ps (Docker's "Exited (137)").
+        var r = _m.Run("run", "-d", "--pull", "never", "--name", "hog", "--memory", "16m", "--memory-swap", "16m",
+            "busybox", "sh", "-c", "a=xxxxxxxxxxxxxxxx; while :; do a=$a$a; done");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (_m.Record("hog").GetProperty("State").GetProperty("Status").GetString() != "exited")
+        {
+            if (DateTime.UtcNow > limit) throw new TimeoutException("waiting for the memory hog to be killed");
+            Thread.Sleep(100);
+        }
+        var state = _m.Record("hog").GetProperty("State");
+        Assert.True(state.GetProperty("OOMKilled").GetBoolean());
+        Assert.Equal(137, state.GetProperty("ExitCode").GetInt32());
+        Assert.Equal("true 137\n", _m.Run("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog").Stdout);
+        Assert.Contains("Exited (137)", _m.Run("ps", "-a").Stdout);
+        Assert.Equal(0, _m.Run("rm", "hog").ExitCode);
+    }
 }
