@@ -1,6 +1,5 @@
-// JsonWarmup: builds, on a background thread, the System.Text.Json metadata that `run` needs last
-// (the runtime spec it writes as config.json, the container record it writes as container.json),
-// while the main thread clones init and looks up the image.
+// JsonWarmup: builds, on a background thread, the System.Text.Json metadata of the container record
+// that `run` writes as container.json, while the main thread clones init and looks up the image.
 //
 // Why: in a fresh NativeAOT process the serializer builds each type's metadata on first use
 // (converters, properties, a reflection lookup of polymorphism attributes per type). For `run`
@@ -8,13 +7,13 @@
 // perf, docs/benchmarks.md, 2026-11-24), and every container start is a fresh process. None of it
 // depends on the container, so a second thread does it in parallel. The serializer's metadata
 // cache is thread-safe: if the main thread needs a type first, it builds it itself or waits for
-// the one being built; the result is the same either way. A failure here changes nothing (the
+// the one being built; the result is the same either way. (config.json needs no warm-up: it is
+// written without the serializer, see Spec/RuntimeSpecWriter.cs.) A failure here changes nothing (the
 // main thread then meets the same error where it always did), so it is ignored.
 //
 // Follows: System.Text.Json source generation (JsonSerializerContext, JsonTypeInfo caching).
 using System.Text.Json;
 using MiniRun.Containers;
-using MiniRun.Spec;
 
 namespace MiniRun.Cli;
 
@@ -31,9 +30,7 @@ internal static class JsonWarmup
     {
         try
         {
-            // Written in this order by run: container.json (reserve), then config.json.
             JsonSerializer.SerializeToUtf8Bytes(new ContainerRecord(), ContainerJsonContext.Default.ContainerRecord);
-            JsonSerializer.Serialize(Stream.Null, new RuntimeSpec(), SpecJsonContext.Default.RuntimeSpec);
         }
         catch (Exception)
         {
