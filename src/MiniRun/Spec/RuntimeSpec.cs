@@ -36,14 +36,14 @@ public sealed class RuntimeSpec
         }
     }
 
-    /// <summary>The spec as the serializer writes it (what Save stores).</summary>
+    /// <summary>The spec as the serializer writes it (Save stores the same bytes, see RuntimeSpecWriter).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.RuntimeSpec);
 
     public void Save(string path)
     {
         string tmp = path + ".tmp";
         using (var stream = File.Create(tmp))
-            JsonSerializer.Serialize(stream, this, SpecJsonContext.Default.RuntimeSpec);
+            RuntimeSpecWriter.Write(stream, this);   // what ToJson writes, without the serializer's setup
         File.Move(tmp, path, overwrite: true);
     }
 }

@@ -1,0 +1,158 @@
+// RuntimeSpecWriter: writes config.json with System.Text.Json's Utf8JsonWriter, field by field -
+// the mirror of RuntimeSpecReader.
+//
+// Why not JsonSerializer here: `run` writes the spec once per container, in a fresh NativeAOT
+// process, right before init may start. The serializer first builds its metadata for all twelve
+// spec types (converters, properties, a reflection lookup of attributes per type): measured with
+// perf as the largest single item of `run`'s work before the hand-over (docs/benchmarks.md,
+// 2026-11-24). The writer has no such setup. Its output is byte for byte what the serializer
+// (SpecJsonContext: indented, nulls omitted, properties in declaration order) writes:
+// RuntimeSpecWriterTests compares the two on a spec with every field set.
+//
+// Follows: OCI runtime-spec config.md / config-linux.md field names; RFC 8259 (JSON).
+using System.Text.Json;
+
+namespace MiniRun.Spec;
+
+internal static class RuntimeSpecWriter
+{
+    public static void Write(Stream stream, RuntimeSpec spec)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("ociVersion", spec.OciVersion);
+        w.WritePropertyName("process");
+        Process(w, spec.Process);
+        w.WritePropertyName("root");
+        w.WriteStartObject();
+        w.WriteString("path", spec.Root.Path);
+        w.WriteBoolean("readonly", spec.Root.Readonly);
+        w.WriteEndObject();
+        if (spec.Hostname is not null) w.WriteString("hostname", spec.Hostname);
+        w.WritePropertyName("mounts");
+        w.WriteStartArray();
+        foreach (var m in spec.Mounts) Mount(w, m);
+        w.WriteEndArray();
+        if (spec.Annotations is not null)
+        {
+            w.WritePropertyName("annotations");
+            w.WriteStartObject();
+            foreach (var (key, value) in spec.Annotations) w.WriteString(key, value);
+            w.WriteEndObject();
+        }
+        w.WritePropertyName("linux");
+        Linux(w, spec.Linux);
+        w.WriteEndObject();
+    }
+
+    private static void Process(Utf8JsonWriter w, SpecProcess p)
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("terminal", p.Terminal);
+        if (p.ConsoleSize is { } size)
+        {
+            w.WritePropertyName("consoleSize");
+            w.WriteStartObject();
+            w.WriteNumber("height", size.Height);
+            w.WriteNumber("width", size.Width);
+            w.WriteEndObject();
+        }
+        w.WritePropertyName("user");
+        w.WriteStartObject();
+        w.WriteNumber("uid", p.User.Uid);
+        w.WriteNumber("gid", p.User.Gid);
+        if (p.User.Umask is uint umask) w.WriteNumber("umask", umask);
+        if (p.User.AdditionalGids is { } gids)
+        {
+            w.WritePropertyName("additionalGids");
+            w.WriteStartArray();
+            foreach (uint g in gids) w.WriteNumberValue(g);
+            w.WriteEndArray();
+        }
+        if (p.User.Username is not null) w.WriteString("io.minirun.user", p.User.Username);
+        w.WriteEndObject();
+        Strings(w, "args", p.Args);
+        Strings(w, "env", p.Env);
+        w.WriteString("cwd", p.Cwd);
+        w.WriteBoolean("noNewPrivileges", p.NoNewPrivileges);
+        if (p.Rlimits is { } rlimits)
+        {
+            w.WritePropertyName("rlimits");
+            w.WriteStartArray();
+            foreach (var l in rlimits)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", l.Type);
+                w.WriteNumber("soft", l.Soft);
+                w.WriteNumber("hard", l.Hard);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void Mount(Utf8JsonWriter w, SpecMount m)
+    {
+        w.WriteStartObject();
+        w.WriteString("destination", m.Destination);
+        if (m.Type is not null) w.WriteString("type", m.Type);
+        if (m.Source is not null) w.WriteString("source", m.Source);
+        if (m.Options is not null) Strings(w, "options", m.Options);
+        w.WriteEndObject();
+    }
+
+    private static void Linux(Utf8JsonWriter w, SpecLinux l)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("namespaces");
+        w.WriteStartArray();
+        foreach (var ns in l.Namespaces)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", ns.Type);
+            if (ns.Path is not null) w.WriteString("path", ns.Path);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (l.UidMappings is not null) IdMappings(w, "uidMappings", l.UidMappings);
+        if (l.GidMappings is not null) IdMappings(w, "gidMappings", l.GidMappings);
+        if (l.CgroupsPath is not null) w.WriteString("cgroupsPath", l.CgroupsPath);
+        if (l.MaskedPaths is not null) Strings(w, "maskedPaths", l.MaskedPaths);
+        if (l.ReadonlyPaths is not null) Strings(w, "readonlyPaths", l.ReadonlyPaths);
+        if (l.RootfsPropagation is not null) w.WriteString("rootfsPropagation", l.RootfsPropagation);
+        if (l.Overlay is { } o)
+        {
+            w.WritePropertyName("io.minirun.overlay");
+            w.WriteStartObject();
+            Strings(w, "lowerDirs", o.LowerDirs);
+            w.WriteString("upperDir", o.UpperDir);
+            w.WriteString("workDir", o.WorkDir);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void IdMappings(Utf8JsonWriter w, string name, List<SpecIdMapping> mappings)
+    {
+        w.WritePropertyName(name);
+        w.WriteStartArray();
+        foreach (var m in mappings)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("containerID", m.ContainerId);
+            w.WriteNumber("hostID", m.HostId);
+            w.WriteNumber("size", m.Size);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, List<string> values)
+    {
+        w.WritePropertyName(name);
+        w.WriteStartArray();
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,59 @@
+// RuntimeSpecWriterTests: the hand-written config.json writer (RuntimeSpec.Save) produces exactly
+// the bytes the serializer (SpecJsonContext, RuntimeSpec.ToJson) produces - every field set, every
+// optional field absent, and strings that need escaping.
+using System.Text;
+using MiniRun.Spec;
+
+namespace MiniRun.Tests.Spec;
+
+public sealed class RuntimeSpecWriterTests
+{
+    private static string Written(RuntimeSpec spec)
+    {
+        using var stream = new MemoryStream();
+        RuntimeSpecWriter.Write(stream, spec);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static RuntimeSpec Full()
+    {
+        var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh", "-c", "echo \"a+b<c>&'d'\" é\t\\"], Env = ["PATH=/bin", "X=ü€😀"], User = "student" } };
+        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", Tty = true, ConsoleWidth = 120, ConsoleHeight = 40, Workdir = "/srv", Name = "x" },
+            new string('c', 64), ["/l/base", "/l/top"], "/bundle", _ => null);
+        spec.Hostname = "host<1>";
+        spec.Annotations = new() { ["org.example/a"] = "1", ["b&c"] = "\"q\"" };
+        spec.Root.Readonly = true;
+        spec.Process.NoNewPrivileges = true;
+        spec.Process.User.Uid = 7; spec.Process.User.Gid = 8; spec.Process.User.Umask = 18; spec.Process.User.AdditionalGids = [1, 2];
+        spec.Process.Rlimits = [new SpecRlimit { Type = "RLIMIT_NOFILE", Soft = 1024, Hard = ulong.MaxValue }];
+        spec.Mounts.Add(new SpecMount { Destination = "/data" });
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user", Path = "/proc/1/ns/user" });
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 200000, Size = 1 }];
+        spec.Linux.CgroupsPath = "/minirun/x";
+        spec.Linux.MaskedPaths ??= ["/proc/kcore"];
+        spec.Linux.ReadonlyPaths ??= ["/proc/sys"];
+        spec.Linux.RootfsPropagation = "rprivate";
+        return spec;
+    }
+
+    [Fact]
+    public void EveryFieldIsWrittenAsTheSerializerWritesIt()
+    {
+        var spec = Full();
+        Assert.Equal(spec.ToJson(), Written(spec));
+    }
+
+    [Fact]
+    public void AbsentOptionalFieldsAreOmittedAsTheSerializerOmitsThem()
+    {
+        var spec = new RuntimeSpec();
+        Assert.Equal(spec.ToJson(), Written(spec));
+        spec.Process.Args = ["true"];
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "pid" });
+        spec.Linux.Overlay = new SpecOverlay();
+        spec.Annotations = new();
+        spec.Process.User.AdditionalGids = [];
+        Assert.Equal(spec.ToJson(), Written(spec));
+    }
+}
