@@ -286,17 +286,36 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
     public void ManyDetachedRunsThenRmForceLeaveNothingBehind()
     {
         var mountsBefore = MiniRunHost.HostMounts();
-        var names = Enumerable.Range(0, 20).Select(i => Unique("many" + i)).ToArray();
+        var names = Enumerable.Range(0, 50).Select(i => Unique("many" + i)).ToArray();
         var ids = new string[names.Length];
-        Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+        Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 25 },
             i => ids[i] = RunDetached("--name", names[i], "busybox", "sleep", "300"));
         var pids = names.SelectMany(n => new[] { State(n).GetProperty("Pid").GetInt32(), State(n).GetProperty("SupervisorPid").GetInt32() }).ToList();
         Assert.All(pids, p => Assert.True(Alive(p)));
-        Assert.Equal(20, _m.Run("ps", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Intersect(ids.Select(i => i[..12])).Count());
-        Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+        Assert.Equal(50, _m.Run("ps", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Intersect(ids.Select(i => i[..12])).Count());
+        Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 25 },
             i => Assert.Equal(0, _m.Run("rm", "-f", names[i]).ExitCode));
         Assert.All(pids, p => Assert.False(Alive(p)));
         Assert.All(ids, id => Assert.False(Directory.Exists(Path.Combine(_m.Root, "containers", id))));
+        Assert.Equal(mountsBefore, MiniRunHost.HostMounts());
+    }
+
+    [Fact]
+    public void RmForceWhileStopIsWaitingRemovesEverything()
+    {
+        var mountsBefore = MiniRunHost.HostMounts();
+        string name = Unique("racing");
+        string id = RunDetached("--name", name, "busybox", "sleep", "300");   // sleep as PID 1 ignores SIGTERM: stop waits
+        var s = State(name);
+        int supervisor = s.GetProperty("SupervisorPid").GetInt32(), pid = s.GetProperty("Pid").GetInt32();
+        using var stop = _m.Start(["stop", "-t", "30", name]);
+        WaitFor("stop to mark the container stopped by hand", () => State(name).GetProperty("ManuallyStopped").GetBoolean());
+        Assert.Equal(0, _m.Run("rm", "-f", name).ExitCode);
+        Assert.True(stop.WaitForExit(TimeSpan.FromSeconds(60)), "stop still waits after the container was removed");
+        Assert.DoesNotContain("   at ", stop.StandardError.ReadToEnd());   // a one-line message at most, never a stack trace
+        Assert.False(Alive(pid));
+        Assert.False(Alive(supervisor));
+        Assert.False(Directory.Exists(Path.Combine(_m.Root, "containers", id)));
         Assert.Equal(mountsBefore, MiniRunHost.HostMounts());
     }
 
