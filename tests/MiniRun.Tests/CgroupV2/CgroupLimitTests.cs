@@ -25,7 +25,7 @@ public sealed class CgroupLimitTests : IDisposable
     public void A_pids_limit_makes_fork_fail_with_EAGAIN_and_the_container_survives()
     {
         var r = _m.Run("run", "--rm", "--pull", "never", "--pids-limit", "4", "busybox", "sh", "-c",
-            "for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; echo survived");
+            "(for i in 1 2 3 4 5 6 7 8; do sleep 30 & done); echo survived");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("survived\n", r.Stdout);
         Assert.Contains("Resource temporarily unavailable", r.Stderr);   // EAGAIN from fork
