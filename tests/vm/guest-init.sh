@@ -47,6 +47,7 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /newroot/run || fail "mount tmpfs
 mkdir -p /newroot/run/minirun-vm
 cp /bin/busybox /guest-run.sh /newroot/run/minirun-vm/ || fail "copy stage 2 into /newroot/run failed"
 cp "/lower$job/cmd.sh" /newroot/run/minirun-vm/cmd.sh || fail "read job $job/cmd.sh through 9p failed"
+if [ -f "/lower$job/workdir" ]; then cp "/lower$job/workdir" /newroot/run/minirun-vm/workdir || fail "read job $job/workdir failed"; fi
 
 for m in dev proc sys; do
     mount --move "/$m" "/newroot/$m" || fail "move /$m into the new root failed"

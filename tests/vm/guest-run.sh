@@ -33,7 +33,19 @@ $bb mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
 $bb ln -sf pts/ptmx /dev/ptmx 2>/dev/null
 $bb mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 $bb mount -t mqueue mqueue /dev/mqueue 2>/dev/null
+# A working directory under /tmp: keep it reachable through a bind mount, then put it back at
+# the same path on top of the guest's own /tmp.
+work=
+if [ -f /run/minirun-vm/workdir ]; then
+    work=$($bb cat /run/minirun-vm/workdir)
+    $bb mkdir -p /run/minirun-vm/keep
+    $bb mount --bind "$work" /run/minirun-vm/keep || { echo "minirun-vm: bind $work aside failed"; report 125; }
+fi
 $bb mount -t tmpfs -o mode=1777 tmpfs /tmp || { echo "minirun-vm: mount tmpfs on /tmp failed"; report 125; }
+if [ -n "$work" ]; then
+    $bb mkdir -p "$work" && $bb mount --bind /run/minirun-vm/keep "$work" \
+        || { echo "minirun-vm: bind $work back under the guest's /tmp failed"; report 125; }
+fi
 $bb mkdir -p /var/lib/minirun-vm
 $bb mount -t tmpfs -o mode=0700 minirun /var/lib/minirun-vm || { echo "minirun-vm: mount tmpfs on /var/lib/minirun-vm failed"; report 125; }
 $bb hostname minirun-vm

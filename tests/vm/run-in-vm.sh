@@ -7,7 +7,8 @@
 # Why: the development machines have a hybrid cgroup layout without v2 controllers, so the cgroup
 # tests need a kernel of their own. The VM sees the host's / read-only (virtio-9p) under a tmpfs
 # overlay, so the worktree, .NET and the built minirun are there without any image. COMMAND runs
-# in the current directory (which must not be under /tmp: the guest mounts its own tmpfs there)
+# in the current directory (under /tmp too: the guest mounts its own tmpfs there and binds the
+# directory back at the same path)
 # with MINIRUN_ROOT=/var/lib/minirun-vm, a real tmpfs. Its stdout/stderr come back on serial
 # ports ttyS1/ttyS2; kernel and init messages go to ttyS0, kept in $cache/console-last.log.
 #
@@ -45,7 +46,6 @@ done
 case "$mem$cpus$timeout_s" in *[!0-9]*) die "--mem, --cpus and --timeout take whole numbers" ;; esac
 [ "$mem" -ge 256 ] || die "--mem $mem: the guest needs at least 256 MB (the kernel alone is 65 MB)"
 [ "$(id -u)" = 0 ] || die "run as root (apt-get, the cache in $cache, and the command runs as root in the guest)"
-case "$PWD/" in /tmp/*) die "working directory $PWD is under /tmp, which the guest replaces with its own tmpfs" ;; esac
 
 # ---- host packages (idempotent) ------------------------------------------------------------
 need=()
@@ -177,6 +177,9 @@ trap 'exit 130' INT TERM
     printf 'cd %q || exit 125\n' "$PWD"
     printf 'exec'; printf ' %q' "$@"; printf '\n'
 } > "$job/cmd.sh"
+# The guest mounts its own tmpfs on /tmp; a working directory under /tmp (a CI clone, say) is
+# bound back over it at the same path (guest-run.sh).
+case "$PWD/" in /tmp/*) printf '%s' "$PWD" > "$job/workdir" ;; esac
 mkfifo "$job/stdout" "$job/stderr"
 cat "$job/stdout" & catout=$!
 cat "$job/stderr" >&2 & caterr=$!
