@@ -31,21 +31,10 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "stage_report.h"
 
-/* Report a failed step to the parent on the sync socket, then die. Only write(2) and _exit(2). */
-static void fail(int sync_fd, const char *step)
-{
-    char msg[96] = "C ";
-    int err = errno, len = 2;
-    char digits[12];
-    int n = 0;
-    do { digits[n++] = (char)('0' + err % 10); err /= 10; } while (err > 0 && n < 11);
-    while (n > 0) msg[len++] = digits[--n];               /* errno as decimal text */
-    msg[len++] = ' ';
-    for (const char *p = step; *p && len < (int)sizeof msg - 1; p++) msg[len++] = *p;
-    (void)!write(sync_fd, msg, (size_t)len);              /* best effort: the parent may be gone */
-    _exit(125);                                           /* 125: the runtime failed, as Docker */
-}
+/* Report a failed step to the parent on the sync socket, then die with 125 (the runtime failed, as Docker). */
+static void fail(int sync_fd, const char *step) { stage_fail(sync_fd, step, 125); }
 
 /* Everything the child needs, passed by pointer (the child's only argument). */
 struct spawn_args {
@@ -70,9 +59,12 @@ static int child_main(void *p)
         char go;
         if (read(a->sync_fd, &go, 1) != 1)
             fail(a->sync_fd, "wait for uid_map");
-        if (setresgid(0, 0, 0) < 0)
+        /* Raw system calls, not glibc's setresgid/setresuid: glibc applies credentials to every
+         * thread it believes the process has (a signal to each), and this child inherited the
+         * .NET parent's thread list although it has one thread - the wrappers can wait forever. */
+        if (syscall(SYS_setresgid, 0, 0, 0) < 0)
             fail(a->sync_fd, "setresgid");
-        if (setresuid(0, 0, 0) < 0)
+        if (syscall(SYS_setresuid, 0, 0, 0) < 0)
             fail(a->sync_fd, "setresuid");
     }
 

@@ -42,6 +42,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "stage_report.h"
 
 #define STAGE_STACK (64 * 1024)
 
@@ -66,19 +67,7 @@ struct minirun_exec_args {
 };
 
 /* Report a failed step on the pipe ("C <errno> <step>"), then exit with `code`. */
-static void fail(int sync_fd, const char *step, int code)
-{
-    char msg[96] = "C ";
-    int err = errno, len = 2;
-    char digits[12];
-    int n = 0;
-    do { digits[n++] = (char)('0' + err % 10); err /= 10; } while (err > 0 && n < 11);
-    while (n > 0) msg[len++] = digits[--n];               /* errno as decimal text */
-    msg[len++] = ' ';
-    for (const char *p = step; *p && len < (int)sizeof msg - 1; p++) msg[len++] = *p;
-    (void)!write(sync_fd, msg, (size_t)len);              /* best effort: the reader may be gone */
-    _exit(code);
-}
+static void fail(int sync_fd, const char *step, int code) { stage_fail(sync_fd, step, code); }
 
 /* Default dispositions for every signal (the caller's .NET handlers must not run here). */
 static void reset_signal_handlers(void)
@@ -129,11 +118,13 @@ static int worker_main(void *p)
 
     /* Credentials: groups and gid need privilege that setresuid to a non-root user gives up. */
     if (a->set_user) {
-        if (a->ngroups >= 0 && setgroups((size_t)a->ngroups, (const gid_t *)a->groups) < 0)
+        /* Raw system calls: glibc's wrappers would try to change the credentials of every thread
+         * of the .NET parent whose memory (and thread list) this child shares, and can hang. */
+        if (a->ngroups >= 0 && syscall(SYS_setgroups, (size_t)a->ngroups, (const gid_t *)a->groups) < 0)
             fail(a->sync_fd, "setgroups", 125);
-        if (setresgid(a->gid, a->gid, a->gid) < 0)
+        if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0)
             fail(a->sync_fd, "setresgid", 125);
-        if (setresuid(a->uid, a->uid, a->uid) < 0)
+        if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)
             fail(a->sync_fd, "setresuid", 125);
     }
 
