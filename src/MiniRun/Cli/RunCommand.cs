@@ -44,7 +44,6 @@ public static class RunCommand
     public static int Execute(string root, RunOptions o, TraceMode traceMode, string initExecutable = "/proc/self/exe")
     {
         RequireRoot("run");
-        JsonWarmup.Start();   // container.json metadata, built while this thread works
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
