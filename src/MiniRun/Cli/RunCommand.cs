@@ -54,7 +54,6 @@ public static class RunCommand
         LifecycleFlags? flags = null)
     {
         RequireRoot("run");
-        JsonWarmup.Start();   // container.json metadata, built while this thread works
         flags ??= LifecycleFlags.Foreground;
         root = Path.GetFullPath(root);
         if (o.Rm && flags.Restart.Name != "no")
