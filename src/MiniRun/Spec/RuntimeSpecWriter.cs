@@ -5,7 +5,7 @@
 // process, right before init may start. The serializer first builds its metadata for all twelve
 // spec types (converters, properties, a reflection lookup of attributes per type): measured with
 // perf as the largest single item of `run`'s work before the hand-over (docs/benchmarks.md,
-// 2026-11-24). The writer has no such setup. Its output is byte for byte what the serializer
+// 2026-11-23, evening). The writer has no such setup. Its output is byte for byte what the serializer
 // (SpecJsonContext: indented, nulls omitted, properties in declaration order) writes:
 // RuntimeSpecWriterTests compares the two on a spec with every field set.
 //

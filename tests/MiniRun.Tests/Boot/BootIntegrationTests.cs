@@ -16,8 +16,12 @@ public sealed class BootIntegrationTests : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    private static bool Alive(int pid) => File.Exists($"/proc/{pid}/stat") &&
-        File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Trim()[0] != 'Z';
+    /// <summary>Alive and not a zombie (a process may vanish between any two reads of /proc).</summary>
+    private static bool Alive(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Trim()[0] != 'Z'; }
+        catch (IOException) { return false; }
+    }
 
     private JsonElement State(string name) => _m.Record(name).GetProperty("State");
 
