@@ -28,6 +28,10 @@ internal sealed unsafe partial class Supervisor
         _pidfd = SupervisorInterop.PidfdOpen(pid);
         OpenContainer(parts[1], parts[2]);
         _oomBefore = ReadOomKills();
+        // Read the record once now, while the container starts: the JSON metadata is then ready
+        // when the exit must be recorded (on the path of a foreground `run`'s exit).
+        try { _store!.Load(_id!); }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException) { }
     }
 
     private void OnInitExit()
@@ -96,17 +100,18 @@ internal sealed unsafe partial class Supervisor
             _restartAt = DateTime.UtcNow + delay;
             return;
         }
-        Final(code, oom, null, failedStart: false);
+        Final(code, oom, null, failedStart: false, record.AutoRemove || record.HostConfig.AutoRemove ? record : null);
     }
 
     /// <summary>The end: record, cgroup, --rm, clients told, socket gone.</summary>
-    private void Final(int code, bool oom, string? error, bool failedStart)
+    /// <param name="removing">With --rm, the record as loaded: it is removed at once, so the exit is not written first.</param>
+    private void Final(int code, bool oom, string? error, bool failedStart, ContainerRecord? removing = null)
     {
         _lastExit = code;
         try
         {
-            var record = failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
-                : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error);
+            var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
+                : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error));
             ContainerRemover.RemoveCgroup(record);
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 ContainerRemover.Remove(_store!, record, includingSupervisor: false);
