@@ -57,8 +57,17 @@ public sealed class MiniRunHost : IDisposable
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
+        // A command that does not read stdin (exec without -i) may be gone before the text is
+        // written, or close it first: a broken pipe then is expected, not a failure.
+        try
+        {
+            if (stdin is not null) p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            try { p.StandardInput.Close(); } catch (IOException) { }   // Dispose closes the pipe even when the flush fails
+        }
         if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             p.Kill(entireProcessTree: true);
