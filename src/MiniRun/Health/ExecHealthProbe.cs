@@ -29,7 +29,7 @@ public static class ExecHealthProbe
     public static unsafe HealthResult Run(ExecTarget target, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken stop)
     {
         var start = DateTimeOffset.UtcNow;
-        var (readEnd, writeEnd) = ExecNative.Pipe();
+        var (readEnd, writeEnd) = Libc.Pipe();
         int devNull = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         ExecProcess process;
         try

@@ -4,7 +4,7 @@
 // with exact errno reporting; .NET's System.IO hides errno and follows symlinks.
 //
 // Follows: open(2), mknod(2), symlink(2), mkdir(2), chown(2), chmod(2), chdir(2), close(2),
-// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2).
+// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2).
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -23,6 +23,17 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int pipe2(int* fds, int flags);
+
+    /// <summary>A close-on-exec pipe: (read end, write end). Only a descriptor handed over on purpose (dup2 in a native stage) reaches a child.</summary>
+    public static (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (pipe2(fds, O_CLOEXEC) < 0) throw new KernelException("pipe2(O_CLOEXEC)", Marshal.GetLastPInvokeError());
+        return (fds[0], fds[1]);
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nuint count);

@@ -1,5 +1,5 @@
 // ExecNative: the C# side of Native/exec_stage.c (minirun_exec), and the few system calls the
-// exec path needs that the rest of MiniRun does not declare (openat2, fstat, pipe2, TIOCGPTPEER).
+// exec path needs that the rest of MiniRun does not declare (openat2, fstat, TIOCGPTPEER).
 //
 // Why: joining a running container (setns into its user and mount namespaces, a clone into its
 // PID namespace) must happen in a single-threaded process that runs no managed code
@@ -59,7 +59,7 @@ internal static unsafe partial class ExecNative
     /// </summary>
     public static int Start(ExecNativeRequest r)
     {
-        var (readEnd, writeEnd) = Pipe();
+        var (readEnd, writeEnd) = Libc.Pipe();
         int pid;
         try
         {
@@ -158,9 +158,6 @@ internal static unsafe partial class ExecNative
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long syscall_openat2(long number, long dirfd, byte* path, OpenHow* how, long size);
 
-    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
-    private static partial int pipe2(int* fds, int flags);
-
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int fstat(int fd, byte* statbuf);
 
@@ -188,11 +185,4 @@ internal static unsafe partial class ExecNative
             : (*(uint*)(buf + 16), *(uint*)(buf + 24), *(uint*)(buf + 28));
     }
 
-    /// <summary>A close-on-exec pipe: (read end, write end).</summary>
-    public static (int Read, int Write) Pipe()
-    {
-        int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) < 0) throw new KernelException("pipe2(O_CLOEXEC)", Marshal.GetLastPInvokeError());
-        return (fds[0], fds[1]);
-    }
 }

@@ -5,7 +5,7 @@
 // pipes or terminal, its attach socket, a pidfd for PID 1), which keeps it small; .NET's streams
 // and sockets would each bring threads and buffers.
 //
-// Follows: pipe2(2), socket(2), bind(2), listen(2), accept4(2), connect(2), unix(7),
+// Follows: socket(2), bind(2), listen(2), accept4(2), connect(2), unix(7),
 // pidfd_open(2), fcntl(2).
 using System.Runtime.InteropServices;
 using System.Text;
@@ -20,9 +20,6 @@ internal static unsafe partial class SupervisorInterop
     public const int F_GETFL = 3, F_SETFL = 4;
     public const int MSG_NOSIGNAL = 0x4000, MSG_DONTWAIT = 0x40;
     private const long SYS_pidfd_open = 434;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
@@ -44,12 +41,6 @@ internal static unsafe partial class SupervisorInterop
 
     public static int PidfdOpen(int pid) => (int)syscall2(SYS_pidfd_open, pid, 0);
 
-    public static (int Read, int Write) Pipe()
-    {
-        int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) < 0) throw new KernelException("pipe2(O_CLOEXEC)", Marshal.GetLastPInvokeError());
-        return (fds[0], fds[1]);
-    }
 
     public static void SetNonBlocking(int fd)
     {

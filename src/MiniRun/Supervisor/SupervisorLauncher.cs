@@ -61,14 +61,14 @@ public static class SupervisorLauncher
             (int In, int Out, int Err) initStdio = (devNull, devNull, devNull);
             if (!tty)
             {
-                var (or, ow) = SupervisorInterop.Pipe();
-                var (er, ew) = SupervisorInterop.Pipe();
+                var (or, ow) = Libc.Pipe();
+                var (er, ew) = Libc.Pipe();
                 outR = or; errR = er;
                 close.AddRange([or, ow, er, ew]);
                 initStdio = (devNull, ow, ew);
                 if (interactive)
                 {
-                    var (ir, iw) = SupervisorInterop.Pipe();
+                    var (ir, iw) = Libc.Pipe();
                     inW = iw;
                     close.AddRange([ir, iw]);
                     initStdio.In = ir;

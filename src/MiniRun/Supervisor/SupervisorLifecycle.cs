@@ -159,14 +159,14 @@ internal sealed unsafe partial class Supervisor
             if (spec.Process.Terminal) stdio = new StdioFds(devNull, devNull, devNull);
             else
             {
-                var (outR, outW) = SupervisorInterop.Pipe();
-                var (errR, errW) = SupervisorInterop.Pipe();
+                var (outR, outW) = Libc.Pipe();
+                var (errR, errW) = Libc.Pipe();
                 _out = outR; _err = errR;
                 childEnds.Add(outW); childEnds.Add(errW);
                 int stdinR = devNull;
                 if (record.Config.OpenStdin)
                 {
-                    var (inR, inW) = SupervisorInterop.Pipe();
+                    var (inR, inW) = Libc.Pipe();
                     _stdin = inW;
                     SupervisorInterop.SetNonBlocking(inW);
                     childEnds.Add(inR);
