@@ -9,20 +9,24 @@ namespace MiniRun.Runtime;
 
 public static class ProcStat
 {
-    public static ulong? StartTime(int pid, string procRoot = "/proc")
+    /// <summary>(state, start time) of a process - fields 3 and 22 - or null when it does not exist.</summary>
+    public static (char State, ulong StartTime)? Read(int pid, string procRoot = "/proc")
     {
+        if (pid <= 0) return null;
         try
         {
             string text = File.ReadAllText(Path.Combine(procRoot, pid.ToString(), "stat"));
             int close = text.LastIndexOf(')');          // comm may contain spaces and parentheses
             var fields = text[(close + 2)..].Split(' ');  // fields[0] is field 3 (state)
-            return ulong.Parse(fields[22 - 3]);
+            return (fields[0][0], ulong.Parse(fields[22 - 3]));
         }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    public static ulong? StartTime(int pid, string procRoot = "/proc") => Read(pid, procRoot)?.StartTime;
 
     /// <summary>True when pid is alive and is the same process that had <paramref name="startTime"/>.</summary>
     public static bool IsSameProcess(int pid, ulong startTime, string procRoot = "/proc") =>
