@@ -16,12 +16,6 @@ public sealed class BootIntegrationTests : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    /// <summary>Alive and not a zombie (a process may vanish between any two reads of /proc).</summary>
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Trim()[0] != 'Z'; }
-        catch (IOException) { return false; }
-    }
 
     private JsonElement State(string name) => _m.Record(name).GetProperty("State");
 
@@ -40,9 +34,9 @@ public sealed class BootIntegrationTests : IDisposable
         var s = State(name);
         int supervisor = s.GetProperty("SupervisorPid").GetInt32(), pid = s.GetProperty("Pid").GetInt32();
         kill(supervisor, 9);
-        WaitFor("the supervisor to be gone", () => !Alive(supervisor));
+        WaitFor("the supervisor to be gone", () => !MiniRunHost.Alive(supervisor));
         kill(pid, 9);
-        WaitFor("PID 1 to be gone", () => !Alive(pid));
+        WaitFor("PID 1 to be gone", () => !MiniRunHost.Alive(pid));
     }
 
     [Fact]
@@ -65,7 +59,7 @@ public sealed class BootIntegrationTests : IDisposable
 
         var always = State("boot-always");
         Assert.Equal("running", always.GetProperty("Status").GetString());
-        Assert.True(Alive(always.GetProperty("Pid").GetInt32()));
+        Assert.True(MiniRunHost.Alive(always.GetProperty("Pid").GetInt32()));
         var no = State("boot-no");
         Assert.Equal("exited", no.GetProperty("Status").GetString());
         Assert.Equal(255, no.GetProperty("ExitCode").GetInt32());

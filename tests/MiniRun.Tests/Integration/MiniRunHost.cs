@@ -40,6 +40,18 @@ public sealed class MiniRunHost : IDisposable
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();
 
+    /// <summary>Alive and not a zombie (a process may vanish between any two reads of /proc).</summary>
+    public static bool Alive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            char state = stat[(stat.LastIndexOf(')') + 2)];
+            return state is not ('Z' or 'X');
+        }
+        catch (IOException) { return false; }
+    }
+
     public RunResult Run(params string[] args) => RunWith(null, null, args);
 
     /// <summary>Runs minirun with --root set; optional stdin text and extra environment.</summary>

@@ -204,11 +204,11 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         int supervisor = s.GetProperty("SupervisorPid").GetInt32(), pid = s.GetProperty("Pid").GetInt32();
         Assert.True(supervisor > 0 && pid > 0);
         Assert.Equal(0, kill(supervisor, 9));
-        WaitFor("the supervisor to be gone", () => !Alive(supervisor));
+        WaitFor("the supervisor to be gone", () => !MiniRunHost.Alive(supervisor));
         // PID 1 may still live (its parent is gone); ps tells the truth either way after rm -f.
         var rm = _m.Run("rm", "-f", name);
         Assert.Equal(0, rm.ExitCode);
-        Assert.False(Alive(pid));
+        Assert.False(MiniRunHost.Alive(pid));
         Assert.False(Directory.Exists(Path.Combine(_m.Root, "containers", id)));
         Assert.DoesNotContain(_m.Run("ps", "-a").Stdout.Split('\n'), l => l.EndsWith(name));
         Assert.Equal(mountsBefore, MiniRunHost.HostMounts());
@@ -222,9 +222,9 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         var s = State(name);
         int supervisor = s.GetProperty("SupervisorPid").GetInt32(), pid = s.GetProperty("Pid").GetInt32();
         kill(supervisor, 9);
-        WaitFor("the supervisor to be gone", () => !Alive(supervisor));
+        WaitFor("the supervisor to be gone", () => !MiniRunHost.Alive(supervisor));
         kill(pid, 9);
-        WaitFor("PID 1 to be gone", () => !Alive(pid));
+        WaitFor("PID 1 to be gone", () => !MiniRunHost.Alive(pid));
         var line = _m.Run("ps", "-a").Stdout.Split('\n').Single(l => l.EndsWith(name));
         Assert.DoesNotContain(" Up ", line);
         Assert.Equal(0, _m.Run("rm", name).ExitCode);
@@ -294,11 +294,11 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 25 },
             i => ids[i] = RunDetached("--name", names[i], "busybox", "sleep", "300"));
         var pids = names.SelectMany(n => new[] { State(n).GetProperty("Pid").GetInt32(), State(n).GetProperty("SupervisorPid").GetInt32() }).ToList();
-        Assert.All(pids, p => Assert.True(Alive(p)));
+        Assert.All(pids, p => Assert.True(MiniRunHost.Alive(p)));
         Assert.Equal(50, _m.Run("ps", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Intersect(ids.Select(i => i[..12])).Count());
         Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = 25 },
             i => Assert.Equal(0, _m.Run("rm", "-f", names[i]).ExitCode));
-        Assert.All(pids, p => Assert.False(Alive(p)));
+        Assert.All(pids, p => Assert.False(MiniRunHost.Alive(p)));
         Assert.All(ids, id => Assert.False(Directory.Exists(Path.Combine(_m.Root, "containers", id))));
         Assert.Equal(mountsBefore, MiniRunHost.HostMounts());
     }
@@ -316,8 +316,8 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         Assert.Equal(0, _m.Run("rm", "-f", name).ExitCode);
         Assert.True(stop.WaitForExit(TimeSpan.FromSeconds(60)), "stop still waits after the container was removed");
         Assert.DoesNotContain("   at ", stop.StandardError.ReadToEnd());   // a one-line message at most, never a stack trace
-        Assert.False(Alive(pid));
-        Assert.False(Alive(supervisor));
+        Assert.False(MiniRunHost.Alive(pid));
+        Assert.False(MiniRunHost.Alive(supervisor));
         Assert.False(Directory.Exists(Path.Combine(_m.Root, "containers", id)));
         Assert.Equal(mountsBefore, MiniRunHost.HostMounts());
     }
@@ -335,17 +335,6 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         Assert.Equal(0, _m.Run("rm", "-f", name).ExitCode);
     }
 
-    /// <summary>Alive and not a zombie.</summary>
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            char state = stat[(stat.LastIndexOf(')') + 2)];
-            return state is not ('Z' or 'X');
-        }
-        catch (IOException) { return false; }
-    }
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int kill(int pid, int sig);
