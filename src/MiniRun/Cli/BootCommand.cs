@@ -8,7 +8,8 @@
 //      show it anyway;
 //   2. containers with --restart always, unless-stopped (not stopped by hand), or on-failure (that
 //      were running when the machine went down and have retries left) are started again.
-// A container that was stopped with `stop`/`kill` stays stopped, as in Docker.
+// A container that was stopped with `stop`/`kill` stays stopped, as in Docker. First it deletes
+// what a `--rm` removal left half-done (containers/.removed-ID directories).
 //
 // Follows: docker-run(1) "Restart policies"; systemd.service(5) (Type=oneshot).
 using MiniRun.Containers;
@@ -24,6 +25,9 @@ public static class BootCommand
     {
         RunCommand.RequireRoot("boot");
         var store = new ContainerStore(root);
+        // Files of containers removed just before the machine went down (ContainerStore.Retire).
+        foreach (var retired in store.LeftoverRetired())
+            try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         int failures = 0;
         foreach (var c in store.List().OrderBy(c => c.Created))
         {

@@ -161,17 +161,21 @@ public static class RunCommand
 
     /// <summary>
     /// The supervisor is our child (the native stage cloned it): after the container's end it
-    /// exits at once, unless a restart policy keeps it. Reap it if it has ended within a moment, so
-    /// a process that runs many containers (the tests) collects no zombies; the rest is reaped by
-    /// whoever inherits it when this process exits.
+    /// exits at once, unless a restart policy keeps it. Reap it if it ends within a moment, so a
+    /// process that runs many containers (the tests) collects no zombies; the rest is reaped by
+    /// whoever inherits it when this process exits. A pidfd becomes readable the moment it exits,
+    /// so the wait is exactly as long as its exit takes (poll(2) on pidfd_open(2)).
     /// </summary>
-    private static void ReapSupervisor(int pid)
+    private static unsafe void ReapSupervisor(int pid)
     {
-        for (int i = 0; i < 50; i++)
+        int pidfd = SupervisorInterop.PidfdOpen(pid);
+        if (pidfd >= 0)
         {
-            if (Libc.waitpid(pid, out _, Libc.WNOHANG) != 0) return;   // reaped, or not ours (-1)
-            Thread.Sleep(2);
+            var p = new Libc.pollfd { fd = pidfd, events = Libc.POLLIN };
+            while (Libc.poll(&p, 1, 100) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+            Libc.close(pidfd);
         }
+        Libc.waitpid(pid, out _, Libc.WNOHANG);   // reaped, still running (left to our heir), or not ours (-1)
     }
 
     /// <summary>The supervisor went away without telling the code (killed): what the record says, else 125.</summary>

@@ -9,7 +9,8 @@
 // plain file under a root path, so tests use a temporary root.
 //
 // Layout: <root>/containers/<64-hex id>/{config.json, container.json, rootfs/, upper/, work/,
-//         hostname, hosts, resolv.conf}; <root>/containers/.names/<name> -> id
+//         hostname, hosts, resolv.conf}; <root>/containers/.names/<name> -> id;
+//         <root>/containers/.removed-<id>/ while a removed container's files are being deleted
 using MiniRun.Spec;
 
 namespace MiniRun.Containers;
@@ -127,10 +128,42 @@ public sealed class ContainerStore
     /// <summary>Removes the container's directory, then its name (so the name is never free while the directory exists).</summary>
     public void Delete(ContainerRecord record)
     {
-        string dir = DirOf(record.Id);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        if (NameOwner(record.Name) is null) File.Delete(NamePath(record.Name));
+        if (Retire(record) is string retired) DeleteRetired(retired);
     }
+
+    /// <summary>
+    /// Takes the container out of the store at once: one rename(2) moves its directory to
+    /// containers/.removed-ID (which ps, find and names ignore), then its name is freed. Deleting
+    /// the files (DeleteRetired) can then happen after the caller has answered: `run --rm` returns
+    /// when the container is gone from the store, not when its upper directory's blocks are freed.
+    /// Returns the retired directory, or null when the container's directory was already gone.
+    /// </summary>
+    public string? Retire(ContainerRecord record)
+    {
+        string dir = DirOf(record.Id), retired = Path.Combine(Root, RetiredPrefix + record.Id);
+        string? result = null;
+        try
+        {
+            Directory.Move(dir, retired);
+            result = retired;
+        }
+        catch (DirectoryNotFoundException) { }   // removed by someone else meanwhile
+        if (NameOwner(record.Name) is null) File.Delete(NamePath(record.Name));
+        return result;
+    }
+
+    /// <summary>Deletes a retired directory; one that vanished meanwhile (another remover) is fine.</summary>
+    public static void DeleteRetired(string retired)
+    {
+        try { Directory.Delete(retired, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+    }
+
+    /// <summary>Retired directories left by a remover that died half-way (boot sweeps them; nothing else runs then).</summary>
+    public IEnumerable<string> LeftoverRetired() =>
+        Directory.EnumerateDirectories(Root, RetiredPrefix + "*");
+
+    private const string RetiredPrefix = ".removed-";
 }
 
 public sealed class ContainerNotFoundException : Exception

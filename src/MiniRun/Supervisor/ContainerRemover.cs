@@ -57,4 +57,14 @@ public static class ContainerRemover
         KillProcesses(c, includingSupervisor);
         store.Delete(c);
     }
+
+    /// <summary>
+    /// The same, except that the directory is only moved out of the store (ContainerStore.Retire):
+    /// the caller answers first and deletes the files afterwards (ContainerStore.DeleteRetired).
+    /// </summary>
+    public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true)
+    {
+        KillProcesses(c, includingSupervisor);
+        return store.Retire(c);
+    }
 }

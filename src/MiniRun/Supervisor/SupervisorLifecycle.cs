@@ -108,19 +108,24 @@ internal sealed unsafe partial class Supervisor
     private void Final(int code, bool oom, string? error, bool failedStart, ContainerRecord? removing = null)
     {
         _lastExit = code;
+        string? retired = null;
         try
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error));
             ContainerRemover.RemoveCgroup(record);
             if (record.AutoRemove || record.HostConfig.AutoRemove)
-                ContainerRemover.Remove(_store!, record, includingSupervisor: false);
+                retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
             else
                 try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ContainerNotFoundException) { }
+        // --rm: the container is out of the store (directory moved away, name free) before the
+        // clients hear the code; its files are deleted after, off the path of `run`'s return.
         SendExitToClients(code);
         if (_listen >= 0) { Libc.close(_listen); _listen = -1; }
+        if (retired is not null)
+            try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         _finished = true;
     }
 

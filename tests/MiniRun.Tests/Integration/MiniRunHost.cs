@@ -107,6 +107,7 @@ public sealed class MiniRunHost : IDisposable
     {
         foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Root, "containers")))
         {
+            if (Path.GetFileName(dir).StartsWith('.')) continue;   // .removed-ID: a --rm container's files being deleted
             string path = Path.Combine(dir, "container.json");
             if (!File.Exists(path)) continue;
             var doc = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
