@@ -2,7 +2,8 @@
 //
 // Why: it carries what a container of the image runs by default (Entrypoint, Cmd, Env, User,
 // WorkingDir) and the diff_ids that identify the uncompressed layers, which the store checks
-// while unpacking.
+// while unpacking. Parse reads with ImageConfigReader (a Utf8JsonReader: no serializer setup on
+// every `minirun run`); ToJson writes with the serializer.
 //
 // Follows: OCI image-spec v1.1 config.md (Docker's image JSON uses the same field names).
 using System.Text.Json;
@@ -21,9 +22,9 @@ public sealed class ImageConfig
     [JsonPropertyName("rootfs")] public RootFs RootFs { get; set; } = new();
     [JsonPropertyName("history")] public List<HistoryEntry>? History { get; set; }
 
+    /// <summary>Parses with ImageConfigReader; JsonException if malformed, InvalidDataException for `null`.</summary>
     public static ImageConfig Parse(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize(json, ImageConfigJsonContext.Default.ImageConfig)
-        ?? throw new InvalidDataException("image config: empty document");
+        ImageConfigReader.Read(json) ?? throw new InvalidDataException("image config: empty document");
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ImageConfigJsonContext.Default.ImageConfig);
 }

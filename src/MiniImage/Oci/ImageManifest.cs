@@ -1,7 +1,9 @@
 // ImageManifest: one image for one platform: its config blob and its layer blobs, bottom first.
 //
 // Why: the store keeps the manifest to find each layer blob again when a container needs the
-// layers unpacked (manifest.layers[i] produces config.rootfs.diff_ids[i]).
+// layers unpacked (manifest.layers[i] produces config.rootfs.diff_ids[i]). Parse reads with
+// ManifestReader (a Utf8JsonReader: no serializer setup on every `minirun run`); ToJson writes
+// with the serializer.
 // Follows: OCI image-spec v1.1 manifest.md; Docker image manifest v2 schema 2 (same JSON shape).
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -21,7 +23,7 @@ public sealed class ImageManifest
     public static ImageManifest Parse(ReadOnlySpan<byte> json, string what)
     {
         ImageManifest? m;
-        try { m = JsonSerializer.Deserialize(json, OciJsonContext.Default.ImageManifest); }
+        try { m = ManifestReader.Read(json); }
         catch (JsonException e) { throw new MiniImageException($"parse {what}: {e.Message}"); }
         if (m is null) throw new MiniImageException($"parse {what}: empty document");
         if (m.SchemaVersion != 2)

@@ -10,7 +10,8 @@
 // digest), so a tag that moves leaves the old image behind as a dangling record. The file is only
 // ever replaced whole (StorePaths.WriteAtomically), so readers see the old or the new version.
 // Follows: no external spec; shape chosen for this store (docker keeps the same facts in
-// repositories.json and imagedb).
+// repositories.json and imagedb). Read parses with ImageRecordsReader (no serializer setup on every
+// command); Write uses the serializer.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -34,7 +35,7 @@ internal sealed partial class ImageRecords
         }
         try
         {
-            return JsonSerializer.Deserialize(data, StoreJsonContext.Default.ImageRecords) ?? new ImageRecords();
+            return ImageRecordsReader.Read(data) ?? new ImageRecords();
         }
         catch (JsonException e)
         {

@@ -6,6 +6,12 @@
 // State follows runtime-spec's names (created, running, stopped) and Docker's display
 // ("Exited (0) 5 seconds ago").
 //
+// The file is read and written by hand (ContainerRecordJson: Utf8JsonReader/Utf8JsonWriter), not
+// by JsonSerializer: `run` and its supervisor load and save it several times per container, each
+// in a fresh NativeAOT process, and the serializer's one-time metadata setup for these types was
+// about a quarter of `run`'s CPU. The bytes are the serializer's (ContainerJsonContext below stays
+// as the reference ContainerRecordJsonTests compares against), so records on disk stay readable.
+//
 // Follows: runtime-spec runtime.md "State"; Docker's `ps` columns.
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -33,14 +39,19 @@ public sealed class ContainerRecord
     /// <summary>The json-file log: containers/ID/container.log (one JSON object per line).</summary>
     public string LogPath { get; set; } = "";
 
-    public static ContainerRecord Load(string path) =>
-        JsonSerializer.Deserialize(File.ReadAllBytes(path), ContainerJsonContext.Default.ContainerRecord)
-        ?? throw new InvalidDataException($"read {path}: empty document");
+    /// <summary>Reads container.json; throws JsonException (malformed) or InvalidDataException (empty or null), naming the file.</summary>
+    public static ContainerRecord Load(string path)
+    {
+        byte[] json = File.ReadAllBytes(path);
+        try { return ContainerRecordJson.Read(json); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"read {path}: {e.Message}", e); }
+        catch (JsonException e) { throw new JsonException($"read {path}: {e.Message}", e); }
+    }
 
     public void Save(string path)
     {
         string tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(this, ContainerJsonContext.Default.ContainerRecord));
+        File.WriteAllBytes(tmp, ContainerRecordJson.Write(this));
         File.Move(tmp, path, overwrite: true);   // rename(2) is atomic: readers see the old or the new file
     }
 }
@@ -136,6 +147,10 @@ public sealed class HealthResult
     public string Output { get; set; } = "";
 }
 
+/// <summary>
+/// Not used by MiniRun itself any more (ContainerRecordJson reads and writes the record): kept as
+/// the reference whose output ContainerRecordJsonTests requires ContainerRecordJson to match byte for byte.
+/// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class ContainerJsonContext : JsonSerializerContext
