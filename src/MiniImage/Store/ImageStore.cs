@@ -132,9 +132,12 @@ public sealed partial class ImageStore
         }
     }
 
-    /// <summary>Ensures every layer is unpacked (once, shared by all images); returns the layer dirs, bottom first.</summary>
-    public IReadOnlyList<string> PrepareLayers(ImageSummary image) =>
-        new LayerPreparer(_paths, this).Prepare(image);
+    /// <summary>
+    /// Ensures every layer is unpacked (once, shared by all images); returns the layer dirs, bottom
+    /// first. <paramref name="config"/>: the image's config when the caller has read it already.
+    /// </summary>
+    public IReadOnlyList<string> PrepareLayers(ImageSummary image, ImageConfig? config = null) =>
+        new LayerPreparer(_paths, this).Prepare(image, config);
 
     internal ImageManifest ReadManifest(ImageSummary image)
     {

@@ -27,17 +27,19 @@ internal sealed class LayerPreparer
         _store = store;
     }
 
-    public IReadOnlyList<string> Prepare(ImageSummary image)
+    public IReadOnlyList<string> Prepare(ImageSummary image, ImageConfig? config = null)
     {
         string context = $"prepare layers of image {image.DisplayName}";
-        var manifest = _store.ReadManifest(image);
-        var config = _store.ReadConfig(image);
-        var diffIds = config.RootFs.DiffIds;
-        if (diffIds.Count != manifest.Layers.Count)
-            throw new MiniImageException($"{context}: config lists {diffIds.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
-        var layers = diffIds.Select(d => Digest.Parse(d)).ToList();
+        config ??= _store.ReadConfig(image);
+        var layers = config.RootFs.DiffIds.Select(d => Digest.Parse(d)).ToList();
         var dirs = layers.Select(_paths.Layer).ToList();
+        // The common case (every container start): all layers are unpacked already, and the
+        // manifest, which only says where each layer's blob is, need not be read.
         if (dirs.All(Directory.Exists)) return dirs;
+
+        var manifest = _store.ReadManifest(image);
+        if (layers.Count != manifest.Layers.Count)
+            throw new MiniImageException($"{context}: config lists {layers.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
 
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);

@@ -26,7 +26,7 @@ public static class LifecycleCreate
         var images = new ImageStore(root);
         var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
         var config = images.ReadConfig(image);
-        var layers = images.PrepareLayers(image);
+        var layers = images.PrepareLayers(image, config);
 
         if (o.Tty && o.ConsoleWidth is null)
         {

@@ -160,23 +160,22 @@ public static class RunCommand
     }
 
     /// <summary>
-    /// The supervisor is our child (the native stage cloned it): after the container's end it
-    /// exits at once, unless a restart policy keeps it. Reap it if it ends within a moment, so a
-    /// process that runs many containers (the tests) collects no zombies; the rest is reaped by
-    /// whoever inherits it when this process exits. A pidfd becomes readable the moment it exits,
-    /// so the wait is exactly as long as its exit takes (poll(2) on pidfd_open(2)).
+    /// The supervisor is our child (the native stage cloned it). After telling us the exit code it
+    /// still deletes a --rm container's files and exits; nobody waits for that. Reap whichever of
+    /// our supervisors have ended by now (this one, or those of earlier containers when one process
+    /// runs many - the tests), so zombies do not pile up; one still running is reaped on a later
+    /// call, or by whoever inherits it when this process exits.
     /// </summary>
-    private static unsafe void ReapSupervisor(int pid)
+    private static void ReapSupervisor(int pid)
     {
-        int pidfd = SupervisorInterop.PidfdOpen(pid);
-        if (pidfd >= 0)
+        lock (Unreaped)
         {
-            var p = new Libc.pollfd { fd = pidfd, events = Libc.POLLIN };
-            while (Libc.poll(&p, 1, 100) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR) { }
-            Libc.close(pidfd);
+            Unreaped.Add(pid);
+            Unreaped.RemoveAll(p => Libc.waitpid(p, out _, Libc.WNOHANG) != 0);   // reaped, or not ours (-1)
         }
-        Libc.waitpid(pid, out _, Libc.WNOHANG);   // reaped, still running (left to our heir), or not ours (-1)
     }
+
+    private static readonly List<int> Unreaped = new();
 
     /// <summary>The supervisor went away without telling the code (killed): what the record says, else 125.</summary>
     public static int ExitCodeFromRecord(ContainerStore store, string id)

@@ -30,12 +30,8 @@ public sealed class ContainerStore
     /// <summary>The id holding <paramref name="name"/>, or null (a name whose container is gone is free).</summary>
     private string? NameOwner(string name)
     {
-        try
-        {
-            string id = File.ReadAllText(NamePath(name)).Trim();
-            return File.Exists(RecordPath(id)) ? id : null;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        string? id = MiniRun.Kernel.FileText.ReadIfExists(NamePath(name))?.Trim();
+        return id is not null && File.Exists(RecordPath(id)) ? id : null;
     }
 
     public string DirOf(string id) => Path.Combine(Root, id);

@@ -15,7 +15,7 @@ public static class ProcStat
         if (pid <= 0) return null;
         try
         {
-            string text = File.ReadAllText(Path.Combine(procRoot, pid.ToString(), "stat"));
+            if (MiniRun.Kernel.FileText.ReadIfExists(Path.Combine(procRoot, pid.ToString(), "stat")) is not string text) return null;
             int close = text.LastIndexOf(')');          // comm may contain spaces and parentheses
             var fields = text[(close + 2)..].Split(' ');  // fields[0] is field 3 (state)
             return (fields[0][0], ulong.Parse(fields[22 - 3]));

@@ -15,6 +15,8 @@
 using System.Net;
 using System.Text;
 
+using MiniRun.Kernel;
+
 namespace MiniRun.Spec;
 
 public static class EtcFiles
@@ -89,7 +91,7 @@ public static class EtcFiles
 
     /// <summary>Reads the host's resolver configuration (see <see cref="ChooseHostResolvConf"/>); null if there is none.</summary>
     public static string? ReadHostResolvConf() =>
-        ChooseHostResolvConf(ReadIfExists(HostResolvConfPath), ReadIfExists(SystemdResolvConfPath));
+        ChooseHostResolvConf(FileText.ReadIfExists(HostResolvConfPath), FileText.ReadIfExists(SystemdResolvConfPath));
 
     /// <summary>Writes hostname, hosts and resolv.conf into <paramref name="containerDir"/> (mode 0644).</summary>
     public static void WriteAll(string containerDir, string hostname, string? hostResolvConf)
@@ -110,18 +112,6 @@ public static class EtcFiles
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"write {path}: {e.Message}", e);
-        }
-    }
-
-    private static string? ReadIfExists(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
         }
     }
 

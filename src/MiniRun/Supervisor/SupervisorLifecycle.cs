@@ -28,10 +28,6 @@ internal sealed unsafe partial class Supervisor
         _pidfd = SupervisorInterop.PidfdOpen(pid);
         OpenContainer(parts[1], parts[2]);
         _oomBefore = ReadOomKills();
-        // Read the record once now, while the container starts: the JSON metadata is then ready
-        // when the exit must be recorded (on the path of a foreground `run`'s exit).
-        try { _store!.Load(_id!); }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException) { }
     }
 
     private void OnInitExit()
@@ -83,15 +79,15 @@ internal sealed unsafe partial class Supervisor
     private void Ended(int code)
     {
         _lastExit = code;
-        bool oom = _oomBefore >= 0 && ReadOomKills() > _oomBefore;
         ContainerRecord record;
         try { record = _store!.Load(_id!); }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException)
         {
             SendExitToClients(code);   // removed under us (rm -f): nothing to record
             _finished = true;
             return;
         }
+        bool oom = _oomBefore >= 0 && ReadOomKills(record) > _oomBefore;
         if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
@@ -235,11 +231,11 @@ internal sealed unsafe partial class Supervisor
     }
 
     /// <summary>oom_kill from the cgroup's memory.events; -1 without a cgroup (or memory controller).</summary>
-    private long ReadOomKills()
+    private long ReadOomKills(ContainerRecord? record = null)
     {
         try
         {
-            var record = _store!.Load(_id!);
+            record ??= _store!.Load(_id!);
             if (string.IsNullOrEmpty(record.State.CgroupPath)) return -1;
             var mount = CgroupV2Host.Detect().MountPoint;
             if (mount is null) return -1;
