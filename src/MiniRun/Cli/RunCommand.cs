@@ -7,7 +7,7 @@
 // Steps: clone the supervisor and init at once (native stage) -> resolve the image, unpack its
 // layers once (shared), reserve an id and a name, write the bundle (LifecycleCreate) -> hand the
 // container to the supervisor ('n') -> init's handshake (ContainerStarter) -> record "running"
-// -> with -d print the id; in the foreground attach to the supervisor like `attach` (output,
+// (the supervisor records it) -> with -d print the id; in the foreground attach to the supervisor like `attach` (output,
 // stdin, terminal, detach keys) and return the exit code it reports. The supervisor records the
 // exit, applies --restart and removes the container with --rm (docs/lifecycle.md).
 //
@@ -143,15 +143,18 @@ public static class RunCommand
                 AttachProtocol.Send(launched.Control, (byte)'m', [], started.TerminalMaster);
                 Libc.close(started.TerminalMaster);
             }
-            StateRecorder.Running(containers, record.Id, initPid, launched.SupervisorPid);
-            if (flags.Detach) AttachProtocol.Send(launched.Control, (byte)'a', "");   // no output for us
-            AttachProtocol.Send(launched.Control, (byte)'r');
+            // The supervisor records it running ('r'); -d waits until it has, so `ps` right after shows it.
+            var client = new AttachClient(launched.Control);
             if (flags.Detach)
             {
+                AttachProtocol.Send(launched.Control, (byte)'a', "");   // no output for us
+                AttachProtocol.Send(launched.Control, (byte)'r', "ack");
+                if (!client.WaitForRecorded())
+                    throw new CliError($"start container {record.Id}: the supervisor ended before it recorded the container running");
                 Console.WriteLine(record.Id);
                 return 0;
             }
-            var client = new AttachClient(launched.Control);
+            AttachProtocol.Send(launched.Control, (byte)'r');
             int? status = client.Run(o.Interactive, o.Tty, detachKeys);
             if (client.Detached) return 0;
             ReapSupervisor(launched.SupervisorPid);

@@ -66,6 +66,22 @@ public sealed unsafe class AttachClient
         return ReceiveUntilExit();
     }
 
+    /// <summary>
+    /// `run -d`: waits until the supervisor has recorded the container running ('R') or it has
+    /// already ended ('x'); false when the supervisor went away first.
+    /// </summary>
+    public bool WaitForRecorded()
+    {
+        var buffer = new byte[AttachProtocol.MaxPayload + 1];
+        while (true)
+        {
+            int n = AttachProtocol.Receive(_fd, buffer, out int passed);
+            if (passed >= 0) Libc.close(passed);
+            if (n <= 0) return false;
+            if (buffer[0] is (byte)'R' or (byte)'x') return true;
+        }
+    }
+
     private int? ReceiveUntilExit()
     {
         var buffer = new byte[AttachProtocol.MaxPayload + 1];

@@ -2,9 +2,8 @@
 // ContainerStore.Update (the per-container flock), so `stop`, `rm -f` and the supervisor never
 // lose each other's writes.
 //
-// Why here: the fast path of `run` records "running" itself (it learns first that init exec'd,
-// and must before it prints the id), while restarts and `start` are recorded by the supervisor;
-// both write the same fields.
+// Why here: every start is recorded by the supervisor - on the fast path of `run` when `run` says
+// init has exec'd ('r'), for restarts and `start` after its own handshake - and every end too.
 //
 // Follows: docs/lifecycle.md "State"; Docker's State fields (inspect).
 using MiniRun.Containers;
@@ -28,11 +27,16 @@ public static class StateRecorder
             s.OOMKilled = false;
         });
 
-    /// <summary>PID 1 ended: "restarting" (the policy starts it again) or "exited".</summary>
-    public static ContainerRecord Ended(ContainerStore store, string id, int exitCode, bool oomKilled, bool restarting, string? error = null) =>
+    /// <summary>
+    /// PID 1 ended: "restarting" (the policy starts it again) or "exited". <paramref name="startedAt"/>:
+    /// set when PID 1 ended before its start was recorded (start and end go in one write).
+    /// </summary>
+    public static ContainerRecord Ended(ContainerStore store, string id, int exitCode, bool oomKilled, bool restarting, string? error = null,
+        DateTimeOffset? startedAt = null) =>
         store.Update(id, r =>
         {
             var s = r.State;
+            if (startedAt is not null) s.StartedAt = startedAt;
             s.Status = restarting ? ContainerStatus.Restarting : ContainerStatus.Exited;
             s.ExitCode = exitCode;
             s.OOMKilled = oomKilled;

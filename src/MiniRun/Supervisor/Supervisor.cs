@@ -54,6 +54,7 @@ internal sealed unsafe partial class Supervisor
     private DateTime? _restartAt;
     private int _lastExit;
     private bool _finished;
+    private bool _endedBeforeRecorded;   // PID 1 ended before its start was written (see Running)
 
     /// <summary>The poll loop; returns when the container ended for good (and was recorded).</summary>
     private int Loop()

@@ -75,9 +75,7 @@ internal sealed unsafe partial class Supervisor
                 }
                 break;
             case 'r' when c.Control:
-                _handshake = Handshake.Done;
-                _startedAt = DateTimeOffset.UtcNow;
-                StartHealth();   // `run` recorded it running: probes may begin
+                Running(c, wantsAck: payload.Length > 0);
                 break;
             case 'f' when c.Control:
             {

@@ -41,6 +41,14 @@ internal static unsafe partial class SupervisorInterop
 
     public static int PidfdOpen(int pid) => (int)syscall2(SYS_pidfd_open, pid, 0);
 
+    /// <summary>True when the process behind <paramref name="pidfd"/> has ended (the pidfd polls readable).</summary>
+    public static bool HasEnded(int pidfd)
+    {
+        if (pidfd < 0) return false;
+        var p = new Libc.pollfd { fd = pidfd, events = Libc.POLLIN };
+        return Libc.poll(&p, 1, 0) > 0;
+    }
+
 
     public static void SetNonBlocking(int fd)
     {

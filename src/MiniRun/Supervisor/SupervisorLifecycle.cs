@@ -30,6 +30,27 @@ internal sealed unsafe partial class Supervisor
         _oomBefore = ReadOomKills();
     }
 
+    /// <summary>
+    /// 'r': `run` saw init exec the command. Recorded here, so `run` writes nothing after the exec.
+    /// A command that has already ended (`true`) skips "running": its start and end are written
+    /// together (with --rm nothing is written, the container is removed). With -d, `run` waits for
+    /// 'R' (or the exit code) before printing the id, so `ps` right after shows it.
+    /// </summary>
+    private void Running(Client control, bool wantsAck)
+    {
+        _handshake = Handshake.Done;
+        _startedAt = DateTimeOffset.UtcNow;
+        if (SupervisorInterop.HasEnded(_pidfd))
+        {
+            _endedBeforeRecorded = true;
+            OnInitExit();   // tells every client the code ('x'), the acknowledgement included
+            return;
+        }
+        StateRecorder.Running(_store!, _id!, _initPid, Environment.ProcessId);
+        StartHealth();   // recorded running: probes may begin
+        if (wantsAck) AttachProtocol.Send(control.Fd, (byte)'R');
+    }
+
     private void OnInitExit()
     {
         StopHealth();   // no probe may run (or be reaped by ReapOrphans) once PID 1 is gone
@@ -91,7 +112,7 @@ internal sealed unsafe partial class Supervisor
         if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
-            StateRecorder.Ended(_store!, _id!, code, oom, restarting: true);
+            StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
             SendExitToClients(code);
             _restartAt = DateTime.UtcNow + delay;
             return;
@@ -108,7 +129,7 @@ internal sealed unsafe partial class Supervisor
         try
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
-                : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error));
+                : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRemover.RemoveCgroup(record);
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
@@ -123,6 +144,14 @@ internal sealed unsafe partial class Supervisor
         if (retired is not null)
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         _finished = true;
+    }
+
+    /// <summary>The start time to write with the end, when "running" was never written for this start.</summary>
+    private DateTimeOffset? StartNotRecorded()
+    {
+        if (!_endedBeforeRecorded) return null;
+        _endedBeforeRecorded = false;
+        return _startedAt;
     }
 
     /// <summary>The restart policy's delay is over: start the container again (unless stopped meanwhile).</summary>
