@@ -1,13 +1,13 @@
 // DescriptorReader: reads an OCI descriptor (with its platform, urls and annotations) with a
 // Utf8JsonReader, field by field; ManifestReader uses it for the config and each layer.
 //
-// Why not JsonSerializer: see OciJsonReading (first-use metadata cost on every `minirun run`).
+// Why not JsonSerializer: see Json/JsonReading (first-use metadata cost on every `minirun run`).
 // Semantics are the serializer's, except that JSON null for a non-nullable property (mediaType,
 // digest, platform.architecture, platform.os) keeps its default ("") instead of storing null.
 //
 // Follows: OCI image-spec v1.1 descriptor.md and image-index.md ("platform").
 using System.Text.Json;
-using static MiniImage.Oci.OciJsonReading;
+using static MiniImage.Json.JsonReading;
 
 namespace MiniImage.Oci;
 

@@ -2,10 +2,10 @@
 // ImageHealthcheck, RootFs and HistoryEntry) with a Utf8JsonReader, field by field.
 //
 // Why not JsonSerializer: every `minirun run` parses the image's config in a fresh process, and
-// the serializer's one-time metadata setup cost more than the parse itself (see OciJsonReading).
+// the serializer's one-time metadata setup cost more than the parse itself (see Json/JsonReading).
 // ImageConfig.ToJson still writes with the serializer; HandReaderTests checks both agree.
 //
-// Semantics are the serializer's (OciJsonReading), with one difference: JSON null for a property
+// Semantics are the serializer's (Json/JsonReading), with one difference: JSON null for a property
 // whose type is not nullable (architecture, os, rootfs, rootfs.type, rootfs.diff_ids) keeps the
 // property's current value (its default) instead of storing a null the code does not expect, and
 // a null history entry is a JsonException (the serializer would store a null element).
@@ -14,7 +14,7 @@
 //
 // Follows: OCI image-spec v1.1 config.md; Docker's image JSON (Healthcheck) for the extra fields.
 using System.Text.Json;
-using static MiniImage.Oci.OciJsonReading;
+using static MiniImage.Json.JsonReading;
 
 namespace MiniImage.Oci;
 

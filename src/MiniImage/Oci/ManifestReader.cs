@@ -1,7 +1,7 @@
 // ManifestReader: reads an image manifest (ImageManifest and its descriptors) with a
 // Utf8JsonReader, field by field. ImageManifest.Parse validates what it returns.
 //
-// Why not JsonSerializer: see OciJsonReading (first-use metadata cost on every `minirun run`).
+// Why not JsonSerializer: see Json/JsonReading (first-use metadata cost on every `minirun run`).
 // ImageManifest.ToJson still writes with the serializer; HandReaderTests checks both agree.
 // Semantics are the serializer's, except: JSON null for the non-nullable "config" or "layers"
 // keeps the default (an empty descriptor, an empty list), and a null layer is a JsonException;
@@ -9,7 +9,7 @@
 //
 // Follows: OCI image-spec v1.1 manifest.md; Docker image manifest v2 schema 2 (same JSON shape).
 using System.Text.Json;
-using static MiniImage.Oci.OciJsonReading;
+using static MiniImage.Json.JsonReading;
 
 namespace MiniImage.Oci;
 

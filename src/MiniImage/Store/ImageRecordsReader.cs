@@ -3,14 +3,14 @@
 //
 // Why not JsonSerializer: nearly every command, `minirun run` included, reads images.json once in
 // a fresh process, and the serializer's first-use metadata setup cost more than the parse (see
-// Oci/OciJsonReading). ImageRecords.Write keeps the serializer; HandReaderTests checks both agree.
+// Json/JsonReading). ImageRecords.Write keeps the serializer; HandReaderTests checks both agree.
 // Semantics are the serializer's, except: JSON null for a non-nullable property (images, tags,
 // layers, manifest, diffIds) keeps its default, and a null image record is a JsonException (the
 // serializer would store a null that every user of the record dereferences).
 //
 // Follows: no external spec; the shape ImageRecords documents.
 using System.Text.Json;
-using static MiniImage.Oci.OciJsonReading;
+using static MiniImage.Json.JsonReading;
 
 namespace MiniImage.Store;
 

@@ -6,7 +6,7 @@
 // State follows runtime-spec's names (created, running, stopped) and Docker's display
 // ("Exited (0) 5 seconds ago").
 //
-// The file is read and written by hand (ContainerRecordJson: Utf8JsonReader/Utf8JsonWriter), not
+// The file is read and written by hand (ContainerRecordReader, ContainerRecordWriter), not
 // by JsonSerializer: `run` and its supervisor load and save it several times per container, each
 // in a fresh NativeAOT process, and the serializer's one-time metadata setup for these types was
 // about a quarter of `run`'s CPU. The bytes are the serializer's (ContainerJsonContext below stays
@@ -43,7 +43,7 @@ public sealed class ContainerRecord
     public static ContainerRecord Load(string path)
     {
         byte[] json = File.ReadAllBytes(path);
-        try { return ContainerRecordJson.Read(json); }
+        try { return ContainerRecordReader.Read(json); }
         catch (InvalidDataException e) { throw new InvalidDataException($"read {path}: {e.Message}", e); }
         catch (JsonException e) { throw new JsonException($"read {path}: {e.Message}", e); }
     }
@@ -51,7 +51,7 @@ public sealed class ContainerRecord
     public void Save(string path)
     {
         string tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, ContainerRecordJson.Write(this));
+        File.WriteAllBytes(tmp, ContainerRecordWriter.Write(this));
         File.Move(tmp, path, overwrite: true);   // rename(2) is atomic: readers see the old or the new file
     }
 }
@@ -148,8 +148,8 @@ public sealed class HealthResult
 }
 
 /// <summary>
-/// Not used by MiniRun itself any more (ContainerRecordJson reads and writes the record): kept as
-/// the reference whose output ContainerRecordJsonTests requires ContainerRecordJson to match byte for byte.
+/// Not used by MiniRun itself any more (ContainerRecordReader and ContainerRecordWriter read and write
+/// the record): kept as the reference whose output ContainerRecordJsonTests requires them to match byte for byte.
 /// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(ContainerRecord))]

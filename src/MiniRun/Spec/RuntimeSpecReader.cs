@@ -6,9 +6,16 @@
 // tenth of a whole container start. The reader has no such setup. The parent still writes the
 // file with the serializer (RuntimeSpec.Save); RuntimeSpecReaderTests checks that every field
 // written is read back identically. Unknown fields are skipped, as runtime-spec requires.
+// The building blocks are MiniImage's JsonReading, shared by every hand-written reader.
+//
+// Lenient where the spec's writers differ: comments are skipped, JSON null for an object, a list
+// or a map gives an empty one (null list items and map values read as ""), and a null document
+// is the default spec. A value of the wrong type is a JsonException (RuntimeSpec.Load names the
+// file).
 //
 // Follows: OCI runtime-spec config.md / config-linux.md field names; RFC 8259 (JSON).
 using System.Text.Json;
+using static MiniImage.Json.JsonReading;
 
 namespace MiniRun.Spec;
 
@@ -19,207 +26,183 @@ internal static class RuntimeSpecReader
         var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         r.Read();
         var spec = new RuntimeSpec();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return spec;
+        while (NextProperty(ref r, out string name))
         {
             switch (name)
             {
-                case "ociVersion": spec.OciVersion = Str(ref r) ?? ""; break;
+                case "ociVersion": spec.OciVersion = String(ref r) ?? ""; break;
                 case "process": spec.Process = Process(ref r); break;
                 case "root":
-                    Object(ref r, (ref Utf8JsonReader r, string n) =>
+                    if (!StartObject(ref r)) break;
+                    while (NextProperty(ref r, out string n))
                     {
-                        if (n == "path") spec.Root.Path = Str(ref r) ?? "";
-                        else if (n == "readonly") spec.Root.Readonly = r.GetBoolean();
+                        if (n == "path") spec.Root.Path = String(ref r) ?? "";
+                        else if (n == "readonly") spec.Root.Readonly = Boolean(ref r);
                         else r.Skip();
-                    });
+                    }
                     break;
-                case "hostname": spec.Hostname = Str(ref r); break;
-                case "mounts": spec.Mounts = Array(ref r, Mount); break;
-                case "annotations": spec.Annotations = Map(ref r); break;
+                case "hostname": spec.Hostname = String(ref r); break;
+                case "mounts": spec.Mounts = List(ref r, Mount) ?? new(); break;
+                case "annotations": spec.Annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "linux": spec.Linux = Linux(ref r); break;
                 default: r.Skip(); break;
             }
-        });
+        }
         return spec;
     }
+
+    /// <summary>A list of strings: JSON null gives an empty list, a null item "".</summary>
+    private static List<string> StringList(ref Utf8JsonReader r) => Strings(ref r, nullItemsAsEmpty: true) ?? new();
 
     private static SpecProcess Process(ref Utf8JsonReader r)
     {
         var p = new SpecProcess();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return p;
+        while (NextProperty(ref r, out string name))
         {
             switch (name)
             {
-                case "terminal": p.Terminal = r.GetBoolean(); break;
-                case "consoleSize":
-                    var size = new SpecConsoleSize();
-                    Object(ref r, (ref Utf8JsonReader r, string n) =>
-                    {
-                        if (n == "height") size.Height = r.GetUInt32();
-                        else if (n == "width") size.Width = r.GetUInt32();
-                        else r.Skip();
-                    });
-                    p.ConsoleSize = size;
-                    break;
+                case "terminal": p.Terminal = Boolean(ref r); break;
+                case "consoleSize": p.ConsoleSize = ConsoleSize(ref r); break;
                 case "user": p.User = User(ref r); break;
-                case "args": p.Args = Strings(ref r); break;
-                case "env": p.Env = Strings(ref r); break;
-                case "cwd": p.Cwd = Str(ref r) ?? "/"; break;
-                case "noNewPrivileges": p.NoNewPrivileges = r.GetBoolean(); break;
-                case "rlimits":
-                    p.Rlimits = Array(ref r, (ref Utf8JsonReader r) =>
-                    {
-                        var l = new SpecRlimit();
-                        Object(ref r, (ref Utf8JsonReader r, string n) =>
-                        {
-                            if (n == "type") l.Type = Str(ref r) ?? "";
-                            else if (n == "soft") l.Soft = r.GetUInt64();
-                            else if (n == "hard") l.Hard = r.GetUInt64();
-                            else r.Skip();
-                        });
-                        return l;
-                    });
-                    break;
+                case "args": p.Args = StringList(ref r); break;
+                case "env": p.Env = StringList(ref r); break;
+                case "cwd": p.Cwd = String(ref r) ?? "/"; break;
+                case "noNewPrivileges": p.NoNewPrivileges = Boolean(ref r); break;
+                case "rlimits": p.Rlimits = List(ref r, Rlimit) ?? new(); break;
                 default: r.Skip(); break;
             }
-        });
+        }
         return p;
+    }
+
+    /// <summary>JSON null gives a 0x0 size (not null).</summary>
+    private static SpecConsoleSize ConsoleSize(ref Utf8JsonReader r)
+    {
+        var size = new SpecConsoleSize();
+        if (!StartObject(ref r)) return size;
+        while (NextProperty(ref r, out string name))
+        {
+            if (name == "height") size.Height = UInt32(ref r);
+            else if (name == "width") size.Width = UInt32(ref r);
+            else r.Skip();
+        }
+        return size;
+    }
+
+    private static SpecRlimit Rlimit(ref Utf8JsonReader r)
+    {
+        var l = new SpecRlimit();
+        if (!StartObject(ref r)) return l;
+        while (NextProperty(ref r, out string name))
+        {
+            if (name == "type") l.Type = String(ref r) ?? "";
+            else if (name == "soft") l.Soft = UInt64(ref r);
+            else if (name == "hard") l.Hard = UInt64(ref r);
+            else r.Skip();
+        }
+        return l;
     }
 
     private static SpecUser User(ref Utf8JsonReader r)
     {
         var u = new SpecUser();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return u;
+        while (NextProperty(ref r, out string name))
         {
             switch (name)
             {
-                case "uid": u.Uid = r.GetUInt32(); break;
-                case "gid": u.Gid = r.GetUInt32(); break;
-                case "umask": u.Umask = r.TokenType == JsonTokenType.Null ? null : r.GetUInt32(); break;
-                case "additionalGids": u.AdditionalGids = Array(ref r, (ref Utf8JsonReader r) => r.GetUInt32()); break;
-                case "io.minirun.user": u.Username = Str(ref r); break;
+                case "uid": u.Uid = UInt32(ref r); break;
+                case "gid": u.Gid = UInt32(ref r); break;
+                case "umask": u.Umask = NullableUInt32(ref r); break;
+                case "additionalGids": u.AdditionalGids = List(ref r, UInt32) ?? new(); break;
+                case "io.minirun.user": u.Username = String(ref r); break;
                 default: r.Skip(); break;
             }
-        });
+        }
         return u;
     }
 
     private static SpecMount Mount(ref Utf8JsonReader r)
     {
         var m = new SpecMount();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return m;
+        while (NextProperty(ref r, out string name))
         {
             switch (name)
             {
-                case "destination": m.Destination = Str(ref r) ?? ""; break;
-                case "type": m.Type = Str(ref r); break;
-                case "source": m.Source = Str(ref r); break;
-                case "options": m.Options = Strings(ref r); break;
+                case "destination": m.Destination = String(ref r) ?? ""; break;
+                case "type": m.Type = String(ref r); break;
+                case "source": m.Source = String(ref r); break;
+                case "options": m.Options = StringList(ref r); break;
                 default: r.Skip(); break;
             }
-        });
+        }
         return m;
     }
 
     private static SpecLinux Linux(ref Utf8JsonReader r)
     {
         var l = new SpecLinux();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return l;
+        while (NextProperty(ref r, out string name))
         {
             switch (name)
             {
-                case "namespaces":
-                    l.Namespaces = Array(ref r, (ref Utf8JsonReader r) =>
-                    {
-                        var ns = new SpecNamespace();
-                        Object(ref r, (ref Utf8JsonReader r, string n) =>
-                        {
-                            if (n == "type") ns.Type = Str(ref r) ?? "";
-                            else if (n == "path") ns.Path = Str(ref r);
-                            else r.Skip();
-                        });
-                        return ns;
-                    });
-                    break;
-                case "uidMappings": l.UidMappings = Array(ref r, IdMapping); break;
-                case "gidMappings": l.GidMappings = Array(ref r, IdMapping); break;
-                case "cgroupsPath": l.CgroupsPath = Str(ref r); break;
-                case "maskedPaths": l.MaskedPaths = Strings(ref r); break;
-                case "readonlyPaths": l.ReadonlyPaths = Strings(ref r); break;
-                case "rootfsPropagation": l.RootfsPropagation = Str(ref r); break;
-                case "io.minirun.overlay":
-                    var o = new SpecOverlay();
-                    Object(ref r, (ref Utf8JsonReader r, string n) =>
-                    {
-                        if (n == "lowerDirs") o.LowerDirs = Strings(ref r);
-                        else if (n == "upperDir") o.UpperDir = Str(ref r) ?? "";
-                        else if (n == "workDir") o.WorkDir = Str(ref r) ?? "";
-                        else r.Skip();
-                    });
-                    l.Overlay = o;
-                    break;
+                case "namespaces": l.Namespaces = List(ref r, Namespace) ?? new(); break;
+                case "uidMappings": l.UidMappings = List(ref r, IdMapping) ?? new(); break;
+                case "gidMappings": l.GidMappings = List(ref r, IdMapping) ?? new(); break;
+                case "cgroupsPath": l.CgroupsPath = String(ref r); break;
+                case "maskedPaths": l.MaskedPaths = StringList(ref r); break;
+                case "readonlyPaths": l.ReadonlyPaths = StringList(ref r); break;
+                case "rootfsPropagation": l.RootfsPropagation = String(ref r); break;
+                case "io.minirun.overlay": l.Overlay = Overlay(ref r); break;
                 default: r.Skip(); break;
             }
-        });
+        }
         return l;
+    }
+
+    private static SpecNamespace Namespace(ref Utf8JsonReader r)
+    {
+        var ns = new SpecNamespace();
+        if (!StartObject(ref r)) return ns;
+        while (NextProperty(ref r, out string name))
+        {
+            if (name == "type") ns.Type = String(ref r) ?? "";
+            else if (name == "path") ns.Path = String(ref r);
+            else r.Skip();
+        }
+        return ns;
+    }
+
+    /// <summary>MiniRun's overlay extension; JSON null gives an empty overlay (not null).</summary>
+    private static SpecOverlay Overlay(ref Utf8JsonReader r)
+    {
+        var o = new SpecOverlay();
+        if (!StartObject(ref r)) return o;
+        while (NextProperty(ref r, out string name))
+        {
+            if (name == "lowerDirs") o.LowerDirs = StringList(ref r);
+            else if (name == "upperDir") o.UpperDir = String(ref r) ?? "";
+            else if (name == "workDir") o.WorkDir = String(ref r) ?? "";
+            else r.Skip();
+        }
+        return o;
     }
 
     private static SpecIdMapping IdMapping(ref Utf8JsonReader r)
     {
         var m = new SpecIdMapping();
-        Object(ref r, (ref Utf8JsonReader r, string name) =>
+        if (!StartObject(ref r)) return m;
+        while (NextProperty(ref r, out string name))
         {
-            if (name == "containerID") m.ContainerId = r.GetUInt32();
-            else if (name == "hostID") m.HostId = r.GetUInt32();
-            else if (name == "size") m.Size = r.GetUInt32();
+            if (name == "containerID") m.ContainerId = UInt32(ref r);
+            else if (name == "hostID") m.HostId = UInt32(ref r);
+            else if (name == "size") m.Size = UInt32(ref r);
             else r.Skip();
-        });
-        return m;
-    }
-
-    // ---- the few building blocks everything above is made of ----
-
-    private delegate void PropertyReader(ref Utf8JsonReader r, string name);
-    private delegate T ValueReader<T>(ref Utf8JsonReader r);
-
-    /// <summary>Calls <paramref name="property"/> for each member, with the reader on its value.</summary>
-    private static void Object(ref Utf8JsonReader r, PropertyReader property)
-    {
-        if (r.TokenType == JsonTokenType.Null) return;
-        Expect(ref r, JsonTokenType.StartObject);
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            string name = r.GetString()!;
-            r.Read();
-            property(ref r, name);
         }
-        Expect(ref r, JsonTokenType.EndObject);
-    }
-
-    private static List<T> Array<T>(ref Utf8JsonReader r, ValueReader<T> item)
-    {
-        var list = new List<T>();
-        if (r.TokenType == JsonTokenType.Null) return list;
-        Expect(ref r, JsonTokenType.StartArray);
-        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
-            list.Add(item(ref r));
-        return list;
-    }
-
-    private static List<string> Strings(ref Utf8JsonReader r) => Array(ref r, (ref Utf8JsonReader r) => r.GetString() ?? "");
-
-    private static Dictionary<string, string> Map(ref Utf8JsonReader r)
-    {
-        var map = new Dictionary<string, string>();
-        Object(ref r, (ref Utf8JsonReader r, string name) => map[name] = r.GetString() ?? "");
-        return map;
-    }
-
-    private static string? Str(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : r.GetString();
-
-    private static void Expect(ref Utf8JsonReader r, JsonTokenType type)
-    {
-        if (r.TokenType != type)
-            throw new JsonException($"expected {type} but found {r.TokenType} at byte {r.TokenStartIndex}");
+        return m;
     }
 }

@@ -1,8 +1,8 @@
-// ContainerRecordJsonTests: the hand-written container.json reader and writer (ContainerRecordJson)
-// against the serializer they replace (ContainerJsonContext): Write gives the serializer's bytes
-// exactly (every field set, strings that need escaping, nulls, a default record); Read accepts
-// what the serializer writes, skips unknown properties as it does, and throws JsonException for
-// malformed documents or wrong value types where the serializer does.
+// ContainerRecordJsonTests: the hand-written container.json reader and writer (ContainerRecordReader,
+// ContainerRecordWriter) against the serializer they replace (ContainerJsonContext): Write gives
+// the serializer's bytes exactly (every field set, strings that need escaping, nulls, a default
+// record); Read accepts what the serializer writes, skips unknown properties as it does, and
+// throws JsonException for malformed documents or wrong value types where the serializer does.
 using System.Text;
 using System.Text.Json;
 using MiniRun.Cgroups;
@@ -23,7 +23,7 @@ public sealed class ContainerRecordJsonTests : IDisposable
 
     private static string Text(byte[] utf8) => Encoding.UTF8.GetString(utf8);
 
-    private static ContainerRecord Read(string json) => ContainerRecordJson.Read(Encoding.UTF8.GetBytes(json));
+    private static ContainerRecord Read(string json) => ContainerRecordReader.Read(Encoding.UTF8.GetBytes(json));
 
     private const string Awkward = "q\"uote b\\ack <tag> & 'apos' é ü € 中文 😀 \u0001\u001f\t\n\r\u007f /slash \u2028";
 
@@ -99,9 +99,9 @@ public sealed class ContainerRecordJsonTests : IDisposable
     private static void AssertMatchesSerializer(ContainerRecord record)
     {
         byte[] expected = Serialized(record);
-        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(ContainerRecordJson.Write(record)));
-        Assert.Equal(expected, ContainerRecordJson.Write(record));
-        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(Serialized(ContainerRecordJson.Read(expected))));
+        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(ContainerRecordWriter.Write(record)));
+        Assert.Equal(expected, ContainerRecordWriter.Write(record));
+        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(Serialized(ContainerRecordReader.Read(expected))));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class ContainerRecordJsonTests : IDisposable
         record.HostConfig.CgroupParent = null;
         record.HostConfig.Resources = new ResourceFlagValues { Memory = "1g" };
         AssertMatchesSerializer(record);
-        string json = Encoding.UTF8.GetString(ContainerRecordJson.Write(record));
+        string json = Encoding.UTF8.GetString(ContainerRecordWriter.Write(record));
         Assert.Contains("\"Health\": null", json);
         Assert.Contains("\"StopTimeout\": null", json);
         Assert.Contains("\"CpusetCpus\": null", json);
@@ -184,7 +184,7 @@ public sealed class ContainerRecordJsonTests : IDisposable
     [Fact]
     public void NullForANonNullableReferenceKeepsTheDefault()
     {
-        // The one deliberate difference from the serializer (which would store null): see ContainerRecordJson.
+        // The one deliberate difference from the serializer (which would store null): see ContainerRecordReader.
         var record = Read("""
             { "Id": null, "Command": null, "State": { "Status": null, "Health": { "Status": null, "Log": null } },
               "Config": null, "HostConfig": { "RestartPolicy": null, "Resources": null } }
@@ -255,6 +255,14 @@ public sealed class ContainerRecordJsonTests : IDisposable
     {
         Assert.ThrowsAny<JsonException>(() => Deserialized(json));
         Assert.ThrowsAny<JsonException>(() => Read(json));
+    }
+
+    [Fact]
+    public void InvalidUtf8InAStringIsAJsonExceptionLikeTheSerializer()
+    {
+        byte[] json = [.. """{ "Id": "a"""u8, 0xFF, .. "\" }"u8];
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, ContainerJsonContext.Default.ContainerRecord));
+        Assert.ThrowsAny<JsonException>(() => ContainerRecordReader.Read(json));
     }
 
     [Theory]

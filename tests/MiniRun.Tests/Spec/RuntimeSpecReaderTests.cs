@@ -1,5 +1,7 @@
 // RuntimeSpecReaderTests: what the serializer writes (RuntimeSpec.Save), the reader that init
-// uses (RuntimeSpec.Load) reads back identically - every field, including MiniRun's extensions.
+// uses (RuntimeSpec.Load) reads back identically - every field, including MiniRun's extensions;
+// comments, nulls and unknown fields are accepted, and a value of the wrong type is a one-line
+// InvalidDataException naming the file.
 using MiniRun.Spec;
 
 namespace MiniRun.Tests.Spec;
@@ -63,5 +65,36 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => RuntimeSpec.Load(path));
         Assert.StartsWith($"read runtime spec {path}: ", e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"process": {"terminal": "yes"}}""")]
+    [InlineData("""{"process": {"user": {"uid": -1}}}""")]
+    [InlineData("""{"process": {"rlimits": [{"soft": 1.5}]}}""")]
+    [InlineData("""{"process": {"args": [1]}}""")]
+    [InlineData("""{"linux": {"uidMappings": [{"size": "1"}]}}""")]
+    [InlineData("""{"annotations": {"k": []}}""")]
+    [InlineData("""{"root": []}""")]
+    public void AValueOfTheWrongTypeIsAOneLineError(string json)
+    {
+        string path = Path.Combine(_dir, "config.json");
+        File.WriteAllText(path, json);
+        var e = Assert.Throws<InvalidDataException>(() => RuntimeSpec.Load(path));
+        Assert.StartsWith($"read runtime spec {path}: ", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void CommentsAndNullListItemsAreAccepted()
+    {
+        var spec = RuntimeSpecReader.Parse("""
+            // written by hand
+            {"process": {"args": ["sh", null], "env": null, "consoleSize": null}, /* x */ "annotations": {"k": null}, "mounts": [null]}
+            """u8);
+        Assert.Equal(["sh", ""], spec.Process.Args);
+        Assert.Empty(spec.Process.Env);
+        Assert.NotNull(spec.Process.ConsoleSize);
+        Assert.Equal("", spec.Annotations!["k"]);
+        Assert.Equal("", spec.Mounts.Single().Destination);
     }
 }
