@@ -34,8 +34,22 @@ public static class RootfsSteps
             return;
         }
         c.BeginStep("mount the image as overlayfs",
-            $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write");
+            $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write" +
+            (overlay.Volatile == true ? "; volatile (--rm): the upper dir is never synced to disk, it is deleted when the container ends" : ""));
         string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
+        if (overlay.Volatile == true)
+        {
+            try
+            {
+                c.Kernel.Mount("overlay", rootfs, "overlay", 0, data + ",volatile");
+                return;
+            }
+            catch (KernelException e) when (e.Errno == Errno.EINVAL)
+            {
+                // Kernels before 5.10 do not know "volatile": the same mount, synced as usual.
+                c.Trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
+            }
+        }
         c.Kernel.Mount("overlay", rootfs, "overlay", 0, data);
     }
 

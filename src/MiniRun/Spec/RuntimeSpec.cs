@@ -127,6 +127,12 @@ public sealed class SpecOverlay
     [JsonPropertyName("lowerDirs")] public List<string> LowerDirs { get; set; } = new();
     [JsonPropertyName("upperDir")] public string UpperDir { get; set; } = "";
     [JsonPropertyName("workDir")] public string WorkDir { get; set; } = "";
+    /// <summary>
+    /// Mount with overlayfs's "volatile" option: no sync of the upper filesystem, also not at
+    /// unmount. Set for `--rm` containers, whose upper dir is thrown away when they end; the
+    /// unmount (done by the kernel when PID 1 exits) then costs ~0.2 ms instead of ~1 ms.
+    /// </summary>
+    [JsonPropertyName("volatile")] public bool? Volatile { get; set; }
 }
 
 public sealed class SpecNamespace

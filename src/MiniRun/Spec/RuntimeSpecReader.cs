@@ -187,6 +187,7 @@ internal static class RuntimeSpecReader
             if (name == "lowerDirs") o.LowerDirs = StringList(ref r);
             else if (name == "upperDir") o.UpperDir = String(ref r) ?? "";
             else if (name == "workDir") o.WorkDir = String(ref r) ?? "";
+            else if (name == "volatile") o.Volatile = NullableBoolean(ref r);
             else r.Skip();
         }
         return o;

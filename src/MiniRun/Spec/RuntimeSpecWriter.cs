@@ -128,6 +128,7 @@ internal static class RuntimeSpecWriter
             Strings(w, "lowerDirs", o.LowerDirs);
             w.WriteString("upperDir", o.UpperDir);
             w.WriteString("workDir", o.WorkDir);
+            if (o.Volatile is bool v) w.WriteBoolean("volatile", v);
             w.WriteEndObject();
         }
         w.WriteEndObject();

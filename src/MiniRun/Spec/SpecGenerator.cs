@@ -95,6 +95,7 @@ public static class SpecGenerator
                     LowerDirs = layerDirsBottomFirst.Reverse().ToList(),
                     UpperDir = Path.Combine(containerDir, "upper"),
                     WorkDir = Path.Combine(containerDir, "work"),
+                    Volatile = o.Rm ? true : null,   // --rm: the upper dir is thrown away, no need to sync it
                 },
             },
         };

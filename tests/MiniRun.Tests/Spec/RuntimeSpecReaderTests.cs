@@ -25,6 +25,7 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 200000, Size = 1 }];
         spec.Linux.CgroupsPath = "/minirun/x";
         spec.Linux.RootfsPropagation = "rprivate";
+        spec.Linux.Overlay!.Volatile = true;
         return spec;
     }
 
@@ -37,6 +38,7 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         var back = RuntimeSpec.Load(path);
         Assert.Equal(spec.ToJson(), back.ToJson());
         Assert.Equal(["/l/top", "/l/base"], back.Linux.Overlay!.LowerDirs);
+        Assert.True(back.Linux.Overlay.Volatile);
         Assert.Equal(120u, back.Process.ConsoleSize!.Width);
         Assert.Equal("student", back.Process.User.Username);
     }

@@ -34,6 +34,7 @@ public sealed class RuntimeSpecWriterTests
         spec.Linux.MaskedPaths ??= ["/proc/kcore"];
         spec.Linux.ReadonlyPaths ??= ["/proc/sys"];
         spec.Linux.RootfsPropagation = "rprivate";
+        spec.Linux.Overlay!.Volatile = true;
         return spec;
     }
 

@@ -25,6 +25,13 @@ public class SpecGeneratorTests
         SpecGenerator.Generate(image, o, Id, Layers, Dir, _ => null);
 
     [Fact]
+    public void OnlyRmContainersGetAVolatileOverlay()
+    {
+        Assert.Null(Gen(Image(), new RunOptions { Image = "alpine" }).Linux.Overlay!.Volatile);
+        Assert.True(Gen(Image(), new RunOptions { Image = "alpine", Rm = true }).Linux.Overlay!.Volatile);
+    }
+
+    [Fact]
     public void Defaults()
     {
         var s = Gen(Image(), new RunOptions { Image = "alpine:3.20" });
