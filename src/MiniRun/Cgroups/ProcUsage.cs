@@ -80,7 +80,7 @@ public static class ProcUsage
     /// <summary>The text of a file, or null when it cannot be read (process gone, file absent).</summary>
     public static string? TryRead(string path)
     {
-        try { return File.ReadAllText(path); }
+        try { return MiniRun.Kernel.FileText.ReadIfExists(path); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
     }

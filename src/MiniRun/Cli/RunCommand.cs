@@ -6,10 +6,11 @@
 //
 // Steps: clone the supervisor and init at once (native stage) -> resolve the image, unpack its
 // layers once (shared), reserve an id and a name, write the bundle (LifecycleCreate) -> hand the
-// container to the supervisor ('n') -> init's handshake (ContainerStarter) -> record "running"
-// (the supervisor records it) -> with -d print the id; in the foreground attach to the supervisor like `attach` (output,
-// stdin, terminal, detach keys) and return the exit code it reports. The supervisor records the
-// exit, applies --restart and removes the container with --rm (docs/lifecycle.md).
+// container to the supervisor ('n') -> init's handshake (ContainerStarter) -> 'r': the supervisor
+// records "running" -> with -d print the id once it has; in the foreground attach to the
+// supervisor like `attach` (output, stdin, terminal, detach keys) and return the exit code it
+// reports. The supervisor records the exit, applies --restart and removes the container with
+// --rm (docs/lifecycle.md).
 //
 // Follows: docker-run(1) for flags and exit status; runtime-spec bundle.md.
 using MiniImage;
