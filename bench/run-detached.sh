@@ -39,18 +39,10 @@ log() { echo "run-detached: $*" >&2; }
 [[ $count =~ ^[0-9]+$ && $count -ge 1 ]] || die "COUNT=$count: need a positive number"
 [[ -x $minirun ]] || die "$minirun does not exist (build it with ./minirun --version)"
 
-missing=()
-for t in jq:jq gcc:gcc bc:bc; do command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}"); done
-if [[ $with_podman == 1 ]]; then
-    for t in podman:podman skopeo:skopeo crun:crun conmon:conmon; do command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}"); done
-fi
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
-        || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; } \
-        || die "apt-get install ${missing[*]} failed"
-fi
+. "$here/need-tools.sh"
+tools=(jq:jq gcc:gcc bc:bc)
+[[ $with_podman == 1 ]] && tools+=(podman:podman skopeo:skopeo crun:crun conmon:conmon)
+need_tools "${tools[@]}"
 "$repo/rootfs-fixtures/build-busybox.sh" "$fixture" >&2
 
 work=$(mktemp -d /tmp/minirun-bench-detached.XXXXXX)

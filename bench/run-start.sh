@@ -37,17 +37,8 @@ log() { echo "run-start: $*" >&2; }
 [[ $wrap == all || $wrap == crun ]] || die "WRAP=$wrap: use all or crun"
 
 # Tools: install what is missing from apt (the only network this script may use).
-missing=()
-for t in hyperfine:hyperfine jq:jq runc:runc crun:crun gcc:gcc findmnt:util-linux; do
-    command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
-done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
-        || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; } \
-        || die "apt-get install ${missing[*]} failed"
-fi
+. "$here/need-tools.sh"
+need_tools hyperfine:hyperfine jq:jq runc:runc crun:crun gcc:gcc findmnt:util-linux
 
 "$repo/rootfs-fixtures/build-busybox.sh" "$fixture" >&2
 
