@@ -7,7 +7,7 @@
 //
 // Follows: OCI image-spec v1.1 descriptor.md and image-index.md ("platform").
 using System.Text.Json;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniImage.Oci;
 

@@ -14,7 +14,7 @@
 //
 // Follows: OCI image-spec v1.1 config.md; Docker's image JSON (Healthcheck) for the extra fields.
 using System.Text.Json;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniImage.Oci;
 

@@ -9,7 +9,7 @@
 //
 // Follows: OCI image-spec v1.1 manifest.md; Docker image manifest v2 schema 2 (same JSON shape).
 using System.Text.Json;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniImage.Oci;
 

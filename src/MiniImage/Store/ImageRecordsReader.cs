@@ -10,7 +10,7 @@
 //
 // Follows: no external spec; the shape ImageRecords documents.
 using System.Text.Json;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniImage.Store;
 

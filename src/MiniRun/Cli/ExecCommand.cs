@@ -56,7 +56,7 @@ public static class ExecCommand
         if (!ContainerCommands.IsRunning(record))
             throw new CliError($"{Daemon}container {record.Id} is not running", 1);
 
-        var target = ExecTarget.From(record, store.DirOf(record.Id));
+        var target = record.ExecTarget(store.DirOf(record.Id));
         // Without -i the command reads an empty stdin, as with Docker; stdout and stderr are ours.
         int devNull = !o.Interactive && !o.Tty && !o.Detach
             ? MiniRun.Kernel.Libc.open("/dev/null", ExecNative.O_RDONLY | ExecNative.O_CLOEXEC, 0) : -1;

@@ -22,7 +22,7 @@
 // Follows: RFC 8259 (JSON); Docker's inspect field names (Config, HostConfig, State).
 using System.Text.Json;
 using MiniRun.Cgroups;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniRun.Containers;
 

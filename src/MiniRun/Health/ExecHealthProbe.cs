@@ -22,7 +22,7 @@ public static class ExecHealthProbe
     /// <summary>A probe bound to one running container (its PID 1 and bundle).</summary>
     public static HealthProbe For(ContainerRecord record, string bundleDir)
     {
-        var target = ExecTarget.From(record, bundleDir);
+        var target = record.ExecTarget(bundleDir);
         return (command, timeout, stop) => Run(target, command, timeout, stop);
     }
 

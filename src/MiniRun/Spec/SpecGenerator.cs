@@ -34,7 +34,7 @@ public static class SpecGenerator
     /// <summary>Annotation: the image's StopSignal, for `minirun stop`.</summary>
     public const string StopSignalAnnotation = "io.minirun.stop-signal";
     /// <summary>--init: "true" makes `minirun init` stay PID 1, spawn the command, forward signals and reap zombies.</summary>
-    public const string InitAnnotation = "io.minirun.init";
+    public const string InitAnnotation = MiniRun.Init.InitSupervisorStep.Annotation;
 
     public static readonly IReadOnlyList<string> DefaultMaskedPaths = new[]
     {

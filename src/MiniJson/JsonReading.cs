@@ -1,4 +1,4 @@
-// JsonReading: the building blocks of every hand-written JSON reader in MiniImage and MiniRun
+// JsonReading (project MiniJson, shared by MiniImage and the runtime core): the building blocks of every hand-written JSON reader
 // (ImageConfigReader, ManifestReader, DescriptorReader, ImageRecordsReader; MiniRun's
 // ContainerRecordReader and RuntimeSpecReader): walk objects and arrays with a Utf8JsonReader and
 // read scalars with the same rules as System.Text.Json's serializer. One copy, so that every reader
@@ -24,7 +24,7 @@
 // Follows: RFC 8259 (JSON); System.Text.Json's Utf8JsonReader and its documented converters.
 using System.Text.Json;
 
-namespace MiniImage.Json;
+namespace MiniJson;
 
 public static class JsonReading
 {

@@ -15,7 +15,7 @@
 //
 // Follows: OCI runtime-spec config.md / config-linux.md field names; RFC 8259 (JSON).
 using System.Text.Json;
-using static MiniImage.Json.JsonReading;
+using static MiniJson.JsonReading;
 
 namespace MiniRun.Spec;
 

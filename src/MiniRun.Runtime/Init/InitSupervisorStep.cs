@@ -29,8 +29,11 @@ public static class InitSupervisorStep
     /// <summary>Signals passed on to the command, as tini does by default.</summary>
     public static readonly int[] Forwarded = [1 /*HUP*/, 2 /*INT*/, 3 /*QUIT*/, 10 /*USR1*/, 12 /*USR2*/, 15 /*TERM*/, 28 /*WINCH*/];
 
+    /// <summary>The annotation that asks for this step ("true"); `run --init` writes it into config.json.</summary>
+    public const string Annotation = "io.minirun.init";
+
     public static bool Requested(RuntimeSpec spec) =>
-        spec.Annotations?.TryGetValue(SpecGenerator.InitAnnotation, out var v) == true && v == "true";
+        spec.Annotations?.TryGetValue(Annotation, out var v) == true && v == "true";
 
     /// <summary>Without --init: nothing (the next step execs the command). With it: never returns.</summary>
     public static void Run(InitContext c)

@@ -17,7 +17,6 @@
 // Follows: docker-exec(1) (flags, env, user, workdir, exit codes), setns(2), namespaces(7),
 // runtime-spec config.md "process" (env, cwd, user).
 using System.Runtime.InteropServices;
-using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Spec;
 using MiniRun.Trace;
@@ -25,13 +24,7 @@ using MiniRun.Trace;
 namespace MiniRun.Runtime;
 
 /// <summary>The container to enter: its PID 1 (with start time, so a reused pid is never joined), cgroup and spec.</summary>
-public sealed record ExecTarget(string Id, int Pid, ulong PidStartTime, string? CgroupPath, RuntimeSpec Spec)
-{
-    /// <summary>From a container's record and its bundle's config.json.</summary>
-    public static ExecTarget From(ContainerRecord record, string bundleDir) =>
-        new(record.Id, record.State.Pid, record.State.PidStartTime, record.State.CgroupPath,
-            RuntimeSpec.Load(Path.Combine(bundleDir, "config.json")));
-}
+public sealed record ExecTarget(string Id, int Pid, ulong PidStartTime, string? CgroupPath, RuntimeSpec Spec);
 
 /// <summary>What to run and how (docker exec's flags). Null means "as the container does".</summary>
 public sealed class ExecOptions
