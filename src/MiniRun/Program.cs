@@ -26,6 +26,8 @@ public static class Program
     {
         if (args is ["init"] && Environment.GetEnvironmentVariable(InitProcess.SyncFdVariable) is not null)
             return InitProcess.Start();
+        if (OciCli.Invoked(args, out var ociArgs))
+            return OciCli.Run(ociArgs);   // runc's command line on the runtime core (minirun-oci, minirun oci)
         if (args is ["supervise", ..])
             return MiniRun.Supervisor.Supervisor.Run(args);   // the container's parent; never builds the CLI
         bool debug = args.Contains("--debug");

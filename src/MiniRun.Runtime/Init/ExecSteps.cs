@@ -14,6 +14,9 @@ namespace MiniRun.Init;
 
 public static class ExecSteps
 {
+    /// <summary>OCI --preserve-fds N: descriptors 3 .. 3+N-1, inherited from the runtime's caller, stay open.</summary>
+    public const string PreserveFdsVariable = "_MINIRUN_PRESERVE_FDS";
+
     public static void LookPath(InitContext c)
     {
         var args = c.Spec.Process.Args;
@@ -46,7 +49,7 @@ public static class ExecSteps
     public static void Exec(InitContext c)
     {
         c.BeginStep("exec the command", "no descriptor of the host survives; the command replaces minirun init and becomes the container's PID 1");
-        c.Kernel.CloseOnExecFrom(3);
+        c.Kernel.CloseOnExecFrom(3 + c.PreserveFds);
         try
         {
             c.Kernel.Execve(c.ExecutablePath!, c.Spec.Process.Args, c.Env);

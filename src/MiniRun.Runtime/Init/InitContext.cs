@@ -21,6 +21,15 @@ public sealed class InitContext
     /// <summary>Closes the sync socket: the parent reads EOF, "the command runs" (used by --init, which does not exec).</summary>
     public Action? ReleaseParent { get; init; }
 
+    /// <summary>Tells the parent that every create step is done ("W"); null in tests and without a start gate.</summary>
+    public Action? ReportCreated { get; init; }
+
+    /// <summary>exec.fifo opened read-write before the steps (OCI create); -1 when the program runs at once.</summary>
+    public int StartFifo { get; set; } = -1;
+
+    /// <summary>OCI --preserve-fds: how many descriptors from 3 up the program keeps (0: none).</summary>
+    public int PreserveFds { get; init; }
+
     /// <summary>Absolute path of the container's root filesystem on the host side (before pivot_root).</summary>
     public string RootfsPath => Path.IsPathRooted(Spec.Root.Path) ? Spec.Root.Path : Path.GetFullPath(Path.Combine(BundleDir, Spec.Root.Path));
 

@@ -41,6 +41,7 @@ public static class InitProcess
         string bundleDir = go[2..];
         try
         {
+            int startFifo = OpenStartFifo();
             var spec = RuntimeSpec.Load(Path.Combine(bundleDir, "config.json"));
             context = new InitContext
             {
@@ -50,6 +51,9 @@ public static class InitProcess
                 Trace = trace,
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),
                 ReleaseParent = channel.Dispose,
+                ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
+                StartFifo = startFifo,
+                PreserveFds = int.TryParse(Environment.GetEnvironmentVariable(ExecSteps.PreserveFdsVariable), out int keep) && keep > 0 ? keep : 0,
                 Env = new List<string>(spec.Process.Env),
             };
             Run(context);
@@ -76,6 +80,19 @@ public static class InitProcess
         InitFailure f => (f.ExitCode, f.Message),
         _ => (125, step is null ? e.Message : $"init step \"{step}\": {e.Message}"),
     };
+
+    /// <summary>
+    /// OCI create: exec.fifo in the state directory, opened read-write now, while the host's tree
+    /// is still visible (StartGateStep reads from it after pivot_root). -1 without a start gate.
+    /// </summary>
+    private static int OpenStartFifo()
+    {
+        string? path = Environment.GetEnvironmentVariable(StartGateStep.FifoVariable);
+        if (string.IsNullOrEmpty(path)) return -1;
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw new KernelException($"open {path}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        return fd;
+    }
 
     private static ITrace ParseTrace(SyncChannel channel, string? value)
     {

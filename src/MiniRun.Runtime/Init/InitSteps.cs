@@ -17,6 +17,7 @@
 //  11. SwitchUser          groups, gid, uid of the image's user or -u
 //  12. ChangeDirectory     chdir into the working directory, as that user
 //  13. LookPath            find the command in the container's PATH
+//      StartGate           OCI create only: report "created", block on exec.fifo until `start`
 //  14. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
 //                          forwards signals, reaps zombies, exits with the command's status
 //  15. Exec                close every inherited descriptor, then execve
@@ -42,6 +43,7 @@ public static class InitSteps
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
         ("look up command", ExecSteps.LookPath),
+        ("wait for start", StartGateStep.Run),
         ("stay PID 1 (--init)", InitSupervisorStep.Run),
         ("exec", ExecSteps.Exec),
     ];

@@ -41,7 +41,7 @@ public static class InitSupervisorStep
         if (!Requested(c.Spec)) return;
         c.BeginStep("stay PID 1 and spawn the command (--init)",
             "minirun init remains the container's PID 1: it forwards signals to the command and reaps every zombie");
-        c.Kernel.CloseOnExecFrom(3);
+        c.Kernel.CloseOnExecFrom(3 + c.PreserveFds);
         SetName("minirun-init");   // what `ps` inside shows for PID 1 (else "exe", from /proc/self/exe)
         var forwarder = new SignalForwarder();   // catch signals before the child exists: none is lost
         int pid;

@@ -40,7 +40,9 @@ public static class SpecMountSteps
             throw new InvalidDataException($"mount destination \"{m.Destination}\" is not absolute");
         var opts = MountOptions.Parse(m.Options);
         bool bind = opts.IsBind || m.Type == "bind";
-        string type = bind ? "bind" : m.Type ?? "none";
+        // type "cgroup" (what runc's and umoci's specs write) means "the cgroup filesystem": MiniRun is
+        // cgroup v2 only, so it is the container's cgroup2 view, as on a cgroup v2 host with runc.
+        string type = bind ? "bind" : m.Type == "cgroup" ? "cgroup2" : m.Type ?? "none";
         c.BeginStep($"mount {type} on {m.Destination}", Why.GetValueOrDefault(m.Destination, "a mount from the runtime spec"));
 
         string target = ScopedPath.Resolve(c.RootfsPath, m.Destination);

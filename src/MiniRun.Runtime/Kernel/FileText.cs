@@ -19,4 +19,12 @@ public static class FileText
         try { return File.ReadAllText(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
+
+    /// <summary>The file's bytes, or null when it does not exist (or vanished while being read).</summary>
+    public static byte[]? ReadBytesIfExists(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try { return File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
 }

@@ -49,4 +49,6 @@ public interface IKernel
     bool IsDirectory(string path);
     /// <summary>execve(2). Returns only by throwing.</summary>
     void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
+    /// <summary>Blocks in read(2) on the start fifo until `start` writes its byte (Init/StartGateStep.cs).</summary>
+    void WaitForStart(int fifoFd);
 }

@@ -4,7 +4,7 @@
 // with exact errno reporting; .NET's System.IO hides errno and follows symlinks.
 //
 // Follows: open(2), mknod(2), symlink(2), mkdir(2), chown(2), chmod(2), chdir(2), close(2),
-// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2).
+// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2), mkfifo(3).
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -49,6 +49,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkdir(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkfifo(string path, uint mode);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chown(string path, uint owner, uint group);

@@ -41,6 +41,24 @@ internal static unsafe partial class Libc
     public static partial int socket(int domain, int type, int protocol);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, byte* addr, uint len);
+
+    /// <summary>
+    /// Fills a sockaddr_un (110 bytes at <paramref name="addr"/>) for <paramref name="path"/>; returns its
+    /// length. sun_path holds 108 bytes: a longer path is ENAMETOOLONG (callers with long paths pass
+    /// /proc/self/fd/DIRFD/NAME with DIRFD open on the directory).
+    /// </summary>
+    public static int UnixAddress(string path, byte* addr)
+    {
+        int n = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (n >= 108) throw new KernelException($"unix socket path {path}", 36 /*ENAMETOOLONG*/);
+        new Span<byte>(addr, 110).Clear();
+        addr[0] = AF_UNIX;
+        fixed (char* c = path) System.Text.Encoding.UTF8.GetBytes(c, path.Length, addr + 2, n);
+        return 2 + n + 1;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial nint sendmsg(int fd, msghdr* msg, int flags);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -135,6 +135,15 @@ public sealed unsafe class LinuxKernel : IKernel
         return (master, slave, slavePath);
     }
 
+    public unsafe void WaitForStart(int fifoFd)
+    {
+        byte b;
+        nint n;
+        while ((n = Libc.read(fifoFd, &b, 1)) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+        if (n < 0) throw new KernelException("read exec.fifo", Marshal.GetLastPInvokeError());
+        _trace.Call("read(exec.fifo, 1)", "1: `start` wrote its byte, the program may run");
+    }
+
     public void Close(int fd) => Libc.close(fd);
 
     public void CloseOnExecFrom(int first) =>

@@ -17,6 +17,9 @@ public sealed record ParsedMountOptions(ulong Flags, ulong PropagationFlags, str
 
 public static class MountOptions
 {
+    /// <summary>Every option word MiniRun maps to a mount flag (as `features` lists them).</summary>
+    public static IEnumerable<string> Known => FlagWords.Keys.Concat(PropagationWords.Keys);
+
     private static readonly Dictionary<string, (bool Clear, ulong Flag)> FlagWords = new()
     {
         ["ro"] = (false, Libc.MS_RDONLY), ["rw"] = (true, Libc.MS_RDONLY),

@@ -7,8 +7,9 @@
 //   4. show the new namespaces next to the host's (--trace);
 //   5. with a user namespace: write /proc/PID/uid_map and gid_map, then "G" (sync 1);
 //   6. send the bundle directory, "B <dir>" (sync 0): init reads config.json from it;
-//   7. serve init's messages until EOF (exec happened) or an error.
-// After Start returns, the container's command is running (or init reported why not).
+//   7. serve init's messages until EOF (exec happened), "W" (OCI create: every step done, init
+//      waits on exec.fifo for `start`, see Init/StartGateStep.cs) or an error.
+// After Start returns, the container's command is running or created (or init reported why not).
 //
 // Follows: runtime-spec runtime.md "create", user_namespaces(7) (uid_map, gid_map, setgroups).
 using System.Runtime.InteropServices;
@@ -27,12 +28,15 @@ public sealed record StartRequest(
     ConsoleTrace? Trace = null,
     string ProcRoot = "/proc",
     Action<int>? PlaceInCgroup = null,
-    StdioFds? Stdio = null);
+    StdioFds? Stdio = null,
+    string? StartFifo = null,
+    int PreserveFds = 0);
 
 /// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
 public sealed record StdioFds(int In, int Out, int Err);
 
-public sealed record StartResult(int Pid, int TerminalMaster, int? FailureCode, string? FailureMessage);
+/// <summary>How init's part of a start ended: exec'd (or, with a start fifo, <see cref="Created"/>: waiting for `start`), or failed.</summary>
+public sealed record StartResult(int Pid, int TerminalMaster, int? FailureCode, string? FailureMessage, bool Created = false);
 
 /// <summary>
 /// The container's first process after clone: it has exec'd `minirun init` inside its new
@@ -82,7 +86,8 @@ public static class ContainerStarter
     {
         var spec = request.Spec;
         var joins = spec.Linux.Namespaces.Where(n => n.Path is not null).OrderBy(n => n.Type == "user" ? 0 : 1).Select(n => n.Path!).ToList();
-        var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot, request.Stdio);
+        var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot, request.Stdio,
+            request.StartFifo, request.PreserveFds);
         return Start(init, request);
     }
 
@@ -93,7 +98,8 @@ public static class ContainerStarter
     /// two cores); with --trace the steps run in the order a student reads them.
     /// </summary>
     public static ClonedInit Clone(int flags, IReadOnlyList<string> joinPaths, bool connectStdin, string initExecutable,
-        ConsoleTrace? trace, string procRoot = "/proc", StdioFds? stdio = null)
+        ConsoleTrace? trace, string procRoot = "/proc", StdioFds? stdio = null, string? startFifo = null,
+        int preserveFds = 0)
     {
         var joinFds = new List<int>();
         try
@@ -112,6 +118,10 @@ public static class ContainerStarter
                 trace?.Step("clone the container's first process",
                     "one clone(2) creates every namespace at once; the child runs only C until it execs `minirun init`");
                 var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
+                if (startFifo is not null)
+                    env.Add($"{StartGateStep.FifoVariable}={startFifo}");
+                if (preserveFds > 0)
+                    env.Add($"{ExecSteps.PreserveFdsVariable}={preserveFds}");
                 if (trace is not null)
                     env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
                 pid = NativeStage.Spawn(flags, child.Fd, joinFds, stdio is null ? (devNull, -1, -1) : (stdio.In, stdio.Out, stdio.Err),
@@ -176,6 +186,7 @@ public static class ContainerStarter
                     parent.Send("A");   // sync 2: run the step
                     break;
                 case 'F': master = fd; break;
+                case 'W': return new StartResult(pid, master, null, null, Created: true);   // sync 3: created, init waits for start
                 case 'E':
                 {
                     var parts = message.Split(' ', 3);

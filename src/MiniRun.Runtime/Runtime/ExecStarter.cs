@@ -32,6 +32,8 @@ public sealed class ExecOptions
     public required IReadOnlyList<string> Args { get; init; }
     /// <summary>-e entries: "K=V" replaces or adds K; a bare "K" removes it.</summary>
     public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>OCI exec (process.json): <see cref="Env"/> is the whole environment, not added to the container's.</summary>
+    public bool ReplaceEnv { get; init; }
     /// <summary>-u USER[:GROUP]; null: the container's process.user.</summary>
     public string? User { get; init; }
     /// <summary>-w DIR (absolute); null: the container's process.cwd.</summary>
@@ -87,7 +89,7 @@ public static class ExecStarter
             var spec = target.Spec;
             bool ownUserNs = joinedTypes.Contains("user");
             var user = ResolveUser(root, o.User, spec.Process.User, ownUserNs);
-            var env = BuildEnv(spec, o.Env, o.Tty, user.Home);
+            var env = o.ReplaceEnv ? WithHome(o.Env.ToList(), user.Home) : BuildEnv(spec, o.Env, o.Tty, user.Home);
             string cwd = o.WorkingDir ?? spec.Process.Cwd;
             string path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "";
             string exe = ExecPathLookup.Find(o.Args[0], path, cwd, root.Stat, user.Uid, user.Gid, user.Groups ?? []);
@@ -190,7 +192,11 @@ public static class ExecStarter
     /// <summary>The container's environment (config.json process.env), then -e, then HOME from passwd when unset.</summary>
     internal static List<string> BuildEnv(RuntimeSpec spec, IReadOnlyList<string> extra, bool tty, string home)
     {
-        var env = EnvMerge.Merge(spec.Process.Env, extra, spec.Hostname ?? "", tty);
+        return WithHome(EnvMerge.Merge(spec.Process.Env, extra, spec.Hostname ?? "", tty), home);
+    }
+
+    private static List<string> WithHome(List<string> env, string home)
+    {
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + home);
         return env;
     }

@@ -14,6 +14,7 @@
 //   parent -> child   "A"                 sync 2: the instructor pressed Enter, run the step
 //   child -> parent   "F" + SCM_RIGHTS    the master side of the container's terminal (-t)
 //   child -> parent   "E <code> <text>"   init failed; exit with <code> (125, 126 or 127)
+//   child -> parent   "W"                 sync 3 (OCI create only): set up, waiting on exec.fifo for `start`
 //   (EOF)                                 init exec'd the command: the container is running
 //
 // Follows: unix(7) (SOCK_SEQPACKET, SCM_RIGHTS), socketpair(2), cmsg(3).
@@ -40,13 +41,15 @@ public sealed unsafe class SyncChannel : IDisposable
 
     public void Send(string message) => SendWithFd(message, -1);
 
-    public void SendWithFd(string message, int fdToPass)
+    public void SendWithFd(string message, int fdToPass) => SendMessage(Fd, Encoding.UTF8.GetBytes(message), fdToPass, "sync socket");
+
+    /// <summary>One sendmsg(2) of <paramref name="data"/> on <paramref name="socket"/>, with <paramref name="fdToPass"/> as SCM_RIGHTS when >= 0.</summary>
+    public static void SendMessage(int socket, ReadOnlySpan<byte> data, int fdToPass, string what)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(message);
         byte* control = stackalloc byte[32];
-        fixed (byte* data = bytes)
+        fixed (byte* bytes = data)
         {
-            var iov = new Libc.iovec { iov_base = data, iov_len = (nuint)bytes.Length };
+            var iov = new Libc.iovec { iov_base = bytes, iov_len = (nuint)data.Length };
             var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1 };
             if (fdToPass >= 0)
             {
@@ -60,9 +63,9 @@ public sealed unsafe class SyncChannel : IDisposable
             }
             while (true)
             {
-                if (Libc.sendmsg(Fd, &msg, 0x4000 /*MSG_NOSIGNAL*/) >= 0) return;
+                if (Libc.sendmsg(socket, &msg, 0x4000 /*MSG_NOSIGNAL*/) >= 0) return;
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) throw new KernelException("send on sync socket", errno);
+                if (errno != Errno.EINTR) throw new KernelException($"send on {what}", errno);
             }
         }
     }

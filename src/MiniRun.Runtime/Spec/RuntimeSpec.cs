@@ -36,6 +36,19 @@ public sealed class RuntimeSpec
         }
     }
 
+    /// <summary>Reads a process.json (`exec --process`): runtime-spec's process object alone.</summary>
+    public static SpecProcess LoadProcess(string path)
+    {
+        try
+        {
+            return RuntimeSpecReader.ParseProcess(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"read process {path}: {e.Message}", e);
+        }
+    }
+
     /// <summary>The spec as the serializer writes it (Save stores the same bytes, see RuntimeSpecWriter).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.RuntimeSpec);
 

@@ -52,6 +52,14 @@ internal static class RuntimeSpecReader
         return spec;
     }
 
+    /// <summary>A runtime-spec process object alone: the process.json of `exec --process`.</summary>
+    public static SpecProcess ParseProcess(ReadOnlySpan<byte> json)
+    {
+        var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        r.Read();
+        return Process(ref r);
+    }
+
     /// <summary>A list of strings: JSON null gives an empty list, a null item "".</summary>
     private static List<string> StringList(ref Utf8JsonReader r) => Strings(ref r, nullItemsAsEmpty: true) ?? new();
 

@@ -10,6 +10,7 @@
 // "Restarting (1) 5 seconds ago", "Up 3 seconds (Paused)", "Created", "Dead").
 using MiniRun.Containers;
 using MiniRun.Supervisor;
+using MiniRun.Runtime;
 
 namespace MiniRun.Cli;
 

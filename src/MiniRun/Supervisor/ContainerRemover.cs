@@ -12,6 +12,7 @@
 using MiniRun.Cgroups;
 using MiniRun.Containers;
 using MiniRun.Kernel;
+using MiniRun.Runtime;
 
 namespace MiniRun.Supervisor;
 

@@ -7,6 +7,7 @@
 //
 // Follows: docs/lifecycle.md "State"; Docker's State fields (inspect).
 using MiniRun.Containers;
+using MiniRun.Runtime;
 
 namespace MiniRun.Supervisor;
 

@@ -28,9 +28,6 @@ internal static unsafe partial class SupervisorInterop
     public static partial int bind(int fd, byte* addr, uint len);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int connect(int fd, byte* addr, uint len);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial int listen(int fd, int backlog);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -56,20 +53,9 @@ internal static unsafe partial class SupervisorInterop
         if (flags >= 0) Libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     }
 
-    /// <summary>
-    /// A sockaddr_un for <paramref name="path"/>. sun_path holds 108 bytes, and a container's
-    /// directory under a long root is longer than that, so callers pass
-    /// /proc/self/fd/DIRFD/supervisor.sock with DIRFD open on the container's directory.
-    /// </summary>
-    private static int Address(string path, byte* addr)
-    {
-        int n = Encoding.UTF8.GetByteCount(path);
-        if (n >= 108) throw new KernelException($"unix socket path {path}", 36 /*ENAMETOOLONG*/);
-        new Span<byte>(addr, 110).Clear();
-        addr[0] = AF_UNIX;
-        fixed (char* c = path) Encoding.UTF8.GetBytes(c, path.Length, addr + 2, n);
-        return 2 + n + 1;
-    }
+    /// <summary>A sockaddr_un for <paramref name="path"/> (Libc.UnixAddress: callers pass
+    /// /proc/self/fd/DIRFD/supervisor.sock, since a container's directory may be longer than sun_path).</summary>
+    private static int Address(string path, byte* addr) => Libc.UnixAddress(path, addr);
 
     /// <summary>A SOCK_SEQPACKET socket listening on <paramref name="path"/> (removed first if stale).</summary>
     public static int Listen(string path)
@@ -94,7 +80,7 @@ internal static unsafe partial class SupervisorInterop
         int len = Address(path, addr);
         int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0) return -Marshal.GetLastPInvokeError();
-        if (connect(fd, addr, (uint)len) < 0)
+        if (Libc.connect(fd, addr, (uint)len) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             Libc.close(fd);

@@ -52,6 +52,7 @@ public sealed class FakeKernel : IKernel
         return (100, 101, "/dev/pts/0");
     }
     public void Close(int fd) => Calls.Add($"close {fd}");
+    public void WaitForStart(int fifoFd) => Record($"read start fifo {fifoFd}", "read");
     public void CloseOnExecFrom(int first) => Record($"close_range {first}", "close_range");
     public string? ReadFile(string path) => Files.TryGetValue(path, out var text) ? text : null;
     public bool IsExecutable(string path) => Executables.Contains(path);

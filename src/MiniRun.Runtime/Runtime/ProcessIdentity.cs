@@ -1,13 +1,12 @@
 // ProcessIdentity: is the process recorded as (pid, start time) still that process, and alive?
+// The one liveness rule of MiniRun: the core's `state` and the engine's records both ask it.
 //
 // Why: pids are reused, so a recorded pid is trusted only together with its start time (field 22
 // of /proc/PID/stat, read by Runtime/ProcStat.cs). A zombie (state Z or X) has already ended: it only waits to be reaped, and
 // a container or supervisor in that state is not running.
 //
 // Follows: proc(5) "/proc/pid/stat" (fields 3 state and 22 starttime).
-using MiniRun.Runtime;
-
-namespace MiniRun.Supervisor;
+namespace MiniRun.Runtime;
 
 public static class ProcessIdentity
 {

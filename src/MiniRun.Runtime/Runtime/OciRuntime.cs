@@ -1,0 +1,338 @@
+// OciRuntime: the runtime core's operations, runc's verbs on a state directory. An OCI bundle
+// (config.json + rootfs) and a container id go in; a container comes out.
+//
+// Why: this is the whole API of the core. `minirun-oci` (the runc-compatible command line that
+// podman's conmon and containerd's shim drive) calls it verb by verb; it knows no images, no
+// names and no Docker flags. The operations, as runtime-spec runtime.md defines them:
+//   create  everything up to, not including, the user's program: clone into the namespaces,
+//           cgroup, every init step; init then blocks on STATE/ID/exec.fifo (Init/StartGateStep.cs)
+//   start   write one byte to exec.fifo: init execs the program
+//   state   the state document (OciState: the status is derived, never stored)
+//   kill    a signal to the container's process (or every process of its cgroup with --all)
+//   delete  a stopped (or, forced, any) container: its processes, cgroup and state directory go
+//   exec    a further process inside the container (Runtime/ExecStarter.cs, Native/exec_stage.c)
+//   pause / resume   cgroup.freeze; ps  the container's processes
+// Failures are RuntimeException: one line naming the container and what failed; a failed create
+// leaves nothing behind (no state directory, cgroup or process).
+//
+// Follows: runtime-spec runtime.md ("Operations", "Lifecycle"), config.md; runc(8) for the verbs'
+// behaviour that engines rely on (delete of a created container, kill of a stopped one fails).
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using MiniRun.Cgroups;
+using MiniRun.Kernel;
+using MiniRun.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Runtime;
+
+/// <summary>The per-call options of create and run (runc's flags of those verbs).</summary>
+public sealed record OciCreateOptions
+{
+    /// <summary>A unix socket to send the terminal's master side to (process.terminal).</summary>
+    public string? ConsoleSocket { get; init; }
+    /// <summary>A file to write the container's pid to.</summary>
+    public string? PidFile { get; init; }
+    /// <summary>Descriptors 3 .. 3+N-1 of the caller stay open in the container.</summary>
+    public int PreserveFds { get; init; }
+    public ConsoleTrace? Trace { get; init; }
+}
+
+public sealed partial class OciRuntime
+{
+    public string StateRoot { get; }
+    private readonly string _initExecutable;
+
+    public OciRuntime(string stateRoot, string initExecutable = "/proc/self/exe")
+    {
+        StateRoot = Path.GetFullPath(stateRoot);
+        _initExecutable = initExecutable;
+    }
+
+    [GeneratedRegex(@"^[\w+\-\.]+$")]
+    private static partial Regex IdPattern();
+
+    // ---- create / start / run -------------------------------------------------------------------
+
+    /// <summary>create: the container exists, its process waits for start.</summary>
+    public OciState Create(string id, string bundle, OciCreateOptions o) => CreateProcess(id, bundle, o, gate: true).State;
+
+    /// <summary>start: the created container's program runs.</summary>
+    public void Start(string id)
+    {
+        var state = Require(id);
+        string status = state.Status(StateRoot);
+        if (status != "created")
+            throw new RuntimeException($"cannot start container \"{id}\": it is {status}, not created");
+        string fifo = Path.Combine(OciState.DirOf(StateRoot, id), OciState.FifoName);
+        int fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new RuntimeException(errno == 6 /*ENXIO: nobody reads*/
+                ? $"cannot start container \"{id}\": its init process is gone"
+                : $"cannot start container \"{id}\": open {fifo}: {Errno.Describe(errno)}");
+        }
+        try
+        {
+            unsafe
+            {
+                byte go = (byte)'0';
+                if (Libc.write(fd, &go, 1) != 1)
+                    throw new RuntimeException($"cannot start container \"{id}\": write {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+            }
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+        File.Delete(fifo);   // from now on the status is "running"
+    }
+
+    /// <summary>
+    /// run = create + start in one call (no fifo: init execs as soon as it is set up). With
+    /// <paramref name="detach"/> returns at once (null); otherwise waits, forwarding signals, deletes
+    /// the container and returns the program's exit status (128+N for signal N).
+    /// </summary>
+    public int? Run(string id, string bundle, OciCreateOptions o, bool detach)
+    {
+        using var waiter = detach ? null : new ProcessWaiter();
+        var (state, _) = CreateProcess(id, bundle, o, gate: false);
+        if (detach) return null;
+        waiter!.Attach(state.Pid);
+        int code = waiter.Wait();
+        Delete(id, force: true);
+        return code;
+    }
+
+    private (OciState State, StartResult Started) CreateProcess(string id, string bundle, OciCreateOptions o, bool gate)
+    {
+        if (!IdPattern().IsMatch(id))
+            throw new RuntimeException($"invalid container id \"{id}\": use letters, digits, '_', '+', '-' and '.'");
+        bundle = Path.GetFullPath(bundle);
+        string configPath = Path.Combine(bundle, "config.json");
+        if (!File.Exists(configPath))
+            throw new RuntimeException($"bundle \"{bundle}\": no config.json in it");
+        RuntimeSpec spec;
+        try { spec = RuntimeSpec.Load(configPath); }
+        catch (InvalidDataException e) { throw new RuntimeException(e.Message, e); }
+        string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.GetFullPath(Path.Combine(bundle, spec.Root.Path));
+        if (!Directory.Exists(rootfs))
+            throw new RuntimeException($"config.json: root.path \"{spec.Root.Path}\": no such directory ({rootfs})");
+        if (spec.Process.Terminal && o.ConsoleSocket is null)
+            throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
+
+        Directory.CreateDirectory(StateRoot);
+        string dir = OciState.DirOf(StateRoot, id);
+        if (Libc.mkdir(dir, 0x1c0 /*0700*/) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new RuntimeException(errno == 17 /*EEXIST*/ ? $"container \"{id}\" already exists" : $"mkdir {dir}: {Errno.Describe(errno)}");
+        }
+        Cgroup? cgroup = null;
+        StartResult? started = null;
+        try
+        {
+            string? fifo = null;
+            if (gate)
+            {
+                fifo = Path.Combine(dir, OciState.FifoName);
+                if (Libc.mkfifo(fifo, 0x180 /*0600*/) < 0)
+                    throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
+            }
+            cgroup = OciCgroup.Create(spec, o.Trace);
+            var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, o.Trace,
+                PlaceInCgroup: pid => cgroup?.AddProcess(pid), StartFifo: fifo, PreserveFds: o.PreserveFds);
+            started = ContainerStarter.Start(request);
+            if (started.FailureCode is not null)
+                throw new RuntimeException($"create container \"{id}\": {started.FailureMessage}");
+            if (started.TerminalMaster >= 0)
+            {
+                try { ConsoleSocket.Send(o.ConsoleSocket!, started.TerminalMaster); }
+                finally { Libc.close(started.TerminalMaster); }
+            }
+            var state = new OciState
+            {
+                Id = id,
+                Pid = started.Pid,
+                PidStartTime = ProcStat.StartTime(started.Pid) ?? 0,
+                Bundle = bundle,
+                Rootfs = rootfs,
+                Created = DateTimeOffset.UtcNow,
+                CgroupRoot = cgroup?.Root,
+                CgroupPath = cgroup?.RelativePath,
+                Annotations = spec.Annotations ?? new(),
+            };
+            state.Save(StateRoot);
+            if (o.PidFile is not null) WritePidFile(o.PidFile, started.Pid);
+            return (state, started);
+        }
+        catch (Exception e)
+        {
+            if (started is not null) EndProcess(started.Pid);
+            try { cgroup?.Remove(); } catch (KernelException) { }
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            if (e is KernelException k) throw new RuntimeException($"create container \"{id}\": {k.Message}", k);
+            throw;
+        }
+    }
+
+    /// <summary>runc's pid file: the pid alone, written atomically (engines poll for it).</summary>
+    private static void WritePidFile(string path, int pid)
+    {
+        string full = Path.GetFullPath(path);
+        File.WriteAllText(full + ".tmp", pid.ToString());
+        File.Move(full + ".tmp", full, overwrite: true);
+    }
+
+    /// <summary>SIGKILL and, when it is our child, reap it (a failed create must leave no process).</summary>
+    private static void EndProcess(int pid)
+    {
+        Libc.kill(pid, 9);
+        while (Libc.waitpid(pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+    }
+
+    // ---- state / list / ps ----------------------------------------------------------------------
+
+    public OciState Require(string id) =>
+        (IdPattern().IsMatch(id) ? OciState.Load(StateRoot, id) : null) ?? throw new ContainerDoesNotExistException(id);
+
+    /// <summary>Every container in the state root, by id.</summary>
+    public IReadOnlyList<OciState> List()
+    {
+        if (!Directory.Exists(StateRoot)) return [];
+        var all = new List<OciState>();
+        foreach (var dir in Directory.EnumerateDirectories(StateRoot).Order(StringComparer.Ordinal))
+            if (OciState.Load(StateRoot, Path.GetFileName(dir)) is { } s) all.Add(s);
+        return all;
+    }
+
+    /// <summary>The host pids of the container's processes: its cgroup's, else those in its PID namespace.</summary>
+    public IReadOnlyList<int> Pids(string id)
+    {
+        var state = Require(id);
+        if (state.Status(StateRoot) == "stopped") return [];
+        if (state.CgroupRoot is not null && state.CgroupPath is not null &&
+            FileText.ReadIfExists(Path.Combine(state.CgroupRoot, state.CgroupPath, "cgroup.procs")) is { } procs)
+            return procs.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        string? ns = Namespaces.Inode(state.Pid, "pid");
+        var pids = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(entry), out int pid) && ns is not null && Namespaces.Inode(pid, "pid") == ns)
+                pids.Add(pid);
+        return pids.Order().ToList();
+    }
+
+    // ---- kill / delete / pause / resume -----------------------------------------------------------
+
+    public void Kill(string id, int signal, bool all)
+    {
+        var state = Require(id);
+        string status = state.Status(StateRoot);
+        if (status == "stopped")
+            throw new RuntimeException($"cannot kill container \"{id}\": container not running");
+        var targets = all ? Pids(id) : [state.Pid];
+        foreach (int pid in targets)
+            if (Libc.kill(pid, signal) < 0 && Marshal.GetLastPInvokeError() is int errno && errno != 3 /*ESRCH*/)
+                throw new RuntimeException($"kill container \"{id}\": kill({pid}, {signal}): {Errno.Describe(errno)}");
+    }
+
+    /// <summary>
+    /// delete: a stopped or created container goes; a running or paused one only with
+    /// <paramref name="force"/> (SIGKILL to all of it first). Processes, cgroup, state directory.
+    /// </summary>
+    public void Delete(string id, bool force)
+    {
+        var state = Require(id);
+        string status = state.Status(StateRoot);
+        if (status is "running" or "paused" && !force)
+            throw new RuntimeException($"cannot delete container \"{id}\" that is not stopped: {status}");
+        var cgroup = state.CgroupRoot is not null && state.CgroupPath is not null ? Cgroup.Open(state.CgroupRoot, state.CgroupPath) : null;
+        if (status != "stopped")
+        {
+            if (status == "paused") cgroup?.Thaw();
+            if (cgroup is not null && Directory.Exists(cgroup.Path)) cgroup.Kill();
+            Libc.kill(state.Pid, 9);
+            if (!ProcessIdentity.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10)))
+                throw new RuntimeException($"delete container \"{id}\": its process {state.Pid} did not end after SIGKILL");
+            Libc.waitpid(state.Pid, out _, Libc.WNOHANG);   // our child after `run -d` in this process: reap it
+        }
+        if (cgroup is not null)
+        {
+            try { cgroup.Remove(); }
+            catch (KernelException e) { throw new RuntimeException($"delete container \"{id}\": remove cgroup {cgroup.Path}: {e.Message}", e); }
+        }
+        Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
+    }
+
+    public void Pause(string id) => Freeze(id, true);
+    public void Resume(string id) => Freeze(id, false);
+
+    private void Freeze(string id, bool freeze)
+    {
+        var state = Require(id);
+        string verb = freeze ? "pause" : "resume";
+        string status = state.Status(StateRoot);
+        if (status != (freeze ? "running" : "paused"))
+            throw new RuntimeException($"cannot {verb} container \"{id}\": it is {status}");
+        if (state.CgroupRoot is null || state.CgroupPath is null)
+            throw new RuntimeException($"cannot {verb} container \"{id}\": it has no cgroup (config.json sets no linux.cgroupsPath), and freezing needs one");
+        var cgroup = Cgroup.Open(state.CgroupRoot, state.CgroupPath);
+        if (freeze) cgroup.Freeze(); else cgroup.Thaw();
+    }
+
+    // ---- exec -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// exec: <paramref name="process"/> (runtime-spec's process object: args, env, cwd, user,
+    /// terminal) started inside the running container as this process's child. The caller waits
+    /// for it, or exits and leaves it to its own parent (an engine's subreaper) with --detach.
+    /// </summary>
+    /// <param name="replaceEnv">process.env is the whole environment (a process.json); else it is added to the container's.</param>
+    public ExecProcess Exec(string id, SpecProcess process, bool replaceEnv, string? consoleSocket, string? pidFile, ITrace? trace = null)
+    {
+        var state = Require(id);
+        if (state.Status(StateRoot) is not ("running" or "created"))
+            throw new RuntimeException($"cannot exec in container \"{id}\": container not running");
+        if (process.Terminal && consoleSocket is null)
+            throw new RuntimeException("the process asks for a terminal (terminal: true) but no --console-socket was given to send it to");
+        RuntimeSpec spec;
+        try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
+        var target = new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
+        var user = process.User;
+        ExecProcess started;
+        try
+        {
+            started = ExecStarter.Start(target, new ExecOptions
+            {
+                Args = process.Args,
+                Env = process.Env,
+                ReplaceEnv = replaceEnv,
+                User = user.Username ?? $"{user.Uid}:{user.Gid}",
+                WorkingDir = string.IsNullOrEmpty(process.Cwd) ? null : process.Cwd,
+                Tty = process.Terminal,
+                Rows = (ushort)(process.ConsoleSize?.Height ?? 0),
+                Columns = (ushort)(process.ConsoleSize?.Width ?? 0),
+                Trace = trace ?? NullTrace.Instance,
+            });
+        }
+        catch (Exception e) when (e is ExecFailure or ExecTargetGoneException or KernelException)
+        {
+            throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e);
+        }
+        if (started.TerminalMaster >= 0)
+        {
+            try { ConsoleSocket.Send(consoleSocket!, started.TerminalMaster); }
+            finally { Libc.close(started.TerminalMaster); }
+        }
+        if (pidFile is not null) WritePidFile(pidFile, started.Pid);
+        return started with { TerminalMaster = -1 };
+    }
+}
+
+/// <summary>No container with this id in the state root (runc: "container does not exist").</summary>
+public sealed class ContainerDoesNotExistException : RuntimeException
+{
+    public ContainerDoesNotExistException(string id) : base($"container \"{id}\" does not exist") { }
+}
