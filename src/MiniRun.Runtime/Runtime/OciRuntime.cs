@@ -41,6 +41,8 @@ public sealed record OciCreateOptions
 public sealed partial class OciRuntime
 {
     public string StateRoot { get; }
+    /// <summary>--cgroup-manager disabled (podman --cgroups=disabled): no cgroup, whatever linux.cgroupsPath says.</summary>
+    public bool NoCgroups { get; init; }
     private readonly string _initExecutable;
 
     public OciRuntime(string stateRoot, string initExecutable = "/proc/self/exe")
@@ -140,7 +142,7 @@ public sealed partial class OciRuntime
                 if (Libc.mkfifo(fifo, 0x180 /*0600*/) < 0)
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
-            cgroup = OciCgroup.Create(spec, o.Trace);
+            cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), StartFifo: fifo, PreserveFds: o.PreserveFds);
             started = ContainerStarter.Start(request);

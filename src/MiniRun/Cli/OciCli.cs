@@ -48,9 +48,10 @@ public static class OciCli
         var logFormat = new Option<string>("--log-format") { Description = "Log format: text or json", DefaultValueFactory = _ => "text", Recursive = true };
         var debug = new Option<bool>("--debug") { Description = "Stack traces on errors", Recursive = true };
         var systemdCgroup = new Option<bool>("--systemd-cgroup") { Description = "Not supported: MiniRun manages cgroupfs itself", Recursive = true };
+        var cgroupManager = new Option<string>("--cgroup-manager") { Description = "cgroupfs (default) or disabled (no cgroup even when config.json names one); systemd is not supported", DefaultValueFactory = _ => "cgroupfs", Recursive = true };
         var cmd = new RootCommand("minirun-oci: MiniRun's runtime core behind runc's command line (OCI runtime-spec 1.2)");
-        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup }) cmd.Options.Add(o);
-        var g = new Globals(root, log, logFormat, debug, systemdCgroup);
+        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager }) cmd.Options.Add(o);
+        var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager);
         foreach (var verb in Verbs(g)) cmd.Subcommands.Add(verb);
         var parse = cmd.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count == 0) return parse.Invoke();
@@ -58,7 +59,8 @@ public static class OciCli
         return 1;
     }
 
-    private sealed record Globals(Option<string> Root, Option<string?> Log, Option<string> LogFormat, Option<bool> Debug, Option<bool> SystemdCgroup);
+    private sealed record Globals(Option<string> Root, Option<string?> Log, Option<string> LogFormat, Option<bool> Debug, Option<bool> SystemdCgroup,
+        Option<string> CgroupManager);
 
     private static Command Verb(Globals g, string name, string description, Func<Command, Func<ParseResult, OciRuntime, int>> configure)
     {
@@ -68,12 +70,15 @@ public static class OciCli
         {
             try
             {
-                if (p.GetValue(g.SystemdCgroup))
-                    throw new RuntimeException("--systemd-cgroup is not supported: MiniRun writes cgroupfs itself (use the cgroupfs cgroup manager)");
+                string manager = p.GetValue(g.CgroupManager)!;
+                if (p.GetValue(g.SystemdCgroup) || manager == "systemd")
+                    throw new RuntimeException("the systemd cgroup manager is not supported: MiniRun writes cgroupfs itself (use the cgroupfs cgroup manager)");
+                if (manager is not ("cgroupfs" or "disabled"))
+                    throw new RuntimeException($"invalid --cgroup-manager \"{manager}\": use cgroupfs or disabled");
                 string format = p.GetValue(g.LogFormat)!;
                 if (format is not ("text" or "json"))
                     throw new RuntimeException($"invalid --log-format \"{format}\": use text or json");
-                return action(p, new OciRuntime(p.GetValue(g.Root)!));
+                return action(p, new OciRuntime(p.GetValue(g.Root)!) { NoCgroups = manager == "disabled" });
             }
             catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException or Kernel.KernelException or CliError)
             {
