@@ -1,0 +1,176 @@
+// OciEngineTests: real engines drive minirun-oci as their low-level runtime, as they drive runc.
+//   podman (with conmon): run --rm, run -d, exec, logs, stop, kill, rm, run -it through the
+//     console socket, --network none, and podman's own bridge network (netavark) - the bridge
+//     test runs podman inside a network namespace this test creates, so its bridge, veth and
+//     firewall rules live and die there and no packet can leave the machine;
+//   containerd (its runc shim v2, the path Kubernetes' CRI plugin takes): ctr run --rm, run -d,
+//     task exec, kill, delete.
+// Everything is private to the test: podman's storage and run directories and containers.conf,
+// containerd's root, state and socket, a containerd namespace of its own (so the cgroups the
+// shim asks for live under a parent named after the test, removed at the end). This host's
+// cgroups are hybrid, so podman runs with --cgroups=disabled here; the VM stage runs cgroup v2.
+//
+// Needs: root, podman and containerd (installed by .ci/install-deps.sh), umoci's busybox fixture.
+using System.Diagnostics;
+using MiniRun.Tests.Integration;
+
+namespace MiniRun.Tests.Oci;
+
+public sealed class OciEngineTests
+{
+    private static (int Code, string Output) Sh(string script, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(timeoutSeconds * 1000))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"timed out: {script}");
+        }
+        return (p.ExitCode, output + err.Result);
+    }
+
+    private sealed class Podman : IDisposable
+    {
+        public string Dir { get; } = Path.Combine(Path.GetTempPath(), "minirun-podman-" + Guid.NewGuid().ToString("N")[..8]);
+        public Dictionary<string, string> Env { get; }
+        public string Cmd => $"podman --root {Dir}/storage --runroot {Dir}/run --storage-driver vfs --runtime minirun-oci";
+
+        public Podman()
+        {
+            Directory.CreateDirectory(Dir);
+            if (!File.Exists(OciBundle.Oci)) File.CreateSymbolicLink(OciBundle.Oci, "minirun");
+            // The runtime by name, so podman's per-runtime lists apply to it; limits this host allows.
+            File.WriteAllText(Path.Combine(Dir, "containers.conf"), $"""
+                [containers]
+                default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+                [engine]
+                cgroup_manager = "cgroupfs"
+                events_logger = "file"
+                runtime_supports_nocgroup = ["minirun-oci"]
+                runtime_supports_json = ["minirun-oci"]
+                [engine.runtimes]
+                minirun-oci = ["{OciBundle.Oci}"]
+                """);
+            Env = new() { ["CONTAINERS_CONF"] = Path.Combine(Dir, "containers.conf") };
+            var pull = Sh($"{Cmd} pull -q oci:{MiniRunHost.FixtureLayout}:latest && {Cmd} tag $({Cmd} images -q | head -n1) busybox", Env);
+            Assert.True(pull.Code == 0, pull.Output);
+        }
+
+        public void Dispose()
+        {
+            Sh($"{Cmd} rm -af -t 0", Env);
+            Sh($"umount -R {Dir}/storage {Dir}/run 2>/dev/null; rm -rf {Dir}");
+        }
+    }
+
+    [Fact]
+    public void Podman_runs_execs_stops_and_removes_containers_through_minirun_oci()
+    {
+        using var pm = new Podman();
+        string run = $"{pm.Cmd} run --cgroups=disabled --network none";
+        var once = Sh($"{run} --rm busybox sh -c 'echo hello from podman; cat /proc/1/cmdline; echo'", pm.Env);
+        Assert.True(once.Code == 0, once.Output);
+        Assert.StartsWith("hello from podman\nsh", once.Output);
+
+        var status = Sh($"{run} --rm busybox sh -c 'exit 42'", pm.Env);
+        Assert.Equal(42, status.Code);
+
+        var detached = Sh($"{run} -d --name web busybox sh -c 'echo started; exec sleep 300'", pm.Env);
+        Assert.True(detached.Code == 0, detached.Output);
+        var exec = Sh($"{pm.Cmd} exec web sh -c 'echo in exec; exit 7'", pm.Env);
+        Assert.Equal((7, "in exec\n"), (exec.Code, exec.Output));
+        Assert.Contains("Up ", Sh($"{pm.Cmd} ps", pm.Env).Output);
+        Assert.Equal("started\n", Sh($"{pm.Cmd} logs web", pm.Env).Output);
+        var stop = Sh($"{pm.Cmd} stop -t 1 web", pm.Env);
+        Assert.True(stop.Code == 0, stop.Output);
+        Assert.Contains("Exited (137)", Sh($"{pm.Cmd} ps -a", pm.Env).Output);   // sleep ignores SIGTERM as PID 1: killed after 1 s
+        Assert.Equal(0, Sh($"{pm.Cmd} rm web", pm.Env).Code);
+
+        Assert.Equal(0, Sh($"{run} -d --name k busybox sleep 300", pm.Env).Code);
+        Assert.Equal(0, Sh($"{pm.Cmd} kill k", pm.Env).Code);
+        Assert.Equal("137\n", Sh($"{pm.Cmd} wait k", pm.Env).Output);
+        Assert.Equal(0, Sh($"{pm.Cmd} rm k", pm.Env).Code);
+        Assert.Equal("", Sh($"find {pm.Dir}/run /run/minirun-oci -name state.json 2>/dev/null | xargs -r grep -l {pm.Dir}", pm.Env).Output);   // no state left
+    }
+
+    [Fact]
+    public void Podman_run_it_gets_a_terminal_through_the_console_socket()
+    {
+        using var pm = new Podman();
+        // script(1) gives podman a terminal of its own, as a student's shell would.
+        var r = Sh($"script -qec \"{pm.Cmd} run -it --rm --cgroups=disabled --network none busybox sh -c 'tty; echo it-ok'\" /dev/null", pm.Env);
+        Assert.True(r.Code == 0, r.Output);
+        Assert.Contains("/dev/pts/0", r.Output);
+        Assert.Contains("it-ok", r.Output);
+    }
+
+    [Fact]
+    public void Podman_bridge_network_inside_a_private_network_namespace()
+    {
+        using var pm = new Podman();
+        // unshare --net: podman, netavark, the bridge and the rules exist only in this new namespace.
+        var r = Sh($"unshare --net sh -c \"ip link set lo up; {pm.Cmd} run --rm --cgroups=disabled busybox ip -4 -o addr show eth0\"", pm.Env);
+        Assert.True(r.Code == 0, r.Output);
+        Assert.Contains("inet 10.88.", r.Output);
+    }
+
+    [Fact]
+    public void Containerd_runs_execs_kills_and_deletes_through_its_runc_shim()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "minirun-ctd-" + Guid.NewGuid().ToString("N")[..8]);
+        string ns = "minirun-test-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.toml"), $"""
+            version = 2
+            root = "{dir}/root"
+            state = "{dir}/state"
+            [grpc]
+              address = "{dir}/containerd.sock"
+            """);
+        if (!File.Exists(OciBundle.Oci)) File.CreateSymbolicLink(OciBundle.Oci, "minirun");
+        using var daemon = Process.Start(new ProcessStartInfo("containerd", ["--config", Path.Combine(dir, "config.toml")])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        daemon.OutputDataReceived += (_, _) => { };
+        daemon.ErrorDataReceived += (_, _) => { };
+        daemon.BeginOutputReadLine();
+        daemon.BeginErrorReadLine();
+        string ctr = $"ctr --address {dir}/containerd.sock -n {ns}";
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (Sh($"{ctr} version").Code != 0) { Assert.True(DateTime.UtcNow < deadline, "containerd did not come up"); Thread.Sleep(100); }
+            var import = Sh($"tar -C {MiniRunHost.FixtureLayout} -cf {dir}/bb.tar . && {ctr} images import --base-name docker.io/library/busybox {dir}/bb.tar");
+            Assert.True(import.Code == 0, import.Output);
+            string image = "docker.io/library/busybox:latest", rt = $"--runc-binary {OciBundle.Oci}";
+
+            var once = Sh($"{ctr} run --rm {rt} {image} t1 sh -c 'echo hello from ctr; cat /proc/1/cmdline; echo'");
+            Assert.True(once.Code == 0, once.Output);
+            Assert.StartsWith("hello from ctr\nsh", once.Output);
+
+            Assert.Equal(0, Sh($"{ctr} run -d {rt} {image} t2 sleep 300").Code);
+            Assert.Contains("RUNNING", Sh($"{ctr} task ls").Output);
+            var exec = Sh($"{ctr} task exec --exec-id e1 t2 sh -c 'echo exec in ctr; exit 5'");
+            Assert.Equal((5, "exec in ctr\n"), (exec.Code, exec.Output));
+            Assert.Equal(0, Sh($"{ctr} task kill -s SIGKILL t2").Code);
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!Sh($"{ctr} task ls").Output.Contains("STOPPED")) { Assert.True(DateTime.UtcNow < deadline, "t2 did not stop"); Thread.Sleep(100); }
+            Assert.Equal(0, Sh($"{ctr} task delete t2").Code);
+            Assert.Equal(0, Sh($"{ctr} container delete t2").Code);
+            Assert.Empty(Directory.Exists($"/run/containerd/runc/{ns}") ? Directory.GetDirectories($"/run/containerd/runc/{ns}") : []);
+        }
+        finally
+        {
+            Sh($"for c in $({ctr} task ls -q); do {ctr} task kill -s SIGKILL $c; done; sleep 0.5; for c in $({ctr} container ls -q); do {ctr} task delete $c; {ctr} container delete $c; done");
+            daemon.Kill();
+            daemon.WaitForExit();
+            Sh($"for m in $(grep -o '{dir}[^ ]*' /proc/self/mountinfo | sort -r); do umount -l $m; done; rm -rf {dir} /run/containerd/runc/{ns}");
+            foreach (var root in new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" })
+                if (Directory.Exists(Path.Combine(root, ns))) Directory.Delete(Path.Combine(root, ns));   // the shim's cgroupsPath parent: /NS/ID
+        }
+    }
+}
