@@ -9,7 +9,9 @@
 //   - UTS namespace: kernel.hostname, kernel.domainname
 //   - network namespace: net.* (a new network namespace has its own /proc/sys/net)
 // Any other key is refused, and so is a namespaced key when the container shares (or joins)
-// that namespace instead of creating it. Every key is checked before the first write.
+// that namespace instead of creating it. Every key is checked before the first write. (A
+// global net.* parameter such as net.core.netdev_max_backlog is simply absent from a new
+// network namespace's /proc/sys/net: writing it fails with ENOENT, the host's stays.)
 // A key is dotted (net.ipv4.ip_forward) or, as sysctl(8) also allows, slashed
 // (net/ipv4/conf/eth0.100/forwarding, for names that contain dots).
 //

@@ -74,6 +74,22 @@ public sealed class ProcessAttributesProbeTests
     }
 
     [Fact]
+    public void WithInitTheCommandGetsTheSameCapabilitiesUmaskAndNoNewPrivs()
+    {
+        var spec = BundleRunner.Spec("sh", "-c", "umask; cat /proc/self/status");
+        spec.Annotations = new() { [MiniRun.Init.InitSupervisorStep.Annotation] = "true" };   // init stays PID 1 and spawns the command
+        spec.Process.Capabilities = new SpecCapabilities { Bounding = ["CAP_KILL"], Effective = ["CAP_KILL"], Permitted = ["CAP_KILL"] };
+        spec.Process.User.Umask = 0x12;   // 022
+        spec.Process.NoNewPrivileges = true;
+        var r = Ok(BundleRunner.Run(spec));
+        Assert.StartsWith("0022\n", r.Stdout);
+        var inside = StatusFields(r.Stdout);
+        Assert.Equal(Hex(5), inside["CapBnd"]);
+        Assert.Equal(Hex(5), inside["CapEff"]);
+        Assert.Equal("1", inside["NoNewPrivs"]);
+    }
+
+    [Fact]
     public void AnUnknownCapabilityStopsTheStartNamingIt()
     {
         var spec = BundleRunner.Spec("true");
