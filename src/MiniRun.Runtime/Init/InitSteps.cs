@@ -9,18 +9,24 @@
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
-//   6. MaskPaths           hide /proc and /sys files that reveal or control the host
-//   7. SetHostname         the UTS namespace gets the container's own name
-//   8. BringUpLoopback     the new network namespace's only interface, lo, comes up
-//   9. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
-//  10. PrepareWorkdir      create the working directory (as Docker does), while still root
-//  11. SwitchUser          groups, gid, uid of the image's user or -u
-//  12. ChangeDirectory     chdir into the working directory, as that user
-//  13. LookPath            find the command in the container's PATH
+//   6. Sysctl              namespaced kernel parameters, into the container's own /proc/sys
+//                          while it is still writable
+//   7. MaskPaths           hide /proc and /sys files that reveal or control the host
+//   8. SetHostname         the UTS namespace gets the container's own name
+//   9. BringUpLoopback     the new network namespace's only interface, lo, comes up
+//  10. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
+//  11. PrepareWorkdir      create the working directory (as Docker does), while still root
+//  12. ProcessLimits       rlimits and oom_score_adj, while still privileged
+//  13. BoundingSet         keep caps across setresuid; drop what the bounding set does not list
+//  14. SwitchUser          groups, gid, uid of the image's user or -u
+//  15. ChangeDirectory     chdir into the working directory, as that user
+//  16. CapabilitySets      capset (effective, permitted, inheritable), then the ambient set
+//  17. LookPath            find the command in the container's PATH
 //      StartGate           OCI create only: report "created", block on exec.fifo until `start`
-//  14. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
+//  18. ExecAttributes      umask and no_new_privs, the last attributes before the command
+//  19. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
 //                          forwards signals, reaps zombies, exits with the command's status
-//  15. Exec                close every inherited descriptor, then execve
+//  20. Exec                close every inherited descriptor, then execve
 //
 // Follows: runtime-spec runtime.md "Lifecycle" (create runs these before the user process).
 namespace MiniRun.Init;
@@ -35,15 +41,20 @@ public static class InitSteps
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),
         ("pivot_root", PivotRootStep.Run),
+        ("set sysctls", SysctlStep.Run),
         ("mask paths", MaskPathsStep.Run),
         ("set hostname", HostnameStep.Run),
         ("bring up lo", LoopbackStep.Run),
         ("set up terminal", TerminalStep.Run),
         ("prepare working directory", WorkdirSteps.Prepare),
+        ("set process limits", ProcessLimitsStep.Run),
+        ("limit the bounding set", CapabilitiesStep.LimitBoundingSet),
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
+        ("set capabilities", CapabilitiesStep.SetSets),
         ("look up command", ExecSteps.LookPath),
         ("wait for start", StartGateStep.Run),
+        ("set umask and no_new_privs", ExecAttributesStep.Run),
         ("stay PID 1 (--init)", InitSupervisorStep.Run),
         ("exec", ExecSteps.Exec),
     ];

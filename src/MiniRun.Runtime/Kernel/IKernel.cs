@@ -51,4 +51,22 @@ public interface IKernel
     void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
     /// <summary>Blocks in read(2) on the start fifo until `start` writes its byte (Init/StartGateStep.cs).</summary>
     void WaitForStart(int fifoFd);
+    /// <summary>prctl(PR_SET_KEEPCAPS, 1): the permitted set survives a switch to a non-zero uid (until execve).</summary>
+    void KeepCapabilities();
+    /// <summary>prctl(PR_CAPBSET_DROP, cap): the capability leaves the bounding set, for good.</summary>
+    void DropBoundingCapability(int cap);
+    /// <summary>capset(2), version 3: the effective, permitted and inheritable sets (bit N = capability N).</summary>
+    void SetCapabilities(ulong effective, ulong permitted, ulong inheritable);
+    /// <summary>prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL).</summary>
+    void ClearAmbientCapabilities();
+    /// <summary>prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap): kept across execve by a non-root user.</summary>
+    void RaiseAmbientCapability(int cap);
+    /// <summary>prctl(PR_SET_NO_NEW_PRIVS, 1): no later execve can gain privileges (setuid bits, file capabilities).</summary>
+    void SetNoNewPrivileges();
+    /// <summary>setrlimit(2) for an RLIMIT_* resource number.</summary>
+    void SetRlimit(int resource, ulong soft, ulong hard);
+    /// <summary>umask(2): the file mode creation mask (cannot fail).</summary>
+    void Umask(uint mask);
+    /// <summary>open(2) O_WRONLY and one write(2) of the text: a /proc or /proc/sys file.</summary>
+    void WriteFile(string path, string text);
 }

@@ -174,4 +174,70 @@ public sealed unsafe class LinuxKernel : IKernel
         int errno = Marshal.GetLastPInvokeError();
         throw new KernelException($"exec {path}", errno);
     }
+
+    public void KeepCapabilities() =>
+        Check(Libc.prctl(Libc.PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS, 1)", "prctl(PR_SET_KEEPCAPS, 1)");
+
+    public void DropBoundingCapability(int cap)
+    {
+        string call = $"prctl(PR_CAPBSET_DROP, {CapabilityNames.Name(cap)})";
+        Check(Libc.prctl(Libc.PR_CAPBSET_DROP, (nuint)cap, 0, 0, 0), call, call);
+    }
+
+    public void SetCapabilities(ulong effective, ulong permitted, ulong inheritable)
+    {
+        var header = new Libc.cap_user_header { version = Libc._LINUX_CAPABILITY_VERSION_3, pid = 0 };
+        var data = stackalloc Libc.cap_user_data[2];
+        data[0] = new Libc.cap_user_data { effective = (uint)effective, permitted = (uint)permitted, inheritable = (uint)inheritable };
+        data[1] = new Libc.cap_user_data { effective = (uint)(effective >> 32), permitted = (uint)(permitted >> 32), inheritable = (uint)(inheritable >> 32) };
+        string call = $"capset({{_LINUX_CAPABILITY_VERSION_3, 0}}, {{effective={CapabilityNames.Format(effective)}, " +
+            $"permitted={CapabilityNames.Format(permitted)}, inheritable={CapabilityNames.Format(inheritable)}}})";
+        Check(Libc.capset(&header, data), call, call);
+    }
+
+    public void ClearAmbientCapabilities() =>
+        Check(Libc.prctl(Libc.PR_CAP_AMBIENT, (nuint)Libc.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0),
+            "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)");
+
+    public void RaiseAmbientCapability(int cap)
+    {
+        string call = $"prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, {CapabilityNames.Name(cap)})";
+        Check(Libc.prctl(Libc.PR_CAP_AMBIENT, (nuint)Libc.PR_CAP_AMBIENT_RAISE, (nuint)cap, 0, 0), call, call);
+    }
+
+    public void SetNoNewPrivileges() =>
+        Check(Libc.prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS, 1)", "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+
+    public void SetRlimit(int resource, ulong soft, ulong hard)
+    {
+        var limit = new Libc.rlimit { rlim_cur = soft, rlim_max = hard };
+        string call = $"setrlimit({RlimitNames.Name(resource)}, {{soft {RlimitNames.Value(soft)}, hard {RlimitNames.Value(hard)}}})";
+        Check(Libc.setrlimit(resource, &limit), call, call);
+    }
+
+    public void Umask(uint mask)
+    {
+        uint old = Libc.umask(mask);
+        if (_trace.Enabled) _trace.Call($"umask({Octal(mask)})", $"{Octal(old)} (the previous mask)");
+    }
+
+    private static string Octal(uint mode) => Convert.ToString(mode, 8).PadLeft(4, '0');
+
+    public void WriteFile(string path, string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        string call = _trace.Enabled ? $"open({Q(path)}, O_WRONLY) + write(fd, {Q(text)}, {bytes.Length})" : "";
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        int errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        if (fd >= 0)
+        {
+            nint n;
+            fixed (byte* p = bytes)
+                n = Libc.write(fd, p, (nuint)bytes.Length);
+            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+            Libc.close(fd);
+        }
+        if (_trace.Enabled) _trace.Call(call, errno == 0 ? bytes.Length.ToString() : $"-1 {Errno.Name(errno)}");
+        if (errno != 0) throw new KernelException($"write \"{text}\" to {path}", errno);
+    }
 }

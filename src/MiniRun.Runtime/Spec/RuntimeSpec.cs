@@ -71,6 +71,23 @@ public sealed class SpecProcess
     [JsonPropertyName("cwd")] public string Cwd { get; set; } = "/";
     [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
     [JsonPropertyName("rlimits")] public List<SpecRlimit>? Rlimits { get; set; }
+    [JsonPropertyName("capabilities")] public SpecCapabilities? Capabilities { get; set; }
+    /// <summary>Written to /proc/self/oom_score_adj by init (-1000..1000); absent: inherited.</summary>
+    [JsonPropertyName("oomScoreAdj")] public int? OomScoreAdj { get; set; }
+}
+
+/// <summary>
+/// The five capability sets of the process, as "CAP_CHOWN"-style names (capabilities(7)).
+/// Absent: the process keeps what it inherits (today: everything root has). A null list
+/// inside a present object is an empty set.
+/// </summary>
+public sealed class SpecCapabilities
+{
+    [JsonPropertyName("bounding")] public List<string>? Bounding { get; set; }
+    [JsonPropertyName("effective")] public List<string>? Effective { get; set; }
+    [JsonPropertyName("inheritable")] public List<string>? Inheritable { get; set; }
+    [JsonPropertyName("permitted")] public List<string>? Permitted { get; set; }
+    [JsonPropertyName("ambient")] public List<string>? Ambient { get; set; }
 }
 
 public sealed class SpecConsoleSize
@@ -127,6 +144,8 @@ public sealed class SpecLinux
     [JsonPropertyName("rootfsPropagation")] public string? RootfsPropagation { get; set; }
     /// <summary>MiniRun extension: the overlay layers that make the rootfs (see <see cref="SpecOverlay"/>).</summary>
     [JsonPropertyName("io.minirun.overlay")] public SpecOverlay? Overlay { get; set; }
+    /// <summary>Kernel parameters written under /proc/sys by init ("net.ipv4.ip_forward": "1"); namespaced ones only.</summary>
+    [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
 }
 
 /// <summary>

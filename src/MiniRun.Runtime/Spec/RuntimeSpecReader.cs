@@ -79,6 +79,8 @@ internal static class RuntimeSpecReader
                 case "cwd": p.Cwd = String(ref r) ?? "/"; break;
                 case "noNewPrivileges": p.NoNewPrivileges = Boolean(ref r); break;
                 case "rlimits": p.Rlimits = List(ref r, Rlimit) ?? new(); break;
+                case "capabilities": p.Capabilities = Capabilities(ref r); break;
+                case "oomScoreAdj": p.OomScoreAdj = NullableInt32(ref r); break;
                 default: r.Skip(); break;
             }
         }
@@ -111,6 +113,26 @@ internal static class RuntimeSpecReader
             else r.Skip();
         }
         return l;
+    }
+
+    /// <summary>JSON null gives empty sets (not null): a present but null object still drops everything.</summary>
+    private static SpecCapabilities Capabilities(ref Utf8JsonReader r)
+    {
+        var c = new SpecCapabilities();
+        if (!StartObject(ref r)) return c;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "bounding": c.Bounding = StringList(ref r); break;
+                case "effective": c.Effective = StringList(ref r); break;
+                case "inheritable": c.Inheritable = StringList(ref r); break;
+                case "permitted": c.Permitted = StringList(ref r); break;
+                case "ambient": c.Ambient = StringList(ref r); break;
+                default: r.Skip(); break;
+            }
+        }
+        return c;
     }
 
     private static SpecUser User(ref Utf8JsonReader r)
@@ -166,6 +188,7 @@ internal static class RuntimeSpecReader
                 case "readonlyPaths": l.ReadonlyPaths = StringList(ref r); break;
                 case "rootfsPropagation": l.RootfsPropagation = String(ref r); break;
                 case "io.minirun.overlay": l.Overlay = Overlay(ref r); break;
+                case "sysctl": l.Sysctl = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 default: r.Skip(); break;
             }
         }

@@ -89,6 +89,18 @@ internal static class RuntimeSpecWriter
             }
             w.WriteEndArray();
         }
+        if (p.Capabilities is { } caps)
+        {
+            w.WritePropertyName("capabilities");
+            w.WriteStartObject();
+            if (caps.Bounding is not null) Strings(w, "bounding", caps.Bounding);
+            if (caps.Effective is not null) Strings(w, "effective", caps.Effective);
+            if (caps.Inheritable is not null) Strings(w, "inheritable", caps.Inheritable);
+            if (caps.Permitted is not null) Strings(w, "permitted", caps.Permitted);
+            if (caps.Ambient is not null) Strings(w, "ambient", caps.Ambient);
+            w.WriteEndObject();
+        }
+        if (p.OomScoreAdj is int oom) w.WriteNumber("oomScoreAdj", oom);
         w.WriteEndObject();
     }
 
@@ -129,6 +141,13 @@ internal static class RuntimeSpecWriter
             w.WriteString("upperDir", o.UpperDir);
             w.WriteString("workDir", o.WorkDir);
             if (o.Volatile is bool v) w.WriteBoolean("volatile", v);
+            w.WriteEndObject();
+        }
+        if (l.Sysctl is { } sysctl)
+        {
+            w.WritePropertyName("sysctl");
+            w.WriteStartObject();
+            foreach (var (key, value) in sysctl) w.WriteString(key, value);
             w.WriteEndObject();
         }
         w.WriteEndObject();

@@ -64,6 +64,18 @@ public sealed class FakeKernel : IKernel
         throw new ExecReached();
     }
 
+    public void KeepCapabilities() => Record("prctl PR_SET_KEEPCAPS 1", "prctl(PR_SET_KEEPCAPS, 1)");
+    public void DropBoundingCapability(int cap) => Record($"prctl PR_CAPBSET_DROP {CapabilityNames.Name(cap)}", $"prctl(PR_CAPBSET_DROP, {CapabilityNames.Name(cap)})");
+    public void SetCapabilities(ulong effective, ulong permitted, ulong inheritable) =>
+        Record($"capset effective={CapabilityNames.Format(effective)} permitted={CapabilityNames.Format(permitted)} inheritable={CapabilityNames.Format(inheritable)}", "capset");
+    public void ClearAmbientCapabilities() => Record("prctl PR_CAP_AMBIENT_CLEAR_ALL", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)");
+    public void RaiseAmbientCapability(int cap) => Record($"prctl PR_CAP_AMBIENT_RAISE {CapabilityNames.Name(cap)}", $"prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, {CapabilityNames.Name(cap)})");
+    public void SetNoNewPrivileges() => Record("prctl PR_SET_NO_NEW_PRIVS 1", "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+    public void SetRlimit(int resource, ulong soft, ulong hard) =>
+        Record($"setrlimit {RlimitNames.Name(resource)} {RlimitNames.Value(soft)} {RlimitNames.Value(hard)}", $"setrlimit({RlimitNames.Name(resource)}, {{soft {soft}, hard {hard}}})");
+    public void Umask(uint mask) => Record($"umask {Convert.ToString(mask, 8)}", "umask");
+    public void WriteFile(string path, string text) { Record($"write {path} {text}", $"write \"{text}\" to {path}"); Files[path] = text; }
+
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }
 }

@@ -26,6 +26,12 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         spec.Linux.CgroupsPath = "/minirun/x";
         spec.Linux.RootfsPropagation = "rprivate";
         spec.Linux.Overlay!.Volatile = true;
+        spec.Process.Capabilities = new SpecCapabilities
+        {
+            Bounding = ["CAP_CHOWN", "CAP_KILL"], Effective = ["CAP_KILL"], Inheritable = [], Permitted = ["CAP_CHOWN", "CAP_KILL"], Ambient = ["CAP_KILL"],
+        };
+        spec.Process.OomScoreAdj = -17;
+        spec.Linux.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.shmmni"] = "4000" };
         return spec;
     }
 
@@ -44,11 +50,39 @@ public sealed class RuntimeSpecReaderTests : IDisposable
     }
 
     [Fact]
+    public void ProcessLimitsCapabilitiesAndSysctlsAreReadInTheirSpecShapes()
+    {
+        var spec = RuntimeSpecReader.Parse("""
+            {"process": {"capabilities": {"bounding": ["CAP_AUDIT_WRITE", "CAP_KILL"], "permitted": ["CAP_KILL"], "ambient": null},
+                         "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 512}], "noNewPrivileges": true, "oomScoreAdj": -500,
+                         "user": {"uid": 1, "gid": 2, "umask": 63, "additionalGids": [5, 6]}},
+             "linux": {"sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmni": null}}}
+            """u8);
+        var caps = spec.Process.Capabilities!;
+        Assert.Equal(["CAP_AUDIT_WRITE", "CAP_KILL"], caps.Bounding);
+        Assert.Equal(["CAP_KILL"], caps.Permitted);
+        Assert.Null(caps.Effective);
+        Assert.Empty(caps.Ambient!);
+        Assert.Equal(-500, spec.Process.OomScoreAdj);
+        Assert.True(spec.Process.NoNewPrivileges);
+        Assert.Equal(63u, spec.Process.User.Umask);
+        Assert.Equal([5u, 6u], spec.Process.User.AdditionalGids);
+        var l = spec.Process.Rlimits!.Single();
+        Assert.Equal(("RLIMIT_NOFILE", 512ul, 1024ul), (l.Type, l.Soft, l.Hard));
+        Assert.Equal("1", spec.Linux.Sysctl!["net.ipv4.ip_forward"]);
+        Assert.Equal("", spec.Linux.Sysctl["kernel.shmmni"]);
+        var none = RuntimeSpecReader.Parse("""{"process": {"args": ["true"]}}"""u8);
+        Assert.Null(none.Process.Capabilities);
+        Assert.Null(none.Process.OomScoreAdj);
+        Assert.Null(none.Linux.Sysctl);
+    }
+
+    [Fact]
     public void UnknownFieldsAndNullsAreAccepted()
     {
         string path = Path.Combine(_dir, "config.json");
         File.WriteAllText(path, """
-            {"ociVersion":"1.0.2","future":{"a":[1,2,{"b":null}]},"process":{"args":["true"],"cwd":"/","user":{"uid":0,"gid":0,"umask":null},"capabilities":{"bounding":["CAP_KILL"]}},
+            {"ociVersion":"1.0.2","future":{"a":[1,2,{"b":null}]},"process":{"args":["true"],"cwd":"/","user":{"uid":0,"gid":0,"umask":null},"apparmorProfile":"x"},
              "root":{"path":"rootfs"},"hostname":null,"linux":{"namespaces":[{"type":"pid"}],"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}},"mounts":null}
             """);
         var spec = RuntimeSpec.Load(path);
@@ -77,6 +111,9 @@ public sealed class RuntimeSpecReaderTests : IDisposable
     [InlineData("""{"linux": {"uidMappings": [{"size": "1"}]}}""")]
     [InlineData("""{"annotations": {"k": []}}""")]
     [InlineData("""{"root": []}""")]
+    [InlineData("""{"process": {"capabilities": {"bounding": "CAP_KILL"}}}""")]
+    [InlineData("""{"process": {"oomScoreAdj": "5"}}""")]
+    [InlineData("""{"linux": {"sysctl": {"net.ipv4.ip_forward": 1}}}""")]
     public void AValueOfTheWrongTypeIsAOneLineError(string json)
     {
         string path = Path.Combine(_dir, "config.json");

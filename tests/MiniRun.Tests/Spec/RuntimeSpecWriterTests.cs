@@ -35,6 +35,12 @@ public sealed class RuntimeSpecWriterTests
         spec.Linux.ReadonlyPaths ??= ["/proc/sys"];
         spec.Linux.RootfsPropagation = "rprivate";
         spec.Linux.Overlay!.Volatile = true;
+        spec.Process.Capabilities = new SpecCapabilities
+        {
+            Bounding = ["CAP_CHOWN", "CAP_KILL"], Effective = ["CAP_KILL"], Inheritable = [], Permitted = ["CAP_CHOWN", "CAP_KILL"], Ambient = ["CAP_KILL"],
+        };
+        spec.Process.OomScoreAdj = -17;
+        spec.Linux.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.shmmni"] = "4000" };
         return spec;
     }
 
@@ -55,6 +61,8 @@ public sealed class RuntimeSpecWriterTests
         spec.Linux.Overlay = new SpecOverlay();
         spec.Annotations = new();
         spec.Process.User.AdditionalGids = [];
+        spec.Process.Capabilities = new SpecCapabilities();
+        spec.Linux.Sysctl = new();
         Assert.Equal(spec.ToJson(), Written(spec));
     }
 }

@@ -1,0 +1,111 @@
+// CapabilitiesStep: give the container's process exactly the capabilities config.json lists, in
+// two steps around the user switch.
+//
+// Why: root inside a container is still root on the host's kernel; capabilities(7) split root's
+// power so the container keeps only what it needs (Docker keeps 14, e.g. CAP_CHOWN and
+// CAP_NET_BIND_SERVICE, but not CAP_SYS_ADMIN or CAP_SYS_MODULE).
+//   - bounding: the ceiling for everything after; a capability dropped from it never comes back,
+//     not even through a setuid-root program. For a root process the bounding set is what
+//     execve gives it, so this is the set that matters most.
+//   - effective / permitted / inheritable: set with capset(2); permitted is what the process may
+//     use, effective what it uses now, inheritable what may pass through execve.
+//   - ambient: how a NON-root user keeps capabilities across execve (each must also be permitted
+//     and inheritable).
+// When config.json has no process.capabilities nothing here runs: the process keeps what it
+// inherited, which is what `run` gives today.
+//
+// Order constraints:
+//   1. before the user switch: PR_SET_KEEPCAPS (else setresuid to a non-zero uid empties the
+//      permitted set), then PR_CAPBSET_DROP for every capability not in bounding (this needs
+//      CAP_SETPCAP, which the user switch may take away);
+//   2. after setresuid: capset with the three sets (setresuid cleared the effective set), then
+//      clear the ambient set and raise the listed ones (raising needs them permitted and
+//      inheritable, so it follows capset).
+// Every name is checked before the first call: an unknown one stops the start with its name.
+// A known capability the running kernel lacks (above /proc/sys/kernel/cap_last_cap) is skipped
+// with a note - the same config.json works on an older kernel.
+//
+// Follows: capabilities(7) ("Transformation of capabilities during execve()", "Ambient capability
+// set"), capset(2), prctl(2) PR_SET_KEEPCAPS / PR_CAPBSET_DROP / PR_CAP_AMBIENT,
+// runtime-spec config.md "Linux Process" (capabilities).
+using MiniRun.Kernel;
+using MiniRun.Spec;
+
+namespace MiniRun.Init;
+
+public static class CapabilitiesStep
+{
+    /// <summary>The five sets as bit masks (bit N = capability N), limited to the running kernel's capabilities.</summary>
+    public sealed record Sets(ulong Bounding, ulong Effective, ulong Permitted, ulong Inheritable, ulong Ambient, int LastCap);
+
+    /// <summary>Step 1, before the user switch: keep the permitted set across setresuid, shrink the bounding set.</summary>
+    public static void LimitBoundingSet(InitContext c)
+    {
+        var caps = c.Spec.Process.Capabilities;
+        if (caps is null) return;
+        c.BeginStep("limit the capability bounding set",
+            "a capability dropped from the bounding set never comes back, not even through a setuid-root program; " +
+            "PR_SET_KEEPCAPS first, so the switch to a non-root user keeps the permitted set until capset");
+        var sets = Resolve(c, caps, noteSkipped: true);
+        c.Trace.Note($"keeping {Count(sets.Bounding)} of the kernel's {sets.LastCap + 1} capabilities: {CapabilityNames.Format(sets.Bounding)}");
+        if (sets.Permitted != 0)
+            c.Kernel.KeepCapabilities();
+        for (int cap = 0; cap <= sets.LastCap; cap++)
+            if ((sets.Bounding & (1UL << cap)) == 0)
+                c.Kernel.DropBoundingCapability(cap);
+    }
+
+    /// <summary>Step 2, after setresuid: the effective, permitted and inheritable sets, then the ambient set.</summary>
+    public static void SetSets(InitContext c)
+    {
+        var caps = c.Spec.Process.Capabilities;
+        if (caps is null) return;
+        c.BeginStep("set the effective, permitted, inheritable and ambient capabilities",
+            "capset after the user switch (which cleared the effective set); ambient capabilities are what a non-root user keeps across execve");
+        var sets = Resolve(c, caps, noteSkipped: false);
+        c.Kernel.SetCapabilities(sets.Effective, sets.Permitted, sets.Inheritable);
+        c.Kernel.ClearAmbientCapabilities();
+        for (int cap = 0; cap <= sets.LastCap; cap++)
+            if ((sets.Ambient & (1UL << cap)) != 0)
+                c.Kernel.RaiseAmbientCapability(cap);
+    }
+
+    /// <summary>
+    /// The sets as masks. Throws for a name Linux does not have (naming it and its set); skips,
+    /// with a note when asked, a capability above the running kernel's cap_last_cap.
+    /// </summary>
+    public static Sets Resolve(InitContext c, SpecCapabilities caps, bool noteSkipped)
+    {
+        int last = LastCap(c, noteSkipped);
+        var skipped = new SortedSet<string>(StringComparer.Ordinal);
+        ulong Mask(List<string>? names, string set)
+        {
+            ulong mask = 0;
+            foreach (var name in names ?? [])
+            {
+                int cap = CapabilityNames.Number(name)
+                    ?? throw new InvalidDataException($"unknown capability \"{name}\" in process.capabilities.{set}");
+                if (cap > last) skipped.Add(name);
+                else mask |= 1UL << cap;
+            }
+            return mask;
+        }
+        var sets = new Sets(Mask(caps.Bounding, "bounding"), Mask(caps.Effective, "effective"), Mask(caps.Permitted, "permitted"),
+            Mask(caps.Inheritable, "inheritable"), Mask(caps.Ambient, "ambient"), last);
+        if (noteSkipped && skipped.Count > 0)
+            c.Trace.Note($"skipped, this kernel does not have them (cap_last_cap = {last}): {string.Join(", ", skipped)}");
+        return sets;
+    }
+
+    /// <summary>The running kernel's highest capability number; the highest MiniRun knows when /proc does not say.</summary>
+    private static int LastCap(InitContext c, bool note)
+    {
+        string? text = c.Kernel.ReadFile("/proc/sys/kernel/cap_last_cap");
+        if (int.TryParse(text?.Trim(), out int last) && last >= 0)
+            return Math.Min(last, 63);   // a newer kernel's unnamed capabilities are dropped too ("capability 41")
+        if (note) c.Trace.Note($"/proc/sys/kernel/cap_last_cap unreadable: assuming {CapabilityNames.Last} ({CapabilityNames.Name(CapabilityNames.Last)})");
+        return CapabilityNames.Last;
+    }
+
+    private static int Count(ulong mask) => System.Numerics.BitOperations.PopCount(mask);
+}
