@@ -8,6 +8,8 @@
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects
+//      CompileSeccomp      with linux.seccomp: check it and build the filter with the host's libseccomp
+//                          (the library must be loaded while the host's / is still ours)
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
 //   6. MaskPaths           hide /proc and /sys files that reveal or control the host
 //   7. SetHostname         the UTS namespace gets the container's own name
@@ -17,6 +19,8 @@
 //  11. SwitchUser          groups, gid, uid of the image's user or -u
 //  12. ChangeDirectory     chdir into the working directory, as that user
 //  13. LookPath            find the command in the container's PATH
+//      LoadSeccomp         with linux.seccomp: the kernel filters every system call from here on; as
+//                          late as possible, but before --init's supervisor so it is filtered too
 //  14. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
 //                          forwards signals, reaps zombies, exits with the command's status
 //  15. Exec                close every inherited descriptor, then execve
@@ -33,6 +37,7 @@ public static class InitSteps
         ("mount rootfs", RootfsSteps.MountRootfs),
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),
+        ("compile seccomp filter", SeccompStep.Compile),
         ("pivot_root", PivotRootStep.Run),
         ("mask paths", MaskPathsStep.Run),
         ("set hostname", HostnameStep.Run),
@@ -42,6 +47,7 @@ public static class InitSteps
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
         ("look up command", ExecSteps.LookPath),
+        ("load seccomp filter", SeccompStep.Load),
         ("stay PID 1 (--init)", InitSupervisorStep.Run),
         ("exec", ExecSteps.Exec),
     ];
