@@ -14,7 +14,7 @@
 // errno), except seccomp_init (NULL) and seccomp_syscall_resolve_name (__NR_SCMP_ERROR = -1).
 //
 // Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_syscall_resolve_name(3),
-// seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3),
+// seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3),
 // seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2).
 using System.Runtime.InteropServices;
 
@@ -57,6 +57,10 @@ internal static unsafe partial class Seccomp
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int seccomp_syscall_resolve_name(string name);
+
+    /// <summary>"x86_64" -> SCMP_ARCH_X86_64's token, 0 when unknown (the tests check SeccompProfile's table with it).</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint seccomp_arch_resolve_name(string name);
 
     [LibraryImport(Library)]
     public static partial int seccomp_rule_add_array(nint ctx, uint action, int syscall, uint argCount, scmp_arg_cmp* args);

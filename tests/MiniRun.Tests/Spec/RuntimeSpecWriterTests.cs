@@ -35,6 +35,17 @@ public sealed class RuntimeSpecWriterTests
         spec.Linux.ReadonlyPaths ??= ["/proc/sys"];
         spec.Linux.RootfsPropagation = "rprivate";
         spec.Linux.Overlay!.Volatile = true;
+        spec.Linux.Seccomp = new SpecSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ERRNO", DefaultErrnoRet = 38, Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+            Flags = ["SECCOMP_FILTER_FLAG_LOG"], ListenerPath = "/run/agent.sock", ListenerMetadata = "m\"1\"",
+            Syscalls =
+            [
+                new SpecSyscall { Names = ["read", "write"], Action = "SCMP_ACT_ALLOW" },
+                new SpecSyscall { Names = ["personality"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1,
+                    Args = [new SpecSeccompArg { Index = 0, Value = ulong.MaxValue, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }, new SpecSeccompArg { Index = 1, Value = 0, Op = "SCMP_CMP_EQ" }] },
+            ],
+        };
         return spec;
     }
 
