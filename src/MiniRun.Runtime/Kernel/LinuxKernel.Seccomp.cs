@@ -53,6 +53,8 @@ public sealed unsafe partial class LinuxKernel
                 if (rc == -Errno.EEXIST) continue;   // the native architecture
                 CheckSeccomp(rc, $"seccomp_arch_add(ctx, {name})", $"seccomp_arch_add {name}");
             }
+            // libseccomp reports every kernel error as ECANCELED unless asked for the kernel's own errno (EACCES, ...).
+            CheckSeccomp(seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1), "seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)", "seccomp_attr_set SCMP_FLTATR_API_SYSRAWRC 1");
             foreach (var a in profile.Attributes)
                 CheckSeccomp(seccomp_attr_set(ctx, a.Attribute, a.Value), $"seccomp_attr_set(ctx, {a.Name}, {a.Value})", $"seccomp_attr_set {a.Name} {a.Value}");
             var skipped = new List<string>();
