@@ -2,7 +2,7 @@
 // BundleRunner through the runtime core). A rule makes mkdir/mkdirat fail with EPERM while
 // everything else is allowed: inside, `mkdir` says "Operation not permitted" and
 // /proc/self/status shows "Seccomp: 2" (filter mode); podman's deny-by-default profile still lets
-// init finish and the shell run; --trace lists the filter as PFC; a non-root user without
+// init finish and the shell run; with --init, minirun init (PID 1) is filtered too, as tini is under Docker; --trace lists the filter as PFC; a non-root user without
 // noNewPrivileges cannot load a filter (EACCES, explained), with noNewPrivileges it can.
 // Harmless if the protection fails: the worst case is a directory made in the temporary rootfs.
 using MiniRun.Spec;
@@ -42,6 +42,20 @@ public sealed class SeccompProbeTests
         var lines = Lines(r);
         Assert.Contains("Operation not permitted", lines[0]);
         Assert.Equal(["NoNewPrivs: 0", "Seccomp: 2", "absent"], lines[1..]);
+    }
+
+    [Fact]
+    public void WithInitTheSupervisingPid1AndTheCommandAreBothFiltered()
+    {
+        var spec = BundleRunner.DefaultSpec("sh", "-c", "mkdir /tmp/x 2>&1; grep '^Seccomp:' /proc/1/status /proc/self/status; cat /proc/1/comm");
+        spec.Annotations = new() { [MiniRun.Init.InitSupervisorStep.Annotation] = "true" };
+        spec.Linux.Seccomp = NoMkdir();
+        var r = BundleRunner.Run(spec);
+        Assert.True(r.FailureCode is null, r.FailureMessage);
+        Assert.Equal(0, r.ExitCode);
+        var lines = Lines(r);
+        Assert.Contains("Operation not permitted", lines[0]);
+        Assert.Equal(["/proc/1/status:Seccomp: 2", "/proc/self/status:Seccomp: 2", "minirun-init"], lines[1..]);
     }
 
     [Fact]
