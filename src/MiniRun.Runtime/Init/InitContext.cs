@@ -51,6 +51,9 @@ public sealed class InitContext
 
     /// <summary>A path inside the container, seen from the host side before pivot_root.</summary>
     public string InRootfs(string containerPath) => Path.Combine(RootfsPath, containerPath.TrimStart('/'));
+
+    /// <summary>Set by SeccompStep.Compile: a filter waits in the kernel seam for SeccompStep.Load.</summary>
+    public bool SeccompCompiled { get; set; }
 }
 
 /// <summary>A step failed in a way that maps to a specific exit code (126, 127) rather than 125.</summary>

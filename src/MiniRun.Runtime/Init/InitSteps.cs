@@ -8,6 +8,8 @@
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects
+//      CompileSeccomp      with linux.seccomp: check it and build the filter with the host's libseccomp
+//                          (the library must be loaded while the host's / is still ours)
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
 //   6. Sysctl              namespaced kernel parameters, into the container's own /proc/sys
 //                          while it is still writable
@@ -17,6 +19,7 @@
 //  10. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
 //  11. PrepareWorkdir      create the working directory (as Docker does), while still root
 //  12. ProcessLimits       rlimits and oom_score_adj, while still privileged
+//      LoadSeccomp         without no_new_privs: the filter goes in while CAP_SYS_ADMIN is still held
 //  13. BoundingSet         keep caps across setresuid; drop what the bounding set does not list
 //  14. SwitchUser          groups, gid, uid of the image's user or -u
 //  15. ChangeDirectory     chdir into the working directory, as that user
@@ -24,6 +27,7 @@
 //  17. LookPath            find the command in the container's PATH
 //      StartGate           OCI create only: report "created", block on exec.fifo until `start`
 //  18. ExecAttributes      umask and no_new_privs, the last attributes before the command
+//      LoadSeccomp         with no_new_privs: the filter as late as possible, before --init's supervisor
 //  19. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
 //                          forwards signals, reaps zombies, exits with the command's status
 //  20. Exec                close every inherited descriptor, then execve
@@ -40,6 +44,7 @@ public static class InitSteps
         ("mount rootfs", RootfsSteps.MountRootfs),
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),
+        ("compile seccomp filter", SeccompStep.Compile),
         ("pivot_root", PivotRootStep.Run),
         ("set sysctls", SysctlStep.Run),
         ("mask paths", MaskPathsStep.Run),
@@ -48,6 +53,7 @@ public static class InitSteps
         ("set up terminal", TerminalStep.Run),
         ("prepare working directory", WorkdirSteps.Prepare),
         ("set process limits", ProcessLimitsStep.Run),
+        ("load seccomp filter (privileged)", SeccompStep.LoadWhilePrivileged),
         ("limit the bounding set", CapabilitiesStep.LimitBoundingSet),
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
@@ -55,6 +61,7 @@ public static class InitSteps
         ("look up command", ExecSteps.LookPath),
         ("wait for start", StartGateStep.Run),
         ("set umask and no_new_privs", ExecAttributesStep.Run),
+        ("load seccomp filter", SeccompStep.LoadLast),
         ("stay PID 1 (--init)", InitSupervisorStep.Run),
         ("exec", ExecSteps.Exec),
     ];

@@ -69,4 +69,12 @@ public interface IKernel
     void Umask(uint mask);
     /// <summary>open(2) O_WRONLY and one write(2) of the text: a /proc or /proc/sys file.</summary>
     void WriteFile(string path, string text);
+    /// <summary>
+    /// Builds the seccomp filter with libseccomp (seccomp_init, seccomp_arch_add, seccomp_attr_set,
+    /// seccomp_rule_add_array) and keeps it for <see cref="LoadSeccomp"/>; nothing reaches the kernel
+    /// yet. Returns the system call names this libseccomp does not know on this architecture (skipped).
+    /// </summary>
+    IReadOnlyList<string> CompileSeccomp(MiniRun.Spec.SeccompProfile profile);
+    /// <summary>seccomp_load(3) of the compiled filter: from now on the kernel filters every system call of this thread and its children.</summary>
+    void LoadSeccomp();
 }

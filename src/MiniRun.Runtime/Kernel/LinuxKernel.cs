@@ -12,7 +12,7 @@ using static MiniRun.Trace.TraceFormat;
 
 namespace MiniRun.Kernel;
 
-public sealed unsafe class LinuxKernel : IKernel
+public sealed unsafe partial class LinuxKernel : IKernel
 {
     private readonly ITrace _trace;
 

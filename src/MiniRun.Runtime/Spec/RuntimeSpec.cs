@@ -146,6 +146,45 @@ public sealed class SpecLinux
     [JsonPropertyName("io.minirun.overlay")] public SpecOverlay? Overlay { get; set; }
     /// <summary>Kernel parameters written under /proc/sys by init ("net.ipv4.ip_forward": "1"); namespaced ones only.</summary>
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
+    /// <summary>The seccomp filter (config-linux.md "Seccomp"); compiled by Spec/SeccompProfile.cs.</summary>
+    [JsonPropertyName("seccomp")] public SpecSeccomp? Seccomp { get; set; }
+}
+
+/// <summary>
+/// linux.seccomp: a default action for every system call, then rules for named calls (optionally
+/// only when arguments compare as given). Names are libseccomp's: SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*.
+/// </summary>
+public sealed class SpecSeccomp
+{
+    [JsonPropertyName("defaultAction")] public string DefaultAction { get; set; } = "";
+    /// <summary>The errno of an SCMP_ACT_ERRNO or SCMP_ACT_TRACE default action; EPERM when absent.</summary>
+    [JsonPropertyName("defaultErrnoRet")] public uint? DefaultErrnoRet { get; set; }
+    [JsonPropertyName("architectures")] public List<string>? Architectures { get; set; }
+    /// <summary>SECCOMP_FILTER_FLAG_* names (seccomp(2)).</summary>
+    [JsonPropertyName("flags")] public List<string>? Flags { get; set; }
+    /// <summary>The socket of a seccomp agent for SCMP_ACT_NOTIFY (MiniRun refuses it: no agent).</summary>
+    [JsonPropertyName("listenerPath")] public string? ListenerPath { get; set; }
+    [JsonPropertyName("listenerMetadata")] public string? ListenerMetadata { get; set; }
+    [JsonPropertyName("syscalls")] public List<SpecSyscall>? Syscalls { get; set; }
+}
+
+public sealed class SpecSyscall
+{
+    [JsonPropertyName("names")] public List<string> Names { get; set; } = new();
+    [JsonPropertyName("action")] public string Action { get; set; } = "";
+    /// <summary>The errno for SCMP_ACT_ERRNO / SCMP_ACT_TRACE; EPERM when absent.</summary>
+    [JsonPropertyName("errnoRet")] public uint? ErrnoRet { get; set; }
+    /// <summary>Conditions on the call's arguments; all must hold (see SeccompProfile for repeated indexes).</summary>
+    [JsonPropertyName("args")] public List<SpecSeccompArg>? Args { get; set; }
+}
+
+public sealed class SpecSeccompArg
+{
+    [JsonPropertyName("index")] public uint Index { get; set; }
+    [JsonPropertyName("value")] public ulong Value { get; set; }
+    /// <summary>The second operand: with SCMP_CMP_MASKED_EQ, arg &amp; value == valueTwo.</summary>
+    [JsonPropertyName("valueTwo")] public ulong? ValueTwo { get; set; }
+    [JsonPropertyName("op")] public string Op { get; set; } = "";
 }
 
 /// <summary>

@@ -189,6 +189,7 @@ internal static class RuntimeSpecReader
                 case "rootfsPropagation": l.RootfsPropagation = String(ref r); break;
                 case "io.minirun.overlay": l.Overlay = Overlay(ref r); break;
                 case "sysctl": l.Sysctl = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
+                case "seccomp": l.Seccomp = Seccomp(ref r); break;
                 default: r.Skip(); break;
             }
         }
@@ -236,5 +237,63 @@ internal static class RuntimeSpecReader
             else r.Skip();
         }
         return m;
+    }
+
+    /// <summary>linux.seccomp; JSON null gives null (no filter). Engine-only fields (archMap, includes, comment) are skipped.</summary>
+    private static SpecSeccomp? Seccomp(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var s = new SpecSeccomp();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "defaultAction": s.DefaultAction = String(ref r) ?? ""; break;
+                case "defaultErrnoRet": s.DefaultErrnoRet = NullableUInt32(ref r); break;
+                case "architectures": s.Architectures = StringList(ref r); break;
+                case "flags": s.Flags = StringList(ref r); break;
+                case "listenerPath": s.ListenerPath = String(ref r); break;
+                case "listenerMetadata": s.ListenerMetadata = String(ref r); break;
+                case "syscalls": s.Syscalls = List(ref r, Syscall) ?? new(); break;
+                default: r.Skip(); break;
+            }
+        }
+        return s;
+    }
+
+    private static SpecSyscall Syscall(ref Utf8JsonReader r)
+    {
+        var s = new SpecSyscall();
+        if (!StartObject(ref r)) return s;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "names": s.Names = StringList(ref r); break;
+                case "action": s.Action = String(ref r) ?? ""; break;
+                case "errnoRet": s.ErrnoRet = NullableUInt32(ref r); break;
+                case "args": s.Args = List(ref r, SeccompArg) ?? new(); break;
+                default: r.Skip(); break;
+            }
+        }
+        return s;
+    }
+
+    private static SpecSeccompArg SeccompArg(ref Utf8JsonReader r)
+    {
+        var a = new SpecSeccompArg();
+        if (!StartObject(ref r)) return a;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "index": a.Index = UInt32(ref r); break;
+                case "value": a.Value = UInt64(ref r); break;
+                case "valueTwo": a.ValueTwo = r.TokenType == JsonTokenType.Null ? null : UInt64(ref r); break;
+                case "op": a.Op = String(ref r) ?? ""; break;
+                default: r.Skip(); break;
+            }
+        }
+        return a;
     }
 }

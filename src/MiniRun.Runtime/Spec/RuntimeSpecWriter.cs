@@ -150,6 +150,49 @@ internal static class RuntimeSpecWriter
             foreach (var (key, value) in sysctl) w.WriteString(key, value);
             w.WriteEndObject();
         }
+        if (l.Seccomp is { } seccomp) Seccomp(w, seccomp);
+        w.WriteEndObject();
+    }
+
+    private static void Seccomp(Utf8JsonWriter w, SpecSeccomp s)
+    {
+        w.WritePropertyName("seccomp");
+        w.WriteStartObject();
+        w.WriteString("defaultAction", s.DefaultAction);
+        if (s.DefaultErrnoRet is uint errno) w.WriteNumber("defaultErrnoRet", errno);
+        if (s.Architectures is not null) Strings(w, "architectures", s.Architectures);
+        if (s.Flags is not null) Strings(w, "flags", s.Flags);
+        if (s.ListenerPath is not null) w.WriteString("listenerPath", s.ListenerPath);
+        if (s.ListenerMetadata is not null) w.WriteString("listenerMetadata", s.ListenerMetadata);
+        if (s.Syscalls is { } syscalls)
+        {
+            w.WritePropertyName("syscalls");
+            w.WriteStartArray();
+            foreach (var call in syscalls)
+            {
+                w.WriteStartObject();
+                Strings(w, "names", call.Names);
+                w.WriteString("action", call.Action);
+                if (call.ErrnoRet is uint e) w.WriteNumber("errnoRet", e);
+                if (call.Args is { } args)
+                {
+                    w.WritePropertyName("args");
+                    w.WriteStartArray();
+                    foreach (var a in args)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("index", a.Index);
+                        w.WriteNumber("value", a.Value);
+                        if (a.ValueTwo is ulong two) w.WriteNumber("valueTwo", two);
+                        w.WriteString("op", a.Op);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 

@@ -75,6 +75,16 @@ public sealed class FakeKernel : IKernel
         Record($"setrlimit {RlimitNames.Name(resource)} {RlimitNames.Value(soft)} {RlimitNames.Value(hard)}", $"setrlimit({RlimitNames.Name(resource)}, {{soft {soft}, hard {hard}}})");
     public void Umask(uint mask) => Record($"umask {Convert.ToString(mask, 8)}", "umask");
     public void WriteFile(string path, string text) { Record($"write {path} {text}", $"write \"{text}\" to {path}"); Files[path] = text; }
+    /// <summary>The profiles given to CompileSeccomp; names listed in UnknownSyscalls are reported as skipped.</summary>
+    public List<MiniRun.Spec.SeccompProfile> SeccompProfiles { get; } = new();
+    public HashSet<string> UnknownSyscalls { get; } = new();
+    public IReadOnlyList<string> CompileSeccomp(MiniRun.Spec.SeccompProfile profile)
+    {
+        Record($"seccomp compile {profile.DefaultActionText} {profile.Rules.Count} rules", "seccomp compile");
+        SeccompProfiles.Add(profile);
+        return profile.Rules.Select(r => r.Syscall).Where(UnknownSyscalls.Contains).Distinct().ToList();
+    }
+    public void LoadSeccomp() => Record("seccomp load", "seccomp_load");
 
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }

@@ -32,6 +32,17 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         };
         spec.Process.OomScoreAdj = -17;
         spec.Linux.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.shmmni"] = "4000" };
+        spec.Linux.Seccomp = new SpecSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ERRNO", DefaultErrnoRet = 38, Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+            Flags = ["SECCOMP_FILTER_FLAG_LOG"], ListenerPath = "/run/agent.sock", ListenerMetadata = "m\"1\"",
+            Syscalls =
+            [
+                new SpecSyscall { Names = ["read", "write"], Action = "SCMP_ACT_ALLOW" },
+                new SpecSyscall { Names = ["personality"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1,
+                    Args = [new SpecSeccompArg { Index = 0, Value = ulong.MaxValue, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }, new SpecSeccompArg { Index = 1, Value = 0, Op = "SCMP_CMP_EQ" }] },
+            ],
+        };
         return spec;
     }
 
@@ -47,6 +58,29 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.True(back.Linux.Overlay.Volatile);
         Assert.Equal(120u, back.Process.ConsoleSize!.Width);
         Assert.Equal("student", back.Process.User.Username);
+        Assert.Equal(ulong.MaxValue, back.Linux.Seccomp!.Syscalls![1].Args![0].Value);
+        Assert.Null(back.Linux.Seccomp.Syscalls[1].Args![1].ValueTwo);
+    }
+
+    [Fact]
+    public void SeccompOfOtherWritersIsRead()
+    {
+        // podman's profile shape: engine-only fields (archMap, includes, comment, errno) are skipped.
+        var spec = RuntimeSpecReader.Parse("""
+            {"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+              "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+              "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ALLOW", "comment": "", "includes": {"caps": ["CAP_X"]}, "errno": "",
+                            "args": [{"index": 1, "value": 2, "valueTwo": null, "op": "SCMP_CMP_NE"}]}]}}}
+            """u8);
+        var s = spec.Linux.Seccomp!;
+        Assert.Equal("SCMP_ACT_ERRNO", s.DefaultAction);
+        Assert.Equal(1u, s.DefaultErrnoRet);
+        Assert.Null(s.Architectures);
+        var call = s.Syscalls!.Single();
+        Assert.Equal(["mkdir"], call.Names);
+        Assert.Null(call.ErrnoRet);
+        Assert.Equal((1u, 2ul, (ulong?)null, "SCMP_CMP_NE"), (call.Args![0].Index, call.Args[0].Value, call.Args[0].ValueTwo, call.Args[0].Op));
+        Assert.Null(RuntimeSpecReader.Parse("""{"linux": {"seccomp": null}}"""u8).Linux.Seccomp);
     }
 
     [Fact]
@@ -114,6 +148,8 @@ public sealed class RuntimeSpecReaderTests : IDisposable
     [InlineData("""{"process": {"capabilities": {"bounding": "CAP_KILL"}}}""")]
     [InlineData("""{"process": {"oomScoreAdj": "5"}}""")]
     [InlineData("""{"linux": {"sysctl": {"net.ipv4.ip_forward": 1}}}""")]
+    [InlineData("""{"linux": {"seccomp": {"syscalls": [{"args": [{"value": -1}]}]}}}""")]
+    [InlineData("""{"linux": {"seccomp": {"defaultErrnoRet": "EPERM"}}}""")]
     public void AValueOfTheWrongTypeIsAOneLineError(string json)
     {
         string path = Path.Combine(_dir, "config.json");

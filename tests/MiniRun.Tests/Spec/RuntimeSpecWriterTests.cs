@@ -41,6 +41,17 @@ public sealed class RuntimeSpecWriterTests
         };
         spec.Process.OomScoreAdj = -17;
         spec.Linux.Sysctl = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.shmmni"] = "4000" };
+        spec.Linux.Seccomp = new SpecSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ERRNO", DefaultErrnoRet = 38, Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+            Flags = ["SECCOMP_FILTER_FLAG_LOG"], ListenerPath = "/run/agent.sock", ListenerMetadata = "m\"1\"",
+            Syscalls =
+            [
+                new SpecSyscall { Names = ["read", "write"], Action = "SCMP_ACT_ALLOW" },
+                new SpecSyscall { Names = ["personality"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1,
+                    Args = [new SpecSeccompArg { Index = 0, Value = ulong.MaxValue, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }, new SpecSeccompArg { Index = 1, Value = 0, Op = "SCMP_CMP_EQ" }] },
+            ],
+        };
         return spec;
     }
 

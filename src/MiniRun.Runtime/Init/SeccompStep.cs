@@ -1,0 +1,82 @@
+// SeccompStep: the container's seccomp filter (linux.seccomp): compiled before pivot_root, loaded
+// into the kernel as late as its privilege rule allows (see "Privilege" below).
+//
+// Why two steps:
+//   Compile (before pivot_root): the spec is checked and mapped (Spec/SeccompProfile.cs), then
+//     libseccomp builds the filter. libseccomp.so.2 is the host's library; it is loaded on this
+//     first call, while the host's / is still ours - after pivot_root the dynamic loader would
+//     search the container's /usr/lib. A bad profile also fails here, before any other work.
+//   Load (late; where exactly: "Privilege" below): from the load on, the kernel checks every system call
+//     of this thread and everything it starts, so it comes as late as possible - after the user
+//     switch, the working directory and the PATH lookup, which the filter could otherwise break.
+//     What still follows is small: close_range and execve (the exec step; with --init the
+//     supervisor's clone/wait4/kill, since minirun init stays PID 1 under the filter just as
+//     tini does under Docker's); with --trace, the narration's sendmsg on the sync socket. A
+//     profile that denies by default must allow those, as with runc. Docker's and podman's
+//     default profiles do. The load comes before "stay PID 1 (--init)" so --init containers
+//     are filtered too.
+//
+// Privilege: the kernel accepts a filter only from a process that has no_new_privs set or holds
+// CAP_SYS_ADMIN (seccomp(2), EACCES otherwise). So there are two places in InitSteps:
+//   process.noNewPrivileges true: LoadLast, right after the no_new_privs step, as late as possible
+//     (libseccomp would also set no_new_privs itself: SCMP_FLTATR_CTL_NNP);
+//   false: LoadWhilePrivileged, before the bounding set is limited and the uid switched (both can
+//     take CAP_SYS_ADMIN away). The filter then also sees the rest of init's setup - capset,
+//     setresuid, chdir, the PATH lookup, the start gate's read - which Docker's and podman's
+//     profiles allow, as they must for runc, which loads at the same point.
+//
+// Follows: seccomp(2) (SECCOMP_SET_MODE_FILTER, no_new_privs, EACCES); prctl(2) PR_SET_NO_NEW_PRIVS;
+// runtime-spec config-linux.md "Seccomp" and config.md "noNewPrivileges".
+using MiniRun.Kernel;
+using MiniRun.Spec;
+
+namespace MiniRun.Init;
+
+public static class SeccompStep
+{
+    /// <summary>Checks linux.seccomp and builds the filter (nothing to do without one).</summary>
+    public static void Compile(InitContext c)
+    {
+        if (c.Spec.Linux.Seccomp is not { } spec) return;
+        c.BeginStep("compile the seccomp filter",
+            "libseccomp turns linux.seccomp into the BPF program the kernel will run on every system call; loaded from the host's /usr/lib before pivot_root");
+        var profile = SeccompProfile.Compile(spec, c.Spec.Process.NoNewPrivileges);   // RunConfigException names the field
+        foreach (var note in profile.Notes) c.Trace.Note(note);
+        var skipped = c.Kernel.CompileSeccomp(profile);
+        if (skipped.Count > 0)
+            c.Trace.Note($"{skipped.Count} system call names unknown to libseccomp on this architecture, skipped as runc and crun do: {string.Join(" ", skipped)}");
+        c.SeccompCompiled = true;
+    }
+
+    /// <summary>
+    /// Without process.noNewPrivileges the kernel takes a filter only from a holder of
+    /// CAP_SYS_ADMIN: load it before the capability and uid steps drop that (runc's order too).
+    /// </summary>
+    public static void LoadWhilePrivileged(InitContext c)
+    {
+        if (!c.Spec.Process.NoNewPrivileges) Load(c);
+    }
+
+    /// <summary>With process.noNewPrivileges: as late as possible, right after no_new_privs is set.</summary>
+    public static void LoadLast(InitContext c)
+    {
+        if (c.Spec.Process.NoNewPrivileges) Load(c);
+    }
+
+    /// <summary>Hands the compiled filter to the kernel; the process is filtered from here on.</summary>
+    public static void Load(InitContext c)
+    {
+        if (!c.SeccompCompiled) return;
+        c.SeccompCompiled = false;   // loaded once
+        c.BeginStep("load the seccomp filter",
+            "from now on the kernel checks every system call of the container against the filter; it can never be removed");
+        try
+        {
+            c.Kernel.LoadSeccomp();
+        }
+        catch (KernelException e) when (e.Errno == Errno.EACCES && !c.Spec.Process.NoNewPrivileges)
+        {
+            throw new InvalidOperationException($"{e.Message}: without process.noNewPrivileges the kernel accepts a seccomp filter only from a process with CAP_SYS_ADMIN, which this one no longer has");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+// Interop.Seccomp: libseccomp, the library that turns seccomp rules into the BPF program the kernel
+// runs on every system call (runc, crun and podman use it too), plus memfd_create for reading its
+// readable (PFC) export back.
+//
+// Why libseccomp rather than writing BPF by hand: the program must check the architecture first,
+// map each name to that architecture's number, handle 64-bit argument comparisons in 32-bit BPF
+// words and multiplexed calls (socketcall, ipc on x86); libseccomp does exactly this and is what
+// every other runtime loads, so a profile behaves the same under MiniRun. See docs/dependencies.md.
+//
+// Loaded lazily: a plain dynamic import of libseccomp.so.2, resolved the first time a seccomp
+// function is called (no DirectPInvoke in src/MiniRun/MiniRun.csproj), so MiniRun runs where the
+// library is absent until a spec asks for seccomp. It must be loaded before pivot_root: after it,
+// dlopen would search the container's /usr/lib. Every function returns -errno on failure (not
+// errno), except seccomp_init (NULL) and seccomp_syscall_resolve_name (__NR_SCMP_ERROR = -1).
+//
+// Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_syscall_resolve_name(3),
+// seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3),
+// seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2).
+using System.Runtime.InteropServices;
+
+namespace MiniRun.Kernel;
+
+internal static unsafe partial class Seccomp
+{
+    private const string Library = "libseccomp.so.2";
+
+    /// <summary>struct scmp_arg_cmp: argument number, SCMP_CMP_* operator, two 64-bit operands.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct scmp_arg_cmp
+    {
+        public uint arg;
+        public int op;
+        public ulong datum_a;
+        public ulong datum_b;
+    }
+
+    /// <summary>struct scmp_version.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct scmp_version
+    {
+        public uint major, minor, micro;
+    }
+
+    public const int NR_SCMP_ERROR = -1;
+    /// <summary>SCMP_FLTATR_API_SYSRAWRC: return the kernel's errno instead of ECANCELED (libseccomp 2.5).</summary>
+    public const int SCMP_FLTATR_API_SYSRAWRC = 9;
+
+    [LibraryImport(Library)]
+    public static partial nint seccomp_init(uint defaultAction);
+
+    [LibraryImport(Library)]
+    public static partial void seccomp_release(nint ctx);
+
+    [LibraryImport(Library)]
+    public static partial uint seccomp_arch_native();
+
+    [LibraryImport(Library)]
+    public static partial int seccomp_arch_add(nint ctx, uint archToken);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int seccomp_syscall_resolve_name(string name);
+
+    /// <summary>"x86_64" -> SCMP_ARCH_X86_64's token, 0 when unknown (the tests check SeccompProfile's table with it).</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint seccomp_arch_resolve_name(string name);
+
+    [LibraryImport(Library)]
+    public static partial int seccomp_rule_add_array(nint ctx, uint action, int syscall, uint argCount, scmp_arg_cmp* args);
+
+    [LibraryImport(Library)]
+    public static partial int seccomp_attr_set(nint ctx, int attribute, uint value);
+
+    [LibraryImport(Library)]
+    public static partial int seccomp_load(nint ctx);
+
+    [LibraryImport(Library)]
+    public static partial int seccomp_export_pfc(nint ctx, int fd);
+
+    [LibraryImport(Library)]
+    public static partial scmp_version* seccomp_version();
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    public const uint MFD_CLOEXEC = 1;
+}

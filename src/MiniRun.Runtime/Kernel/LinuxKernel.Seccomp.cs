@@ -1,0 +1,132 @@
+// LinuxKernel.Seccomp: the seccomp part of the real kernel seam - a filter built with libseccomp
+// early, loaded into the kernel late, narrated for --trace.
+//
+// Why two calls: libseccomp is a shared library of the host. It is loaded (dlopen) on the first
+// seccomp_* call, which must happen while the host's / is still this process's root, i.e. before
+// pivot_root - so CompileSeccomp runs then. LoadSeccomp runs just before the command is exec'd:
+// from that moment every system call of this thread is checked, so as little as possible of
+// init's own work should follow it. Nothing is released after the load (free/munmap could be what
+// the filter forbids); execve drops the memory anyway.
+//
+// --trace shows the filter as libseccomp's Pseudo Filter Code: seccomp_export_pfc writes it to a
+// file descriptor, here a memfd, read back and narrated line by line.
+//
+// Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_attr_set(3), seccomp_rule_add(3),
+// seccomp_syscall_resolve_name(3), seccomp_export_pfc(3), seccomp_load(3), memfd_create(2).
+using Microsoft.Win32.SafeHandles;
+using MiniRun.Spec;
+using static MiniRun.Kernel.Seccomp;
+
+namespace MiniRun.Kernel;
+
+public sealed unsafe partial class LinuxKernel
+{
+    /// <summary>The compiled filter (scmp_filter_ctx) between CompileSeccomp and LoadSeccomp.</summary>
+    private nint _seccomp;
+
+    public IReadOnlyList<string> CompileSeccomp(SeccompProfile profile)
+    {
+        try
+        {
+            return Compile(profile);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw new InvalidOperationException(
+                "linux.seccomp needs libseccomp.so.2 (Debian/Ubuntu package libseccomp2), which could not be loaded: " + e.Message.ReplaceLineEndings(" "), e);
+        }
+    }
+
+    private IReadOnlyList<string> Compile(SeccompProfile profile)
+    {
+        if (_seccomp != 0) { seccomp_release(_seccomp); _seccomp = 0; }
+        if (_trace.Enabled && seccomp_version() is var v && v != null)
+            _trace.Note($"libseccomp {v->major}.{v->minor}.{v->micro}: {profile.Summary()}");
+        nint ctx = seccomp_init(profile.DefaultAction);
+        if (ctx == 0) throw new KernelException($"seccomp_init({profile.DefaultActionText})", Errno.EINVAL);
+        if (_trace.Enabled) _trace.Call($"seccomp_init({profile.DefaultActionText})", "ctx (the native architecture is in the filter already)");
+        try
+        {
+            foreach (var (name, token) in profile.ExtraArchitectures)
+            {
+                int rc = seccomp_arch_add(ctx, token);
+                if (rc == -Errno.EEXIST) continue;   // the native architecture
+                CheckSeccomp(rc, $"seccomp_arch_add(ctx, {name})", $"seccomp_arch_add {name}");
+            }
+            // libseccomp reports every kernel error as ECANCELED unless asked for the kernel's own errno (EACCES, ...).
+            CheckSeccomp(seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1), "seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)", "seccomp_attr_set SCMP_FLTATR_API_SYSRAWRC 1");
+            foreach (var a in profile.Attributes)
+                CheckSeccomp(seccomp_attr_set(ctx, a.Attribute, a.Value), $"seccomp_attr_set(ctx, {a.Name}, {a.Value})", $"seccomp_attr_set {a.Name} {a.Value}");
+            var skipped = new List<string>();
+            int added = 0;
+            var args = stackalloc scmp_arg_cmp[6];
+            foreach (var rule in profile.Rules)
+            {
+                int nr = seccomp_syscall_resolve_name(rule.Syscall);
+                if (nr == NR_SCMP_ERROR)
+                {
+                    if (!skipped.Contains(rule.Syscall)) skipped.Add(rule.Syscall);
+                    continue;
+                }
+                for (int i = 0; i < rule.Conditions.Count; i++)
+                {
+                    var c = rule.Conditions[i];
+                    args[i] = new scmp_arg_cmp { arg = c.Index, op = c.Op, datum_a = c.Value, datum_b = c.ValueTwo };
+                }
+                int rc = seccomp_rule_add_array(ctx, rule.Action, nr, (uint)rule.Conditions.Count, args);
+                if (rc < 0)
+                {
+                    string conditions = rule.Conditions.Count == 0 ? "" : $" if {string.Join(" && ", rule.Conditions)}";
+                    CheckSeccomp(rc, $"seccomp_rule_add_array(ctx, {rule.ActionText}, {rule.Syscall}, {rule.Conditions.Count}, ...)",
+                        $"seccomp_rule_add {rule.ActionText} {rule.Syscall}{conditions}");
+                }
+                added++;
+            }
+            if (_trace.Enabled)
+            {
+                _trace.Call($"seccomp_rule_add_array(ctx, ...) x {added}", $"0 ({skipped.Count} unknown system call names skipped)");
+                ExportPfc(ctx);
+            }
+            _seccomp = ctx;
+            return skipped;
+        }
+        catch
+        {
+            seccomp_release(ctx);
+            throw;
+        }
+    }
+
+    public void LoadSeccomp()
+    {
+        if (_seccomp == 0) throw new InvalidOperationException("seccomp_load: no filter was compiled");
+        int rc = seccomp_load(_seccomp);
+        CheckSeccomp(rc, "seccomp_load(ctx)", "seccomp_load");
+    }
+
+    /// <summary>libseccomp returns -errno; the trace line and the KernelException are built as for libc calls.</summary>
+    private void CheckSeccomp(int rc, string call, string operation)
+    {
+        if (rc < 0)
+        {
+            if (_trace.Enabled) _trace.Call(call, $"-{Errno.Name(-rc)}");
+            throw new KernelException(operation, -rc);
+        }
+        if (_trace.Enabled) _trace.Call(call, rc.ToString());
+    }
+
+    /// <summary>The filter as PFC text, narrated one line each (seccomp_export_pfc into a memfd).</summary>
+    private void ExportPfc(nint ctx)
+    {
+        int fd = memfd_create("minirun-seccomp-pfc", MFD_CLOEXEC);
+        if (fd < 0) { _trace.Note("(memfd_create failed: no PFC listing)"); return; }
+        using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite);
+        int rc = seccomp_export_pfc(ctx, fd);
+        if (rc < 0) { _trace.Note($"(seccomp_export_pfc: {Errno.Describe(-rc)})"); return; }
+        stream.Seek(0, SeekOrigin.Begin);
+        _trace.Call($"seccomp_export_pfc(ctx, {fd})", "0: the filter libseccomp will hand to the kernel, as pseudo code:");
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+            _trace.Note("  " + line);
+    }
+}

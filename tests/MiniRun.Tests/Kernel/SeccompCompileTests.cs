@@ -1,0 +1,65 @@
+// SeccompCompileTests: the real LinuxKernel builds filters with the host's libseccomp - compiled,
+// never loaded (a filter loaded here would filter the test host): unknown names are skipped and
+// reported, --trace shows the PFC listing, podman's whole default profile is accepted, and a
+// libseccomp refusal is a one-line error naming the rule.
+using MiniRun.Kernel;
+using MiniRun.Spec;
+using MiniRun.Tests.Spec;
+using MiniRun.Trace;
+
+namespace MiniRun.Tests.Kernel;
+
+public sealed class SeccompCompileTests
+{
+    private sealed class RecordingTrace : ITrace
+    {
+        public List<string> Lines { get; } = new();
+        public bool Enabled => true;
+        public void Step(string title, string why) => Lines.Add("step " + title);
+        public void Call(string call, string result) => Lines.Add($"{call} = {result}");
+        public void Note(string text) => Lines.Add(text);
+    }
+
+    private static bool HaveLibseccomp =>
+        File.Exists("/usr/lib/x86_64-linux-gnu/libseccomp.so.2") || File.Exists("/lib/x86_64-linux-gnu/libseccomp.so.2");
+
+    [Fact]
+    public void UnknownNamesAreSkippedAndTheFilterIsListedAsPfc()
+    {
+        if (!HaveLibseccomp) return;
+        var trace = new RecordingTrace();
+        var profile = SeccompProfile.Compile(new SpecSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls =
+            [
+                new SpecSyscall { Names = ["mkdir", "mkdirat", "no_such_call_in_any_kernel"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1 },
+                new SpecSyscall { Names = ["personality"], Action = "SCMP_ACT_ERRNO",
+                    Args = [new SpecSeccompArg { Index = 0, Value = 0xffff, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }] },
+            ],
+        }, noNewPrivileges: false);
+        var skipped = new LinuxKernel(trace).CompileSeccomp(profile);
+        Assert.Equal(["no_such_call_in_any_kernel"], skipped);
+        string all = string.Join('\n', trace.Lines);
+        Assert.Contains("seccomp_init(SCMP_ACT_ALLOW) = ctx", all);
+        Assert.Contains("seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) = 0", all);
+        Assert.Contains("seccomp_rule_add_array(ctx, ...) x 3 = 0 (1 unknown system call names skipped)", all);
+        Assert.Contains("libseccomp 2.", all);
+        Assert.Contains("\"mkdir\"", all);       // the PFC listing names each filtered call
+        Assert.Contains("\"mkdirat\"", all);
+        Assert.Contains("ERRNO(1)", all);
+    }
+
+    [Fact]
+    public void PodmansDefaultProfileIsAcceptedByLibseccomp()
+    {
+        if (!HaveLibseccomp || !File.Exists(SeccompProfileTests.PodmanProfile)) return;
+        var profile = SeccompProfile.Compile(SeccompProfileTests.Read(File.ReadAllText(SeccompProfileTests.PodmanProfile)), noNewPrivileges: false);
+        var skipped = new LinuxKernel().CompileSeccomp(profile);
+        Assert.True(skipped.Count < profile.Rules.Count / 4, $"{skipped.Count} of {profile.Rules.Count} skipped: {string.Join(" ", skipped)}");
+    }
+
+    [Fact]
+    public void LoadWithoutCompileIsRefused() =>
+        Assert.Throws<InvalidOperationException>(() => new LinuxKernel().LoadSeccomp());
+}
