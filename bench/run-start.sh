@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-start.sh - container start latency, end to end: `minirun run --rm busybox true` next to
-# `runc run` and `crun run` on an OCI bundle of the same rootfs (the busybox fixture's layer).
+# `runc run` and `crun run` on an OCI bundle of the same rootfs (the busybox fixture's layer), and
+# `minirun-oci run` (MiniRun's runtime core behind runc's command line) on that same bundle.
 #
 # Why: MiniRun teaches how a runtime works; this tells how far its start path is from the two
 # reference runtimes, measured the same way on the same machine with the same image.
@@ -47,7 +48,7 @@ bundle=$work/bundle
 cleanup() {
     local s id m
     set +e
-    for s in runc crun; do
+    for s in runc crun minirun-oci; do
         [[ -d $work/$s-state ]] || continue
         for id in $("$s" --root "$work/$s-state" list -q 2>/dev/null); do
             "$s" --root "$work/$s-state" delete -f "$id" >/dev/null 2>&1
@@ -64,7 +65,7 @@ trap 'exit 130' INT TERM
 # The bundle: the fixture's single layer, and `runc spec` adjusted to run /bin/true.
 manifest=$(jq -r '.manifests[0].digest' "$fixture/index.json")
 layer=$(jq -r '.layers[0].digest' "$fixture/blobs/sha256/${manifest#sha256:}")
-mkdir -p "$bundle/rootfs" "$work/runc-state" "$work/crun-state" "$work/minirun-root"
+mkdir -p "$bundle/rootfs" "$work/runc-state" "$work/crun-state" "$work/minirun-oci-state" "$work/minirun-root"
 tar -xzf "$fixture/blobs/sha256/${layer#sha256:}" -C "$bundle/rootfs" --numeric-owner
 (cd "$bundle" && runc spec)
 jq '.process.args = ["true"] | .process.terminal = false
@@ -104,6 +105,10 @@ else
     export MINIRUN_ROOT=$work/minirun-root
     names+=(minirun)
     cmds+=("${rw}$minirun --root $work/minirun-root run --rm busybox true")
+    # The same binary as runc's command line, on runc's bundle (the name selects the CLI).
+    ln -sf "$minirun" "$work/minirun-oci"
+    names+=(minirun-oci)
+    cmds+=("${rw}$work/minirun-oci --root $work/minirun-oci-state run --bundle $bundle bench-oci")
 fi
 [[ -z $minirun_note ]] || log "minirun $minirun_note"
 
@@ -130,7 +135,9 @@ jq --arg date "$stamp" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --arg wr
    summary: [.results[] | {name: .command, median_ms: (.median | ms), mean_ms: (.mean | ms),
              stddev_ms: (.stddev | ms), min_ms: (.min | ms), max_ms: (.max | ms), runs: (.times | length)}],
    ratios: (if med("minirun") then {minirun_over_crun: (med("minirun") / med("crun") * 100 | round / 100),
-                                    minirun_over_runc: (med("minirun") / med("runc") * 100 | round / 100)}
+                                    minirun_over_runc: (med("minirun") / med("runc") * 100 | round / 100),
+                                    minirun_oci_over_crun: (med("minirun-oci") / med("crun") * 100 | round / 100),
+                                    minirun_oci_over_runc: (med("minirun-oci") / med("runc") * 100 | round / 100)}
             else null end),
    hyperfine: .}' "$work/hyperfine.json" >"$result"
 
@@ -139,6 +146,6 @@ echo "|---|---:|---:|---:|---:|---:|"
 jq -r '.summary[] | "| \(.name) | \(.median_ms) | \(.mean_ms) ± \(.stddev_ms) | \(.min_ms) | \(.max_ms) | \(.runs) |"' "$result"
 [[ -z $minirun_note ]] || echo "| minirun | $minirun_note | | | | |"
 echo
-jq -r 'if .ratios then "minirun/crun = \(.ratios.minirun_over_crun), minirun/runc = \(.ratios.minirun_over_runc) (medians)"
+jq -r 'if .ratios then "minirun/crun = \(.ratios.minirun_over_crun), minirun/runc = \(.ratios.minirun_over_runc); minirun-oci/crun = \(.ratios.minirun_oci_over_crun), minirun-oci/runc = \(.ratios.minirun_oci_over_runc) (medians)"
        else "ratios: minirun not measured" end' "$result"
 echo "wrap=$wrap; $(nproc) CPUs; kernel $(uname -r); results: ${result#"$repo"/}"

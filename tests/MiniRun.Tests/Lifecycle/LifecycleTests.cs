@@ -8,8 +8,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using MiniRun.Tests.Integration;
 
+using MiniRun.Tests.Oci;
+
 namespace MiniRun.Tests.Lifecycle;
 
+// Shares a collection with the engine tests: both look at (or change) the host's mount table, so they never run at the same time.
+[Collection(OciEngineTests.HostMountTable)]
 public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
 {
     public sealed class Host : IDisposable

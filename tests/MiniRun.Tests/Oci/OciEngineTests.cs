@@ -16,8 +16,12 @@ using MiniRun.Tests.Integration;
 
 namespace MiniRun.Tests.Oci;
 
+[Collection(HostMountTable)]
 public sealed class OciEngineTests
 {
+    /// <summary>Podman mounts container roots and network namespaces on the host while it runs; tests that compare the host's mount table wait.</summary>
+    public const string HostMountTable = "host mount table";
+
     private static (int Code, string Output) Sh(string script, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
     {
         var psi = new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
