@@ -9,11 +9,13 @@
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
+//   5b. RootPropagation    linux.rootfsPropagation on / (pivot_root refuses a shared root)
 //   6. MaskPaths           hide /proc and /sys files that reveal or control the host
 //   7. SetHostname         the UTS namespace gets the container's own name
 //   8. BringUpLoopback     the new network namespace's only interface, lo, comes up
 //   9. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
 //  10. PrepareWorkdir      create the working directory (as Docker does), while still root
+//  10b. RootReadonly       root.readonly: remount / read-only, after the last write to it (mkdir)
 //  11. SwitchUser          groups, gid, uid of the image's user or -u
 //  12. ChangeDirectory     chdir into the working directory, as that user
 //  13. LookPath            find the command in the container's PATH
@@ -34,11 +36,13 @@ public static class InitSteps
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),
         ("pivot_root", PivotRootStep.Run),
+        ("set root propagation", RootMountSteps.SetPropagation),
         ("mask paths", MaskPathsStep.Run),
         ("set hostname", HostnameStep.Run),
         ("bring up lo", LoopbackStep.Run),
         ("set up terminal", TerminalStep.Run),
         ("prepare working directory", WorkdirSteps.Prepare),
+        ("make / read-only", RootMountSteps.MakeReadonly),
         ("switch user", UserStep.Run),
         ("change directory", WorkdirSteps.ChangeDirectory),
         ("look up command", ExecSteps.LookPath),

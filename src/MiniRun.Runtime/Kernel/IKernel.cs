@@ -49,4 +49,8 @@ public interface IKernel
     bool IsDirectory(string path);
     /// <summary>execve(2). Returns only by throwing.</summary>
     void Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp);
+    /// <summary>chown(2) (follows a symlink, like chown(1) without -h).</summary>
+    void Chown(string path, uint uid, uint gid);
+    /// <summary>The per-mount flags of the mount holding path, as MS_* bits (statvfs(3) f_flag).</summary>
+    ulong MountFlags(string path);
 }

@@ -1,9 +1,9 @@
-// Interop.Mount: the mount-family calls of libc (mount, umount2, pivot_root, sethostname).
+// Interop.Mount: the mount-family calls of libc (mount, umount2, pivot_root, sethostname, statvfs).
 //
 // Why: the kernel seam (LinuxKernel) calls these; nothing else in MiniRun declares P/Invokes for
 // them. pivot_root has no glibc wrapper, so it goes through syscall(2).
 //
-// Follows: mount(2), umount(2), pivot_root(2), sethostname(2). Constants from <sys/mount.h>.
+// Follows: mount(2), umount(2), pivot_root(2), sethostname(2), statvfs(3). Constants from <sys/mount.h>.
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -34,4 +34,28 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int sethostname(byte* name, nuint len);
+
+    /// <summary>struct statvfs of glibc on 64-bit Linux (statvfs(3)).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct statvfs_t
+    {
+        public ulong f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail, f_fsid, f_flag, f_namemax;
+        public fixed int f_spare[6];
+    }
+
+    /// <summary>ST_* bits of statvfs's f_flag (from <sys/statvfs.h>).</summary>
+    public const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_SYNCHRONOUS = 16, ST_MANDLOCK = 64,
+        ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096, ST_NOSYMFOLLOW = 8192;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statvfs(string path, statvfs_t* buf);
+
+    /// <summary>statvfs's ST_* bits as the MS_* bits mount(2) takes: most are equal, relatime and nosymfollow are not.</summary>
+    public static ulong MountFlagsFromStatvfs(ulong st)
+    {
+        ulong ms = st & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_SYNCHRONOUS | ST_MANDLOCK | ST_NOATIME | ST_NODIRATIME);
+        if ((st & ST_RELATIME) != 0) ms |= MS_RELATIME;
+        if ((st & ST_NOSYMFOLLOW) != 0) ms |= MS_NOSYMFOLLOW;
+        return ms;
+    }
 }

@@ -62,8 +62,13 @@ public sealed unsafe class LinuxKernel : IKernel
 
     public void Mknod(string path, uint mode, uint major, uint minor) =>
         Check(Libc.mknod(path, mode, Libc.Makedev(major, minor)),
-            $"mknod({Q(path)}, {((mode & 0xf000) == Libc.S_IFCHR ? "S_IFCHR" : "S_IFBLK")}|0{Convert.ToString(mode & 0xfff, 8)}, makedev({major}, {minor}))",
+            $"mknod({Q(path)}, {FileType(mode)}|0{Convert.ToString(mode & 0xfff, 8)}, makedev({major}, {minor}))",
             $"mknod {path} ({major}:{minor})");
+
+    private static string FileType(uint mode) => (mode & 0xf000) switch
+    {
+        Libc.S_IFCHR => "S_IFCHR", Libc.S_IFBLK => "S_IFBLK", Libc.S_IFIFO => "S_IFIFO", _ => $"0x{mode & 0xf000:x}",
+    };
 
     public void Symlink(string target, string linkPath) =>
         Check(Libc.symlink(target, linkPath), $"symlink({Q(target)}, {Q(linkPath)})", $"symlink {linkPath} -> {target}");
@@ -164,5 +169,15 @@ public sealed unsafe class LinuxKernel : IKernel
         Libc.execve(native.Path, native.Argv, native.Envp);
         int errno = Marshal.GetLastPInvokeError();
         throw new KernelException($"exec {path}", errno);
+    }
+
+    public void Chown(string path, uint uid, uint gid) =>
+        Check(Libc.chown(path, uid, gid), $"chown({Q(path)}, {uid}, {gid})", $"chown {path} {uid}:{gid}");
+
+    public ulong MountFlags(string path)
+    {
+        Libc.statvfs_t st;
+        Check(Libc.statvfs(path, &st), $"statvfs({Q(path)})", $"statvfs {path}");
+        return Libc.MountFlagsFromStatvfs(st.f_flag);
     }
 }

@@ -17,6 +17,8 @@ public sealed class FakeKernel : IKernel
     /// <summary>Calls starting with this text fail with <see cref="FailErrno"/>.</summary>
     public string? FailOn { get; set; }
     public int FailErrno { get; set; } = Errno.EPERM;
+    /// <summary>What MountFlags (statvfs) answers per path, as MS_* bits; 0 when absent.</summary>
+    public Dictionary<string, ulong> MountFlagsOf { get; } = new();
 
     private void Record(string call, string operation)
     {
@@ -61,6 +63,14 @@ public sealed class FakeKernel : IKernel
     {
         Record($"execve {path} [{string.Join(" ", argv)}] [{string.Join(" ", envp)}]", $"exec {path}");
         throw new ExecReached();
+    }
+
+    public void Chown(string path, uint uid, uint gid) => Record($"chown {path} {(int)uid}:{(int)gid}", $"chown {path}");
+    public ulong MountFlags(string path)
+    {
+        ulong flags = MountFlagsOf.GetValueOrDefault(path);
+        Record($"statvfs {path} {MountOptions.FlagNames(flags)}", $"statvfs {path}");
+        return flags;
     }
 
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
