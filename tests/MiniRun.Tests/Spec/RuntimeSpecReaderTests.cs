@@ -26,6 +26,8 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         spec.Linux.CgroupsPath = "/minirun/x";
         spec.Linux.RootfsPropagation = "rprivate";
         spec.Linux.Overlay!.Volatile = true;
+        spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
+            new SpecDevice { Type = "p", Path = "/run/fifo" }];
         return spec;
     }
 
@@ -41,6 +43,9 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.True(back.Linux.Overlay.Volatile);
         Assert.Equal(120u, back.Process.ConsoleSize!.Width);
         Assert.Equal("student", back.Process.User.Username);
+        Assert.Equal(229, back.Linux.Devices![0].Minor);
+        Assert.Null(back.Linux.Devices[1].Major);
+        Assert.Null(back.Unread);   // every field MiniRun writes is one it reads
     }
 
     [Fact]

@@ -35,6 +35,8 @@ public sealed class RuntimeSpecWriterTests
         spec.Linux.ReadonlyPaths ??= ["/proc/sys"];
         spec.Linux.RootfsPropagation = "rprivate";
         spec.Linux.Overlay!.Volatile = true;
+        spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
+            new SpecDevice { Type = "p", Path = "/run/fifo" }];
         return spec;
     }
 
