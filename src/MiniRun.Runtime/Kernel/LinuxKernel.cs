@@ -177,7 +177,10 @@ public sealed unsafe class LinuxKernel : IKernel
     public ulong MountFlags(string path)
     {
         Libc.statvfs_t st;
-        Check(Libc.statvfs(path, &st), $"statvfs({Q(path)})", $"statvfs {path}");
-        return Libc.MountFlagsFromStatvfs(st.f_flag);
+        int rc = Libc.statvfs(path, &st);
+        if (rc < 0) Check(rc, $"statvfs({Q(path)})", $"statvfs {path}");
+        ulong flags = Libc.MountFlagsFromStatvfs(st.f_flag);
+        if (_trace.Enabled) _trace.Call($"statvfs({Q(path)})", $"0: the mount's flags are {MountOptions.FlagNames(flags)}");
+        return flags;
     }
 }

@@ -144,4 +144,24 @@ public sealed class FilesystemSpecTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => _bundle.Run(spec));
         Assert.Equal("config.json: mounts[3].destination \"relative\" is not an absolute path", e.Message);
     }
+
+    [Fact]
+    public void InAUserNamespaceRemountsKeepTheLockedFlags()
+    {
+        // Mounts copied into a mount namespace of a new user namespace are locked: a remount that
+        // dropped their relatime or nosuid would fail with EPERM. Both remounts read the flags first.
+        File.WriteAllText(Path.Combine(_hostDir, "f"), "host");
+        var spec = BundleRunner.Spec("cat /mnt/host/f; echo; touch /x; echo touch=$?; echo x > /mnt/host/f; echo write=$?; " +
+            "cat /proc/self/uid_map | tr -s ' '; echo hi > /dev/null && echo null=ok");
+        spec.Root.Readonly = true;
+        spec.Mounts.Add(new SpecMount { Destination = "/mnt/host", Type = "bind", Source = _hostDir, Options = ["rbind", "ro", "nosuid"] });
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 0, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 0, Size = 65536 }];
+        // mknod is refused in a user namespace: a spec device is the host's node at the same path, bind-mounted.
+        spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/null", Major = 1, Minor = 3 }];
+        var lines = Run(spec).Stdout.Split('\n').Select(l => l.Trim()).ToArray();
+        Assert.Equal(["host", "touch=1", "write=1", "0 0 65536", "null=ok"], lines[..5]);
+        Assert.Equal("host", File.ReadAllText(Path.Combine(_hostDir, "f")));
+    }
 }
