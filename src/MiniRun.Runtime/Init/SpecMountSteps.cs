@@ -7,7 +7,8 @@
 //
 // Order within one mount: resolve the target inside the rootfs (ScopedPath: a symlink cannot lead
 // out), create it, mount; a bind mount with ro/nosuid/nodev/noexec/atime words is remounted
-// (MS_REMOUNT|MS_BIND); propagation words (shared, rslave, ...) are a last, separate call.
+// (MS_REMOUNT|MS_BIND); the recursive words (rro, rnosuid, ...) then apply to the whole subtree
+// (mount_setattr AT_RECURSIVE); propagation words (shared, rslave, ...) are a last, separate call.
 //
 // Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, mount_namespaces(7), proc(5), sysfs(5),
 // devpts in the kernel's filesystems/devpts.rst.
@@ -64,6 +65,9 @@ public static class SpecMountSteps
             MkdirAll(c, target);
             c.Kernel.Mount(source ?? type, target, type, opts.Flags, opts.Data);
         }
+        // Recursive words (rro, rnosuid, ...) reach every mount below too: mount_setattr(2), Linux 5.12+.
+        if (opts.IsRecursiveAttr)
+            c.Kernel.MountSetattrRecursive(target, opts.RecursiveSet, opts.RecursiveClear);
         if (opts.PropagationFlags != 0)
             c.Kernel.Mount(null, target, null, opts.PropagationFlags, null);
     }

@@ -53,4 +53,6 @@ public interface IKernel
     void Chown(string path, uint uid, uint gid);
     /// <summary>The per-mount flags of the mount holding path, as MS_* bits (statvfs(3) f_flag).</summary>
     ulong MountFlags(string path);
+    /// <summary>mount_setattr(2) with AT_RECURSIVE: MOUNT_ATTR_* bits set and cleared on the mount at path and every mount below it.</summary>
+    void MountSetattrRecursive(string path, ulong set, ulong clear);
 }

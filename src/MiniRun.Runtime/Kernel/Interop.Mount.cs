@@ -1,9 +1,9 @@
-// Interop.Mount: the mount-family calls of libc (mount, umount2, pivot_root, sethostname, statvfs).
+// Interop.Mount: the mount-family calls of libc (mount, umount2, pivot_root, mount_setattr, sethostname, statvfs).
 //
 // Why: the kernel seam (LinuxKernel) calls these; nothing else in MiniRun declares P/Invokes for
-// them. pivot_root has no glibc wrapper, so it goes through syscall(2).
+// them. pivot_root and mount_setattr have no glibc wrapper, so they go through syscall(2).
 //
-// Follows: mount(2), umount(2), pivot_root(2), sethostname(2), statvfs(3). Constants from <sys/mount.h>.
+// Follows: mount(2), umount(2), pivot_root(2), mount_setattr(2), sethostname(2), statvfs(3). Constants from <sys/mount.h>.
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -18,7 +18,24 @@ internal static unsafe partial class Libc
 
     public const int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
 
-    public const long SYS_pivot_root = 155, SYS_close_range = 436;
+    public const long SYS_pivot_root = 155, SYS_close_range = 436, SYS_mount_setattr = 442;
+
+    /// <summary>struct mount_attr's bits (<linux/mount.h>); the atime mode is the 3-value field MOUNT_ATTR__ATIME.</summary>
+    public const ulong MOUNT_ATTR_RDONLY = 0x1, MOUNT_ATTR_NOSUID = 0x2, MOUNT_ATTR_NODEV = 0x4, MOUNT_ATTR_NOEXEC = 0x8,
+        MOUNT_ATTR__ATIME = 0x70, MOUNT_ATTR_RELATIME = 0, MOUNT_ATTR_NOATIME = 0x10, MOUNT_ATTR_STRICTATIME = 0x20,
+        MOUNT_ATTR_NODIRATIME = 0x80, MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
+    public const int AT_FDCWD = -100;
+    public const uint AT_RECURSIVE = 0x8000;
+
+    /// <summary>struct mount_attr (mount_setattr(2)).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct mount_attr
+    {
+        public ulong attr_set, attr_clr, propagation, userns_fd;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial long syscall_mount_setattr(long number, int dirfd, string path, uint flags, mount_attr* attr, nuint size);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string? source, string target, string? filesystemtype, ulong mountflags, string? data);

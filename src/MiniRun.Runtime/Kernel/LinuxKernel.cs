@@ -183,4 +183,12 @@ public sealed unsafe class LinuxKernel : IKernel
         if (_trace.Enabled) _trace.Call($"statvfs({Q(path)})", $"0: the mount's flags are {MountOptions.FlagNames(flags)}");
         return flags;
     }
+
+    public void MountSetattrRecursive(string path, ulong set, ulong clear)
+    {
+        var attr = new Libc.mount_attr { attr_set = set, attr_clr = clear };
+        Check((int)Libc.syscall_mount_setattr(Libc.SYS_mount_setattr, Libc.AT_FDCWD, path, Libc.AT_RECURSIVE, &attr, (nuint)sizeof(Libc.mount_attr)),
+            $"mount_setattr(AT_FDCWD, {Q(path)}, AT_RECURSIVE, {{attr_set={MountOptions.AttrNames(set)}, attr_clr={MountOptions.AttrNames(clear)}}}, {sizeof(Libc.mount_attr)})",
+            $"mount_setattr {path} (recursive mount options)");
+    }
 }

@@ -14,9 +14,14 @@ namespace MiniRun.Kernel;
 /// Flags = MS_* bits the words set; Cleared = bits the words explicitly clear ("rw", "suid",
 /// "atime"...), needed when a bind mount is remounted on top of the flags it already has;
 /// PropagationFlags = MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (+MS_REC) for a separate call.
+/// RecursiveSet/RecursiveClear = MOUNT_ATTR_* bits of the recursive words ("rro", "rnosuid"...)
+/// for mount_setattr(2) with AT_RECURSIVE.
 /// </summary>
-public sealed record ParsedMountOptions(ulong Flags, ulong PropagationFlags, string? Data, ulong Cleared = 0)
+public sealed record ParsedMountOptions(ulong Flags, ulong PropagationFlags, string? Data, ulong Cleared = 0,
+    ulong RecursiveSet = 0, ulong RecursiveClear = 0)
 {
+    public bool IsRecursiveAttr => (RecursiveSet | RecursiveClear) != 0;
+
     public bool IsBind => (Flags & Libc.MS_BIND) != 0;
     public bool IsReadOnly => (Flags & Libc.MS_RDONLY) != 0;
 
@@ -54,6 +59,28 @@ public static class MountOptions
         ["silent"] = (false, Libc.MS_SILENT), ["loud"] = (true, Libc.MS_SILENT),
     };
 
+    /// <summary>
+    /// runtime-spec's recursive words (config.md "Mounts", since 1.1): the flag on the mount and on
+    /// every mount below it, which MS_REMOUNT cannot do. (set, clear) in MOUNT_ATTR_* bits; an atime
+    /// mode is one field, so every atime word clears MOUNT_ATTR__ATIME and sets its mode
+    /// ("ratime", "rnorelatime", "rnostrictatime" give the kernel's default, relatime).
+    /// </summary>
+    private static readonly Dictionary<string, (ulong Set, ulong Clear)> RecursiveWords = new()
+    {
+        ["rro"] = (Libc.MOUNT_ATTR_RDONLY, 0), ["rrw"] = (0, Libc.MOUNT_ATTR_RDONLY),
+        ["rnosuid"] = (Libc.MOUNT_ATTR_NOSUID, 0), ["rsuid"] = (0, Libc.MOUNT_ATTR_NOSUID),
+        ["rnodev"] = (Libc.MOUNT_ATTR_NODEV, 0), ["rdev"] = (0, Libc.MOUNT_ATTR_NODEV),
+        ["rnoexec"] = (Libc.MOUNT_ATTR_NOEXEC, 0), ["rexec"] = (0, Libc.MOUNT_ATTR_NOEXEC),
+        ["rnodiratime"] = (Libc.MOUNT_ATTR_NODIRATIME, 0), ["rdiratime"] = (0, Libc.MOUNT_ATTR_NODIRATIME),
+        ["rnosymfollow"] = (Libc.MOUNT_ATTR_NOSYMFOLLOW, 0), ["rsymfollow"] = (0, Libc.MOUNT_ATTR_NOSYMFOLLOW),
+        ["rnoatime"] = (Libc.MOUNT_ATTR_NOATIME, Libc.MOUNT_ATTR__ATIME),
+        ["rstrictatime"] = (Libc.MOUNT_ATTR_STRICTATIME, Libc.MOUNT_ATTR__ATIME),
+        ["rrelatime"] = (Libc.MOUNT_ATTR_RELATIME, Libc.MOUNT_ATTR__ATIME),
+        ["ratime"] = (Libc.MOUNT_ATTR_RELATIME, Libc.MOUNT_ATTR__ATIME),
+        ["rnorelatime"] = (Libc.MOUNT_ATTR_RELATIME, Libc.MOUNT_ATTR__ATIME),
+        ["rnostrictatime"] = (Libc.MOUNT_ATTR_RELATIME, Libc.MOUNT_ATTR__ATIME),
+    };
+
     /// <summary>The flags a bind remount can change on one mount (mount(2) "Creating a bind mount", MS_REMOUNT).</summary>
     public const ulong PerMountFlags = Libc.MS_RDONLY | Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC |
         Libc.MS_NOATIME | Libc.MS_NODIRATIME | Libc.MS_RELATIME | Libc.MS_STRICTATIME | Libc.MS_NOSYMFOLLOW;
@@ -72,7 +99,7 @@ public static class MountOptions
 
     public static ParsedMountOptions Parse(IEnumerable<string>? options)
     {
-        ulong flags = 0, cleared = 0, propagation = 0;
+        ulong flags = 0, cleared = 0, propagation = 0, rset = 0, rclear = 0;
         var data = new StringBuilder();
         foreach (var word in options ?? [])
         {
@@ -88,12 +115,19 @@ public static class MountOptions
                     cleared &= ~f.Flag;
                 }
             }
+            else if (RecursiveWords.TryGetValue(word, out var r))
+            {
+                // The last word wins here too: a bit set later is no longer cleared, and the reverse.
+                if ((r.Clear & Libc.MOUNT_ATTR__ATIME) != 0) rset &= ~Libc.MOUNT_ATTR__ATIME;
+                rset = (rset & ~r.Clear) | r.Set;
+                rclear = (rclear & ~r.Set) | r.Clear;
+            }
             else if (PropagationWords.TryGetValue(word, out var p))
                 propagation = p;   // mount(2) takes one propagation type per call: the last word wins
             else
                 data.Append(data.Length > 0 ? "," : "").Append(word);   // filesystem-specific: size=, mode=, uid=...
         }
-        return new ParsedMountOptions(flags, propagation, data.Length > 0 ? data.ToString() : null, cleared);
+        return new ParsedMountOptions(flags, propagation, data.Length > 0 ? data.ToString() : null, cleared, rset, rclear);
     }
 
     /// <summary>"MS_NOSUID|MS_NODEV" for the trace.</summary>
@@ -117,5 +151,24 @@ public static class MountOptions
         ("MS_UNBINDABLE", Libc.MS_UNBINDABLE), ("MS_PRIVATE", Libc.MS_PRIVATE), ("MS_SLAVE", Libc.MS_SLAVE),
         ("MS_SHARED", Libc.MS_SHARED), ("MS_RELATIME", Libc.MS_RELATIME), ("MS_STRICTATIME", Libc.MS_STRICTATIME),
         ("MS_LAZYTIME", Libc.MS_LAZYTIME),
+    ];
+
+    /// <summary>"MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID" for the trace.</summary>
+    public static string AttrNames(ulong attrs)
+    {
+        if (attrs == 0) return "0";
+        var names = new List<string>();
+        foreach (var (name, bit) in AllAttrs)
+            if ((attrs & bit) == bit && bit != 0) { names.Add(name); attrs &= ~bit; }
+        if (attrs != 0) names.Add($"0x{attrs:x}");
+        return string.Join('|', names);
+    }
+
+    private static readonly (string, ulong)[] AllAttrs =
+    [
+        ("MOUNT_ATTR__ATIME", Libc.MOUNT_ATTR__ATIME), ("MOUNT_ATTR_RDONLY", Libc.MOUNT_ATTR_RDONLY), ("MOUNT_ATTR_NOSUID", Libc.MOUNT_ATTR_NOSUID),
+        ("MOUNT_ATTR_NODEV", Libc.MOUNT_ATTR_NODEV), ("MOUNT_ATTR_NOEXEC", Libc.MOUNT_ATTR_NOEXEC), ("MOUNT_ATTR_NOATIME", Libc.MOUNT_ATTR_NOATIME),
+        ("MOUNT_ATTR_STRICTATIME", Libc.MOUNT_ATTR_STRICTATIME), ("MOUNT_ATTR_NODIRATIME", Libc.MOUNT_ATTR_NODIRATIME),
+        ("MOUNT_ATTR_NOSYMFOLLOW", Libc.MOUNT_ATTR_NOSYMFOLLOW),
     ];
 }

@@ -91,6 +91,8 @@ public static class SpecValidator
             bool bind = m.Type == "bind" || (m.Options?.Contains("bind") ?? false) || (m.Options?.Contains("rbind") ?? false);
             if (bind && string.IsNullOrEmpty(m.Source))
                 return $"mounts[{i}].source is missing for a bind mount on {m.Destination}";
+            if (m.Options?.FirstOrDefault(o => o is "idmap" or "ridmap") is string idmap)
+                return $"mounts[{i}].options \"{idmap}\" (idmapped mount) is not supported by MiniRun";
         }
 
         var linux = spec.Linux;

@@ -73,6 +73,9 @@ public sealed class FakeKernel : IKernel
         return flags;
     }
 
+    public void MountSetattrRecursive(string path, ulong set, ulong clear) =>
+        Record($"mount_setattr {path} AT_RECURSIVE set={MountOptions.AttrNames(set)} clr={MountOptions.AttrNames(clear)}", $"mount_setattr {path}");
+
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }
 }

@@ -72,6 +72,24 @@ public sealed class SpecMountOptionsTests : IDisposable
     public void OnePropagationTypePerCallTheLastWins() =>
         Assert.Equal($"mount NULL {Rootfs}/data NULL MS_REC|MS_SLAVE NULL", MountCalls(Tmpfs("shared", "rslave")).Last());
 
+    [Theory]
+    [InlineData(new[] { "rro", "rnosuid" }, "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID", "0")]
+    [InlineData(new[] { "rro", "rrw" }, "0", "MOUNT_ATTR_RDONLY")]
+    [InlineData(new[] { "rnodev", "rnoexec", "rnodiratime", "rnosymfollow" }, "MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC|MOUNT_ATTR_NODIRATIME|MOUNT_ATTR_NOSYMFOLLOW", "0")]
+    [InlineData(new[] { "rsuid", "rdev", "rexec" }, "0", "MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC")]
+    [InlineData(new[] { "rnoatime" }, "MOUNT_ATTR_NOATIME", "MOUNT_ATTR__ATIME")]
+    [InlineData(new[] { "rnoatime", "rstrictatime" }, "MOUNT_ATTR_STRICTATIME", "MOUNT_ATTR__ATIME")]
+    [InlineData(new[] { "rnoatime", "rrelatime" }, "0", "MOUNT_ATTR__ATIME")]
+    public void RecursiveWordsAreOneMountSetattrOverTheSubtreeBeforePropagation(string[] words, string set, string clear)
+    {
+        var calls = MountCalls(Bind(["rbind", .. words, "rslave"]));
+        Assert.Equal([
+            $"mount /host/dir {Rootfs}/data NULL MS_BIND|MS_REC NULL",
+            $"mount_setattr {Rootfs}/data AT_RECURSIVE set={set} clr={clear}",
+            $"mount NULL {Rootfs}/data NULL MS_REC|MS_SLAVE NULL",
+        ], calls);
+    }
+
     [Fact]
     public void PlainBindIsOneCallWithoutRemount() =>
         Assert.Equal([$"mount /host/dir {Rootfs}/data NULL MS_BIND NULL"], MountCalls(Bind("bind")));

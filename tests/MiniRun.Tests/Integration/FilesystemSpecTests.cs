@@ -51,6 +51,19 @@ public sealed class FilesystemSpecTests : IDisposable
     }
 
     [Fact]
+    public void RroMakesEverySubmountReadOnlyWhereRoStopsAtTheTop()
+    {
+        // /mnt/a (tmpfs) with /mnt/a/b (tmpfs) below; two rbinds of it (source relative to the
+        // bundle: rootfs/mnt/a, seen before pivot_root): one "ro", one "rro".
+        var spec = BundleRunner.Spec("for d in /mnt/ro /mnt/ro/b /mnt/rro /mnt/rro/b; do touch $d/x 2>/dev/null; echo $d=$?; done");
+        spec.Mounts.Add(new SpecMount { Destination = "/mnt/a", Type = "tmpfs", Source = "tmpfs" });
+        spec.Mounts.Add(new SpecMount { Destination = "/mnt/a/b", Type = "tmpfs", Source = "tmpfs" });
+        spec.Mounts.Add(new SpecMount { Destination = "/mnt/ro", Source = "rootfs/mnt/a", Options = ["rbind", "ro"] });
+        spec.Mounts.Add(new SpecMount { Destination = "/mnt/rro", Source = "rootfs/mnt/a", Options = ["rbind", "rro"] });
+        Assert.Equal(["/mnt/ro=1", "/mnt/ro/b=0", "/mnt/rro=1", "/mnt/rro/b=1"], Run(spec).Stdout.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void BindSourceRelativeToTheBundleIsWritableByDefault()
     {
         Directory.CreateDirectory(Path.Combine(_bundle.BundleDir, "shared"));

@@ -37,6 +37,8 @@ public sealed class SpecValidatorTests
         "process.rlimits[1].type \"RLIMIT_NOFILE\" is listed twice")]
     [InlineData("\"mounts\":[{\"destination\":\"/ok\",\"type\":\"tmpfs\"},{\"destination\":\"data\",\"type\":\"tmpfs\"}]", "mounts[1].destination \"data\" is not an absolute path")]
     [InlineData("\"mounts\":[{\"destination\":\"/data\",\"options\":[\"rbind\"]}]", "mounts[0].source is missing for a bind mount on /data")]
+    [InlineData("\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"rbind\",\"ridmap\"]}]",
+        "mounts[0].options \"ridmap\" (idmapped mount) is not supported by MiniRun")]
     [InlineData("\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pids\"}]}",
         "linux.namespaces[1].type \"pids\" is not a namespace type (pid, network, mount, ipc, uts, user, cgroup, time)")]
     [InlineData("\"linux\":{\"namespaces\":[{\"type\":\"time\"}]}", "linux.namespaces[0].type \"time\" is not supported by MiniRun")]
