@@ -6,8 +6,9 @@
 //                          moved this process there before init started its steps)
 //   1. MakeMountsPrivate   mounts made later must not propagate back to the host
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
-//   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
-//   4. CreateDevices       the few device nodes and /dev symlinks a program expects
+//   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf},
+//                          and any other mount the spec lists, with its options
+//   4. CreateDevices       the few device nodes and /dev symlinks a program expects, plus linux.devices
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
 //   5b. RootPropagation    linux.rootfsPropagation on / (pivot_root refuses a shared root)
 //   6. MaskPaths           hide /proc and /sys files that reveal or control the host

@@ -78,7 +78,8 @@ public static class SpecMountSteps
     /// mount"). A second call, MS_REMOUNT|MS_BIND, sets them on this mount only. MS_REMOUNT
     /// replaces every per-mount flag, so the flags the mount has (statvfs) are passed along -
     /// inside a user namespace the kernel refuses (EPERM) to drop a locked nosuid or nodev.
-    /// With rbind, only the top mount changes; the submounts keep their own flags.
+    /// With rbind, only the top mount changes; the submounts keep their own flags (rro and the
+    /// other recursive words reach them).
     /// </summary>
     private static void RemountBind(InitContext c, string target, ParsedMountOptions opts)
     {
