@@ -5,10 +5,15 @@
 // symlinks (/dev/fd, /dev/stdin...) and /dev/ptmx pointing at the container's own devpts.
 // Inside a user namespace mknod is not allowed (EPERM); then the host's node is bind-mounted
 // instead, as runc does.
+// linux.devices adds nodes the spec asks for (a FUSE device, a GPU...), at any absolute path in
+// the container, with their type, numbers, mode and owner; a spec device at the path of a
+// default one (/dev/null) replaces it. Order per node: mknod (the mode is filtered by the
+// umask), chmod to the exact mode, chown.
 //
-// Follows: mknod(2), the kernel's admin-guide/devices.txt (major/minor numbers), runtime-spec
-// config-linux.md "Default Devices" and "/dev symbolic links".
+// Follows: mknod(2), chmod(2), chown(2), the kernel's admin-guide/devices.txt (major/minor
+// numbers), runtime-spec config-linux.md "Devices", "Default Devices" and "/dev symbolic links".
 using MiniRun.Kernel;
+using MiniRun.Spec;
 
 namespace MiniRun.Init;
 
@@ -32,10 +37,11 @@ public static class DeviceSteps
             "only these harmless character devices exist in the container; the host's disks and consoles stay unreachable");
         string dev = ScopedPath.Resolve(c.RootfsPath, "/dev");
         bool inUserNamespace = c.Spec.Linux.Namespaces.Any(n => n.Type == "user");
+        var specDevices = c.Spec.Linux.Devices ?? [];
         foreach (var (name, major, minor) in DefaultDevices)
         {
             string path = Path.Combine(dev, name);
-            if (c.Kernel.Exists(path)) continue;
+            if (c.Kernel.Exists(path) || specDevices.Any(d => d.Path == "/dev/" + name)) continue;
             if (inUserNamespace)
             {
                 c.Kernel.Touch(path);
@@ -45,11 +51,45 @@ public static class DeviceSteps
             c.Kernel.Mknod(path, Libc.S_IFCHR | 0x1b6 /*0666*/, major, minor);
             c.Kernel.Chmod(path, 0x1b6);   // mknod's mode is filtered by the umask
         }
+        if (specDevices.Count > 0)
+        {
+            c.BeginStep("create the spec's devices", "linux.devices: the nodes this container is given on purpose, with their own mode and owner");
+            foreach (var d in specDevices) CreateSpecDevice(c, d, inUserNamespace);
+        }
         c.BeginStep("create /dev symlinks", "/dev/fd and /dev/std* lead to this process's descriptors; /dev/ptmx to the container's own devpts");
         foreach (var (link, target) in DefaultLinks)
         {
             string path = Path.Combine(dev, link);
             if (!c.Kernel.Exists(path)) c.Kernel.Symlink(target, path);
         }
+    }
+
+    /// <summary>One linux.devices entry: mknod, chmod, chown (or a bind mount of the host's node in a user namespace).</summary>
+    public static void CreateSpecDevice(InitContext c, SpecDevice d, bool inUserNamespace)
+    {
+        string path = ScopedPath.Resolve(c.RootfsPath, d.Path);
+        // runtime-spec: a file already at the path that is not this device is an error.
+        if (c.Kernel.Exists(path))
+            throw new InvalidDataException($"linux.devices: {d.Path} already exists in the container");
+        SpecMountSteps.MkdirAll(c, Path.GetDirectoryName(path)!);
+        uint type = d.Type switch
+        {
+            "c" or "u" => Libc.S_IFCHR,
+            "b" => Libc.S_IFBLK,
+            "p" => Libc.S_IFIFO,
+            _ => throw new InvalidDataException($"linux.devices: {d.Path} has type \"{d.Type}\" (c, b, u or p)"),
+        };
+        uint mode = (d.FileMode ?? 0x1b6 /*0666*/) & 0xfff;
+        if (inUserNamespace && type != Libc.S_IFIFO)
+        {
+            // mknod of a device needs CAP_MKNOD in the initial user namespace: use the host's node.
+            c.Kernel.Touch(path);
+            c.Kernel.Mount(d.Path, path, null, Libc.MS_BIND, null);
+            return;
+        }
+        c.Kernel.Mknod(path, type | mode, type == Libc.S_IFIFO ? 0 : (uint)(d.Major ?? 0), type == Libc.S_IFIFO ? 0 : (uint)(d.Minor ?? 0));
+        c.Kernel.Chmod(path, mode);   // mknod's mode is filtered by the umask
+        if (d.Uid is not null || d.Gid is not null)
+            c.Kernel.Chown(path, d.Uid ?? uint.MaxValue, d.Gid ?? uint.MaxValue);   // -1: leave unchanged (chown(2))
     }
 }

@@ -6,11 +6,13 @@
 //                          moved this process there before init started its steps)
 //   1. MakeMountsPrivate   mounts made later must not propagate back to the host
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
-//   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf}
-//   4. CreateDevices       the few device nodes and /dev symlinks a program expects
+//   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf},
+//                          and any other mount the spec lists, with its options
+//   4. CreateDevices       the few device nodes and /dev symlinks a program expects, plus linux.devices
 //      CompileSeccomp      with linux.seccomp: check it and build the filter with the host's libseccomp
 //                          (the library must be loaded while the host's / is still ours)
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
+//   5b. RootPropagation    linux.rootfsPropagation on / (pivot_root refuses a shared root)
 //   6. Sysctl              namespaced kernel parameters, into the container's own /proc/sys
 //                          while it is still writable
 //   7. MaskPaths           hide /proc and /sys files that reveal or control the host
@@ -18,6 +20,7 @@
 //   9. BringUpLoopback     the new network namespace's only interface, lo, comes up
 //  10. SetupTerminal       with -t: a pseudo-terminal from the container's own devpts
 //  11. PrepareWorkdir      create the working directory (as Docker does), while still root
+//  11b. RootReadonly      root.readonly: remount / read-only, after the last write to it (mkdir)
 //  12. ProcessLimits       rlimits and oom_score_adj, while still privileged
 //      LoadSeccomp         without no_new_privs: the filter goes in while CAP_SYS_ADMIN is still held
 //  13. BoundingSet         keep caps across setresuid; drop what the bounding set does not list
@@ -46,12 +49,14 @@ public static class InitSteps
         ("create devices", DeviceSteps.CreateDevices),
         ("compile seccomp filter", SeccompStep.Compile),
         ("pivot_root", PivotRootStep.Run),
+        ("set root propagation", RootMountSteps.SetPropagation),
         ("set sysctls", SysctlStep.Run),
         ("mask paths", MaskPathsStep.Run),
         ("set hostname", HostnameStep.Run),
         ("bring up lo", LoopbackStep.Run),
         ("set up terminal", TerminalStep.Run),
         ("prepare working directory", WorkdirSteps.Prepare),
+        ("make / read-only", RootMountSteps.MakeReadonly),
         ("set process limits", ProcessLimitsStep.Run),
         ("load seccomp filter (privileged)", SeccompStep.LoadWhilePrivileged),
         ("limit the bounding set", CapabilitiesStep.LimitBoundingSet),

@@ -23,10 +23,5 @@ public static class PivotRootStep
         c.Kernel.Mount(null, ".", null, Libc.MS_SLAVE | Libc.MS_REC, null);
         c.Kernel.Unmount(".", Libc.MNT_DETACH);
         c.Kernel.Chdir("/");
-        if (c.Spec.Root.Readonly)
-        {
-            c.BeginStep("remount / read-only", "the spec asks for a read-only root filesystem");
-            c.Kernel.Mount(null, "/", null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_RDONLY, null);
-        }
     }
 }

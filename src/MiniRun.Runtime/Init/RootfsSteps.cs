@@ -17,9 +17,14 @@ public static class RootfsSteps
 {
     public static void MakeMountsPrivate(InitContext c)
     {
-        c.BeginStep("make / recursively private",
-            "this mount namespace is a copy of the host's; private mounts stop anything below from propagating back to the host");
-        c.Kernel.Mount(null, "/", null, Libc.MS_REC | Libc.MS_PRIVATE, null);
+        ulong propagation = RootMountSteps.InheritedPropagation(c.Spec);
+        if ((propagation & Libc.MS_SLAVE) != 0)
+            c.BeginStep("make / recursively a slave",
+                "this mount namespace is a copy of the host's; as slaves its mounts still receive the host's new mounts (linux.rootfsPropagation), but send nothing back");
+        else
+            c.BeginStep("make / recursively private",
+                "this mount namespace is a copy of the host's; private mounts stop anything below from propagating back to the host");
+        c.Kernel.Mount(null, "/", null, propagation, null);
     }
 
     public static void MountRootfs(InitContext c)

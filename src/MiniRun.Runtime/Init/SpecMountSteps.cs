@@ -5,7 +5,12 @@
 // namespace, a read-only sysfs, an empty tmpfs /dev, a new devpts instance, and MiniRun's own
 // /etc/hostname, /etc/hosts and /etc/resolv.conf bind-mounted over the image's.
 //
-// Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, proc(5), sysfs(5),
+// Order within one mount: resolve the target inside the rootfs (ScopedPath: a symlink cannot lead
+// out), create it, mount; a bind mount with ro/nosuid/nodev/noexec/atime words is remounted
+// (MS_REMOUNT|MS_BIND); the recursive words (rro, rnosuid, ...) then apply to the whole subtree
+// (mount_setattr AT_RECURSIVE); propagation words (shared, rslave, ...) are a last, separate call.
+//
+// Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, mount_namespaces(7), proc(5), sysfs(5),
 // devpts in the kernel's filesystems/devpts.rst.
 using MiniRun.Kernel;
 using MiniRun.Spec;
@@ -49,23 +54,42 @@ public static class SpecMountSteps
         string? source = m.Source;
         if (bind)
         {
+            // runtime-spec: a bind mount's source is absolute or relative to the bundle.
             source = source is null ? throw new InvalidDataException($"bind mount on {m.Destination} has no source")
                 : Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(c.BundleDir, source));
-            if (Directory.Exists(source)) MkdirAll(c, target);
+            if (c.Kernel.IsDirectory(source)) MkdirAll(c, target);
             else { MkdirAll(c, Path.GetDirectoryName(target)!); c.Kernel.Touch(target); }
             c.Kernel.Mount(source, target, null, Libc.MS_BIND | (opts.Flags & Libc.MS_REC), null);
-            // A bind mount ignores other flags until it is remounted with them (mount(8) "bind").
-            ulong extra = opts.Flags & ~(Libc.MS_BIND | Libc.MS_REC);
-            if (extra != 0)
-                c.Kernel.Mount(null, target, null, Libc.MS_REMOUNT | Libc.MS_BIND | extra, null);
+            RemountBind(c, target, opts);
         }
         else
         {
             MkdirAll(c, target);
             c.Kernel.Mount(source ?? type, target, type, opts.Flags, opts.Data);
         }
+        // Recursive words (rro, rnosuid, ...) reach every mount below too: mount_setattr(2), Linux 5.12+.
+        if (opts.IsRecursiveAttr)
+            c.Kernel.MountSetattrRecursive(target, opts.RecursiveSet, opts.RecursiveClear);
         if (opts.PropagationFlags != 0)
             c.Kernel.Mount(null, target, null, opts.PropagationFlags, null);
+    }
+
+    /// <summary>
+    /// A new bind mount has its source's flags and ignores ro, nosuid, nodev, noexec and the atime
+    /// words given with MS_BIND (mount(8) "The bind mount operation"; mount(2) "Creating a bind
+    /// mount"). A second call, MS_REMOUNT|MS_BIND, sets them on this mount only. MS_REMOUNT
+    /// replaces every per-mount flag, so the flags the mount has (statvfs) are passed along -
+    /// inside a user namespace the kernel refuses (EPERM) to drop a locked nosuid or nodev.
+    /// With rbind, only the top mount changes; the submounts keep their own flags (rro and the
+    /// other recursive words reach them).
+    /// </summary>
+    private static void RemountBind(InitContext c, string target, ParsedMountOptions opts)
+    {
+        if (((opts.Flags | opts.Cleared) & MountOptions.PerMountFlags) == 0) return;
+        ulong current = c.Kernel.MountFlags(target) & MountOptions.PerMountFlags;
+        ulong wanted = opts.RemountFlags(current);
+        if (wanted != current)
+            c.Kernel.Mount(null, target, null, Libc.MS_REMOUNT | Libc.MS_BIND | wanted, null);
     }
 
     /// <summary>mkdir -p, for a path already scoped to the rootfs.</summary>

@@ -77,4 +77,10 @@ public interface IKernel
     IReadOnlyList<string> CompileSeccomp(MiniRun.Spec.SeccompProfile profile);
     /// <summary>seccomp_load(3) of the compiled filter: from now on the kernel filters every system call of this thread and its children.</summary>
     void LoadSeccomp();
+    /// <summary>chown(2) (follows a symlink, like chown(1) without -h).</summary>
+    void Chown(string path, uint uid, uint gid);
+    /// <summary>The per-mount flags of the mount holding path, as MS_* bits (statvfs(3) f_flag).</summary>
+    ulong MountFlags(string path);
+    /// <summary>mount_setattr(2) with AT_RECURSIVE: MOUNT_ATTR_* bits set and cleared on the mount at path and every mount below it.</summary>
+    void MountSetattrRecursive(string path, ulong set, ulong clear);
 }

@@ -62,8 +62,13 @@ public sealed unsafe partial class LinuxKernel : IKernel
 
     public void Mknod(string path, uint mode, uint major, uint minor) =>
         Check(Libc.mknod(path, mode, Libc.Makedev(major, minor)),
-            $"mknod({Q(path)}, {((mode & 0xf000) == Libc.S_IFCHR ? "S_IFCHR" : "S_IFBLK")}|0{Convert.ToString(mode & 0xfff, 8)}, makedev({major}, {minor}))",
+            $"mknod({Q(path)}, {FileType(mode)}|0{Convert.ToString(mode & 0xfff, 8)}, makedev({major}, {minor}))",
             $"mknod {path} ({major}:{minor})");
+
+    private static string FileType(uint mode) => (mode & 0xf000) switch
+    {
+        Libc.S_IFCHR => "S_IFCHR", Libc.S_IFBLK => "S_IFBLK", Libc.S_IFIFO => "S_IFIFO", _ => $"0x{mode & 0xf000:x}",
+    };
 
     public void Symlink(string target, string linkPath) =>
         Check(Libc.symlink(target, linkPath), $"symlink({Q(target)}, {Q(linkPath)})", $"symlink {linkPath} -> {target}");
@@ -239,5 +244,26 @@ public sealed unsafe partial class LinuxKernel : IKernel
         }
         if (_trace.Enabled) _trace.Call(call, errno == 0 ? bytes.Length.ToString() : $"-1 {Errno.Name(errno)}");
         if (errno != 0) throw new KernelException($"write \"{text}\" to {path}", errno);
+    }
+
+    public void Chown(string path, uint uid, uint gid) =>
+        Check(Libc.chown(path, uid, gid), $"chown({Q(path)}, {uid}, {gid})", $"chown {path} {uid}:{gid}");
+
+    public ulong MountFlags(string path)
+    {
+        Libc.statvfs_t st;
+        int rc = Libc.statvfs(path, &st);
+        if (rc < 0) Check(rc, $"statvfs({Q(path)})", $"statvfs {path}");
+        ulong flags = Libc.MountFlagsFromStatvfs(st.f_flag);
+        if (_trace.Enabled) _trace.Call($"statvfs({Q(path)})", $"0: the mount's flags are {MountOptions.FlagNames(flags)}");
+        return flags;
+    }
+
+    public void MountSetattrRecursive(string path, ulong set, ulong clear)
+    {
+        var attr = new Libc.mount_attr { attr_set = set, attr_clr = clear };
+        Check((int)Libc.syscall_mount_setattr(Libc.SYS_mount_setattr, Libc.AT_FDCWD, path, Libc.AT_RECURSIVE, &attr, (nuint)sizeof(Libc.mount_attr)),
+            $"mount_setattr(AT_FDCWD, {Q(path)}, AT_RECURSIVE, {{attr_set={MountOptions.AttrNames(set)}, attr_clr={MountOptions.AttrNames(clear)}}}, {sizeof(Libc.mount_attr)})",
+            $"mount_setattr {path} (recursive mount options)");
     }
 }

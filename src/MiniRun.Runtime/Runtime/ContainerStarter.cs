@@ -1,6 +1,7 @@
 // ContainerStarter: the parent's side of creating a container from a bundle (config.json).
 //
 // Why: this is where the container begins. In order:
+//   0. validate config.json (SpecValidator): refuse it before anything exists;
 //   1. open the namespaces to join (spec paths) and choose the CLONE_NEW* flags to create;
 //   2. create the sync socketpair;
 //   3. clone through the native stage, which execs `minirun init` in the child;
@@ -85,10 +86,11 @@ public static class ContainerStarter
     public static StartResult Start(StartRequest request)
     {
         var spec = request.Spec;
+        SpecValidator.Validate(spec);   // before clone: a refused config leaves nothing behind
         var joins = spec.Linux.Namespaces.Where(n => n.Path is not null).OrderBy(n => n.Type == "user" ? 0 : 1).Select(n => n.Path!).ToList();
         var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot, request.Stdio,
             request.StartFifo, request.PreserveFds);
-        return Start(init, request);
+        return Handover(init, request);
     }
 
     /// <summary>
@@ -152,6 +154,20 @@ public static class ContainerStarter
     /// (sync 0) and serve its messages until it execs the command or reports a failure.
     /// </summary>
     public static StartResult Start(ClonedInit init, StartRequest request)
+    {
+        try
+        {
+            SpecValidator.Validate(request.Spec);   // init still waits for its bundle: it has made nothing yet
+        }
+        catch
+        {
+            init.Dispose();   // the caller ends the waiting init, as for any failure here
+            throw;
+        }
+        return Handover(init, request);
+    }
+
+    private static StartResult Handover(ClonedInit init, StartRequest request)
     {
         using (init)
         {

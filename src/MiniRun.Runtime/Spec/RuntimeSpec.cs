@@ -22,6 +22,8 @@ public sealed class RuntimeSpec
     [JsonPropertyName("mounts")] public List<SpecMount> Mounts { get; set; } = new();
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     [JsonPropertyName("linux")] public SpecLinux Linux { get; set; } = new();
+    /// <summary>JSON paths the reader skipped ("linux.intelRdt"); null when every field was read. Never written.</summary>
+    [JsonIgnore] public List<string>? Unread { get; set; }
 
     /// <summary>Reads config.json (with RuntimeSpecReader: see there why not the serializer).</summary>
     public static RuntimeSpec Load(string path)
@@ -146,6 +148,8 @@ public sealed class SpecLinux
     [JsonPropertyName("io.minirun.overlay")] public SpecOverlay? Overlay { get; set; }
     /// <summary>Kernel parameters written under /proc/sys by init ("net.ipv4.ip_forward": "1"); namespaced ones only.</summary>
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
+    /// <summary>Device nodes to create besides the default ones (config-linux.md "Devices").</summary>
+    [JsonPropertyName("devices")] public List<SpecDevice>? Devices { get; set; }
     /// <summary>The seccomp filter (config-linux.md "Seccomp"); compiled by Spec/SeccompProfile.cs.</summary>
     [JsonPropertyName("seccomp")] public SpecSeccomp? Seccomp { get; set; }
 }
@@ -185,6 +189,8 @@ public sealed class SpecSeccompArg
     /// <summary>The second operand: with SCMP_CMP_MASKED_EQ, arg &amp; value == valueTwo.</summary>
     [JsonPropertyName("valueTwo")] public ulong? ValueTwo { get; set; }
     [JsonPropertyName("op")] public string Op { get; set; } = "";
+    /// <summary>Device nodes to create besides the default ones (config-linux.md "Devices").</summary>
+    [JsonPropertyName("devices")] public List<SpecDevice>? Devices { get; set; }
 }
 
 /// <summary>
@@ -219,6 +225,21 @@ public sealed class SpecIdMapping
     [JsonPropertyName("containerID")] public uint ContainerId { get; set; }
     [JsonPropertyName("hostID")] public uint HostId { get; set; }
     [JsonPropertyName("size")] public uint Size { get; set; }
+}
+
+/// <summary>A device node in the container: c (character), b (block), u (unbuffered character), p (FIFO).</summary>
+public sealed class SpecDevice
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    /// <summary>Absolute path in the container (not only under /dev).</summary>
+    [JsonPropertyName("path")] public string Path { get; set; } = "";
+    /// <summary>Required for c, b and u; ignored for p.</summary>
+    [JsonPropertyName("major")] public long? Major { get; set; }
+    [JsonPropertyName("minor")] public long? Minor { get; set; }
+    /// <summary>Permission bits; absent means 0666 as for the default devices.</summary>
+    [JsonPropertyName("fileMode")] public uint? FileMode { get; set; }
+    [JsonPropertyName("uid")] public uint? Uid { get; set; }
+    [JsonPropertyName("gid")] public uint? Gid { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -5,7 +5,9 @@
 // 1.1-2 ms there (measured: the second deserialization in the same process took 0.06 ms) - a
 // tenth of a whole container start. The reader has no such setup. The parent still writes the
 // file with the serializer (RuntimeSpec.Save); RuntimeSpecReaderTests checks that every field
-// written is read back identically. Unknown fields are skipped, as runtime-spec requires.
+// written is read back identically. Unknown fields are skipped, as runtime-spec requires; the
+// path of each skipped non-empty value is kept (RuntimeSpec.Unread) so that SpecValidator can
+// refuse the fields runtime-spec defines but MiniRun does not implement.
 // The building blocks are MiniImage's JsonReading, shared by every hand-written reader.
 //
 // Lenient where the spec's writers differ: comments are skipped, JSON null for an object, a list
@@ -23,6 +25,52 @@ internal static class RuntimeSpecReader
 {
     public static RuntimeSpec Parse(ReadOnlySpan<byte> json)
     {
+        t_unread = null;
+        try
+        {
+            var spec = ParseDocument(json);
+            spec.Unread = t_unread;
+            return spec;
+        }
+        finally { t_unread = null; }
+    }
+
+    /// <summary>
+    /// JSON paths of the non-empty values skipped by the parse running on this thread ("linux.intelRdt",
+    /// "mounts[].uidMappings"); null until the first one, so a document whose every field is read
+    /// allocates nothing for it. SpecValidator refuses the ones runtime-spec defines and MiniRun lacks.
+    /// </summary>
+    [ThreadStatic] private static List<string>? t_unread;
+
+    /// <summary>
+    /// Skips the value the reader is on (a property MiniRun does not model), recording its path
+    /// unless the value is empty (null, false, 0, "", {}, []). An object that holds an unsupported
+    /// field (linux.resources holds linux.resources.hugepageLimits) is walked to record its members.
+    /// </summary>
+    internal static void SkipUnread(ref Utf8JsonReader r, string parent, string name)
+    {
+        string path = parent.Length == 0 ? name : parent + "." + name;
+        if (r.TokenType == JsonTokenType.StartObject && SpecValidator.HasNotImplementedBelow(path))
+        {
+            StartObject(ref r);
+            while (NextProperty(ref r, out string member)) SkipUnread(ref r, path, member);
+            return;
+        }
+        if (!IsEmpty(r)) (t_unread ??= new()).Add(path);
+        r.Skip();
+    }
+
+    private static bool IsEmpty(Utf8JsonReader r) => r.TokenType switch   // a copy: peeking moves it
+    {
+        JsonTokenType.Null or JsonTokenType.False => true,
+        JsonTokenType.String => r.ValueSpan.Length == 0,
+        JsonTokenType.Number => r.TryGetDouble(out double d) && d == 0,
+        JsonTokenType.StartObject or JsonTokenType.StartArray => r.Read() && r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray,
+        _ => false,
+    };
+
+    private static RuntimeSpec ParseDocument(ReadOnlySpan<byte> json)
+    {
         var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         r.Read();
         var spec = new RuntimeSpec();
@@ -39,14 +87,14 @@ internal static class RuntimeSpecReader
                     {
                         if (n == "path") spec.Root.Path = String(ref r) ?? "";
                         else if (n == "readonly") spec.Root.Readonly = Boolean(ref r);
-                        else r.Skip();
+                        else SkipUnread(ref r, "root", n);
                     }
                     break;
                 case "hostname": spec.Hostname = String(ref r); break;
                 case "mounts": spec.Mounts = List(ref r, Mount) ?? new(); break;
                 case "annotations": spec.Annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "linux": spec.Linux = Linux(ref r); break;
-                default: r.Skip(); break;
+                default: SkipUnread(ref r, "", name); break;
             }
         }
         return spec;
@@ -81,7 +129,7 @@ internal static class RuntimeSpecReader
                 case "rlimits": p.Rlimits = List(ref r, Rlimit) ?? new(); break;
                 case "capabilities": p.Capabilities = Capabilities(ref r); break;
                 case "oomScoreAdj": p.OomScoreAdj = NullableInt32(ref r); break;
-                default: r.Skip(); break;
+                default: SkipUnread(ref r, "process", name); break;
             }
         }
         return p;
@@ -148,7 +196,7 @@ internal static class RuntimeSpecReader
                 case "umask": u.Umask = NullableUInt32(ref r); break;
                 case "additionalGids": u.AdditionalGids = List(ref r, UInt32) ?? new(); break;
                 case "io.minirun.user": u.Username = String(ref r); break;
-                default: r.Skip(); break;
+                default: SkipUnread(ref r, "process.user", name); break;
             }
         }
         return u;
@@ -166,7 +214,7 @@ internal static class RuntimeSpecReader
                 case "type": m.Type = String(ref r); break;
                 case "source": m.Source = String(ref r); break;
                 case "options": m.Options = StringList(ref r); break;
-                default: r.Skip(); break;
+                default: SkipUnread(ref r, "mounts[]", name); break;
             }
         }
         return m;
@@ -190,7 +238,8 @@ internal static class RuntimeSpecReader
                 case "io.minirun.overlay": l.Overlay = Overlay(ref r); break;
                 case "sysctl": l.Sysctl = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "seccomp": l.Seccomp = Seccomp(ref r); break;
-                default: r.Skip(); break;
+                case "devices": l.Devices = List(ref r, Device) ?? new(); break;
+                default: SkipUnread(ref r, "linux", name); break;
             }
         }
         return l;
@@ -204,7 +253,7 @@ internal static class RuntimeSpecReader
         {
             if (name == "type") ns.Type = String(ref r) ?? "";
             else if (name == "path") ns.Path = String(ref r);
-            else r.Skip();
+            else SkipUnread(ref r, "linux.namespaces[]", name);
         }
         return ns;
     }
@@ -223,6 +272,27 @@ internal static class RuntimeSpecReader
             else r.Skip();
         }
         return o;
+    }
+
+    private static SpecDevice Device(ref Utf8JsonReader r)
+    {
+        var d = new SpecDevice();
+        if (!StartObject(ref r)) return d;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "type": d.Type = String(ref r) ?? ""; break;
+                case "path": d.Path = String(ref r) ?? ""; break;
+                case "major": d.Major = NullableInt64(ref r); break;
+                case "minor": d.Minor = NullableInt64(ref r); break;
+                case "fileMode": d.FileMode = NullableUInt32(ref r); break;
+                case "uid": d.Uid = NullableUInt32(ref r); break;
+                case "gid": d.Gid = NullableUInt32(ref r); break;
+                default: SkipUnread(ref r, "linux.devices[]", name); break;
+            }
+        }
+        return d;
     }
 
     private static SpecIdMapping IdMapping(ref Utf8JsonReader r)

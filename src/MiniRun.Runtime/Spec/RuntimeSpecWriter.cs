@@ -150,6 +150,24 @@ internal static class RuntimeSpecWriter
             foreach (var (key, value) in sysctl) w.WriteString(key, value);
             w.WriteEndObject();
         }
+        if (l.Devices is { } devices)
+        {
+            w.WritePropertyName("devices");
+            w.WriteStartArray();
+            foreach (var d in devices)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", d.Type);
+                w.WriteString("path", d.Path);
+                if (d.Major is long major) w.WriteNumber("major", major);
+                if (d.Minor is long minor) w.WriteNumber("minor", minor);
+                if (d.FileMode is uint mode) w.WriteNumber("fileMode", mode);
+                if (d.Uid is uint uid) w.WriteNumber("uid", uid);
+                if (d.Gid is uint gid) w.WriteNumber("gid", gid);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         if (l.Seccomp is { } seccomp) Seccomp(w, seccomp);
         w.WriteEndObject();
     }

@@ -11,6 +11,7 @@ using MiniRun.Tests.Integration;
 
 namespace MiniRun.Tests.Filesystem;
 
+[Collection(MiniRun.Tests.Oci.OciEngineTests.HostMountTable)]
 public sealed class FilesystemVerbTests : IDisposable
 {
     private readonly MiniRunHost _host = new();

@@ -17,6 +17,8 @@ public sealed class FakeKernel : IKernel
     /// <summary>Calls starting with this text fail with <see cref="FailErrno"/>.</summary>
     public string? FailOn { get; set; }
     public int FailErrno { get; set; } = Errno.EPERM;
+    /// <summary>What MountFlags (statvfs) answers per path, as MS_* bits; 0 when absent.</summary>
+    public Dictionary<string, ulong> MountFlagsOf { get; } = new();
 
     private void Record(string call, string operation)
     {
@@ -85,6 +87,16 @@ public sealed class FakeKernel : IKernel
         return profile.Rules.Select(r => r.Syscall).Where(UnknownSyscalls.Contains).Distinct().ToList();
     }
     public void LoadSeccomp() => Record("seccomp load", "seccomp_load");
+    public void Chown(string path, uint uid, uint gid) => Record($"chown {path} {(int)uid}:{(int)gid}", $"chown {path}");
+    public ulong MountFlags(string path)
+    {
+        ulong flags = MountFlagsOf.GetValueOrDefault(path);
+        Record($"statvfs {path} {MountOptions.FlagNames(flags)}", $"statvfs {path}");
+        return flags;
+    }
+
+    public void MountSetattrRecursive(string path, ulong set, ulong clear) =>
+        Record($"mount_setattr {path} AT_RECURSIVE set={MountOptions.AttrNames(set)} clr={MountOptions.AttrNames(clear)}", $"mount_setattr {path}");
 
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }

@@ -43,6 +43,8 @@ public sealed class RuntimeSpecReaderTests : IDisposable
                     Args = [new SpecSeccompArg { Index = 0, Value = ulong.MaxValue, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }, new SpecSeccompArg { Index = 1, Value = 0, Op = "SCMP_CMP_EQ" }] },
             ],
         };
+        spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
+            new SpecDevice { Type = "p", Path = "/run/fifo" }];
         return spec;
     }
 
@@ -60,6 +62,9 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.Equal("student", back.Process.User.Username);
         Assert.Equal(ulong.MaxValue, back.Linux.Seccomp!.Syscalls![1].Args![0].Value);
         Assert.Null(back.Linux.Seccomp.Syscalls[1].Args![1].ValueTwo);
+        Assert.Equal(229, back.Linux.Devices![0].Minor);
+        Assert.Null(back.Linux.Devices[1].Major);
+        Assert.Null(back.Unread);   // every field MiniRun writes is one it reads
     }
 
     [Fact]

@@ -52,6 +52,8 @@ public sealed class RuntimeSpecWriterTests
                     Args = [new SpecSeccompArg { Index = 0, Value = ulong.MaxValue, ValueTwo = 8, Op = "SCMP_CMP_MASKED_EQ" }, new SpecSeccompArg { Index = 1, Value = 0, Op = "SCMP_CMP_EQ" }] },
             ],
         };
+        spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
+            new SpecDevice { Type = "p", Path = "/run/fifo" }];
         return spec;
     }
 
