@@ -131,6 +131,11 @@ else
     install -m 0755 "$built" "$target"
     say "minirun: installed $target ($("$target" --version))"
 fi
+# minirun-oci: the same binary under runc's command line, for podman and containerd (docs/oci.md).
+if [[ "$(readlink "$prefix/bin/minirun-oci" 2>/dev/null)" != minirun ]]; then
+    ln -sfn minirun "$prefix/bin/minirun-oci"
+    say "minirun: linked $prefix/bin/minirun-oci -> minirun"
+fi
 
 # 3b. minirun-boot.service: after a reboot, containers with --restart always/unless-stopped come back.
 unit=/etc/systemd/system/minirun-boot.service
