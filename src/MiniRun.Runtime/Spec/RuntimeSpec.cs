@@ -152,6 +152,29 @@ public sealed class SpecLinux
     [JsonPropertyName("devices")] public List<SpecDevice>? Devices { get; set; }
     /// <summary>The seccomp filter (config-linux.md "Seccomp"); compiled by Spec/SeccompProfile.cs.</summary>
     [JsonPropertyName("seccomp")] public SpecSeccomp? Seccomp { get; set; }
+    /// <summary>linux.resources: the limits of the container's cgroup (config-linux.md "Control groups").</summary>
+    [JsonPropertyName("resources")] public SpecResources? Resources { get; set; }
+}
+
+/// <summary>linux.resources: what the container's cgroup may use (config-linux.md "Control groups").</summary>
+public sealed class SpecResources
+{
+    /// <summary>The device allow list, in order: the last rule that matches an access decides (config-linux.md "Device allowlist").</summary>
+    [JsonPropertyName("devices")] public List<SpecDeviceCgroup>? Devices { get; set; }
+}
+
+/// <summary>One rule of linux.resources.devices: allow or deny access (r, w, m) to devices of a type and number.</summary>
+public sealed class SpecDeviceCgroup
+{
+    [JsonPropertyName("allow")] public bool Allow { get; set; }
+    /// <summary>a (all), c (character) or b (block); absent means a.</summary>
+    [JsonPropertyName("type")] public string? Type { get; set; }
+    /// <summary>Absent (or -1) means every major number.</summary>
+    [JsonPropertyName("major")] public long? Major { get; set; }
+    /// <summary>Absent (or -1) means every minor number.</summary>
+    [JsonPropertyName("minor")] public long? Minor { get; set; }
+    /// <summary>Some of r (read), w (write), m (mknod); absent means rwm.</summary>
+    [JsonPropertyName("access")] public string? Access { get; set; }
 }
 
 /// <summary>
@@ -189,8 +212,6 @@ public sealed class SpecSeccompArg
     /// <summary>The second operand: with SCMP_CMP_MASKED_EQ, arg &amp; value == valueTwo.</summary>
     [JsonPropertyName("valueTwo")] public ulong? ValueTwo { get; set; }
     [JsonPropertyName("op")] public string Op { get; set; } = "";
-    /// <summary>Device nodes to create besides the default ones (config-linux.md "Devices").</summary>
-    [JsonPropertyName("devices")] public List<SpecDevice>? Devices { get; set; }
 }
 
 /// <summary>

@@ -239,6 +239,7 @@ internal static class RuntimeSpecReader
                 case "sysctl": l.Sysctl = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "seccomp": l.Seccomp = Seccomp(ref r); break;
                 case "devices": l.Devices = List(ref r, Device) ?? new(); break;
+                case "resources": l.Resources = Resources(ref r); break;
                 default: SkipUnread(ref r, "linux", name); break;
             }
         }
@@ -272,6 +273,41 @@ internal static class RuntimeSpecReader
             else r.Skip();
         }
         return o;
+    }
+
+    /// <summary>linux.resources; JSON null gives null (no limits).</summary>
+    private static SpecResources? Resources(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var res = new SpecResources();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "devices": res.Devices = List(ref r, DeviceCgroup) ?? new(); break;
+                default: SkipUnread(ref r, "linux.resources", name); break;
+            }
+        }
+        return res;
+    }
+
+    private static SpecDeviceCgroup DeviceCgroup(ref Utf8JsonReader r)
+    {
+        var d = new SpecDeviceCgroup();
+        if (!StartObject(ref r)) return d;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "allow": d.Allow = NullableBoolean(ref r) ?? false; break;
+                case "type": d.Type = String(ref r); break;
+                case "major": d.Major = NullableInt64(ref r); break;
+                case "minor": d.Minor = NullableInt64(ref r); break;
+                case "access": d.Access = String(ref r); break;
+                default: SkipUnread(ref r, "linux.resources.devices[]", name); break;
+            }
+        }
+        return d;
     }
 
     private static SpecDevice Device(ref Utf8JsonReader r)

@@ -169,6 +169,30 @@ internal static class RuntimeSpecWriter
             w.WriteEndArray();
         }
         if (l.Seccomp is { } seccomp) Seccomp(w, seccomp);
+        if (l.Resources is { } resources) Resources(w, resources);
+        w.WriteEndObject();
+    }
+
+    private static void Resources(Utf8JsonWriter w, SpecResources res)
+    {
+        w.WritePropertyName("resources");
+        w.WriteStartObject();
+        if (res.Devices is { } devices)
+        {
+            w.WritePropertyName("devices");
+            w.WriteStartArray();
+            foreach (var d in devices)
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("allow", d.Allow);
+                if (d.Type is not null) w.WriteString("type", d.Type);
+                if (d.Major is long major) w.WriteNumber("major", major);
+                if (d.Minor is long minor) w.WriteNumber("minor", minor);
+                if (d.Access is not null) w.WriteString("access", d.Access);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 
