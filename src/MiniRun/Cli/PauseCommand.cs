@@ -30,7 +30,7 @@ public static class PauseCommand
                 var found = store.Find(name);
                 store.Update(found.Id, r =>
                 {
-                    if (!StatsCommand.IsAlive(r)) throw new CliError($"Container {r.Id} is not running", 1);
+                    if (!ContainerLiveness.HasLiveProcess(r)) throw new CliError($"Container {r.Id} is not running", 1);
                     if (pause && r.State.Status == ContainerStatus.Paused) throw new CliError($"Container {r.Id} is already paused", 1);
                     if (!pause && r.State.Status != ContainerStatus.Paused) throw new CliError($"Container {r.Id} is not paused", 1);
                     host ??= CgroupV2Host.Detect();
