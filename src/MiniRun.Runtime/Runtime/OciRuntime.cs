@@ -130,9 +130,9 @@ public sealed partial class OciRuntime
     private OciStarted CreateProcess(string id, string bundle, OciCreateOptions o, bool gate)
     {
         try { return CreateProcessOrFail(id, bundle, o, gate); }
-        catch when (o.Cloned is not null)
+        catch (Exception e) when (o.Cloned is not null && e is not ContainerStartException)
         {
-            o.Cloned.Abort();   // refused before the handover, or init failed: it must not stay
+            o.Cloned.Abort();   // refused before the handover: it must not stay (after a start failure init ends by itself)
             throw;
         }
     }

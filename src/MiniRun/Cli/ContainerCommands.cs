@@ -58,7 +58,7 @@ public static class ContainerCommands
                 using (store.LockContainer(c.Id))
                 {
                     c = store.Load(c.Id);
-                    ContainerRemover.KillProcesses(c, includingSupervisor: true);
+                    ContainerRemover.KillProcesses(store, c, includingSupervisor: true);
                 }
                 store.Delete(c);
                 Console.WriteLine(id);
