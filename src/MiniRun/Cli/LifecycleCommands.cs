@@ -58,9 +58,9 @@ public static class LifecycleCommands
                 return;
             }
             if (!ContainerLiveness.IsRunning(c)) return;   // Docker: stopping a stopped container succeeds
-            Libc.kill(c.State.Pid, signal);
+            ContainerRuntime.Signal(store, c.Id, signal);
             if (WaitForEnd(store, c, socket, TimeSpan.FromSeconds(Math.Max(0, timeout)))) return;
-            if (ProcessIdentity.IsAlive(c.State.Pid, c.State.PidStartTime)) Libc.kill(c.State.Pid, 9);
+            ContainerRuntime.Signal(store, c.Id, 9);
             WaitForEnd(store, c, socket, TimeSpan.FromSeconds(30));
         }
         finally
@@ -102,8 +102,12 @@ public static class LifecycleCommands
         // A signal that ends the container is a manual stop; a reload signal (HUP, USR1) is not.
         if (signal is 9 or 15 or 2 or 3 || signal == (Signals.Parse(c.Config.StopSignal) ?? 15))
             store.Update(c.Id, r => r.State.ManuallyStopped = true);
-        if (Libc.kill(c.State.Pid, signal) < 0)
-            throw new CliError($"cannot kill container: {name}: {Errno.Describe(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+        try
+        {
+            if (!ContainerRuntime.Signal(store, c.Id, signal))
+                throw new CliError($"cannot kill container: {name}: container {c.Id} is not running");
+        }
+        catch (RuntimeException e) { throw new CliError($"cannot kill container: {name}: {e.Message}"); }
         Console.WriteLine(name);
     }, root);
 

@@ -19,6 +19,20 @@ public static class ContainerRuntime
     public static OciRuntime For(ContainerStore store, string initExecutable = "/proc/self/exe") => new(store.RuntimeRoot, initExecutable);
 
     /// <summary>
+    /// The core's kill: <paramref name="signal"/> to the container's first process, whose identity
+    /// the core checks (pid and start time). False when it is not running (never started, ended,
+    /// or between two starts of a restart); a failing kill(2) is a RuntimeException.
+    /// </summary>
+    public static bool Signal(ContainerStore store, string id, int signal)
+    {
+        var runtime = For(store);
+        if (OciState.Load(runtime.StateRoot, id) is not { } state || state.Status(runtime.StateRoot) == "stopped") return false;
+        try { runtime.Kill(id, signal, all: false); }
+        catch (ContainerDoesNotExistException) { return false; }   // deleted meanwhile: it ended
+        return true;
+    }
+
+    /// <summary>
     /// The core's delete: the container's cgroup and state go (with <paramref name="force"/> its
     /// processes are killed first). Nothing to do when the core has no state for it (never started,
     /// or deleted already by whoever came first: the supervisor and `rm -f` may race).
