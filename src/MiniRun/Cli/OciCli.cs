@@ -8,7 +8,8 @@
 // it) and, for students, as `minirun oci VERB`. This file only parses and prints: every verb is
 // one call of Runtime/OciRuntime.cs in the core. Errors: one line on stderr and, with --log,
 // a line in the log file ({"level":"error","msg":...} with --log-format json, which the
-// engines read back); exit status 1, as runc's.
+// engines read back); exit status 1, as runc's. A failing poststart or poststop hook is a
+// warning, reported the same way at level "warning", and does not change the exit status.
 //
 // Follows: runc(8) and its per-verb pages (runc-create(8), runc-exec(8), ...) for verbs, flags and
 // output; runtime-spec runtime.md (state) and features.md (features).
@@ -78,7 +79,11 @@ public static class OciCli
                 string format = p.GetValue(g.LogFormat)!;
                 if (format is not ("text" or "json"))
                     throw new RuntimeException($"invalid --log-format \"{format}\": use text or json");
-                return action(p, new OciRuntime(p.GetValue(g.Root)!) { NoCgroups = manager == "disabled" });
+                return action(p, new OciRuntime(p.GetValue(g.Root)!)
+                {
+                    NoCgroups = manager == "disabled",
+                    Warn = message => Log("warning", message, p.GetValue(g.Log), format),
+                });
             }
             catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException or Kernel.KernelException or CliError)
             {
@@ -94,12 +99,19 @@ public static class OciCli
     {
         Console.Error.WriteLine($"minirun-oci: {e.Message}");
         if (debug) Console.Error.WriteLine(e);
+        Log("error", e.Message, logFile, format, echo: false);
+    }
+
+    /// <summary>A line at <paramref name="level"/> on stderr (unless already printed) and in the --log file.</summary>
+    private static void Log(string level, string message, string? logFile, string format, bool echo = true)
+    {
+        if (echo) Console.Error.WriteLine($"minirun-oci: {level}: {message}");
         if (logFile is null) return;
         try
         {
             string line = format == "json"
-                ? JsonLine(w => { w.WriteString("level", "error"); w.WriteString("msg", e.Message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
-                : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} error: {e.Message}";
+                ? JsonLine(w => { w.WriteString("level", level); w.WriteString("msg", message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
+                : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} {level}: {message}";
             File.AppendAllText(logFile, line + "\n");
         }
         catch (Exception ioe) when (ioe is IOException or UnauthorizedAccessException) { }
