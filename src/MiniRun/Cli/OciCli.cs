@@ -121,11 +121,11 @@ public static class OciCli
     {
         yield return Verb(g, "create", "Create a container from a bundle; its program waits for start", cmd =>
         {
-            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
             var id = IdArgument(cmd);
             return (p, rt) =>
             {
-                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve));
+                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace));
                 return 0;
             };
         });
@@ -136,11 +136,11 @@ public static class OciCli
         });
         yield return Verb(g, "run", "Create and start a container; without --detach wait for it and delete it", cmd =>
         {
-            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
             var detach = new Option<bool>("--detach", "-d") { Description = "Return once the program runs" };
             cmd.Options.Add(detach);
             var id = IdArgument(cmd);
-            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve), p.GetValue(detach)) ?? 0;
+            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace), p.GetValue(detach)) ?? 0;
         });
         yield return Verb(g, "state", "Print the container's state (runtime-spec JSON)", cmd =>
         {
@@ -237,7 +237,7 @@ public static class OciCli
         return id;
     }
 
-    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve) CreateFlags(Command cmd)
+    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve, Option<bool> Trace) CreateFlags(Command cmd)
     {
         var bundle = new Option<string>("--bundle", "-b") { Description = "The bundle directory (config.json, rootfs)", DefaultValueFactory = _ => "." };
         var socket = new Option<string?>("--console-socket") { Description = "Unix socket that receives the terminal's master side" };
@@ -245,17 +245,19 @@ public static class OciCli
         var preserve = new Option<int>("--preserve-fds") { Description = "Pass descriptors 3..3+N-1 to the container" };
         var noPivot = new Option<bool>("--no-pivot") { Description = "Not supported: MiniRun always uses pivot_root" };
         var noKeyring = new Option<bool>("--no-new-keyring") { Description = "Accepted: MiniRun never creates a session keyring" };
-        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring }) cmd.Options.Add(o);
+        var trace = new Option<bool>("--trace") { Description = "MiniRun's own: narrate every kernel call and hook on stderr" };
+        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring, trace }) cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(noPivot)) r.AddError("--no-pivot is not supported: MiniRun always enters the rootfs with pivot_root(2)");
             if (r.GetValue(preserve) < 0) r.AddError("--preserve-fds must not be negative");
         });
-        return (bundle, socket, pidFile, preserve);
+        return (bundle, socket, pidFile, preserve, trace);
     }
 
-    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve) => new()
+    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve, Option<bool> trace) => new()
     {
+        Trace = p.GetValue(trace) ? new Trace.ConsoleTrace(Console.Error, pause: false) : null,
         ConsoleSocket = p.GetValue(socket),
         PidFile = p.GetValue(pidFile),
         PreserveFds = p.GetValue(preserve),
