@@ -27,6 +27,20 @@ public sealed class InitContext
     /// <summary>exec.fifo opened read-write before the steps (OCI create); -1 when the program runs at once.</summary>
     public int StartFifo { get; set; } = -1;
 
+    /// <summary>Set by StartGateStep once `start` said go: from then on a failure is written into the fifo for `start` to report.</summary>
+    public bool Started { get; set; }
+
+    /// <summary>
+    /// Hooks: tells the parent that the mounts are ready, before pivot_root (sync "H"), and waits
+    /// while it runs the prestart and createRuntime hooks; returns the state documents it sends
+    /// back (for createContainer: status "creating"; for startContainer: "created"). Null in tests
+    /// and where no runtime runs hooks.
+    /// </summary>
+    public Func<(string Creating, string Created)>? ReachHookPoint { get; init; }
+
+    /// <summary>The state the startContainer hooks read, kept from <see cref="ReachHookPoint"/>.</summary>
+    public string? StartHookState { get; set; }
+
     /// <summary>OCI --preserve-fds: how many descriptors from 3 up the program keeps (0: none).</summary>
     public int PreserveFds { get; init; }
 

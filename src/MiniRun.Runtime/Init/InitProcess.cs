@@ -8,7 +8,9 @@
 // It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
 // "<first step number>[,pause]"; then, as the first message on the socket, "B <bundle dir>"
 // once the parent has written the bundle. Every failure is reported to the parent as
-// "E <exit code> <one-line message>" before init exits with that code.
+// "E <exit code> <one-line message>" before init exits with that code; after `start` (the parent
+// of create is gone by then) the message is written into exec.fifo, where `start` reads it.
+// With hooks, init stops before pivot_root to let the parent run its own ("H", Init/HookSteps.cs).
 //
 // Follows: runtime-spec runtime.md "create" (everything up to, not including, the user process).
 using MiniRun.Kernel;
@@ -52,6 +54,7 @@ public static class InitProcess
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),
                 ReleaseParent = channel.Dispose,
                 ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
+                ReachHookPoint = () => HookPoint(channel),
                 StartFifo = startFifo,
                 PreserveFds = int.TryParse(Environment.GetEnvironmentVariable(ExecSteps.PreserveFdsVariable), out int keep) && keep > 0 ? keep : 0,
                 Env = new List<string>(spec.Process.Env),
@@ -62,7 +65,10 @@ public static class InitProcess
         catch (Exception e)
         {
             var (code, message) = Describe(e, context?.CurrentStep);
-            TrySend(channel, $"E {code} {message}");
+            if (context is { Started: true, StartFifo: >= 0 })
+                TryWrite(context.StartFifo, message);   // the parent is gone: `start` reads it from exec.fifo
+            else
+                TrySend(channel, $"E {code} {message}");
             return code;
         }
     }
@@ -100,6 +106,23 @@ public static class InitProcess
         var parts = value.Split(',');
         int first = int.TryParse(parts[0], out int n) ? n : 1;
         return new ChannelTrace(channel, first, parts.Contains("pause"));
+    }
+
+    /// <summary>Sync "H": the mounts are ready, the parent runs its hooks and answers "S CREATING\nCREATED" (two state documents).</summary>
+    private static (string Creating, string Created) HookPoint(SyncChannel channel)
+    {
+        channel.Send("H");
+        string? reply = channel.Receive();
+        if (reply is null || !reply.StartsWith("S ", StringComparison.Ordinal))
+            throw new InitFailure(125, "the runtime did not answer at the hook point");
+        var docs = reply[2..].Split('\n', 2);
+        return (docs[0], docs.Length > 1 ? docs[1] : docs[0]);
+    }
+
+    private static unsafe void TryWrite(int fd, string message)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        fixed (byte* p = bytes) Libc.write(fd, p, (nuint)bytes.Length);   // best effort: `start` then says init is gone
     }
 
     private static void TrySend(SyncChannel channel, string message)

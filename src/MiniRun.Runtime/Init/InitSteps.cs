@@ -11,6 +11,8 @@
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects, plus linux.devices
 //      CompileSeccomp      with linux.seccomp: check it and build the filter with the host's libseccomp
 //                          (the library must be loaded while the host's / is still ours)
+//      CreateHooks         with hooks: report "H", the parent runs prestart and createRuntime on
+//                          the host; then createContainer here (Init/HookSteps.cs)
 //   5. PivotRoot           the rootfs becomes /, the host's tree is detached and gone
 //   5b. RootPropagation    linux.rootfsPropagation on / (pivot_root refuses a shared root)
 //   6. Sysctl              namespaced kernel parameters, into the container's own /proc/sys
@@ -29,6 +31,7 @@
 //  16. CapabilitySets      capset (effective, permitted, inheritable), then the ambient set
 //  17. LookPath            find the command in the container's PATH
 //      StartGate           OCI create only: report "created", block on exec.fifo until `start`
+//      StartHooks          startContainer hooks, in the container, before the program
 //  18. ExecAttributes      umask and no_new_privs, the last attributes before the command
 //      LoadSeccomp         with no_new_privs: the filter as late as possible, before --init's supervisor
 //  19. SuperviseCommand    with --init only: init stays PID 1, spawns the command as its child,
@@ -48,6 +51,7 @@ public static class InitSteps
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),
         ("compile seccomp filter", SeccompStep.Compile),
+        ("run create hooks", HookSteps.CreateHooks),
         ("pivot_root", PivotRootStep.Run),
         ("set root propagation", RootMountSteps.SetPropagation),
         ("set sysctls", SysctlStep.Run),
@@ -65,6 +69,7 @@ public static class InitSteps
         ("set capabilities", CapabilitiesStep.SetSets),
         ("look up command", ExecSteps.LookPath),
         ("wait for start", StartGateStep.Run),
+        ("run startContainer hooks", HookSteps.StartHooks),
         ("set umask and no_new_privs", ExecAttributesStep.Run),
         ("load seccomp filter", SeccompStep.LoadLast),
         ("stay PID 1 (--init)", InitSupervisorStep.Run),

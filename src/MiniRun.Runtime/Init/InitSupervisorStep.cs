@@ -57,6 +57,7 @@ public static class InitSupervisorStep
         c.Trace.Call($"clone(CLONE_VM|CLONE_VFORK|SIGCHLD) + execve(\"{c.ExecutablePath}\")",
             $"{pid} (the command's pid in the container; minirun init stays PID 1)");
         forwarder.Attach(pid);
+        if (c.StartFifo >= 0) { c.Kernel.Close(c.StartFifo); c.StartFifo = -1; }   // `start` waits for this close
         c.ReleaseParent?.Invoke();   // EOF on the sync socket: the container is running
         Environment.Exit(ReapUntilExit(pid));
     }

@@ -14,6 +14,12 @@
 // Sync (pairs with Runtime/ContainerStarter.cs and Runtime/OciRuntime.cs):
 //   init -> parent   "W"            sync 3: every create step is done, waiting for start
 //   start -> init    one byte "0"   on exec.fifo: exec the program now
+//   init -> start    EOF            init keeps the fifo open (close-on-exec) after reading: when
+//                                   the program is exec'd, the last writer is gone and `start`,
+//                                   which opened its own read end first, sees POLLHUP; only then
+//                                   does it run the poststart hooks and return
+//   init -> start    "<message>"    a step after the gate failed (a startContainer hook): init
+//                                   writes the one-line error into the fifo before it exits
 //
 // Follows: runtime-spec runtime.md "create" and "start" (the user-specified program MUST NOT be
 // run until start); fifo(7) ("open for read-write ... will succeed" under Linux); read(2).
@@ -33,7 +39,6 @@ public static class StartGateStep
             "runtime-spec: the program must not run before start; init blocks reading exec.fifo until `start` writes to it");
         c.ReportCreated?.Invoke();
         c.Kernel.WaitForStart(c.StartFifo);
-        c.Kernel.Close(c.StartFifo);
-        c.StartFifo = -1;
+        c.Started = true;   // the fifo stays open (close-on-exec): see the header
     }
 }

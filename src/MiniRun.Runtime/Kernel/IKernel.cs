@@ -83,4 +83,10 @@ public interface IKernel
     ulong MountFlags(string path);
     /// <summary>mount_setattr(2) with AT_RECURSIVE: MOUNT_ATTR_* bits set and cleared on the mount at path and every mount below it.</summary>
     void MountSetattrRecursive(string path, ulong set, ulong clear);
+    /// <summary>
+    /// Runs hook <paramref name="index"/> of list <paramref name="kind"/> (posix_spawn, the state on
+    /// its stdin, waited for at most its timeout: Kernel/HookProcess.cs) and says how it ended; a
+    /// failed hook is an outcome, not an exception.
+    /// </summary>
+    HookOutcome RunHook(string kind, int index, MiniRun.Spec.SpecHook hook, string state);
 }

@@ -266,4 +266,13 @@ public sealed unsafe partial class LinuxKernel : IKernel
             $"mount_setattr(AT_FDCWD, {Q(path)}, AT_RECURSIVE, {{attr_set={MountOptions.AttrNames(set)}, attr_clr={MountOptions.AttrNames(clear)}}}, {sizeof(Libc.mount_attr)})",
             $"mount_setattr {path} (recursive mount options)");
     }
+
+    public HookOutcome RunHook(string kind, int index, MiniRun.Spec.SpecHook hook, string state)
+    {
+        var outcome = HookProcess.Run(hook, state);
+        if (_trace.Enabled)
+            _trace.Call($"posix_spawn({Q(hook.Path)}) {kind} hook {index}, state on stdin{(hook.Timeout is int t ? $", timeout {t} s" : "")}",
+                outcome.Succeeded ? "exit 0" : outcome.Describe(hook));
+        return outcome;
+    }
 }

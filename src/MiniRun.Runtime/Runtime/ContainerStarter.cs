@@ -9,7 +9,9 @@
 //   5. with a user namespace: write /proc/PID/uid_map and gid_map, then "G" (sync 1);
 //   6. send the bundle directory, "B <dir>" (sync 0): init reads config.json from it;
 //   7. serve init's messages until EOF (exec happened), "W" (OCI create: every step done, init
-//      waits on exec.fifo for `start`, see Init/StartGateStep.cs) or an error.
+//      waits on exec.fifo for `start`, see Init/StartGateStep.cs) or an error; with hooks, "H"
+//      (init's mounts are made, before pivot_root): run the runtime's hooks (RunRuntimeHooks),
+//      answer "S <state documents>"; a failed hook kills init and is thrown.
 // After Start returns, the container's command is running or created (or init reported why not).
 //
 // Follows: runtime-spec runtime.md "create", user_namespaces(7) (uid_map, gid_map, setgroups).
@@ -31,7 +33,8 @@ public sealed record StartRequest(
     Action<int>? PlaceInCgroup = null,
     StdioFds? Stdio = null,
     string? StartFifo = null,
-    int PreserveFds = 0);
+    int PreserveFds = 0,
+    Func<int, (string Creating, string Created)>? RunRuntimeHooks = null);
 
 /// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
 public sealed record StdioFds(int In, int Out, int Err);
@@ -175,6 +178,8 @@ public static class ContainerStarter
     {
         using (init)
         {
+            if (HookRunner.NeedsHookPoint(request.Spec.Hooks) && request.RunRuntimeHooks is null)
+                throw new RuntimeException("config.json: hooks are run by the OCI verbs (minirun-oci) only");
             if (FlagsFor(request.Spec) != init.Flags)
                 throw new InvalidOperationException($"the spec asks for {Namespaces.FlagNames(FlagsFor(request.Spec))} but the process was cloned with {Namespaces.FlagNames(init.Flags)}");
             request.PlaceInCgroup?.Invoke(init.Pid);   // before init runs a step: every process it makes stays inside
@@ -184,12 +189,12 @@ public static class ContainerStarter
                 init.Channel.Send("G");   // sync 1: the maps are written, the child may become root in its namespace
             }
             init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
-            return Serve(init.Channel, init.Pid, request.Trace);
+            return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }
     }
 
     /// <summary>Handles init's messages until it execs (EOF) or reports a failure.</summary>
-    private static StartResult Serve(SyncChannel parent, int pid, ConsoleTrace? trace)
+    private static StartResult Serve(SyncChannel parent, int pid, ConsoleTrace? trace, Func<int, (string Creating, string Created)>? runtimeHooks)
     {
         int master = -1;
         while (true)
@@ -206,6 +211,20 @@ public static class ContainerStarter
                     parent.Send("A");   // sync 2: run the step
                     break;
                 case 'F': master = fd; break;
+                case 'H':   // sync 4: before pivot_root, the runtime's hooks
+                {
+                    (string Creating, string Created) states;
+                    try { states = runtimeHooks!(pid); }
+                    catch
+                    {
+                        if (master >= 0) Libc.close(master);
+                        Libc.kill(pid, 9);   // init (PID 1 of its namespace: everything in it) goes before the caller cleans up
+                        while (Libc.waitpid(pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
+                        throw;
+                    }
+                    parent.Send("S " + states.Creating + "\n" + states.Created);
+                    break;
+                }
                 case 'W': return new StartResult(pid, master, null, null, Created: true);   // sync 3: created, init waits for start
                 case 'E':
                 {

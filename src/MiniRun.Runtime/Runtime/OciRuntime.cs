@@ -14,6 +14,12 @@
 //   pause / resume   cgroup.freeze; ps  the container's processes
 // Failures are RuntimeException: one line naming the container and what failed; a failed create
 // leaves nothing behind (no state directory, cgroup or process).
+// Hooks (Runtime/HookRunner.cs): create runs prestart and createRuntime when init reports the
+// hook point (ContainerStarter, "H"); start waits until the program is exec'd (POLLHUP on its own
+// read end of exec.fifo, see Init/StartGateStep.cs) and runs poststart; delete runs poststop
+// after the container is gone. A failed create or start (a failing hook among the causes)
+// destroys the container and then runs poststop; poststart and poststop failures are warnings.
+// state.json keeps the hooks: start and delete do not read config.json again.
 //
 // Follows: runtime-spec runtime.md ("Operations", "Lifecycle"), config.md; runc(8) for the verbs'
 // behaviour that engines rely on (delete of a created container, kill of a stopped one fails).
@@ -55,6 +61,8 @@ public sealed partial class OciRuntime
     public string StateRoot { get; }
     /// <summary>--cgroup-manager disabled (podman --cgroups=disabled): no cgroup, whatever linux.cgroupsPath says.</summary>
     public bool NoCgroups { get; init; }
+    /// <summary>Where a failing poststart or poststop hook is reported (runtime-spec: a warning, not an error).</summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine("warning: " + message);
     private readonly string _initExecutable;
 
     public OciRuntime(string stateRoot, string initExecutable = "/proc/self/exe")
@@ -77,9 +85,14 @@ public sealed partial class OciRuntime
     /// whoever cloned it): the caller reaps it and then deletes the container. The engine's one way
     /// to start a container.
     /// </summary>
-    public OciStarted RunDetached(string id, string bundle, OciCreateOptions o) => CreateProcess(id, bundle, o, gate: false);
+    public OciStarted RunDetached(string id, string bundle, OciCreateOptions o)
+    {
+        var started = CreateProcess(id, bundle, o, gate: false);
+        HookRunner.RunAllWarning("poststart", started.State.Hooks?.Poststart, started.State.ToSpecJson("running", indented: false), new LinuxKernel(o.Trace), Warn);
+        return started;
+    }
 
-    /// <summary>start: the created container's program runs.</summary>
+    /// <summary>start: the created container's program runs (its startContainer hooks first); then the poststart hooks.</summary>
     public void Start(string id)
     {
         var state = Require(id);
@@ -87,28 +100,62 @@ public sealed partial class OciRuntime
         if (status != "created")
             throw new RuntimeException($"cannot start container \"{id}\": it is {status}, not created");
         string fifo = Path.Combine(OciState.DirOf(StateRoot, id), OciState.FifoName);
-        int fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new RuntimeException(errno == 6 /*ENXIO: nobody reads*/
-                ? $"cannot start container \"{id}\": its init process is gone"
-                : $"cannot start container \"{id}\": open {fifo}: {Errno.Describe(errno)}");
-        }
+        // Our own read end first: once every writer is gone (init holds the fifo until it execs
+        // the program) it reports POLLHUP. Opened before our write end, or the kernel would not.
+        int watch = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (watch < 0)
+            throw new RuntimeException($"cannot start container \"{id}\": open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+        string failure;
         try
         {
-            unsafe
+            int fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+            if (fd < 0)
+                throw new RuntimeException($"cannot start container \"{id}\": open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+            try
             {
-                byte go = (byte)'0';
-                if (Libc.write(fd, &go, 1) != 1)
-                    throw new RuntimeException($"cannot start container \"{id}\": write {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+                unsafe
+                {
+                    byte go = (byte)'0';
+                    if (Libc.write(fd, &go, 1) != 1)
+                        throw new RuntimeException($"cannot start container \"{id}\": write {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+                }
             }
+            finally
+            {
+                Libc.close(fd);
+            }
+            File.Delete(fifo);   // from now on the status is "running"
+            failure = WaitForExec(watch);
         }
         finally
         {
-            Libc.close(fd);
+            Libc.close(watch);
         }
-        File.Delete(fifo);   // from now on the status is "running"
+        if (failure.Length > 0)
+        {
+            string reason = failure == "0" ? "its init process is gone" : failure;   // "0": our byte, never read
+            try { Delete(id, force: true); }
+            catch (RuntimeException e) { Warn(e.Message); }
+            throw new RuntimeException($"cannot start container \"{id}\": {reason}");
+        }
+        HookRunner.RunAllWarning("poststart", state.Hooks?.Poststart, state.ToSpecJson("running", indented: false), new LinuxKernel(), Warn);
+    }
+
+    /// <summary>Blocks until no process holds exec.fifo for writing; returns what init wrote there ("" when it exec'd).</summary>
+    private static unsafe string WaitForExec(int watch)
+    {
+        var p = new Libc.pollfd { fd = watch, events = 0 };   // POLLHUP is always reported
+        while (Libc.poll(&p, 1, -1) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR) throw new KernelException("poll exec.fifo", errno);
+        }
+        var text = new List<byte>();
+        byte* buffer = stackalloc byte[512];
+        nint n;
+        while ((n = Libc.read(watch, buffer, 512)) > 0)
+            text.AddRange(new ReadOnlySpan<byte>(buffer, (int)n));
+        return System.Text.Encoding.UTF8.GetString(text.ToArray()).Trim();
     }
 
     /// <summary>
@@ -119,7 +166,7 @@ public sealed partial class OciRuntime
     public int? Run(string id, string bundle, OciCreateOptions o, bool detach)
     {
         using var waiter = detach ? null : new ProcessWaiter();
-        var state = CreateProcess(id, bundle, o, gate: false).State;
+        var state = RunDetached(id, bundle, o).State;
         if (detach) return null;
         waiter!.Attach(state.Pid);
         int code = waiter.Wait();
@@ -163,6 +210,21 @@ public sealed partial class OciRuntime
         }
         Cgroup? cgroup = null;
         StartResult? started = null;
+        var created = DateTimeOffset.UtcNow;
+        OciState StateOf(int pid) => new()
+        {
+            Id = id,
+            Pid = pid,
+            PidStartTime = ProcStat.StartTime(pid) ?? 0,
+            Bundle = bundle,
+            Rootfs = rootfs,
+            Created = created,
+            CgroupRoot = cgroup?.Root,
+            CgroupPath = cgroup?.RelativePath,
+            Annotations = spec.Annotations ?? new(),
+            Hooks = spec.Hooks,
+        };
+        OciState? hooked = null;   // the state the runtime's hooks saw: the container's process exists
         try
         {
             string? fifo = null;
@@ -174,7 +236,16 @@ public sealed partial class OciRuntime
             }
             cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
-                PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds);
+                PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
+                RunRuntimeHooks: pid =>
+                {
+                    hooked = StateOf(pid);
+                    string creating = hooked.ToSpecJson("creating", indented: false);
+                    var kernel = new LinuxKernel(o.Trace);
+                    HookRunner.RunAll("prestart", spec.Hooks?.Prestart, creating, kernel);
+                    HookRunner.RunAll("createRuntime", spec.Hooks?.CreateRuntime, creating, kernel);
+                    return (creating, hooked.ToSpecJson("created", indented: false));
+                });
             started = o.Cloned is { } cloned ? ContainerStarter.Start(cloned, request) : ContainerStarter.Start(request);
             if (started.FailureCode is int failed)
             {
@@ -188,18 +259,7 @@ public sealed partial class OciRuntime
                 try { ConsoleSocket.Send(o.ConsoleSocket!, started.TerminalMaster); }
                 finally { Libc.close(started.TerminalMaster); }
             }
-            var state = new OciState
-            {
-                Id = id,
-                Pid = started.Pid,
-                PidStartTime = ProcStat.StartTime(started.Pid) ?? 0,
-                Bundle = bundle,
-                Rootfs = rootfs,
-                Created = DateTimeOffset.UtcNow,
-                CgroupRoot = cgroup?.Root,
-                CgroupPath = cgroup?.RelativePath,
-                Annotations = spec.Annotations ?? new(),
-            };
+            var state = StateOf(started.Pid);
             state.Save(StateRoot);
             if (o.PidFile is not null) WritePidFile(o.PidFile, started.Pid);
             return new OciStarted(state, master);
@@ -209,7 +269,10 @@ public sealed partial class OciRuntime
             if (started is not null && o.Cloned is null) EndProcess(started.Pid);   // a cloned init: Abort, above
             try { cgroup?.Remove(); } catch (KernelException) { }
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            if ((hooked ?? (started is null ? null : StateOf(started.Pid))) is { } gone)   // the container existed: its poststop hooks
+                HookRunner.RunAllWarning("poststop", spec.Hooks?.Poststop, gone.ToSpecJson("stopped", indented: false), new LinuxKernel(o.Trace), Warn);
             if (e is KernelException k) throw new RuntimeException($"create container \"{id}\": {k.Message}", k);
+            if (e is HookFailedException h) throw new RuntimeException($"create container \"{id}\": {h.Message}", h);
             throw;
         }
     }
@@ -300,6 +363,7 @@ public sealed partial class OciRuntime
             catch (KernelException e) { throw new RuntimeException($"delete container \"{id}\": remove cgroup {cgroup.Path}: {e.Message}", e); }
         }
         Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
+        HookRunner.RunAllWarning("poststop", state.Hooks?.Poststop, state.ToSpecJson("stopped", indented: false), new LinuxKernel(), Warn);
     }
 
     public void Pause(string id) => Freeze(id, true);

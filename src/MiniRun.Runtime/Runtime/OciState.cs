@@ -3,7 +3,8 @@
 //
 // Why: `create`, `start`, `state`, `kill` and `delete` are separate invocations; between them only
 // this directory knows the container. It holds the facts that do not change (pid and its start
-// time, bundle, cgroup, annotations, creation time); the status is never stored but derived each
+// time, bundle, cgroup, annotations, creation time, the spec's hooks for `start` and `delete`);
+// the status is never stored but derived each
 // time, so it cannot go stale (a container whose process died while nobody watched is
 // "stopped" at once):
 //   process gone, or a zombie, or its pid now another process   -> stopped
@@ -39,6 +40,8 @@ public sealed class OciState
     public string? CgroupRoot { get; init; }
     public string? CgroupPath { get; init; }
     public Dictionary<string, string> Annotations { get; init; } = new();
+    /// <summary>config.json's hooks, kept for the verbs that run them later (poststart in start, poststop in delete).</summary>
+    public MiniRun.Spec.SpecHooks? Hooks { get; init; }
 
     public static string DirOf(string stateRoot, string id) => Path.Combine(stateRoot, id);
 
@@ -93,6 +96,7 @@ public sealed class OciState
             w.WriteStartObject("annotations");
             foreach (var (k, v) in Annotations) w.WriteString(k, v);
             w.WriteEndObject();
+            if (Hooks is not null) MiniRun.Spec.RuntimeSpecWriter.Hooks(w, Hooks);
             w.WriteEndObject();
         }
         File.Move(path + ".tmp", path, overwrite: true);
@@ -122,6 +126,7 @@ public sealed class OciState
         ulong start = 0;
         DateTimeOffset created = default;
         Dictionary<string, string> annotations = new();
+        MiniRun.Spec.SpecHooks? hooks = null;
         while (NextProperty(ref r, out string name))
         {
             switch (name)
@@ -135,13 +140,14 @@ public sealed class OciState
                 case "cgroupRoot": cgroupRoot = String(ref r); break;
                 case "cgroupPath": cgroupPath = String(ref r); break;
                 case "annotations": annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
+                case "hooks": hooks = MiniRun.Spec.RuntimeSpecReader.Hooks(ref r); break;
                 default: r.Skip(); break;
             }
         }
         return new OciState
         {
             Id = id, Pid = pid, PidStartTime = start, Bundle = bundle, Rootfs = rootfs, Created = created,
-            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations,
+            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations, Hooks = hooks,
         };
     }
 }

@@ -14,6 +14,10 @@
 //   parent -> child   "A"                 sync 2: the instructor pressed Enter, run the step
 //   child -> parent   "F" + SCM_RIGHTS    the master side of the container's terminal (-t)
 //   child -> parent   "E <code> <text>"   init failed; exit with <code> (125, 126 or 127)
+//   child -> parent   "H"                 sync 4 (hooks only): mounts made, before pivot_root; the parent
+//                                         runs the prestart and createRuntime hooks (Init/HookSteps.cs)
+//   parent -> child   "S <state>\n<state>" the hooks succeeded: the state documents for createContainer
+//                                         and startContainer (a failed hook: the parent kills init instead)
 //   child -> parent   "W"                 sync 3 (OCI create only): set up, waiting on exec.fifo for `start`
 //   (EOF)                                 init exec'd the command: the container is running
 //
@@ -70,13 +74,22 @@ public sealed unsafe class SyncChannel : IDisposable
         }
     }
 
+    /// <summary>The longest message: the state documents of "S" carry the spec's annotations.</summary>
+    public const int MaxMessage = 65536;
+
     /// <summary>Next message, or null at EOF. A passed file descriptor is returned in <paramref name="fd"/>.</summary>
     public string? Receive(out int fd)
     {
         fd = -1;
-        byte* buffer = stackalloc byte[8192];
+        byte[] bytes = new byte[MaxMessage];
+        fixed (byte* buffer = bytes) return Receive(buffer, out fd);
+    }
+
+    private string? Receive(byte* buffer, out int fd)
+    {
+        fd = -1;
         byte* control = stackalloc byte[64];
-        var iov = new Libc.iovec { iov_base = buffer, iov_len = 8192 };
+        var iov = new Libc.iovec { iov_base = buffer, iov_len = MaxMessage };
         var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 64 };
         nint n;
         while ((n = Libc.recvmsg(Fd, &msg, 0x40000000 /*MSG_CMSG_CLOEXEC*/)) < 0)
@@ -87,6 +100,8 @@ public sealed unsafe class SyncChannel : IDisposable
             throw new KernelException("receive on sync socket", errno);
         }
         if (n == 0 && msg.msg_controllen == 0) return null;
+        if ((msg.msg_flags & 0x20 /*MSG_TRUNC*/) != 0)
+            throw new KernelException($"receive on sync socket: a message longer than {MaxMessage} bytes", 90 /*EMSGSIZE*/);
         if (msg.msg_controllen >= (nuint)(sizeof(Libc.cmsghdr) + sizeof(int)))
         {
             var cmsg = (Libc.cmsghdr*)control;

@@ -22,6 +22,8 @@ public sealed class RuntimeSpec
     [JsonPropertyName("mounts")] public List<SpecMount> Mounts { get; set; } = new();
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     [JsonPropertyName("linux")] public SpecLinux Linux { get; set; } = new();
+    /// <summary>Programs run at points of the container's lifecycle (config.md "POSIX-platform Hooks"); Runtime/HookRunner.cs.</summary>
+    [JsonPropertyName("hooks")] public SpecHooks? Hooks { get; set; }
     /// <summary>JSON paths the reader skipped ("linux.intelRdt"); null when every field was read. Never written.</summary>
     [JsonIgnore] public List<string>? Unread { get; set; }
 
@@ -61,6 +63,41 @@ public sealed class RuntimeSpec
             RuntimeSpecWriter.Write(stream, this);   // what ToJson writes, without the serializer's setup
         File.Move(tmp, path, overwrite: true);
     }
+}
+
+/// <summary>
+/// hooks: each list runs in order at its point of the lifecycle (runtime-spec runtime.md
+/// "Lifecycle"). Where: prestart (deprecated), createRuntime, poststart and poststop by the runtime
+/// in its own namespaces; createContainer and startContainer by init inside the container's.
+/// </summary>
+public sealed class SpecHooks
+{
+    [JsonPropertyName("prestart")] public List<SpecHook>? Prestart { get; set; }
+    [JsonPropertyName("createRuntime")] public List<SpecHook>? CreateRuntime { get; set; }
+    [JsonPropertyName("createContainer")] public List<SpecHook>? CreateContainer { get; set; }
+    [JsonPropertyName("startContainer")] public List<SpecHook>? StartContainer { get; set; }
+    [JsonPropertyName("poststart")] public List<SpecHook>? Poststart { get; set; }
+    [JsonPropertyName("poststop")] public List<SpecHook>? Poststop { get; set; }
+
+    /// <summary>The lists by their runtime-spec names, in lifecycle order (null lists included).</summary>
+    [JsonIgnore] public IEnumerable<(string Kind, List<SpecHook>? Hooks)> All =>
+    [
+        ("prestart", Prestart), ("createRuntime", CreateRuntime), ("createContainer", CreateContainer),
+        ("startContainer", StartContainer), ("poststart", Poststart), ("poststop", Poststop),
+    ];
+}
+
+/// <summary>One hook: a program, its argv (args[0] included, as execv(3)), its whole environment, and a timeout.</summary>
+public sealed class SpecHook
+{
+    /// <summary>Absolute; resolved in the runtime's mount namespace, except for startContainer (the container's).</summary>
+    [JsonPropertyName("path")] public string Path { get; set; } = "";
+    /// <summary>argv including argv[0]; absent or empty: argv is just the path.</summary>
+    [JsonPropertyName("args")] public List<string>? Args { get; set; }
+    /// <summary>The hook's whole environment; absent: an empty one.</summary>
+    [JsonPropertyName("env")] public List<string>? Env { get; set; }
+    /// <summary>Seconds before the hook is killed and counts as failed; absent: no limit. Must be > 0.</summary>
+    [JsonPropertyName("timeout")] public int? Timeout { get; set; }
 }
 
 public sealed class SpecProcess

@@ -94,10 +94,50 @@ internal static class RuntimeSpecReader
                 case "mounts": spec.Mounts = List(ref r, Mount) ?? new(); break;
                 case "annotations": spec.Annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "linux": spec.Linux = Linux(ref r); break;
+                case "hooks": spec.Hooks = Hooks(ref r); break;
                 default: SkipUnread(ref r, "", name); break;
             }
         }
         return spec;
+    }
+
+    /// <summary>hooks; JSON null gives null (no hooks). Also read back from an OCI container's state.json.</summary>
+    internal static SpecHooks? Hooks(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var h = new SpecHooks();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "prestart": h.Prestart = List(ref r, Hook) ?? new(); break;
+                case "createRuntime": h.CreateRuntime = List(ref r, Hook) ?? new(); break;
+                case "createContainer": h.CreateContainer = List(ref r, Hook) ?? new(); break;
+                case "startContainer": h.StartContainer = List(ref r, Hook) ?? new(); break;
+                case "poststart": h.Poststart = List(ref r, Hook) ?? new(); break;
+                case "poststop": h.Poststop = List(ref r, Hook) ?? new(); break;
+                default: SkipUnread(ref r, "hooks", name); break;
+            }
+        }
+        return h;
+    }
+
+    private static SpecHook Hook(ref Utf8JsonReader r)
+    {
+        var h = new SpecHook();
+        if (!StartObject(ref r)) return h;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "path": h.Path = String(ref r) ?? ""; break;
+                case "args": h.Args = StringList(ref r); break;
+                case "env": h.Env = StringList(ref r); break;
+                case "timeout": h.Timeout = NullableInt32(ref r); break;
+                default: SkipUnread(ref r, "hooks[]", name); break;
+            }
+        }
+        return h;
     }
 
     /// <summary>A runtime-spec process object alone: the process.json of `exec --process`.</summary>

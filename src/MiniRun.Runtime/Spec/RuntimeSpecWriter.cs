@@ -42,6 +42,31 @@ internal static class RuntimeSpecWriter
         }
         w.WritePropertyName("linux");
         Linux(w, spec.Linux);
+        if (spec.Hooks is { } hooks) Hooks(w, hooks);
+        w.WriteEndObject();
+    }
+
+    /// <summary>"hooks": {...}; OciState writes the same object into state.json.</summary>
+    internal static void Hooks(Utf8JsonWriter w, SpecHooks hooks)
+    {
+        w.WritePropertyName("hooks");
+        w.WriteStartObject();
+        foreach (var (kind, list) in hooks.All)
+        {
+            if (list is null) continue;
+            w.WritePropertyName(kind);
+            w.WriteStartArray();
+            foreach (var h in list)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", h.Path);
+                if (h.Args is not null) Strings(w, "args", h.Args);
+                if (h.Env is not null) Strings(w, "env", h.Env);
+                if (h.Timeout is int timeout) w.WriteNumber("timeout", timeout);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 

@@ -14,7 +14,8 @@
 // Order: ContainerStarter.Start calls Validate before clone(2); the first problem is thrown.
 //
 // Follows: runtime-spec config.md ("ociVersion", "Root", "Mounts", "Process"), config-linux.md
-// ("Namespaces", "User namespace mappings", "Devices", "Rootfs Mount Propagation"),
+// ("Namespaces", "User namespace mappings", "Devices", "Rootfs Mount Propagation"), config.md
+// "POSIX-platform Hooks" (path absolute, timeout greater than zero),
 // setrlimit(2) (one limit per resource), runtime-spec.md "unknown properties MUST be ignored".
 using MiniRun.Kernel;
 
@@ -29,7 +30,6 @@ public static class SpecValidator
     /// </summary>
     public static readonly string[] NotImplemented =
     [
-        "hooks",
         "domainname",
         "vm", "solaris", "windows", "zos",
         "process.apparmorProfile", "process.selinuxLabel", "process.ioPriority", "process.scheduler",
@@ -120,6 +120,16 @@ public static class SpecValidator
             for (int i = 0; i < devices.Count; i++)
                 if (DeviceProblem(devices, i) is string problem)
                     return problem;
+
+        if (spec.Hooks is { } hooks)
+            foreach (var (kind, list) in hooks.All)
+                for (int i = 0; list is not null && i < list.Count; i++)
+                {
+                    if (!list[i].Path.StartsWith('/'))
+                        return $"hooks.{kind}[{i}].path \"{list[i].Path}\" is not an absolute path";
+                    if (list[i].Timeout is <= 0)
+                        return $"hooks.{kind}[{i}].timeout {list[i].Timeout} is not a positive number of seconds";
+                }
         return null;
     }
 

@@ -20,10 +20,12 @@ public sealed class ChannelTrace : ITrace
         _pause = pause;
     }
 
-    public bool Enabled => true;
+    /// <summary>Off once the channel is closed: after `create` reported "W", its parent (the reader) is gone.</summary>
+    public bool Enabled => _channel.Fd >= 0;
 
     public void Step(string title, string why)
     {
+        if (!Enabled) return;
         string text = TraceFormat.Step(title, why);
         if (!_pause) { _channel.Send("T " + text); return; }
         _channel.Send("P " + text);
@@ -31,6 +33,6 @@ public sealed class ChannelTrace : ITrace
         if (ack != "A") throw new InvalidOperationException("trace pause: the parent went away");
     }
 
-    public void Call(string call, string result) => _channel.Send("T " + TraceFormat.Call(_number++, call, result));
-    public void Note(string text) => _channel.Send("T " + TraceFormat.Note(text));
+    public void Call(string call, string result) { if (Enabled) _channel.Send("T " + TraceFormat.Call(_number++, call, result)); }
+    public void Note(string text) { if (Enabled) _channel.Send("T " + TraceFormat.Note(text)); }
 }

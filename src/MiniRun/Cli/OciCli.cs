@@ -8,7 +8,8 @@
 // it) and, for students, as `minirun oci VERB`. This file only parses and prints: every verb is
 // one call of Runtime/OciRuntime.cs in the core. Errors: one line on stderr and, with --log,
 // a line in the log file ({"level":"error","msg":...} with --log-format json, which the
-// engines read back); exit status 1, as runc's.
+// engines read back); exit status 1, as runc's. A failing poststart or poststop hook is a
+// warning, reported the same way at level "warning", and does not change the exit status.
 //
 // Follows: runc(8) and its per-verb pages (runc-create(8), runc-exec(8), ...) for verbs, flags and
 // output; runtime-spec runtime.md (state) and features.md (features).
@@ -78,7 +79,11 @@ public static class OciCli
                 string format = p.GetValue(g.LogFormat)!;
                 if (format is not ("text" or "json"))
                     throw new RuntimeException($"invalid --log-format \"{format}\": use text or json");
-                return action(p, new OciRuntime(p.GetValue(g.Root)!) { NoCgroups = manager == "disabled" });
+                return action(p, new OciRuntime(p.GetValue(g.Root)!)
+                {
+                    NoCgroups = manager == "disabled",
+                    Warn = message => Log("warning", message, p.GetValue(g.Log), format),
+                });
             }
             catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException or Kernel.KernelException or CliError)
             {
@@ -94,12 +99,19 @@ public static class OciCli
     {
         Console.Error.WriteLine($"minirun-oci: {e.Message}");
         if (debug) Console.Error.WriteLine(e);
+        Log("error", e.Message, logFile, format, echo: false);
+    }
+
+    /// <summary>A line at <paramref name="level"/> on stderr (unless already printed) and in the --log file.</summary>
+    private static void Log(string level, string message, string? logFile, string format, bool echo = true)
+    {
+        if (echo) Console.Error.WriteLine($"minirun-oci: {level}: {message}");
         if (logFile is null) return;
         try
         {
             string line = format == "json"
-                ? JsonLine(w => { w.WriteString("level", "error"); w.WriteString("msg", e.Message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
-                : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} error: {e.Message}";
+                ? JsonLine(w => { w.WriteString("level", level); w.WriteString("msg", message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
+                : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} {level}: {message}";
             File.AppendAllText(logFile, line + "\n");
         }
         catch (Exception ioe) when (ioe is IOException or UnauthorizedAccessException) { }
@@ -109,11 +121,11 @@ public static class OciCli
     {
         yield return Verb(g, "create", "Create a container from a bundle; its program waits for start", cmd =>
         {
-            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
             var id = IdArgument(cmd);
             return (p, rt) =>
             {
-                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve));
+                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace));
                 return 0;
             };
         });
@@ -124,11 +136,11 @@ public static class OciCli
         });
         yield return Verb(g, "run", "Create and start a container; without --detach wait for it and delete it", cmd =>
         {
-            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
             var detach = new Option<bool>("--detach", "-d") { Description = "Return once the program runs" };
             cmd.Options.Add(detach);
             var id = IdArgument(cmd);
-            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve), p.GetValue(detach)) ?? 0;
+            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace), p.GetValue(detach)) ?? 0;
         });
         yield return Verb(g, "state", "Print the container's state (runtime-spec JSON)", cmd =>
         {
@@ -225,7 +237,7 @@ public static class OciCli
         return id;
     }
 
-    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve) CreateFlags(Command cmd)
+    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve, Option<bool> Trace) CreateFlags(Command cmd)
     {
         var bundle = new Option<string>("--bundle", "-b") { Description = "The bundle directory (config.json, rootfs)", DefaultValueFactory = _ => "." };
         var socket = new Option<string?>("--console-socket") { Description = "Unix socket that receives the terminal's master side" };
@@ -233,17 +245,19 @@ public static class OciCli
         var preserve = new Option<int>("--preserve-fds") { Description = "Pass descriptors 3..3+N-1 to the container" };
         var noPivot = new Option<bool>("--no-pivot") { Description = "Not supported: MiniRun always uses pivot_root" };
         var noKeyring = new Option<bool>("--no-new-keyring") { Description = "Accepted: MiniRun never creates a session keyring" };
-        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring }) cmd.Options.Add(o);
+        var trace = new Option<bool>("--trace") { Description = "MiniRun's own: narrate every kernel call and hook on stderr" };
+        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring, trace }) cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(noPivot)) r.AddError("--no-pivot is not supported: MiniRun always enters the rootfs with pivot_root(2)");
             if (r.GetValue(preserve) < 0) r.AddError("--preserve-fds must not be negative");
         });
-        return (bundle, socket, pidFile, preserve);
+        return (bundle, socket, pidFile, preserve, trace);
     }
 
-    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve) => new()
+    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve, Option<bool> trace) => new()
     {
+        Trace = p.GetValue(trace) ? new Trace.ConsoleTrace(Console.Error, pause: false) : null,
         ConsoleSocket = p.GetValue(socket),
         PidFile = p.GetValue(pidFile),
         PreserveFds = p.GetValue(preserve),

@@ -23,7 +23,7 @@ internal static class OciFeatures
             w.WriteStartObject();
             w.WriteString("ociVersionMin", "1.0.0");
             w.WriteString("ociVersionMax", "1.2.0");
-            Strings(w, "hooks", []);
+            Strings(w, "hooks", new Spec.SpecHooks().All.Select(h => h.Kind));
             Strings(w, "mountOptions", MountOptions.Known.Order(StringComparer.Ordinal));
             w.WriteStartObject("linux");
             Strings(w, "namespaces", Namespaces.All.Select(n => n.Type));

@@ -98,6 +98,16 @@ public sealed class FakeKernel : IKernel
     public void MountSetattrRecursive(string path, ulong set, ulong clear) =>
         Record($"mount_setattr {path} AT_RECURSIVE set={MountOptions.AttrNames(set)} clr={MountOptions.AttrNames(clear)}", $"mount_setattr {path}");
 
+    /// <summary>What RunHook answers per hook path (default: exit 0); the states hooks were given, in order.</summary>
+    public Dictionary<string, HookOutcome> HookOutcomes { get; } = new();
+    public List<string> HookStates { get; } = new();
+    public HookOutcome RunHook(string kind, int index, MiniRun.Spec.SpecHook hook, string state)
+    {
+        Record($"hook {kind} {index} {hook.Path}", $"{kind} hook {index}");
+        HookStates.Add(state);
+        return HookOutcomes.GetValueOrDefault(hook.Path);
+    }
+
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }
 }

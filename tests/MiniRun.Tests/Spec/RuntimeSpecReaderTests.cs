@@ -45,6 +45,13 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         };
         spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
             new SpecDevice { Type = "p", Path = "/run/fifo" }];
+        spec.Hooks = new SpecHooks
+        {
+            Prestart = [new SpecHook { Path = "/usr/bin/old", Args = ["old", "--x=\"1\""], Env = ["A=1", "B=ü"], Timeout = 3 }],
+            CreateRuntime = [new SpecHook { Path = "/bin/net" }, new SpecHook { Path = "/bin/net2", Args = [], Env = [] }],
+            StartContainer = [new SpecHook { Path = "/in/container", Timeout = 1 }],
+            Poststop = [],
+        };
         return spec;
     }
 
@@ -64,7 +71,30 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.Null(back.Linux.Seccomp.Syscalls[1].Args![1].ValueTwo);
         Assert.Equal(229, back.Linux.Devices![0].Minor);
         Assert.Null(back.Linux.Devices[1].Major);
+        Assert.Equal(3, back.Hooks!.Prestart![0].Timeout);
+        Assert.Equal(["old", "--x=\"1\""], back.Hooks.Prestart[0].Args);
+        Assert.Null(back.Hooks.CreateRuntime![0].Args);
+        Assert.Empty(back.Hooks.CreateRuntime[1].Env!);
+        Assert.Null(back.Hooks.CreateContainer);
+        Assert.Empty(back.Hooks.Poststop!);
         Assert.Null(back.Unread);   // every field MiniRun writes is one it reads
+    }
+
+    [Fact]
+    public void HooksOfOtherWritersAreRead()
+    {
+        var spec = RuntimeSpecReader.Parse("""
+            {"hooks": {"createRuntime": [{"path": "/usr/bin/netns-setup", "args": ["netns-setup", "up"], "env": ["X=1"], "timeout": 10}],
+                       "poststart": null, "poststop": [{"path": "/bin/cleanup", "io.example.extra": 1}]}}
+            """u8);
+        var hook = spec.Hooks!.CreateRuntime!.Single();
+        Assert.Equal(("/usr/bin/netns-setup", 10), (hook.Path, hook.Timeout));
+        Assert.Equal(["netns-setup", "up"], hook.Args);
+        Assert.Equal(["X=1"], hook.Env);
+        Assert.Empty(spec.Hooks.Poststart!);   // null list: empty, as every list of the reader
+        Assert.Equal("/bin/cleanup", spec.Hooks.Poststop!.Single().Path);
+        Assert.Equal(["hooks[].io.example.extra"], spec.Unread);   // an extension: skipped, never refused
+        Assert.Null(RuntimeSpecReader.Parse("""{"hooks": null}"""u8).Hooks);
     }
 
     [Fact]

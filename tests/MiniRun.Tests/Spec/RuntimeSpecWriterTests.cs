@@ -54,6 +54,13 @@ public sealed class RuntimeSpecWriterTests
         };
         spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
             new SpecDevice { Type = "p", Path = "/run/fifo" }];
+        spec.Hooks = new SpecHooks
+        {
+            Prestart = [new SpecHook { Path = "/usr/bin/old", Args = ["old", "--x=\"1\""], Env = ["A=1", "B=ü"], Timeout = 3 }],
+            CreateRuntime = [new SpecHook { Path = "/bin/net" }, new SpecHook { Path = "/bin/net2", Args = [], Env = [] }],
+            StartContainer = [new SpecHook { Path = "/in/container", Timeout = 1 }],
+            Poststop = [],
+        };
         return spec;
     }
 

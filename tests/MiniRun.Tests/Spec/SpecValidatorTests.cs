@@ -56,6 +56,10 @@ public sealed class SpecValidatorTests
     [InlineData("\"linux\":{\"devices\":[{\"type\":\"b\",\"path\":\"/dev/x\",\"major\":4096,\"minor\":0}]}",
         "linux.devices[0] (/dev/x): 4096:0 is out of range (major 0-4095, minor 0-1048575)")]
     [InlineData("\"linux\":{\"devices\":[{\"type\":\"p\",\"path\":\"/dev/x\"},{\"type\":\"p\",\"path\":\"/dev/x\"}]}", "linux.devices[1].path \"/dev/x\" is listed twice")]
+    [InlineData("\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/true\"},{\"path\":\"bin/x\"}]}", "hooks.createRuntime[1].path \"bin/x\" is not an absolute path")]
+    [InlineData("\"hooks\":{\"poststop\":[{\"path\":\"\"}]}", "hooks.poststop[0].path \"\" is not an absolute path")]
+    [InlineData("\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}", "hooks.prestart[0].timeout 0 is not a positive number of seconds")]
+    [InlineData("\"hooks\":{\"startContainer\":[{\"path\":\"/bin/true\",\"timeout\":-5}]}", "hooks.startContainer[0].timeout -5 is not a positive number of seconds")]
     public void EachProblemIsOneLineNamingTheField(string member, string problem)
     {
         // The member replaces the valid one of the same name (the reader keeps the last value).
@@ -66,7 +70,6 @@ public sealed class SpecValidatorTests
     }
 
     [Theory]
-    [InlineData("hooks", "{\"prestart\":[{\"path\":\"/bin/true\"}]}")]
     [InlineData("vm", "{\"hypervisor\":{\"path\":\"/q\"}}")]
     [InlineData("solaris", "{\"milestone\":\"x\"}")]
     [InlineData("windows", "{\"layerFolders\":[\"c\"]}")]
@@ -96,6 +99,15 @@ public sealed class SpecValidatorTests
         Assert.Equal($"{path} is not supported by MiniRun", Problem(Read(linux: $",\"{field}\":{value}")));
 
     [Fact]
+    public void HooksAreReadAndAValidSetPasses()
+    {
+        var spec = Read(extra: ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"timeout\":1}],\"createContainer\":[{\"path\":\"/x\",\"args\":[\"x\",\"-v\"],\"env\":[\"A=1\"]}],\"poststop\":[]}");
+        Assert.Null(Problem(spec));
+        Assert.Null(spec.Unread);
+        Assert.Equal(["x", "-v"], spec.Hooks!.CreateContainer![0].Args);
+    }
+
+    [Fact]
     public void IdmappedMountsAreRefused() =>
         Assert.Equal("mounts[].uidMappings is not supported by MiniRun", Problem(Read(extra:
             ",\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/s\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]")));
@@ -121,7 +133,7 @@ public sealed class SpecValidatorTests
     {
         Assert.Equal(SpecValidator.NotImplemented.Length, SpecValidator.NotImplemented.Distinct().Count());
         // Fields other helpers implement must not be listed here.
-        foreach (var implemented in new[] { "process.capabilities", "process.rlimits", "process.oomScoreAdj", "linux.sysctl", "linux.seccomp", "process.user.umask", "linux.devices" })
+        foreach (var implemented in new[] { "process.capabilities", "process.rlimits", "process.oomScoreAdj", "linux.sysctl", "linux.seccomp", "process.user.umask", "linux.devices", "hooks" })
             Assert.DoesNotContain(implemented, SpecValidator.NotImplemented);
     }
 
