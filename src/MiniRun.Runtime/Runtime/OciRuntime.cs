@@ -143,6 +143,7 @@ public sealed partial class OciRuntime
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
             cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
+            DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before any process is in the cgroup
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), StartFifo: fifo, PreserveFds: o.PreserveFds);
             started = ContainerStarter.Start(request);
