@@ -112,11 +112,25 @@ public sealed class DeviceFilterKernelTests : IDisposable
         Assert.Contains("No such device or address", OpenInCgroup(two));
         Assert.Equal("", OpenInCgroup("/dev/null"));                         // a default device stays usable
 
-        DeviceFilter.Attach(_cgroup!, DeviceFilter.Compile(DeviceFilter.Rules([Rule(false, null, null, null, "rwm"), Rule(true, "c", 240, 1, "rw")])), null);
+        var trace = new ListTrace();
+        DeviceFilter.Attach(_cgroup!, DeviceFilter.Compile(DeviceFilter.Rules([Rule(false, null, null, null, "rwm"), Rule(true, "c", 240, 1, "rw")])), trace);
+        Assert.Equal(["bpf(BPF_PROG_QUERY", "bpf(BPF_PROG_LOAD", "bpf(BPF_PROG_ATTACH", "bpf(BPF_PROG_DETACH"], trace.Calls.Select(c => c.Split(',')[0]));
+        Assert.Contains("  2. allow c 240:1 rw", trace.Lines);
+        Assert.All(trace.Lines, l => Assert.True(l.Length <= 120, l));
         int dir = Libc.open(_cgroup!, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         try { Assert.Single(Bpf.Query(dir, _cgroup!)); }                  // the first program was detached
         finally { Libc.close(dir); }
         Assert.Contains("No such device or address", OpenInCgroup(one));
         Assert.Contains("Operation not permitted", OpenInCgroup(two));
+    }
+
+    private sealed class ListTrace : MiniRun.Trace.ITrace
+    {
+        public List<string> Lines { get; } = [];
+        public List<string> Calls { get; } = [];
+        public bool Enabled => true;
+        public void Step(string title, string why) => Lines.Add(title);
+        public void Call(string call, string result) { Calls.Add(call); Lines.Add($"[n] {call} = {result}"); }
+        public void Note(string text) => Lines.Add(text);
     }
 }
