@@ -9,8 +9,9 @@
 // out as <linux/bpf.h> has them (unused trailing fields are zero, which the kernel requires).
 // The license: the kernel demands a GPL-compatible license only from programs that call
 // GPL-only helper functions; a device filter calls no helper at all (it only compares the
-// context's three numbers), so any string is accepted. runc passes "Apache", crun "GPL"; MiniRun
-// passes "GPL" (kernel/bpf/syscall.c license_is_gpl_compatible decides only helper access).
+// context's three numbers), so any string is accepted (runc passes "Apache"; a test loads one
+// with "Apache-2.0"). MiniRun passes "GPL" (license_is_gpl_compatible in the kernel decides
+// only which helpers a program may call).
 // A verifier rejection is explained in the log buffer: the error carries its last lines.
 //
 // Follows: bpf(2) (BPF_PROG_LOAD, BPF_PROG_ATTACH, BPF_PROG_DETACH, BPF_PROG_QUERY,
@@ -96,11 +97,11 @@ internal static unsafe partial class Bpf
     /// makes them): the program's fd. A rejection throws KernelException
     /// "bpf(BPF_PROG_LOAD, cgroup device filter): Permission denied (EACCES): verifier: ...".
     /// </summary>
-    public static int LoadDeviceProgram(ReadOnlySpan<ulong> insns, string name)
+    public static int LoadDeviceProgram(ReadOnlySpan<ulong> insns, string name, string license = License)
     {
         const int logSize = 64 * 1024;
         byte[] log = new byte[logSize];
-        byte[] license = Encoding.ASCII.GetBytes(License + "\0");
+        byte[] licenseText = Encoding.ASCII.GetBytes(license + "\0");
         var attr = new prog_load_attr
         {
             prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
@@ -113,7 +114,7 @@ internal static unsafe partial class Bpf
         for (int i = 0; i < nameBytes.Length && i < 15; i++) attr.prog_name[i] = nameBytes[i];
         int fd;
         fixed (ulong* code = insns)
-        fixed (byte* lic = license)
+        fixed (byte* lic = licenseText)
         fixed (byte* logBuf = log)
         {
             attr.insns = (ulong)code;

@@ -62,6 +62,11 @@ public sealed class DeviceFilterKernelTests : IDisposable
             Assert.True(fd >= 0);
             Libc.close(fd);
         }
+        // No helper is called, so the kernel does not ask for a GPL-compatible license.
+        var docker = DeviceFilter.Compile(DeviceFilter.Rules(DeviceFilterTests.DockerDefault));
+        int apache = Bpf.LoadDeviceProgram(docker.Instructions.Select(i => i.Encode()).ToArray(), "minirun_test", "Apache-2.0");
+        Assert.True(apache >= 0);
+        Libc.close(apache);
     }
 
     [Fact]
