@@ -235,6 +235,7 @@ public sealed partial class OciRuntime
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
             cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
+            DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before any process is in the cgroup
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
                 RunRuntimeHooks: pid =>
