@@ -11,13 +11,16 @@
 //   its cgroup frozen                                           -> paused
 //   otherwise                                                   -> running
 // The liveness test is MiniRun's one rule, Runtime/ProcessIdentity.cs. This file is the core's
-// only writer of state.json (written once, by `create`, atomically through a rename).
+// only writer of state.json (written by `create`, and again by `update`, which keeps the merged
+// linux.resources here so a later update merges over them - as runc keeps them in its state;
+// always atomically through a rename).
 //
 // Follows: runtime-spec runtime.md "State" (ociVersion, id, status, pid, bundle, annotations)
 // and "Lifecycle"; proc(5) /proc/PID/stat.
 using System.Text;
 using System.Text.Json;
 using MiniRun.Kernel;
+using MiniRun.Spec;
 using static MiniJson.JsonReading;
 
 namespace MiniRun.Runtime;
@@ -39,6 +42,8 @@ public sealed class OciState
     public string? CgroupRoot { get; init; }
     public string? CgroupPath { get; init; }
     public Dictionary<string, string> Annotations { get; init; } = new();
+    /// <summary>The linux.resources in force: config.json's at create, merged with every `update` since.</summary>
+    public SpecResources? Resources { get; set; }
 
     public static string DirOf(string stateRoot, string id) => Path.Combine(stateRoot, id);
 
@@ -93,6 +98,11 @@ public sealed class OciState
             w.WriteStartObject("annotations");
             foreach (var (k, v) in Annotations) w.WriteString(k, v);
             w.WriteEndObject();
+            if (Resources is not null)
+            {
+                w.WritePropertyName("resources");
+                RuntimeSpecWriter.ResourcesObject(w, Resources);
+            }
             w.WriteEndObject();
         }
         File.Move(path + ".tmp", path, overwrite: true);
@@ -122,6 +132,7 @@ public sealed class OciState
         ulong start = 0;
         DateTimeOffset created = default;
         Dictionary<string, string> annotations = new();
+        SpecResources? resources = null;
         while (NextProperty(ref r, out string name))
         {
             switch (name)
@@ -135,13 +146,14 @@ public sealed class OciState
                 case "cgroupRoot": cgroupRoot = String(ref r); break;
                 case "cgroupPath": cgroupPath = String(ref r); break;
                 case "annotations": annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
+                case "resources": resources = RuntimeSpecReader.Resources(ref r); break;
                 default: r.Skip(); break;
             }
         }
         return new OciState
         {
             Id = id, Pid = pid, PidStartTime = start, Bundle = bundle, Rootfs = rootfs, Created = created,
-            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations,
+            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations, Resources = resources,
         };
     }
 }

@@ -3,7 +3,8 @@
 //
 // Why: engines do not link a runtime, they exec one: `RUNTIME [--root DIR] [--log FILE
 // --log-format json] create --bundle DIR --pid-file FILE [--console-socket SOCK] ID`, then
-// `start ID`, `state ID`, `kill ID SIG`, `delete --force ID`, `exec --process FILE --detach ID`.
+// `start ID`, `state ID`, `kill ID SIG`, `delete --force ID`, `exec --process FILE --detach ID`,
+// `update --resources FILE ID`.
 // The same binary answers when invoked as `minirun-oci` (a link to minirun, installed next to
 // it) and, for students, as `minirun oci VERB`. This file only parses and prints: every verb is
 // one call of Runtime/OciRuntime.cs in the core. Errors: one line on stderr and, with --log,
@@ -17,6 +18,7 @@ using System.Text;
 using System.Text.Json;
 using MiniRun.Runtime;
 using MiniRun.Spec;
+using MiniRun.Trace;
 
 namespace MiniRun.Cli;
 
@@ -49,9 +51,10 @@ public static class OciCli
         var debug = new Option<bool>("--debug") { Description = "Stack traces on errors", Recursive = true };
         var systemdCgroup = new Option<bool>("--systemd-cgroup") { Description = "Not supported: MiniRun manages cgroupfs itself", Recursive = true };
         var cgroupManager = new Option<string>("--cgroup-manager") { Description = "cgroupfs (default) or disabled (no cgroup even when config.json names one); systemd is not supported", DefaultValueFactory = _ => "cgroupfs", Recursive = true };
+        var trace = new Option<bool>("--trace") { Description = "Narrate the cgroup writes (create, run, update) on stderr", Recursive = true };
         var cmd = new RootCommand("minirun-oci: MiniRun's runtime core behind runc's command line (OCI runtime-spec 1.2)");
-        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager }) cmd.Options.Add(o);
-        var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager);
+        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager, trace }) cmd.Options.Add(o);
+        var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager, trace);
         foreach (var verb in Verbs(g)) cmd.Subcommands.Add(verb);
         var parse = cmd.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count == 0) return parse.Invoke();
@@ -60,7 +63,10 @@ public static class OciCli
     }
 
     private sealed record Globals(Option<string> Root, Option<string?> Log, Option<string> LogFormat, Option<bool> Debug, Option<bool> SystemdCgroup,
-        Option<string> CgroupManager);
+        Option<string> CgroupManager, Option<bool> Trace)
+    {
+        public ConsoleTrace? TraceFor(ParseResult p) => p.GetValue(Trace) ? new ConsoleTrace(Console.Error, pause: false) : null;
+    }
 
     private static Command Verb(Globals g, string name, string description, Func<Command, Func<ParseResult, OciRuntime, int>> configure)
     {
@@ -113,7 +119,7 @@ public static class OciCli
             var id = IdArgument(cmd);
             return (p, rt) =>
             {
-                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve));
+                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve) with { Trace = g.TraceFor(p) });
                 return 0;
             };
         });
@@ -128,7 +134,8 @@ public static class OciCli
             var detach = new Option<bool>("--detach", "-d") { Description = "Return once the program runs" };
             cmd.Options.Add(detach);
             var id = IdArgument(cmd);
-            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve), p.GetValue(detach)) ?? 0;
+            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve) with { Trace = g.TraceFor(p) },
+                p.GetValue(detach)) ?? 0;
         });
         yield return Verb(g, "state", "Print the container's state (runtime-spec JSON)", cmd =>
         {
@@ -199,6 +206,8 @@ public static class OciCli
             return (p, rt) => { rt.Resume(p.GetValue(id)!); return 0; };
         });
         yield return Verb(g, "exec", "Run a further process in the container", OciExecCli.Configure);
+        yield return Verb(g, "update", "Change the limits of the container's cgroup (linux.resources)", cmd =>
+            OciUpdateCli.Configure(cmd, g.TraceFor));
         yield return Verb(g, "features", "What this runtime implements (runtime-spec features.md)", cmd =>
             (p, rt) => { Console.WriteLine(OciFeatures.Json()); return 0; });
         yield return Verb(g, "spec", "Write a starting config.json into the bundle", cmd =>
