@@ -73,13 +73,13 @@ public static class OciCgroup
     }
 
     /// <summary>The container's cgroup, created with its controllers and limits written; null when the plan has none.</summary>
-    public static Cgroup? Create(OciCgroupPlan plan, ITrace? trace)
+    public static Cgroup? Create(OciCgroupPlan plan, ITrace? trace, ICgroupFs? fs = null)
     {
         if (plan.RelativePath is not { } relative) return null;
         string? parent = Path.GetDirectoryName(relative);
         var needs = plan.Limits.RequiredControllers();
         var cgroup = Cgroup.Create(plan.Host.MountPoint!, Path.GetFileName(relative), needs, string.IsNullOrEmpty(parent) ? "" : parent,
-            trace: trace, enableInAnyParent: true);
+            fs, trace, enableInAnyParent: true);
         if (needs.Count == 0) return cgroup;
         try
         {

@@ -45,6 +45,7 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         };
         spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
             new SpecDevice { Type = "p", Path = "/run/fifo" }];
+        spec.Linux.Resources = SpecResourcesSamples.Full();
         return spec;
     }
 
@@ -64,6 +65,10 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.Null(back.Linux.Seccomp.Syscalls[1].Args![1].ValueTwo);
         Assert.Equal(229, back.Linux.Devices![0].Minor);
         Assert.Null(back.Linux.Devices[1].Major);
+        Assert.Equal(-1, back.Linux.Resources!.Memory!.Swap);
+        Assert.Equal(ulong.MaxValue, back.Linux.Resources.Memory.Swappiness);
+        Assert.Equal(300ul, back.Linux.Resources.BlockIO!.ThrottleWriteIopsDevice![0].Rate);
+        Assert.Equal("64M", back.Linux.Resources.Unified!["memory.high"]);
         Assert.Null(back.Unread);   // every field MiniRun writes is one it reads
     }
 

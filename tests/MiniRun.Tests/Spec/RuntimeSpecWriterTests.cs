@@ -54,6 +54,7 @@ public sealed class RuntimeSpecWriterTests
         };
         spec.Linux.Devices = [new SpecDevice { Type = "c", Path = "/dev/fuse", Major = 10, Minor = 229, FileMode = 438, Uid = 0, Gid = 0 },
             new SpecDevice { Type = "p", Path = "/run/fifo" }];
+        spec.Linux.Resources = SpecResourcesSamples.Full();
         return spec;
     }
 
