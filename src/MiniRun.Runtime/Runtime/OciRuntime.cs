@@ -306,7 +306,7 @@ public sealed partial class OciRuntime
         if (SpecValidator.ResourcesProblem(merged) is string problem)
             throw new RuntimeException($"update container \"{id}\": {problem}");
         var limits = SpecResourceMap.ToLimits(merged);
-        var host = CgroupV2Host.Detect(state.CgroupRoot);
+        var host = CgroupV2Host.Detect();   // as create decided: limits need cgroup2 at /sys/fs/cgroup
         if (OciCgroup.MissingController(host, limits.RequiredControllers()) is { } missing)
             throw new RuntimeException($"update container \"{id}\": {missing}");
         var cgroup = Cgroup.Open(state.CgroupRoot, state.CgroupPath, trace: trace);
