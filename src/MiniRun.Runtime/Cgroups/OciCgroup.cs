@@ -15,6 +15,9 @@
 //     own cgroup (the parent of /proc/self/cgroup's path: the runtime's own cgroup has processes,
 //     so cgroup v2 would not let it hand controllers to a child).
 //   - No limits and no cgroupsPath: no cgroup (the container stays in the caller's).
+//   - Values that only ask for a cgroup's defaults (cpu.shares 1024, which containerd writes into
+//     every bundle; -1 for "no limit") are no limits a host without the controller fails to give:
+//     there they are left unwritten, with a --trace note (SpecResourceMap.WithoutKernelDefaults).
 // Parents the path names are created when missing and left in place afterwards (other
 // containers share them); only the container's own directory is removed. The systemd form
 // "slice:prefix:name" needs a systemd cgroup driver, which MiniRun does not have: it is refused.
@@ -28,8 +31,9 @@ using MiniRun.Trace;
 
 namespace MiniRun.Cgroups;
 
-/// <summary>What create will make: the cgroup (null: none), its limits and the host it was checked on.</summary>
-public sealed record OciCgroupPlan(string? RelativePath, ResourceLimits Limits, CgroupV2Host Host);
+/// <summary>What create will make: the cgroup (null: none), its limits, the host it was checked on,
+/// and a note for --trace when config.json asked only for defaults this host cannot write.</summary>
+public sealed record OciCgroupPlan(string? RelativePath, ResourceLimits Limits, CgroupV2Host Host, string? Note = null);
 
 public static class OciCgroup
 {
@@ -42,13 +46,25 @@ public static class OciCgroup
         var limits = SpecResourceMap.ToLimits(spec.Linux.Resources);
         var needs = limits.RequiredControllers();
         string? path = spec.Linux.CgroupsPath;
+        string? note = null;
         if (!string.IsNullOrEmpty(path) && path.Contains(':'))
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" is in systemd's slice:prefix:name form; MiniRun manages cgroups itself (no --systemd-cgroup)");
         if (string.IsNullOrEmpty(path) && needs.Count == 0)
-            return new OciCgroupPlan(null, limits, CgroupV2Host.FromMountInfo("", mountRoot));
+            return new OciCgroupPlan(null, limits, CgroupV2Host.FromMountInfo("", mountRoot));   // nothing to detect
         var host = CgroupV2Host.Detect(mountRoot, procRoot);
         if (needs.Count > 0 && MissingController(host, needs) is { } missing)
-            throw new RuntimeException($"config.json: {missing}");
+        {
+            // containerd writes cpu.shares 1024 into every bundle: asking for the defaults is not
+            // a limit this host fails to give. Anything else is refused.
+            var real = SpecResourceMap.ToLimits(SpecResourceMap.WithoutKernelDefaults(spec.Linux.Resources));
+            if (MissingController(host, real.RequiredControllers()) is { } reallyMissing)
+                throw new RuntimeException($"config.json: {reallyMissing}");
+            note = $"linux.resources asks only for the kernel's defaults (cpu.shares 1024, -1 for no limit); not written: {missing}";
+            limits = real;
+            needs = real.RequiredControllers();
+        }
+        if (string.IsNullOrEmpty(path) && needs.Count == 0)
+            return new OciCgroupPlan(null, limits, host, note);
         if (host.MountPoint is null)
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" needs a cgroup2 filesystem; this host: {host.Description}");
         string relative;
@@ -60,7 +76,7 @@ public static class OciCgroup
             if (relative.Length == 0 || relative.Split('/').Any(p => p is "" or "." or ".."))
                 throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" must name a cgroup below the root, without '.' or '..'");
         }
-        return new OciCgroupPlan(relative, limits, host);
+        return new OciCgroupPlan(relative, limits, host, note);
     }
 
     /// <summary>The first controller <paramref name="needs"/> names that this host lacks, as "linux.resources.FIELD needs ...; this host: ...".</summary>

@@ -156,6 +156,31 @@ public static class SpecResourceMap
         return merged;
     }
 
+    /// <summary>
+    /// A copy without the fields that only ask for what a cgroup has by default: cpu.shares 1024
+    /// (cgroup v1's default share, which containerd always writes), memory.limit/swap -1, cpu.quota
+    /// -1 without another period, pids.limit 0 or less. OciCgroup uses it where the host lacks a
+    /// controller: a container that asks for nothing but the defaults still runs there (with the
+    /// defaults), while a real limit is refused. Null when nothing is left.
+    /// </summary>
+    public static SpecResources? WithoutKernelDefaults(SpecResources? res)
+    {
+        if (res is null) return null;
+        var copy = Merge(null, res);
+        if (copy.Memory is { } m)
+        {
+            if (m.Limit == -1) m.Limit = null;
+            if (m.Swap == -1) m.Swap = null;
+        }
+        if (copy.Cpu is { } c)
+        {
+            if (c.Shares == 1024) c.Shares = null;
+            if (c.Quota == -1 && c.Period is null or CpuMax.DefaultPeriodUsec) { c.Quota = null; c.Period = null; }
+        }
+        if (copy.Pids is { Limit: <= 0 }) copy.Pids = null;
+        return copy;
+    }
+
     /// <summary>cpu.weight from CPU shares: 2 -> 1, 1024 -> 39, 262144 -> 10000.</summary>
     public static int SharesToWeight(ulong shares) => (int)(1 + (Math.Clamp(shares, 2, 262144) - 2) * 9999 / 262142);
 

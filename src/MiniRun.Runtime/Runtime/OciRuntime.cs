@@ -137,7 +137,11 @@ public sealed partial class OciRuntime
             if (SpecResourceMap.ToLimits(spec.Linux.Resources).NeedsCgroupLimits)
                 o.Trace?.Note("linux.resources: not applied: --cgroup-manager disabled asks for no cgroup (podman --cgroups=disabled)");
         }
-        else plan = OciCgroup.Plan(spec, id);
+        else
+        {
+            plan = OciCgroup.Plan(spec, id);
+            if (plan.Note is { } note) o.Trace?.Note(note);
+        }
 
         Directory.CreateDirectory(StateRoot);
         string dir = OciState.DirOf(StateRoot, id);

@@ -104,7 +104,7 @@ public static class OciCli
         try
         {
             string line = format == "json"
-                ? JsonLine(w => { w.WriteString("level", "error"); w.WriteString("msg", e.Message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
+                ? JsonLine(w => { w.WriteString("level", "error"); w.WriteString("msg", e.Message); w.WriteString("time", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'")); })   // RFC 3339 with no '+' (the JSON writer escapes it, and Go's parser then fails)
                 : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} error: {e.Message}";
             File.AppendAllText(logFile, line + "\n");
         }

@@ -92,6 +92,24 @@ public sealed class OciCgroupTests : IDisposable
     }
 
     [Fact]
+    public void Where_a_controller_is_missing_only_requests_for_the_defaults_pass()
+    {
+        File.WriteAllText(Path.Combine(_fs.Root, "cgroup.controllers"), "memory pids\n");   // no cpu controller
+        var defaults = new SpecResources { Cpu = new SpecCpu { Shares = 1024 }, Devices = [new SpecDeviceCgroup { Access = "rwm" }] };
+        var plan = Plan("/default/c1", defaults);   // what containerd writes into every bundle
+        Assert.Equal("default/c1", plan.RelativePath);
+        Assert.Empty(plan.Limits.RequiredControllers());
+        Assert.StartsWith("linux.resources asks only for the kernel's defaults", plan.Note);
+        Assert.Null(Plan(null, defaults).RelativePath);
+        var withMemory = Plan("/default/c1", new SpecResources { Cpu = new SpecCpu { Shares = 1024 }, Memory = new SpecMemory { Limit = 1 << 30 } });
+        Assert.Equal(["memory"], withMemory.Limits.RequiredControllers());
+        var e = Assert.Throws<RuntimeException>(() => Plan("/default/c1", new SpecResources { Cpu = new SpecCpu { Shares = 512 } }));
+        Assert.StartsWith("config.json: linux.resources.cpu (shares, quota, period, burst, idle) needs cgroup v2 with the cpu controller", e.Message);
+        File.WriteAllText(Path.Combine(_fs.Root, "cgroup.controllers"), "cpu memory pids\n");
+        Assert.Equal(["cpu"], Plan("/default/c1", defaults).Limits.RequiredControllers());   // with the controller, 1024 is written (weight 39), as runc does
+    }
+
+    [Fact]
     public void A_failed_limit_write_leaves_no_cgroup()
     {
         _fs.FailWrite[_fs.P("c1/pids.max")] = Errno.EINVAL;
