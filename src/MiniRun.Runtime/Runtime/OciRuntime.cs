@@ -162,7 +162,9 @@ public sealed partial class OciRuntime
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
             cgroup = plan is null ? null : OciCgroup.Create(plan, o.Trace);
-            var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, o.Trace,
+            // create: the trace narrates this process's work only. Init outlives `create` (it waits
+            // for `start`), and a traced init would write its lines to a socket nobody reads then.
+            var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, gate ? null : o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), StartFifo: fifo, PreserveFds: o.PreserveFds);
             started = ContainerStarter.Start(request);
             if (started.FailureCode is not null)
