@@ -13,7 +13,9 @@
 //     made): PARENT/cgroup.subtree_control, again only for controllers not enabled yet
 //   ROOT/PARENT/ID/: mkdir; the limit files; cgroup.procs; cgroup.freeze; cgroup.kill; rmdir
 // A --cgroup-parent that exists and that MiniRun did not create is never written to: if it does
-// not already delegate the controllers, Create fails and says so.
+// not already delegate the controllers, Create fails and says so. An OCI engine's
+// linux.cgroupsPath is different: the engine chose the path, and its parents get the controllers
+// the limits need (enableInAnyParent, EnableControllers), as runc does.
 //
 // Follows: Documentation/admin-guide/cgroup-v2.rst: "Enabling and Disabling" (subtree_control,
 // top-down constraint), "Processes" (cgroup.procs), cgroup.freeze / cgroup.events "frozen",
@@ -49,8 +51,10 @@ public sealed class Cgroup
 
     /// <summary>Creates ROOT/PARENT/NAME with <paramref name="controllers"/> enabled in it; undoes its
     /// own mkdirs if a step fails.</summary>
+    /// <param name="enableInAnyParent">the path was named by an OCI engine (linux.cgroupsPath): controllers
+    /// may be enabled in every parent along it, as runc does, not only in those MiniRun owns.</param>
     public static Cgroup Create(string root, string name, IEnumerable<string> controllers, string? parent = DefaultParent,
-        ICgroupFs? fs = null, ITrace? trace = null)
+        ICgroupFs? fs = null, ITrace? trace = null, bool enableInAnyParent = false)
     {
         fs ??= CgroupFs.Instance;
         trace ??= NullTrace.Instance;
@@ -69,7 +73,7 @@ public sealed class Cgroup
             var curRel = "";
             for (int i = 0; i < parts.Count; i++)
             {
-                bool owned = curRel.Length == 0 || created.Contains(cur) || IsMiniRunOwned(curRel);
+                bool owned = enableInAnyParent || curRel.Length == 0 || created.Contains(cur) || IsMiniRunOwned(curRel);
                 EnableControllers(fs, trace, cur, wanted, owned);
                 var next = System.IO.Path.Combine(cur, parts[i]);
                 curRel = curRel.Length == 0 ? parts[i] : curRel + "/" + parts[i];
@@ -108,6 +112,23 @@ public sealed class Cgroup
             _trace.Note($"{Path}: no resource flags and no memory controller, so no limit file is written (the kernel's defaults: no limits)");
         foreach (var w in writes)
             Write(w.File, w.Value, w.Why);
+    }
+
+    /// <summary>
+    /// `update` of an OCI container: enables the <paramref name="controllers"/> this cgroup does not
+    /// have yet, top-down in every parent from the root (the engine named the path, as for
+    /// Create with enableInAnyParent), so that their files appear here.
+    /// </summary>
+    public void EnableControllers(IEnumerable<string> controllers)
+    {
+        var missing = controllers.Where(c => !HasController(c)).ToList();
+        if (missing.Count == 0) return;
+        var dir = Root;
+        foreach (var part in RelativePath.Split('/'))
+        {
+            EnableControllers(_fs, _trace, dir, missing, owned: true);
+            dir = System.IO.Path.Combine(dir, part);
+        }
     }
 
     /// <summary>Moves a process (and all its threads) into this cgroup.</summary>

@@ -12,6 +12,10 @@
 //   delete  a stopped (or, forced, any) container: its processes, cgroup and state directory go
 //   exec    a further process inside the container (Runtime/ExecStarter.cs, Native/exec_stage.c)
 //   pause / resume   cgroup.freeze; ps  the container's processes
+//   update  new limits over the current ones (linux.resources, kept in the state), into the cgroup
+// create applies linux.resources: the cgroup (Cgroups/OciCgroup.cs) gets its controllers and
+// limits before the container's first process is moved into it; NoCgroups (the engine asked for
+// no cgroup) leaves linux.resources unapplied, as crun's --cgroup-manager=disabled does.
 // Failures are RuntimeException: one line naming the container and what failed; a failed create
 // leaves nothing behind (no state directory, cgroup or process).
 // Hooks (Runtime/HookRunner.cs): create runs prestart and createRuntime when init reports the
@@ -200,6 +204,21 @@ public sealed partial class OciRuntime
             throw new RuntimeException($"config.json: root.path \"{spec.Root.Path}\": no such directory ({rootfs})");
         if (spec.Process.Terminal && o.ConsoleSocket is null && !o.ReturnTerminal)
             throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
+        if (SpecValidator.Problem(spec) is string problem)
+            throw new RuntimeException("config.json: " + problem);
+        // The cgroup and its limits are decided and checked against this host before anything
+        // exists: limits this host cannot give are one line, and nothing is left behind.
+        OciCgroupPlan? plan = null;
+        if (NoCgroups)
+        {
+            if (SpecResourceMap.ToLimits(spec.Linux.Resources).NeedsCgroupLimits)
+                o.Trace?.Note("linux.resources: not applied: --cgroup-manager disabled asks for no cgroup (podman --cgroups=disabled)");
+        }
+        else
+        {
+            plan = OciCgroup.Plan(spec, id);
+            if (plan.Note is { } note) o.Trace?.Note(note);
+        }
 
         Directory.CreateDirectory(StateRoot);
         string dir = OciState.DirOf(StateRoot, id);
@@ -223,6 +242,7 @@ public sealed partial class OciRuntime
             CgroupPath = cgroup?.RelativePath,
             Annotations = spec.Annotations ?? new(),
             Hooks = spec.Hooks,
+            Resources = spec.Linux.Resources,
         };
         OciState? hooked = null;   // the state the runtime's hooks saw: the container's process exists
         try
@@ -234,7 +254,7 @@ public sealed partial class OciRuntime
                 if (Libc.mkfifo(fifo, 0x180 /*0600*/) < 0)
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
-            cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
+            cgroup = plan is null ? null : OciCgroup.Create(plan, o.Trace);
             DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before any process is in the cgroup
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
@@ -365,6 +385,51 @@ public sealed partial class OciRuntime
         }
         Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
         HookRunner.RunAllWarning("poststop", state.Hooks?.Poststop, state.ToSpecJson("stopped", indented: false), new LinuxKernel(), Warn);
+    }
+
+    // ---- update -----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// update: the fields <paramref name="update"/> sets, over the container's current resources
+    /// (config.json's, merged with earlier updates; kept in its state), written to its cgroup.
+    /// Refused for a stopped container, one without a cgroup, and for device rules (those are
+    /// fixed at create). With memory.checkBeforeUpdate, a memory limit below the current usage is
+    /// refused instead of OOM-killing the container.
+    /// </summary>
+    public void Update(string id, SpecResources update, ITrace? trace = null)
+    {
+        var state = Require(id);
+        string status = state.Status(StateRoot);
+        if (status == "stopped")
+            throw new RuntimeException($"cannot update container \"{id}\": it is stopped");
+        if (state.CgroupRoot is null || state.CgroupPath is null)
+            throw new RuntimeException($"cannot update container \"{id}\": it has no cgroup (created without linux.cgroupsPath and limits, or with --cgroup-manager disabled)");
+        if (update.Devices is not null)
+            throw new RuntimeException($"cannot update container \"{id}\": linux.resources.devices is fixed at create; update changes limits only");
+        var merged = SpecResourceMap.Merge(state.Resources, update);
+        if (SpecValidator.ResourcesProblem(merged) is string problem)
+            throw new RuntimeException($"update container \"{id}\": {problem}");
+        var limits = SpecResourceMap.ToLimits(merged);
+        var host = CgroupV2Host.Detect();   // as create decided: limits need cgroup2 at /sys/fs/cgroup
+        if (OciCgroup.MissingController(host, limits.RequiredControllers()) is { } missing)
+            throw new RuntimeException($"update container \"{id}\": {missing}");
+        var cgroup = Cgroup.Open(state.CgroupRoot, state.CgroupPath, trace: trace);
+        try
+        {
+            cgroup.EnableControllers(limits.RequiredControllers());
+            if (merged.Memory?.CheckBeforeUpdate is true && update.Memory?.Limit is > 0 and long limit
+                && FileText.ReadIfExists(Path.Combine(cgroup.Path, "memory.current"))?.Trim() is string text
+                && long.TryParse(text, out long current) && current > limit)
+                throw new RuntimeException($"update container \"{id}\": memory.limit {limit} is below what the container uses now " +
+                    $"({current} bytes, memory.current) and memory.checkBeforeUpdate is set");
+            cgroup.Apply(limits);
+        }
+        catch (Exception e) when (e is KernelException or IOException)
+        {
+            throw new RuntimeException($"update container \"{id}\": {e.Message}", e);
+        }
+        state.Resources = merged;
+        state.Save(StateRoot);
     }
 
     public void Pause(string id) => Freeze(id, true);

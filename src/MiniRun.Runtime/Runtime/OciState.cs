@@ -12,13 +12,16 @@
 //   its cgroup frozen                                           -> paused
 //   otherwise                                                   -> running
 // The liveness test is MiniRun's one rule, Runtime/ProcessIdentity.cs. This file is the core's
-// only writer of state.json (written once, by `create`, atomically through a rename).
+// only writer of state.json (written by `create`, and again by `update`, which keeps the merged
+// linux.resources here so a later update merges over them - as runc keeps them in its state;
+// always atomically through a rename).
 //
 // Follows: runtime-spec runtime.md "State" (ociVersion, id, status, pid, bundle, annotations)
 // and "Lifecycle"; proc(5) /proc/PID/stat.
 using System.Text;
 using System.Text.Json;
 using MiniRun.Kernel;
+using MiniRun.Spec;
 using static MiniJson.JsonReading;
 
 namespace MiniRun.Runtime;
@@ -42,6 +45,8 @@ public sealed class OciState
     public Dictionary<string, string> Annotations { get; init; } = new();
     /// <summary>config.json's hooks, kept for the verbs that run them later (poststart in start, poststop in delete).</summary>
     public MiniRun.Spec.SpecHooks? Hooks { get; init; }
+    /// <summary>The linux.resources in force: config.json's at create, merged with every `update` since.</summary>
+    public SpecResources? Resources { get; set; }
 
     public static string DirOf(string stateRoot, string id) => Path.Combine(stateRoot, id);
 
@@ -97,6 +102,11 @@ public sealed class OciState
             foreach (var (k, v) in Annotations) w.WriteString(k, v);
             w.WriteEndObject();
             if (Hooks is not null) MiniRun.Spec.RuntimeSpecWriter.Hooks(w, Hooks);
+            if (Resources is not null)
+            {
+                w.WritePropertyName("resources");
+                RuntimeSpecWriter.ResourcesObject(w, Resources);
+            }
             w.WriteEndObject();
         }
         File.Move(path + ".tmp", path, overwrite: true);
@@ -127,6 +137,7 @@ public sealed class OciState
         DateTimeOffset created = default;
         Dictionary<string, string> annotations = new();
         MiniRun.Spec.SpecHooks? hooks = null;
+        SpecResources? resources = null;
         while (NextProperty(ref r, out string name))
         {
             switch (name)
@@ -141,13 +152,14 @@ public sealed class OciState
                 case "cgroupPath": cgroupPath = String(ref r); break;
                 case "annotations": annotations = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 case "hooks": hooks = MiniRun.Spec.RuntimeSpecReader.Hooks(ref r); break;
+                case "resources": resources = RuntimeSpecReader.Resources(ref r); break;
                 default: r.Skip(); break;
             }
         }
         return new OciState
         {
             Id = id, Pid = pid, PidStartTime = start, Bundle = bundle, Rootfs = rootfs, Created = created,
-            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations, Hooks = hooks,
+            CgroupRoot = cgroupRoot, CgroupPath = cgroupPath, Annotations = annotations, Hooks = hooks, Resources = resources,
         };
     }
 }

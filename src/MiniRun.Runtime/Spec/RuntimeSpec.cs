@@ -198,6 +198,84 @@ public sealed class SpecResources
 {
     /// <summary>The device allow list, in order: the last rule that matches an access decides (config-linux.md "Device allowlist").</summary>
     [JsonPropertyName("devices")] public List<SpecDeviceCgroup>? Devices { get; set; }
+    [JsonPropertyName("memory")] public SpecMemory? Memory { get; set; }
+    [JsonPropertyName("cpu")] public SpecCpu? Cpu { get; set; }
+    [JsonPropertyName("pids")] public SpecPids? Pids { get; set; }
+    [JsonPropertyName("blockIO")] public SpecBlockIO? BlockIO { get; set; }
+    /// <summary>cgroup v2 files written as given ("memory.high": "64M"), after every other limit (config-linux.md "Unified").</summary>
+    [JsonPropertyName("unified")] public Dictionary<string, string>? Unified { get; set; }
+}
+
+/// <summary>
+/// linux.resources.memory, in bytes; -1 means unlimited. Applied as memory.max, memory.low and
+/// memory.swap.max (swap is memory + swap, as on cgroup v1). The cgroup v1 fields (kernel,
+/// kernelTCP, swappiness, disableOOMKiller, useHierarchy false) are read so that SpecValidator
+/// can refuse them by name: cgroup v2 has no such setting.
+/// </summary>
+public sealed class SpecMemory
+{
+    [JsonPropertyName("limit")] public long? Limit { get; set; }
+    [JsonPropertyName("reservation")] public long? Reservation { get; set; }
+    /// <summary>Memory plus swap (cgroup v1's memsw); memory.swap.max gets swap - limit.</summary>
+    [JsonPropertyName("swap")] public long? Swap { get; set; }
+    [JsonPropertyName("kernel")] public long? Kernel { get; set; }
+    [JsonPropertyName("kernelTCP")] public long? KernelTcp { get; set; }
+    [JsonPropertyName("swappiness")] public ulong? Swappiness { get; set; }
+    [JsonPropertyName("disableOOMKiller")] public bool? DisableOomKiller { get; set; }
+    [JsonPropertyName("useHierarchy")] public bool? UseHierarchy { get; set; }
+    /// <summary>`update` refuses a memory limit below what the container uses now (instead of an OOM kill).</summary>
+    [JsonPropertyName("checkBeforeUpdate")] public bool? CheckBeforeUpdate { get; set; }
+}
+
+/// <summary>linux.resources.cpu: the cpu controller (cpu.weight, cpu.max, cpu.max.burst, cpu.idle) and cpusets.</summary>
+public sealed class SpecCpu
+{
+    /// <summary>cgroup v1 shares (2..262144), converted to cpu.weight (1..10000).</summary>
+    [JsonPropertyName("shares")] public ulong? Shares { get; set; }
+    /// <summary>Microseconds per period; -1 (or absent with a period) means no quota ("max").</summary>
+    [JsonPropertyName("quota")] public long? Quota { get; set; }
+    [JsonPropertyName("burst")] public ulong? Burst { get; set; }
+    [JsonPropertyName("period")] public ulong? Period { get; set; }
+    [JsonPropertyName("realtimeRuntime")] public long? RealtimeRuntime { get; set; }
+    [JsonPropertyName("realtimePeriod")] public ulong? RealtimePeriod { get; set; }
+    [JsonPropertyName("cpus")] public string? Cpus { get; set; }
+    [JsonPropertyName("mems")] public string? Mems { get; set; }
+    /// <summary>1: the cgroup's tasks get SCHED_IDLE's minimal weight (cpu.idle); 0: normal.</summary>
+    [JsonPropertyName("idle")] public long? Idle { get; set; }
+}
+
+public sealed class SpecPids
+{
+    /// <summary>pids.max; 0 or negative means no limit ("max").</summary>
+    [JsonPropertyName("limit")] public long? Limit { get; set; }
+}
+
+/// <summary>linux.resources.blockIO: weights (cgroup v1 blkio units 10..1000) and per-device throttles.</summary>
+public sealed class SpecBlockIO
+{
+    [JsonPropertyName("weight")] public uint? Weight { get; set; }
+    [JsonPropertyName("leafWeight")] public uint? LeafWeight { get; set; }
+    [JsonPropertyName("weightDevice")] public List<SpecWeightDevice>? WeightDevice { get; set; }
+    [JsonPropertyName("throttleReadBpsDevice")] public List<SpecThrottleDevice>? ThrottleReadBpsDevice { get; set; }
+    [JsonPropertyName("throttleWriteBpsDevice")] public List<SpecThrottleDevice>? ThrottleWriteBpsDevice { get; set; }
+    [JsonPropertyName("throttleReadIOPSDevice")] public List<SpecThrottleDevice>? ThrottleReadIopsDevice { get; set; }
+    [JsonPropertyName("throttleWriteIOPSDevice")] public List<SpecThrottleDevice>? ThrottleWriteIopsDevice { get; set; }
+}
+
+public sealed class SpecWeightDevice
+{
+    [JsonPropertyName("major")] public long Major { get; set; }
+    [JsonPropertyName("minor")] public long Minor { get; set; }
+    [JsonPropertyName("weight")] public uint? Weight { get; set; }
+    [JsonPropertyName("leafWeight")] public uint? LeafWeight { get; set; }
+}
+
+/// <summary>One throttle: at most <see cref="Rate"/> bytes (or I/O operations) per second on device major:minor; 0 = no limit.</summary>
+public sealed class SpecThrottleDevice
+{
+    [JsonPropertyName("major")] public long Major { get; set; }
+    [JsonPropertyName("minor")] public long Minor { get; set; }
+    [JsonPropertyName("rate")] public ulong Rate { get; set; }
 }
 
 /// <summary>One rule of linux.resources.devices: allow or deny access (r, w, m) to devices of a type and number.</summary>

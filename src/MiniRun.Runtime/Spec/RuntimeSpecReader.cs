@@ -315,8 +315,26 @@ internal static class RuntimeSpecReader
         return o;
     }
 
+    /// <summary>
+    /// A linux.resources object alone (`update --resources FILE`); JSON null gives an empty one.
+    /// <paramref name="unread"/>: the paths of skipped non-empty fields ("linux.resources.rdma"), as in RuntimeSpec.Unread.
+    /// </summary>
+    public static SpecResources ParseResources(ReadOnlySpan<byte> json, out List<string>? unread)
+    {
+        t_unread = null;
+        try
+        {
+            var r = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            r.Read();
+            var res = Resources(ref r) ?? new SpecResources();
+            unread = t_unread;
+            return res;
+        }
+        finally { t_unread = null; }
+    }
+
     /// <summary>linux.resources; JSON null gives null (no limits).</summary>
-    private static SpecResources? Resources(ref Utf8JsonReader r)
+    internal static SpecResources? Resources(ref Utf8JsonReader r)
     {
         if (!StartObject(ref r)) return null;
         var res = new SpecResources();
@@ -325,10 +343,131 @@ internal static class RuntimeSpecReader
             switch (name)
             {
                 case "devices": res.Devices = List(ref r, DeviceCgroup) ?? new(); break;
+                case "memory": res.Memory = Memory(ref r); break;
+                case "cpu": res.Cpu = Cpu(ref r); break;
+                case "pids": res.Pids = Pids(ref r); break;
+                case "blockIO": res.BlockIO = BlockIO(ref r); break;
+                case "unified": res.Unified = StringMap(ref r, nullValuesAsEmpty: true) ?? new(); break;
                 default: SkipUnread(ref r, "linux.resources", name); break;
             }
         }
         return res;
+    }
+
+    private static ulong? NullableUInt64(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : UInt64(ref r);
+
+    private static SpecMemory? Memory(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var m = new SpecMemory();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "limit": m.Limit = NullableInt64(ref r); break;
+                case "reservation": m.Reservation = NullableInt64(ref r); break;
+                case "swap": m.Swap = NullableInt64(ref r); break;
+                case "kernel": m.Kernel = NullableInt64(ref r); break;
+                case "kernelTCP": m.KernelTcp = NullableInt64(ref r); break;
+                case "swappiness": m.Swappiness = NullableUInt64(ref r); break;
+                case "disableOOMKiller": m.DisableOomKiller = NullableBoolean(ref r); break;
+                case "useHierarchy": m.UseHierarchy = NullableBoolean(ref r); break;
+                case "checkBeforeUpdate": m.CheckBeforeUpdate = NullableBoolean(ref r); break;
+                default: SkipUnread(ref r, "linux.resources.memory", name); break;
+            }
+        }
+        return m;
+    }
+
+    private static SpecCpu? Cpu(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var c = new SpecCpu();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "shares": c.Shares = NullableUInt64(ref r); break;
+                case "quota": c.Quota = NullableInt64(ref r); break;
+                case "burst": c.Burst = NullableUInt64(ref r); break;
+                case "period": c.Period = NullableUInt64(ref r); break;
+                case "realtimeRuntime": c.RealtimeRuntime = NullableInt64(ref r); break;
+                case "realtimePeriod": c.RealtimePeriod = NullableUInt64(ref r); break;
+                case "cpus": c.Cpus = String(ref r); break;
+                case "mems": c.Mems = String(ref r); break;
+                case "idle": c.Idle = NullableInt64(ref r); break;
+                default: SkipUnread(ref r, "linux.resources.cpu", name); break;
+            }
+        }
+        return c;
+    }
+
+    private static SpecPids? Pids(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var p = new SpecPids();
+        while (NextProperty(ref r, out string name))
+        {
+            if (name == "limit") p.Limit = NullableInt64(ref r);
+            else SkipUnread(ref r, "linux.resources.pids", name);
+        }
+        return p;
+    }
+
+    private static SpecBlockIO? BlockIO(ref Utf8JsonReader r)
+    {
+        if (!StartObject(ref r)) return null;
+        var b = new SpecBlockIO();
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "weight": b.Weight = NullableUInt32(ref r); break;
+                case "leafWeight": b.LeafWeight = NullableUInt32(ref r); break;
+                case "weightDevice": b.WeightDevice = List(ref r, WeightDevice) ?? new(); break;
+                case "throttleReadBpsDevice": b.ThrottleReadBpsDevice = List(ref r, ThrottleDevice) ?? new(); break;
+                case "throttleWriteBpsDevice": b.ThrottleWriteBpsDevice = List(ref r, ThrottleDevice) ?? new(); break;
+                case "throttleReadIOPSDevice": b.ThrottleReadIopsDevice = List(ref r, ThrottleDevice) ?? new(); break;
+                case "throttleWriteIOPSDevice": b.ThrottleWriteIopsDevice = List(ref r, ThrottleDevice) ?? new(); break;
+                default: SkipUnread(ref r, "linux.resources.blockIO", name); break;
+            }
+        }
+        return b;
+    }
+
+    private static SpecWeightDevice WeightDevice(ref Utf8JsonReader r)
+    {
+        var d = new SpecWeightDevice();
+        if (!StartObject(ref r)) return d;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "major": d.Major = Int64(ref r); break;
+                case "minor": d.Minor = Int64(ref r); break;
+                case "weight": d.Weight = NullableUInt32(ref r); break;
+                case "leafWeight": d.LeafWeight = NullableUInt32(ref r); break;
+                default: SkipUnread(ref r, "linux.resources.blockIO.weightDevice[]", name); break;
+            }
+        }
+        return d;
+    }
+
+    private static SpecThrottleDevice ThrottleDevice(ref Utf8JsonReader r)
+    {
+        var d = new SpecThrottleDevice();
+        if (!StartObject(ref r)) return d;
+        while (NextProperty(ref r, out string name))
+        {
+            switch (name)
+            {
+                case "major": d.Major = Int64(ref r); break;
+                case "minor": d.Minor = Int64(ref r); break;
+                case "rate": d.Rate = UInt64(ref r); break;
+                default: SkipUnread(ref r, "linux.resources.blockIO.throttle[]", name); break;
+            }
+        }
+        return d;
     }
 
     private static SpecDeviceCgroup DeviceCgroup(ref Utf8JsonReader r)

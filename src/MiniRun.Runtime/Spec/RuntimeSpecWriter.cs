@@ -201,6 +201,12 @@ internal static class RuntimeSpecWriter
     private static void Resources(Utf8JsonWriter w, SpecResources res)
     {
         w.WritePropertyName("resources");
+        ResourcesObject(w, res);
+    }
+
+    /// <summary>The linux.resources object alone (also kept in the OCI state for `update`).</summary>
+    internal static void ResourcesObject(Utf8JsonWriter w, SpecResources res)
+    {
         w.WriteStartObject();
         if (res.Devices is { } devices)
         {
@@ -218,7 +224,99 @@ internal static class RuntimeSpecWriter
             }
             w.WriteEndArray();
         }
+        if (res.Memory is { } m)
+        {
+            w.WritePropertyName("memory");
+            w.WriteStartObject();
+            Number(w, "limit", m.Limit);
+            Number(w, "reservation", m.Reservation);
+            Number(w, "swap", m.Swap);
+            Number(w, "kernel", m.Kernel);
+            Number(w, "kernelTCP", m.KernelTcp);
+            if (m.Swappiness is ulong swappiness) w.WriteNumber("swappiness", swappiness);
+            if (m.DisableOomKiller is bool noOom) w.WriteBoolean("disableOOMKiller", noOom);
+            if (m.UseHierarchy is bool hierarchy) w.WriteBoolean("useHierarchy", hierarchy);
+            if (m.CheckBeforeUpdate is bool check) w.WriteBoolean("checkBeforeUpdate", check);
+            w.WriteEndObject();
+        }
+        if (res.Cpu is { } c)
+        {
+            w.WritePropertyName("cpu");
+            w.WriteStartObject();
+            if (c.Shares is ulong shares) w.WriteNumber("shares", shares);
+            Number(w, "quota", c.Quota);
+            if (c.Burst is ulong burst) w.WriteNumber("burst", burst);
+            if (c.Period is ulong period) w.WriteNumber("period", period);
+            Number(w, "realtimeRuntime", c.RealtimeRuntime);
+            if (c.RealtimePeriod is ulong rtPeriod) w.WriteNumber("realtimePeriod", rtPeriod);
+            if (c.Cpus is not null) w.WriteString("cpus", c.Cpus);
+            if (c.Mems is not null) w.WriteString("mems", c.Mems);
+            Number(w, "idle", c.Idle);
+            w.WriteEndObject();
+        }
+        if (res.Pids is { } p)
+        {
+            w.WritePropertyName("pids");
+            w.WriteStartObject();
+            Number(w, "limit", p.Limit);
+            w.WriteEndObject();
+        }
+        if (res.BlockIO is { } b)
+        {
+            w.WritePropertyName("blockIO");
+            w.WriteStartObject();
+            if (b.Weight is uint weight) w.WriteNumber("weight", weight);
+            if (b.LeafWeight is uint leaf) w.WriteNumber("leafWeight", leaf);
+            if (b.WeightDevice is { } weights)
+            {
+                w.WritePropertyName("weightDevice");
+                w.WriteStartArray();
+                foreach (var d in weights)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("major", d.Major);
+                    w.WriteNumber("minor", d.Minor);
+                    if (d.Weight is uint dw) w.WriteNumber("weight", dw);
+                    if (d.LeafWeight is uint dl) w.WriteNumber("leafWeight", dl);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            Throttles(w, "throttleReadBpsDevice", b.ThrottleReadBpsDevice);
+            Throttles(w, "throttleWriteBpsDevice", b.ThrottleWriteBpsDevice);
+            Throttles(w, "throttleReadIOPSDevice", b.ThrottleReadIopsDevice);
+            Throttles(w, "throttleWriteIOPSDevice", b.ThrottleWriteIopsDevice);
+            w.WriteEndObject();
+        }
+        if (res.Unified is { } unified)
+        {
+            w.WritePropertyName("unified");
+            w.WriteStartObject();
+            foreach (var (key, value) in unified) w.WriteString(key, value);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is long v) w.WriteNumber(name, v);
+    }
+
+    private static void Throttles(Utf8JsonWriter w, string name, List<SpecThrottleDevice>? devices)
+    {
+        if (devices is null) return;
+        w.WritePropertyName(name);
+        w.WriteStartArray();
+        foreach (var d in devices)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("major", d.Major);
+            w.WriteNumber("minor", d.Minor);
+            w.WriteNumber("rate", d.Rate);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void Seccomp(Utf8JsonWriter w, SpecSeccomp s)

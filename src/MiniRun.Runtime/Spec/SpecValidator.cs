@@ -16,7 +16,10 @@
 // Follows: runtime-spec config.md ("ociVersion", "Root", "Mounts", "Process"), config-linux.md
 // ("Namespaces", "User namespace mappings", "Devices", "Rootfs Mount Propagation"), config.md
 // "POSIX-platform Hooks" (path absolute, timeout greater than zero),
-// setrlimit(2) (one limit per resource), runtime-spec.md "unknown properties MUST be ignored".
+// setrlimit(2) (one limit per resource), runtime-spec.md "unknown properties MUST be ignored";
+// config-linux.md "Control groups" (memory, cpu, blockIO, pids, unified) and
+// Documentation/admin-guide/cgroup-v2.rst for what cgroup v2 can express (no kernel memory
+// limit, swappiness, realtime bandwidth or leaf weights: those fields are refused by name).
 using MiniRun.Kernel;
 
 namespace MiniRun.Spec;
@@ -130,6 +133,123 @@ public static class SpecValidator
                     if (list[i].Timeout is <= 0)
                         return $"hooks.{kind}[{i}].timeout {list[i].Timeout} is not a positive number of seconds";
                 }
+        if (linux.Resources is { } resources && ResourcesProblem(resources) is string resourceProblem)
+            return resourceProblem;
+        return null;
+    }
+
+    /// <summary>cgroup v2 controllers whose files linux.resources.unified may name ("memory.high").</summary>
+    public static readonly string[] UnifiedControllers = ["cpuset", "cpu", "io", "memory", "pids", "hugetlb", "rdma", "misc"];
+
+    private const string V1Only = "is a cgroup v1 setting and MiniRun implements cgroup v2 only";
+
+    /// <summary>
+    /// The first problem of a linux.resources object (config.json's, or the merged result of
+    /// `update`), named by field: "linux.resources.cpu.cpus \"0-\" is not a CPU list". The
+    /// limits are not checked against this host here (that needs the host: Cgroups/OciCgroup.cs).
+    /// Zero means "not set" where runtime-spec's Go writers cannot leave a number out (runc does the same).
+    /// </summary>
+    public static string? ResourcesProblem(SpecResources res, string at = "linux.resources")
+    {
+        if (res.Memory is { } m)
+        {
+            string mem = at + ".memory";
+            foreach (var (name, value) in new[] { ("limit", m.Limit), ("reservation", m.Reservation), ("swap", m.Swap) })
+                if (value < -1)
+                    return $"{mem}.{name} {value} is not a number of bytes (or -1 for no limit)";
+            // -1 (no limit) is what cgroup v2 does anyway; Docker writes swappiness -1 as uint64 (18446744073709551615): unset.
+            if (m.Kernel is not (null or 0 or -1))
+                return $"{mem}.kernel {V1Only} (cgroup v2 counts kernel memory in memory.max)";
+            if (m.KernelTcp is not (null or 0 or -1))
+                return $"{mem}.kernelTCP {V1Only} (cgroup v2 counts TCP buffers in memory.max)";
+            if (m.Swappiness is not (null or ulong.MaxValue))
+                return $"{mem}.swappiness {V1Only} (cgroup v2 has no per-cgroup swappiness)";
+            if (m.DisableOomKiller is true)
+                return $"{mem}.disableOOMKiller {V1Only} (cgroup v2 cannot turn the OOM killer off)";
+            if (m.UseHierarchy is false)
+                return $"{mem}.useHierarchy false {V1Only} (cgroup v2 is always hierarchical)";
+            if (m.Swap is > 0 && m.Limit is not > 0)
+                return $"{mem}.swap needs memory.limit: swap is memory plus swap";
+            if (m.Swap is > 0 and var swap && m.Limit is > 0 and var limit && swap < limit)
+                return $"{mem}.swap {swap} is less than memory.limit {limit} (swap is memory plus swap)";
+            if (m.Reservation is > 0 and var low && m.Limit is > 0 and var max && low > max)
+                return $"{mem}.reservation {low} is more than memory.limit {max}";
+        }
+        if (res.Cpu is { } c)
+        {
+            string cpu = at + ".cpu";
+            if (c.Shares is > 0 and (< 2 or > 262144))
+                return $"{cpu}.shares {c.Shares} is not between 2 and 262144";
+            if (c.Quota is < -1 or (> 0 and < 1000))
+                return $"{cpu}.quota {c.Quota} is not -1 (no limit) or at least 1000 microseconds";
+            if (c.Period is > 0 and (< 1000 or > 1_000_000))
+                return $"{cpu}.period {c.Period} is not between 1000 and 1000000 microseconds";
+            if (c.Burst is > 0 && c.Quota is > 0 and var quota && c.Burst > (ulong)quota)
+                return $"{cpu}.burst {c.Burst} is more than cpu.quota {quota}";
+            if (c.Burst is > 1_000_000_000_000)
+                return $"{cpu}.burst {c.Burst} is too large";
+            if (c.RealtimeRuntime is not (null or 0))
+                return $"{cpu}.realtimeRuntime {V1Only} (cgroup v2 has no realtime CPU bandwidth)";
+            if (c.RealtimePeriod is not (null or 0))
+                return $"{cpu}.realtimePeriod {V1Only} (cgroup v2 has no realtime CPU bandwidth)";
+            if (!string.IsNullOrEmpty(c.Cpus) && !Cgroups.CpuList.TryParse(c.Cpus, out _))
+                return $"{cpu}.cpus \"{c.Cpus}\" is not a CPU list (such as 0-2,4)";
+            if (!string.IsNullOrEmpty(c.Mems) && !Cgroups.CpuList.TryParse(c.Mems, out _))
+                return $"{cpu}.mems \"{c.Mems}\" is not a memory node list (such as 0-1)";
+            if (c.Idle is not (null or 0 or 1))
+                return $"{cpu}.idle {c.Idle} is not 0 or 1";
+        }
+        if (res.BlockIO is { } b)
+        {
+            string io = at + ".blockIO";
+            if (b.Weight is > 0 and (< 10 or > 1000))
+                return $"{io}.weight {b.Weight} is not between 10 and 1000";
+            if (b.LeafWeight is not (null or 0))
+                return $"{io}.leafWeight {V1Only} (the CFQ scheduler's; cgroup v2 has no leaf weight)";
+            if (b.WeightDevice is { } weights)
+                for (int i = 0; i < weights.Count; i++)
+                {
+                    var d = weights[i];
+                    string at2 = $"{io}.weightDevice[{i}]";
+                    if (DeviceNumberProblem(at2, d.Major, d.Minor) is string bad) return bad;
+                    if (d.LeafWeight is not (null or 0))
+                        return $"{at2}.leafWeight {V1Only} (the CFQ scheduler's; cgroup v2 has no leaf weight)";
+                    if (d.Weight is not (>= 10 and <= 1000))
+                        return $"{at2}.weight {(d.Weight?.ToString() ?? "(missing)")} is not between 10 and 1000";
+                }
+            foreach (var (name, list) in new[] { ("throttleReadBpsDevice", b.ThrottleReadBpsDevice), ("throttleWriteBpsDevice", b.ThrottleWriteBpsDevice),
+                         ("throttleReadIOPSDevice", b.ThrottleReadIopsDevice), ("throttleWriteIOPSDevice", b.ThrottleWriteIopsDevice) })
+                for (int i = 0; i < (list?.Count ?? 0); i++)
+                {
+                    if (DeviceNumberProblem($"{io}.{name}[{i}]", list![i].Major, list[i].Minor) is string bad) return bad;
+                    if (list[i].Rate > long.MaxValue) return $"{io}.{name}[{i}].rate {list[i].Rate} is too large";
+                }
+        }
+        if (res.Unified is { } unified)
+            foreach (var (file, value) in unified)
+                if (UnifiedFileProblem(file) is string why)
+                    return $"{at}.unified \"{file}\" {why}";
+                else if (value.Contains('\0'))
+                    return $"{at}.unified \"{file}\": the value contains a NUL byte";
+        return null;
+    }
+
+    private static string? DeviceNumberProblem(string at, long major, long minor) =>
+        major is < 0 or > 0xfff || minor is < 0 or > 0xfffff
+            ? $"{at}: {major}:{minor} is not a device number (major 0-4095, minor 0-1048575)"
+            : null;
+
+    /// <summary>Why a linux.resources.unified key is not a plain file of a cgroup v2 controller; null when it is.</summary>
+    private static string? UnifiedFileProblem(string file)
+    {
+        if (file.Length == 0 || file.Contains('/') || file is "." or ".." || file.Contains('\0'))
+            return "is not a plain file name (no '/', '.' or '..')";
+        int dot = file.IndexOf('.');
+        string controller = dot > 0 ? file[..dot] : file;
+        if (controller == "cgroup")
+            return "is a cgroup core file the runtime manages itself (cgroup.procs, cgroup.freeze ...), not a limit";
+        if (dot <= 0 || dot == file.Length - 1 || Array.IndexOf(UnifiedControllers, controller) < 0)
+            return $"is not a file of a cgroup v2 controller ({string.Join(", ", UnifiedControllers)})";
         return null;
     }
 

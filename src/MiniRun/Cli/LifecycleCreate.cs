@@ -1,9 +1,12 @@
 // LifecycleCreate: makes a container without starting it - the part `run` and `create` share.
 //
 // Why: a container is its directory: the OCI bundle (config.json, overlay directories, /etc
-// files), the record (container.json) with Docker's Config and HostConfig (what `start` and the
-// restart policy need again), the log path, and its cgroup when the host has cgroup v2. `create`
-// stops here; `run` goes on to start it through a supervisor.
+// files), the record (container.json) with Docker's Config and HostConfig (what `inspect` shows),
+// and the log path. config.json carries everything a start needs - the resource flags as
+// linux.resources, --oom-score-adj as process.oomScoreAdj, the cgroup's place as
+// linux.cgroupsPath when the host has cgroup v2 - so every start and restart is the runtime
+// core's, from the bundle alone (the core makes the cgroup each time and removes it at the end).
+// `create` stops here; `run` goes on to start it through a supervisor.
 //
 // Follows: docker-create(1); runtime-spec bundle.md; docs/lifecycle.md "Files of one container".
 using MiniImage.Store;
@@ -75,6 +78,7 @@ public static class LifecycleCreate
             // Everything the start needs goes into config.json: the runtime core makes the cgroup
             // from linux.cgroupsPath and linux.resources at each start, and init writes oomScoreAdj.
             spec.Process.OomScoreAdj = limits.OomScoreAdj;
+            if (limits.NeedsCgroupLimits) spec.Linux.Resources = SpecResourceMap.FromLimits(limits);
             if (cgroupHost.Usable)
             {
                 string relative = CgroupPathOf(record.Id, o.CgroupParent);

@@ -3,7 +3,8 @@
 //
 // Why: engines do not link a runtime, they exec one: `RUNTIME [--root DIR] [--log FILE
 // --log-format json] create --bundle DIR --pid-file FILE [--console-socket SOCK] ID`, then
-// `start ID`, `state ID`, `kill ID SIG`, `delete --force ID`, `exec --process FILE --detach ID`.
+// `start ID`, `state ID`, `kill ID SIG`, `delete --force ID`, `exec --process FILE --detach ID`,
+// `update --resources FILE ID`.
 // The same binary answers when invoked as `minirun-oci` (a link to minirun, installed next to
 // it) and, for students, as `minirun oci VERB`. This file only parses and prints: every verb is
 // one call of Runtime/OciRuntime.cs in the core. Errors: one line on stderr and, with --log,
@@ -18,6 +19,7 @@ using System.Text;
 using System.Text.Json;
 using MiniRun.Runtime;
 using MiniRun.Spec;
+using MiniRun.Trace;
 
 namespace MiniRun.Cli;
 
@@ -50,9 +52,10 @@ public static class OciCli
         var debug = new Option<bool>("--debug") { Description = "Stack traces on errors", Recursive = true };
         var systemdCgroup = new Option<bool>("--systemd-cgroup") { Description = "Not supported: MiniRun manages cgroupfs itself", Recursive = true };
         var cgroupManager = new Option<string>("--cgroup-manager") { Description = "cgroupfs (default) or disabled (no cgroup even when config.json names one); systemd is not supported", DefaultValueFactory = _ => "cgroupfs", Recursive = true };
+        var trace = new Option<bool>("--trace") { Description = "MiniRun's own: narrate every kernel call, cgroup write and hook on stderr (create, run, update)", Recursive = true };
         var cmd = new RootCommand("minirun-oci: MiniRun's runtime core behind runc's command line (OCI runtime-spec 1.2)");
-        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager }) cmd.Options.Add(o);
-        var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager);
+        foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager, trace }) cmd.Options.Add(o);
+        var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager, trace);
         foreach (var verb in Verbs(g)) cmd.Subcommands.Add(verb);
         var parse = cmd.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count == 0) return parse.Invoke();
@@ -61,7 +64,10 @@ public static class OciCli
     }
 
     private sealed record Globals(Option<string> Root, Option<string?> Log, Option<string> LogFormat, Option<bool> Debug, Option<bool> SystemdCgroup,
-        Option<string> CgroupManager);
+        Option<string> CgroupManager, Option<bool> Trace)
+    {
+        public ConsoleTrace? TraceFor(ParseResult p) => p.GetValue(Trace) ? new ConsoleTrace(Console.Error, pause: false) : null;
+    }
 
     private static Command Verb(Globals g, string name, string description, Func<Command, Func<ParseResult, OciRuntime, int>> configure)
     {
@@ -110,7 +116,7 @@ public static class OciCli
         try
         {
             string line = format == "json"
-                ? JsonLine(w => { w.WriteString("level", level); w.WriteString("msg", message); w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK")); })
+                ? JsonLine(w => { w.WriteString("level", level); w.WriteString("msg", message); w.WriteString("time", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'")); })   // RFC 3339 with no '+' (the JSON writer escapes it, and Go's parser then fails)
                 : $"{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fffK} {level}: {message}";
             File.AppendAllText(logFile, line + "\n");
         }
@@ -121,11 +127,11 @@ public static class OciCli
     {
         yield return Verb(g, "create", "Create a container from a bundle; its program waits for start", cmd =>
         {
-            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
             var id = IdArgument(cmd);
             return (p, rt) =>
             {
-                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace));
+                rt.Create(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve) with { Trace = g.TraceFor(p) });
                 return 0;
             };
         });
@@ -136,11 +142,12 @@ public static class OciCli
         });
         yield return Verb(g, "run", "Create and start a container; without --detach wait for it and delete it", cmd =>
         {
-            var (bundle, socket, pidFile, preserve, trace) = CreateFlags(cmd);
+            var (bundle, socket, pidFile, preserve) = CreateFlags(cmd);
             var detach = new Option<bool>("--detach", "-d") { Description = "Return once the program runs" };
             cmd.Options.Add(detach);
             var id = IdArgument(cmd);
-            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve, trace), p.GetValue(detach)) ?? 0;
+            return (p, rt) => rt.Run(p.GetValue(id)!, p.GetValue(bundle)!, CreateOptions(p, socket, pidFile, preserve) with { Trace = g.TraceFor(p) },
+                p.GetValue(detach)) ?? 0;
         });
         yield return Verb(g, "state", "Print the container's state (runtime-spec JSON)", cmd =>
         {
@@ -211,6 +218,8 @@ public static class OciCli
             return (p, rt) => { rt.Resume(p.GetValue(id)!); return 0; };
         });
         yield return Verb(g, "exec", "Run a further process in the container", OciExecCli.Configure);
+        yield return Verb(g, "update", "Change the limits of the container's cgroup (linux.resources)", cmd =>
+            OciUpdateCli.Configure(cmd, g.TraceFor));
         yield return Verb(g, "features", "What this runtime implements (runtime-spec features.md)", cmd =>
             (p, rt) => { Console.WriteLine(OciFeatures.Json()); return 0; });
         yield return Verb(g, "spec", "Write a starting config.json into the bundle", cmd =>
@@ -237,7 +246,7 @@ public static class OciCli
         return id;
     }
 
-    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve, Option<bool> Trace) CreateFlags(Command cmd)
+    private static (Option<string> Bundle, Option<string?> Socket, Option<string?> PidFile, Option<int> Preserve) CreateFlags(Command cmd)
     {
         var bundle = new Option<string>("--bundle", "-b") { Description = "The bundle directory (config.json, rootfs)", DefaultValueFactory = _ => "." };
         var socket = new Option<string?>("--console-socket") { Description = "Unix socket that receives the terminal's master side" };
@@ -245,19 +254,17 @@ public static class OciCli
         var preserve = new Option<int>("--preserve-fds") { Description = "Pass descriptors 3..3+N-1 to the container" };
         var noPivot = new Option<bool>("--no-pivot") { Description = "Not supported: MiniRun always uses pivot_root" };
         var noKeyring = new Option<bool>("--no-new-keyring") { Description = "Accepted: MiniRun never creates a session keyring" };
-        var trace = new Option<bool>("--trace") { Description = "MiniRun's own: narrate every kernel call and hook on stderr" };
-        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring, trace }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { bundle, socket, pidFile, preserve, noPivot, noKeyring }) cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             if (r.GetValue(noPivot)) r.AddError("--no-pivot is not supported: MiniRun always enters the rootfs with pivot_root(2)");
             if (r.GetValue(preserve) < 0) r.AddError("--preserve-fds must not be negative");
         });
-        return (bundle, socket, pidFile, preserve, trace);
+        return (bundle, socket, pidFile, preserve);
     }
 
-    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve, Option<bool> trace) => new()
+    private static OciCreateOptions CreateOptions(ParseResult p, Option<string?> socket, Option<string?> pidFile, Option<int> preserve) => new()
     {
-        Trace = p.GetValue(trace) ? new Trace.ConsoleTrace(Console.Error, pause: false) : null,
         ConsoleSocket = p.GetValue(socket),
         PidFile = p.GetValue(pidFile),
         PreserveFds = p.GetValue(preserve),

@@ -32,6 +32,7 @@ internal static class OciFeatures
             w.WriteBoolean("v2", true);
             w.WriteBoolean("systemd", false);
             w.WriteBoolean("systemdUser", false);
+            w.WriteBoolean("rdma", false);   // linux.resources.rdma is refused (SpecValidator.NotImplemented)
             w.WriteEndObject();
             w.WriteStartObject("apparmor"); w.WriteBoolean("enabled", false); w.WriteEndObject();
             w.WriteStartObject("selinux"); w.WriteBoolean("enabled", false); w.WriteEndObject();

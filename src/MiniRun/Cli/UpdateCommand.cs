@@ -1,5 +1,6 @@
 // UpdateCommand: `minirun update [resource flags] CONTAINER...`: new limits for containers, written
-// to a running container's cgroup files at once and kept in its record for its next start.
+// into their config.json (linux.resources: what every later start applies) and, for a running
+// container, into its cgroup at once by the runtime core's update.
 //
 // Why: cgroup v2 limits are plain files that may be rewritten while the processes run (a lower
 // memory.max makes the kernel reclaim, a new pids.max applies to the next fork), which is what
@@ -12,6 +13,7 @@
 // flags when using this command."), docs/lifecycle.md (HostConfig.Resources, State.CgroupPath),
 // cgroup-v2.rst for the files (CgroupFileMap).
 using MiniRun.Cgroups;
+using MiniRun.Runtime;
 using MiniRun.Containers;
 using MiniRun.Spec;
 
@@ -42,13 +44,23 @@ public static class UpdateCommand
                             throw new CliError(host.MissingFor(limits) ??
                                 $"container {r.Id} has no cgroup to update (it runs without resource limits); this host: {host.Description}", 1);
                         if (host.MissingFor(limits) is { } missing) throw new CliError(missing, 1);
-                        Cgroup.Open(host.MountPoint!, rel).Apply(limits);
                     }
+                    // config.json is what every later start reads; a running container gets the
+                    // new limits from the runtime core's update at once.
+                    string configPath = Path.Combine(store.DirOf(r.Id), "config.json");
+                    var spec = RuntimeSpec.Load(configPath);
+                    var resources = SpecResourceMap.FromLimits(limits);
+                    resources.Devices = spec.Linux.Resources?.Devices;
+                    spec.Linux.Resources = resources;
+                    if (ContainerLiveness.HasLiveProcess(r))
+                        ContainerRuntime.For(store).Update(r.Id, SpecResourceMap.FromLimits(limits));
+                    spec.Save(configPath);
                     r.HostConfig.Resources = merged;
                 });
                 Console.WriteLine(name);
             }
-            catch (Exception e) when (e is CliError or ContainerNotFoundException or RunConfigException or MiniRun.Kernel.KernelException or IOException)
+            catch (Exception e) when (e is CliError or ContainerNotFoundException or RunConfigException or MiniRun.Kernel.KernelException or IOException
+                or MiniRun.Runtime.RuntimeException or InvalidDataException)
             {
                 Console.Error.WriteLine($"minirun: Error response from daemon: {(e is ContainerNotFoundException ? "" : $"Cannot update container {name}: ")}{e.Message}");
                 status = 1;

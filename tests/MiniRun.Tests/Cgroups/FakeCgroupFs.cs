@@ -21,8 +21,8 @@ public sealed class FakeCgroupFs : ICgroupFs, IDisposable
 
     private static readonly Dictionary<string, string[]> ControllerFiles = new()
     {
-        ["memory"] = ["memory.max", "memory.low", "memory.swap.max", "memory.oom.group", "memory.current", "memory.events"],
-        ["cpu"] = ["cpu.max", "cpu.weight"],
+        ["memory"] = ["memory.max", "memory.low", "memory.high", "memory.swap.max", "memory.oom.group", "memory.current", "memory.events"],
+        ["cpu"] = ["cpu.max", "cpu.weight", "cpu.max.burst", "cpu.idle"],
         ["cpuset"] = ["cpuset.cpus", "cpuset.mems"],
         ["io"] = ["io.weight", "io.max", "io.stat"],
         ["pids"] = ["pids.max", "pids.current"],

@@ -52,6 +52,7 @@ public sealed class RuntimeSpecReaderTests : IDisposable
             StartContainer = [new SpecHook { Path = "/in/container", Timeout = 1 }],
             Poststop = [],
         };
+        spec.Linux.Resources = SpecResourcesSamples.Full();
         return spec;
     }
 
@@ -77,6 +78,10 @@ public sealed class RuntimeSpecReaderTests : IDisposable
         Assert.Empty(back.Hooks.CreateRuntime[1].Env!);
         Assert.Null(back.Hooks.CreateContainer);
         Assert.Empty(back.Hooks.Poststop!);
+        Assert.Equal(-1, back.Linux.Resources!.Memory!.Swap);
+        Assert.Equal(ulong.MaxValue, back.Linux.Resources.Memory.Swappiness);
+        Assert.Equal(300ul, back.Linux.Resources.BlockIO!.ThrottleWriteIopsDevice![0].Rate);
+        Assert.Equal("64M", back.Linux.Resources.Unified!["memory.high"]);
         Assert.Null(back.Unread);   // every field MiniRun writes is one it reads
     }
 

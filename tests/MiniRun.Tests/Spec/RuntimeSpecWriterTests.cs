@@ -61,6 +61,7 @@ public sealed class RuntimeSpecWriterTests
             StartContainer = [new SpecHook { Path = "/in/container", Timeout = 1 }],
             Poststop = [],
         };
+        spec.Linux.Resources = SpecResourcesSamples.Full();
         return spec;
     }
 

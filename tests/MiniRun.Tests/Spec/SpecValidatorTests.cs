@@ -123,9 +123,9 @@ public sealed class SpecValidatorTests
     public void ExtensionsAndFutureFieldsStayIgnored()
     {
         var spec = Read(extra: ",\"io.example.tool\":{\"x\":1},\"aFieldOf2030\":[1]", process: ",\"io.minirun.x\":\"y\"",
-            linux: ",\"resources\":{\"pids\":{\"limit\":5}},\"someFutureThing\":true");
+            linux: ",\"resources\":{\"futureController\":{\"limit\":5}},\"someFutureThing\":true");
         Assert.Null(Problem(spec));
-        Assert.Equal(["process.io.minirun.x", "linux.resources.pids", "linux.someFutureThing", "io.example.tool", "aFieldOf2030"], spec.Unread);   // in document order
+        Assert.Equal(["process.io.minirun.x", "linux.resources.futureController", "linux.someFutureThing", "io.example.tool", "aFieldOf2030"], spec.Unread);   // in document order
     }
 
     [Fact]
