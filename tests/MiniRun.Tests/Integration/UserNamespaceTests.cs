@@ -73,6 +73,26 @@ public sealed class UserNamespaceTests : IClassFixture<ContainerFactsTests.Host>
     }
 
     [Fact]
+    public void The_containers_root_may_set_supplementary_groups_in_its_user_namespace()
+    {
+        // A privileged runtime leaves /proc/PID/setgroups "allow" (as runc and crun): additionalGids work.
+        using var b = new Oci.OciBundle("sh", "-c", "id; cat /proc/self/setgroups");
+        b.Edit(c =>
+        {
+            var mounts = c["mounts"]!.AsArray();
+            foreach (var m in mounts.Where(m => (string?)m!["type"] == "cgroup").ToList()) mounts.Remove(m);
+            c["process"]!["user"]!["additionalGids"] = System.Text.Json.Nodes.JsonNode.Parse("[10]");
+            c["linux"]!["namespaces"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{"type": "user"}"""));
+            c["linux"]!["uidMappings"] = System.Text.Json.Nodes.JsonNode.Parse("""[{"containerID": 0, "hostID": 100000, "size": 65536}]""");
+            c["linux"]!["gidMappings"] = System.Text.Json.Nodes.JsonNode.Parse("""[{"containerID": 0, "hostID": 100000, "size": 65536}]""");
+        });
+        Assert.Equal(0, Oci.OciBundle.Shell($"chown -R 100000:100000 '{b.Rootfs}' && chmod 755 '{b.Dir}'"));
+        var r = b.Run("run", "--bundle", b.Dir, "groups");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("uid=0(root) gid=0(root) groups=10\nallow\n", r.Out);
+    }
+
+    [Fact]
     public void TracePauseWaitsForEnterBeforeEachStep()
     {
         var r = _m.RunWith(string.Concat(Enumerable.Repeat("\n", 200)), null, "run", "--rm", "--trace=pause", "busybox", "true");
