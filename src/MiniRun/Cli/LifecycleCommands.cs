@@ -199,6 +199,7 @@ public static class LifecycleCommands
             throw new CliError("You cannot attach to a stopped container, start it first");
         if (c.State.Status == ContainerStatus.Paused)
             throw new CliError("You cannot attach to a paused container, unpause it first");
+        InputTty.Require(!noStdin, c.Config.Tty);
         int socket = AttachProtocol.ConnectTo(store.DirOf(c.Id));
         if (socket < 0) throw new CliError($"attach {c.Id}: its supervisor does not answer: {Errno.Describe(-socket)}");
         try
