@@ -20,7 +20,11 @@ public static class InputTty
     /// <summary>Throws Docker's error (exit 1) when stdin would be attached to a terminal but is not one itself.</summary>
     public static void Require(bool attachStdin, bool tty)
     {
-        if (attachStdin && tty && Libc.isatty(0) != 1)
-            throw new CliError(Message, 1);
+        if (Lacking(attachStdin, tty)) throw Error();
     }
+
+    /// <summary>Stdin would be attached to a container's terminal but is not a terminal itself.</summary>
+    public static bool Lacking(bool attachStdin, bool tty) => attachStdin && tty && Libc.isatty(0) != 1;
+
+    public static CliError Error() => new(Message, 1);
 }
