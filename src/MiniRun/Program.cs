@@ -51,7 +51,13 @@ public static class Program
     /// <summary>One line on stderr, Docker's exit codes; the stack trace only with --debug.</summary>
     public static int Report(Exception e, bool debug)
     {
-        int code = e is CliError c ? c.ExitCode : e is ContainerNotFoundException ? 1 : 125;   // Docker: "No such container" exits 1
+        int code = e switch
+        {
+            CliError c => c.ExitCode,
+            ContainerException c => c.ExitCode,
+            ContainerNotFoundException => 1,   // Docker: "No such container" exits 1
+            _ => 125,
+        };
         string message = e switch
         {
             ContainerNotFoundException => "Error response from daemon: " + e.Message,

@@ -49,17 +49,21 @@ public sealed class ClonedInit : IDisposable
     public int Flags { get; }
     internal SyncChannel Channel { get; }
 
+    /// <summary>The process's start time (ProcessIdentity): it may be another process's child, so its pid could be reused once it ends.</summary>
+    public ulong StartTime { get; }
+
     internal ClonedInit(int pid, int flags, SyncChannel channel)
     {
         Pid = pid;
         Flags = flags;
         Channel = channel;
+        StartTime = ProcStat.StartTime(pid) ?? 0;   // alive for sure: it waits for its bundle
     }
 
-    /// <summary>The container will not be started after all: end the waiting init and reap it.</summary>
+    /// <summary>The container will not be started after all: end the waiting init (if it is still that process) and reap it when it is ours.</summary>
     public void Abort()
     {
-        Libc.kill(Pid, 9);
+        if (ProcessIdentity.IsAlive(Pid, StartTime)) Libc.kill(Pid, 9);
         while (Libc.waitpid(Pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
         Dispose();
     }

@@ -87,7 +87,7 @@ public static class ExecStarter
     public static ExecProcess Start(ExecTarget target, ExecOptions o)
     {
         if (o.Args.Count == 0) throw new ExecFailure(125, "exec: no command specified");
-        if (!ProcStat.IsSameProcess(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
+        if (!ProcessIdentity.IsAlive(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
         var fds = new List<int>();
         int master = -1, slave = -1, devNull = -1;
         try
@@ -96,7 +96,7 @@ public static class ExecStarter
             int cgroupFd = OpenCgroupProcs(target.CgroupPath, fds);
             using var root = ExecRootFs.Open(target.Pid);
             // Every fd now refers to the container's objects, unless the pid was reused meanwhile.
-            if (!ProcStat.IsSameProcess(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
+            if (!ProcessIdentity.IsAlive(target.Pid, target.PidStartTime)) throw new ExecTargetGoneException(target.Id);
 
             var spec = target.Spec;
             bool ownUserNs = joinedTypes.Contains("user");

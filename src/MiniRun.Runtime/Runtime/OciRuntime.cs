@@ -36,7 +36,19 @@ public sealed record OciCreateOptions
     /// <summary>Descriptors 3 .. 3+N-1 of the caller stay open in the container.</summary>
     public int PreserveFds { get; init; }
     public ConsoleTrace? Trace { get; init; }
+    /// <summary>Descriptors for the container's stdin, stdout and stderr (an engine's pipes); null: the caller's own.</summary>
+    public StdioFds? Stdio { get; init; }
+    /// <summary>
+    /// An init already cloned into the spec's namespaces and waiting for its bundle: the engine's
+    /// fast path (`minirun run` clones it while it prepares the bundle). Consumed by the call.
+    /// </summary>
+    public ClonedInit? Cloned { get; init; }
+    /// <summary>Hand the terminal's master side back to the caller (<see cref="OciStarted.TerminalMaster"/>) instead of sending it to <see cref="ConsoleSocket"/>.</summary>
+    public bool ReturnTerminal { get; init; }
 }
+
+/// <summary>A container whose program runs: its state, and the terminal's master side when the caller asked for it (else -1).</summary>
+public sealed record OciStarted(OciState State, int TerminalMaster);
 
 public sealed partial class OciRuntime
 {
@@ -58,6 +70,14 @@ public sealed partial class OciRuntime
 
     /// <summary>create: the container exists, its process waits for start.</summary>
     public OciState Create(string id, string bundle, OciCreateOptions o) => CreateProcess(id, bundle, o, gate: true).State;
+
+    /// <summary>
+    /// create + start without waiting (runc run --detach): the program runs when this returns.
+    /// The container's process is this process's child (or, with a pre-cloned init, the child of
+    /// whoever cloned it): the caller reaps it and then deletes the container. The engine's one way
+    /// to start a container.
+    /// </summary>
+    public OciStarted RunDetached(string id, string bundle, OciCreateOptions o) => CreateProcess(id, bundle, o, gate: false);
 
     /// <summary>start: the created container's program runs.</summary>
     public void Start(string id)
@@ -99,7 +119,7 @@ public sealed partial class OciRuntime
     public int? Run(string id, string bundle, OciCreateOptions o, bool detach)
     {
         using var waiter = detach ? null : new ProcessWaiter();
-        var (state, _) = CreateProcess(id, bundle, o, gate: false);
+        var state = CreateProcess(id, bundle, o, gate: false).State;
         if (detach) return null;
         waiter!.Attach(state.Pid);
         int code = waiter.Wait();
@@ -107,7 +127,17 @@ public sealed partial class OciRuntime
         return code;
     }
 
-    private (OciState State, StartResult Started) CreateProcess(string id, string bundle, OciCreateOptions o, bool gate)
+    private OciStarted CreateProcess(string id, string bundle, OciCreateOptions o, bool gate)
+    {
+        try { return CreateProcessOrFail(id, bundle, o, gate); }
+        catch (Exception e) when (o.Cloned is not null && e is not ContainerStartException)
+        {
+            o.Cloned.Abort();   // refused before the handover: it must not stay (after a start failure init ends by itself)
+            throw;
+        }
+    }
+
+    private OciStarted CreateProcessOrFail(string id, string bundle, OciCreateOptions o, bool gate)
     {
         if (!IdPattern().IsMatch(id))
             throw new RuntimeException($"invalid container id \"{id}\": use letters, digits, '_', '+', '-' and '.'");
@@ -121,7 +151,7 @@ public sealed partial class OciRuntime
         string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.GetFullPath(Path.Combine(bundle, spec.Root.Path));
         if (!Directory.Exists(rootfs))
             throw new RuntimeException($"config.json: root.path \"{spec.Root.Path}\": no such directory ({rootfs})");
-        if (spec.Process.Terminal && o.ConsoleSocket is null)
+        if (spec.Process.Terminal && o.ConsoleSocket is null && !o.ReturnTerminal)
             throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
 
         Directory.CreateDirectory(StateRoot);
@@ -143,12 +173,17 @@ public sealed partial class OciRuntime
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
             cgroup = NoCgroups ? null : OciCgroup.Create(spec, o.Trace);
-            var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: true, o.Trace,
-                PlaceInCgroup: pid => cgroup?.AddProcess(pid), StartFifo: fifo, PreserveFds: o.PreserveFds);
-            started = ContainerStarter.Start(request);
-            if (started.FailureCode is not null)
-                throw new RuntimeException($"create container \"{id}\": {started.FailureMessage}");
-            if (started.TerminalMaster >= 0)
+            var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
+                PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds);
+            started = o.Cloned is { } cloned ? ContainerStarter.Start(cloned, request) : ContainerStarter.Start(request);
+            if (started.FailureCode is int failed)
+            {
+                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+                throw new ContainerStartException(id, failed, started.FailureMessage ?? "init failed");
+            }
+            int master = -1;
+            if (started.TerminalMaster >= 0 && o.ReturnTerminal) master = started.TerminalMaster;
+            else if (started.TerminalMaster >= 0)
             {
                 try { ConsoleSocket.Send(o.ConsoleSocket!, started.TerminalMaster); }
                 finally { Libc.close(started.TerminalMaster); }
@@ -167,11 +202,11 @@ public sealed partial class OciRuntime
             };
             state.Save(StateRoot);
             if (o.PidFile is not null) WritePidFile(o.PidFile, started.Pid);
-            return (state, started);
+            return new OciStarted(state, master);
         }
         catch (Exception e)
         {
-            if (started is not null) EndProcess(started.Pid);
+            if (started is not null && o.Cloned is null) EndProcess(started.Pid);   // a cloned init: Abort, above
             try { cgroup?.Remove(); } catch (KernelException) { }
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
             if (e is KernelException k) throw new RuntimeException($"create container \"{id}\": {k.Message}", k);

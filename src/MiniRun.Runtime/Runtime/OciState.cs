@@ -151,3 +151,21 @@ public class RuntimeException : Exception
 {
     public RuntimeException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>
+/// The container's process could not start its program: init reported why before exec (command
+/// not found, a mount step failed...). <see cref="ExitCode"/> is Docker's (127 not found, 126 not
+/// executable, 125 otherwise); <see cref="Reason"/> is init's line without the container's id.
+/// </summary>
+public sealed class ContainerStartException : RuntimeException
+{
+    public int ExitCode { get; }
+    public string Reason { get; }
+
+    public ContainerStartException(string id, int exitCode, string reason)
+        : base($"create container \"{id}\": {reason}")
+    {
+        ExitCode = exitCode;
+        Reason = reason;
+    }
+}

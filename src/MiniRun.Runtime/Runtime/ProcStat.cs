@@ -1,8 +1,9 @@
 // ProcStat: read a process's start time from /proc/PID/stat.
 //
 // Why: pids are reused. MiniRun records the container's pid together with its start time (field
-// 22, in clock ticks since boot), and trusts a pid later only if both still match; otherwise the
-// container is reported as exited instead of signalling some unrelated process.
+// 22, in clock ticks since boot), and trusts a pid later only if both still match (the rule is
+// ProcessIdentity.IsAlive); otherwise the container is reported as exited instead of signalling
+// some unrelated process.
 //
 // Follows: proc(5) "/proc/pid/stat".
 namespace MiniRun.Runtime;
@@ -27,8 +28,4 @@ public static class ProcStat
     }
 
     public static ulong? StartTime(int pid, string procRoot = "/proc") => Read(pid, procRoot)?.StartTime;
-
-    /// <summary>True when pid is alive and is the same process that had <paramref name="startTime"/>.</summary>
-    public static bool IsSameProcess(int pid, ulong startTime, string procRoot = "/proc") =>
-        pid > 0 && StartTime(pid, procRoot) is ulong now && now == startTime;
 }

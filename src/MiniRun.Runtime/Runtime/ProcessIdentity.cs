@@ -13,8 +13,8 @@ public static class ProcessIdentity
     public static ulong? StartTime(int pid) => ProcStat.StartTime(pid);
 
     /// <summary>True when <paramref name="pid"/> is alive (not a zombie) and started at <paramref name="startTime"/>.</summary>
-    public static bool IsAlive(int pid, ulong startTime) =>
-        ProcStat.Read(pid) is var (state, start) && start == startTime && state is not ('Z' or 'X');
+    public static bool IsAlive(int pid, ulong startTime, string procRoot = "/proc") =>
+        ProcStat.Read(pid, procRoot) is var (state, start) && start == startTime && state is not ('Z' or 'X');
 
     /// <summary>Waits until the process is gone or a zombie; false after <paramref name="limit"/>.</summary>
     public static bool WaitGone(int pid, ulong startTime, TimeSpan limit)

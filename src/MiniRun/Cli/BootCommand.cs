@@ -32,7 +32,7 @@ public static class BootCommand
         foreach (var c in store.List().OrderBy(c => c.Created))
         {
             bool wasUp = c.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting;
-            if (wasUp && ContainerCommands.IsRunning(c)) continue;   // really running (boot ran twice): leave it
+            if (wasUp && ContainerLiveness.IsRunning(c)) continue;   // really running (boot ran twice): leave it
             ContainerRecord record = c;
             if (wasUp)
             {

@@ -16,32 +16,16 @@ namespace MiniRun.Cli;
 
 public static class ContainerCommands
 {
-    /// <summary>Docker's State.Running: PID 1 alive (running or paused), or the supervisor alive while restarting.</summary>
-    public static bool IsRunning(ContainerRecord c) => c.State.Status switch
-    {
-        ContainerStatus.Running or ContainerStatus.Paused => ProcessIdentity.IsAlive(c.State.Pid, c.State.PidStartTime),
-        ContainerStatus.Restarting => IsRestarting(c),
-        _ => false,
-    };
-
-    /// <summary>Waiting for the restart policy's delay, with a live supervisor.</summary>
-    public static bool IsRestarting(ContainerRecord c) =>
-        c.State.Status == ContainerStatus.Restarting && ProcessIdentity.IsAlive(c.State.SupervisorPid, c.State.SupervisorStartTime);
-
-    /// <summary>Its supervisor process is alive (it may still be recording an exit).</summary>
-    public static bool HasSupervisor(ContainerRecord c) =>
-        c.State.SupervisorPid > 0 && ProcessIdentity.IsAlive(c.State.SupervisorPid, c.State.SupervisorStartTime);
-
     public static string Status(ContainerRecord c, DateTimeOffset now)
     {
         var s = c.State;
         switch (s.Status)
         {
-            case ContainerStatus.Running when IsRunning(c):
+            case ContainerStatus.Running when ContainerLiveness.IsRunning(c):
                 return "Up " + HumanFormat.Duration(now - (s.StartedAt ?? c.Created));
-            case ContainerStatus.Paused when IsRunning(c):
+            case ContainerStatus.Paused when ContainerLiveness.IsRunning(c):
                 return "Up " + HumanFormat.Duration(now - (s.StartedAt ?? c.Created)) + " (Paused)";
-            case ContainerStatus.Restarting when IsRestarting(c):
+            case ContainerStatus.Restarting when ContainerLiveness.IsRestarting(c):
                 return $"Restarting ({s.ExitCode}) {HumanFormat.Ago(s.FinishedAt ?? c.Created, now)}";
             case ContainerStatus.Created:
                 return "Created";
@@ -66,7 +50,7 @@ public static class ContainerCommands
             try
             {
                 var c = store.Find(id);
-                if (IsRunning(c) && !force)
+                if (ContainerLiveness.IsRunning(c) && !force)
                     throw new CliError(c.State.Status == ContainerStatus.Paused
                         ? $"cannot remove container \"/{c.Name}\": container is paused and must be unpaused first"
                         : $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove");
@@ -74,7 +58,7 @@ public static class ContainerCommands
                 using (store.LockContainer(c.Id))
                 {
                     c = store.Load(c.Id);
-                    ContainerRemover.KillProcesses(c, includingSupervisor: true);
+                    ContainerRemover.KillProcesses(store, c, includingSupervisor: true);
                 }
                 store.Delete(c);
                 Console.WriteLine(id);

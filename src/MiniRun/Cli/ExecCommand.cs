@@ -57,7 +57,7 @@ public static class ExecCommand
             case ContainerStatus.Restarting:
                 throw new CliError($"{Daemon}container {record.Id} is restarting, wait until the container is running", 1);
         }
-        if (!ContainerCommands.IsRunning(record))
+        if (!ContainerLiveness.IsRunning(record))
             throw new CliError($"{Daemon}container {record.Id} is not running", 1);
 
         var target = record.ExecTarget(store.DirOf(record.Id));

@@ -50,7 +50,7 @@ public static class ExportCommand
     /// <summary>Writes the container's merged filesystem as tar to `output`.</summary>
     public static void Write(ContainerStore store, ContainerRecord record, Stream output)
     {
-        bool running = OverlayRoot.IsAlive(record);
+        bool running = ContainerLiveness.HasLiveProcess(record);
         OverlayRoot.With(store, record, "export", rootFd =>
         {
             LayerWriter.WriteTree(rootFd, output, new LayerWriterOptions

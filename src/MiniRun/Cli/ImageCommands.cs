@@ -201,7 +201,7 @@ public static class ImageCommands
             {
                 // No readable bundle (being created or removed): only its ImageId protects anything.
             }
-            result.Add(new ContainerUse(c.Id, c.ImageId, ContainerCommands.IsRunning(c), lower));
+            result.Add(new ContainerUse(c.Id, c.ImageId, ContainerLiveness.IsRunning(c), lower));
         }
         return result;
     }

@@ -31,7 +31,7 @@ public static class InspectContainerJson
         try { if (File.Exists(Path.Combine(bundle, "config.json"))) spec = RuntimeSpec.Load(Path.Combine(bundle, "config.json")); }
         catch (Exception e) when (e is IOException or JsonException or InvalidDataException) { }
 
-        string status = PsState.Effective(c, host.ProcRoot);
+        string status = ContainerLiveness.Effective(c, host.ProcRoot);
         bool up = PsState.IsUp(status);
         var args = c.Command.Count > 0 ? c.Command : c.Config.Cmd;
 

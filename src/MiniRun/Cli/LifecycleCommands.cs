@@ -47,20 +47,20 @@ public static class LifecycleCommands
     public static void StopOne(ContainerStore store, ContainerRecord c, int timeout, int signal)
     {
         c = store.Update(c.Id, r => r.State.ManuallyStopped = true);
-        int socket = ContainerCommands.HasSupervisor(c) ? AttachProtocol.ConnectTo(store.DirOf(c.Id)) : -1;
+        int socket = ContainerLiveness.HasSupervisor(c) ? AttachProtocol.ConnectTo(store.DirOf(c.Id)) : -1;
         try
         {
             if (socket >= 0) AttachProtocol.Send(socket, (byte)'a', "");
-            if (ContainerCommands.IsRestarting(c))
+            if (ContainerLiveness.IsRestarting(c))
             {
                 if (socket >= 0) AttachProtocol.Send(socket, (byte)'k');   // end the restart wait now
                 WaitForEnd(store, c, socket, TimeSpan.FromSeconds(30));
                 return;
             }
-            if (!ContainerCommands.IsRunning(c)) return;   // Docker: stopping a stopped container succeeds
-            Libc.kill(c.State.Pid, signal);
+            if (!ContainerLiveness.IsRunning(c)) return;   // Docker: stopping a stopped container succeeds
+            ContainerRuntime.Signal(store, c.Id, signal);
             if (WaitForEnd(store, c, socket, TimeSpan.FromSeconds(Math.Max(0, timeout)))) return;
-            if (ProcessIdentity.IsAlive(c.State.Pid, c.State.PidStartTime)) Libc.kill(c.State.Pid, 9);
+            ContainerRuntime.Signal(store, c.Id, 9);
             WaitForEnd(store, c, socket, TimeSpan.FromSeconds(30));
         }
         finally
@@ -97,13 +97,17 @@ public static class LifecycleCommands
     public static int Kill(string root, IReadOnlyList<string> names, string? signalName) => ForEach(names, (store, c, name) =>
     {
         int signal = Signals.Parse(signalName ?? "KILL") ?? throw new CliError($"Invalid signal: {signalName}");
-        if (!ContainerCommands.IsRunning(c) || c.State.Status == ContainerStatus.Restarting)
+        if (!ContainerLiveness.IsRunning(c) || c.State.Status == ContainerStatus.Restarting)
             throw new CliError($"cannot kill container: {name}: container {c.Id} is not running");
         // A signal that ends the container is a manual stop; a reload signal (HUP, USR1) is not.
         if (signal is 9 or 15 or 2 or 3 || signal == (Signals.Parse(c.Config.StopSignal) ?? 15))
             store.Update(c.Id, r => r.State.ManuallyStopped = true);
-        if (Libc.kill(c.State.Pid, signal) < 0)
-            throw new CliError($"cannot kill container: {name}: {Errno.Describe(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+        try
+        {
+            if (!ContainerRuntime.Signal(store, c.Id, signal))
+                throw new CliError($"cannot kill container: {name}: container {c.Id} is not running");
+        }
+        catch (RuntimeException e) { throw new CliError($"cannot kill container: {name}: {e.Message}"); }
         Console.WriteLine(name);
     }, root);
 
@@ -113,7 +117,7 @@ public static class LifecycleCommands
         int result = 0;
         int status = ForEach(names, (store, c, name) =>
         {
-            if (ContainerCommands.IsRunning(c) || ContainerCommands.HasSupervisor(c))
+            if (ContainerLiveness.IsRunning(c) || ContainerLiveness.HasSupervisor(c))
             {
                 if (!attach) { Console.WriteLine(name); return; }
                 result = Attach(store, c, detachKeys, noStdin: !interactive, out _, checkInput: false);   // Docker's start does not check
@@ -172,7 +176,7 @@ public static class LifecycleCommands
     public static int Wait(string root, IReadOnlyList<string> names) => ForEach(names, (store, c, _) =>
     {
         int? code = null;
-        if (ContainerCommands.HasSupervisor(c))
+        if (ContainerLiveness.HasSupervisor(c))
         {
             int socket = AttachProtocol.ConnectTo(store.DirOf(c.Id));
             if (socket >= 0)
@@ -181,7 +185,7 @@ public static class LifecycleCommands
                 finally { Libc.close(socket); }
             }
         }
-        if (code is null && ContainerCommands.IsRunning(c))
+        if (code is null && ContainerLiveness.IsRunning(c))
             ProcessIdentity.WaitGone(c.State.Pid, c.State.PidStartTime, TimeSpan.MaxValue);
         Console.WriteLine(code ?? store.Load(c.Id).State.ExitCode);
     }, root);
@@ -198,7 +202,7 @@ public static class LifecycleCommands
     private static int Attach(ContainerStore store, ContainerRecord c, string? detachKeys, bool noStdin, out bool notATerminal, bool checkInput = true)
     {
         notATerminal = false;
-        if (!ContainerCommands.IsRunning(c))
+        if (!ContainerLiveness.IsRunning(c))
             throw new CliError("You cannot attach to a stopped container, start it first");
         if (c.State.Status == ContainerStatus.Paused)
             throw new CliError("You cannot attach to a paused container, unpause it first");

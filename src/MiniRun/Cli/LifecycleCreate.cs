@@ -15,7 +15,7 @@ using MiniRun.Trace;
 
 namespace MiniRun.Cli;
 
-public sealed record CreatedContainer(ContainerStore Store, ContainerRecord Record, RuntimeSpec Spec, string Bundle, Cgroup? Cgroup);
+public sealed record CreatedContainer(ContainerStore Store, ContainerRecord Record, RuntimeSpec Spec, string Bundle);
 
 public static class LifecycleCreate
 {
@@ -67,28 +67,38 @@ public static class LifecycleCreate
             return r;
         });
         string bundle = containers.DirOf(record.Id);
-        Cgroup? cgroup = null;
         try
         {
             foreach (var sub in new[] { "rootfs", "upper", "work" })
                 Directory.CreateDirectory(Path.Combine(bundle, sub));
             EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
-            cgroup = CreateCgroup(cgroupHost, record.Id, o.CgroupParent, limits, trace);
-            if (cgroup is not null)
+            // Everything the start needs goes into config.json: the runtime core makes the cgroup
+            // from linux.cgroupsPath and linux.resources at each start, and init writes oomScoreAdj.
+            spec.Process.OomScoreAdj = limits.OomScoreAdj;
+            if (cgroupHost.Usable)
             {
-                spec.Linux.CgroupsPath = "/" + cgroup.RelativePath;
-                record = containers.Update(record.Id, r => r.State.CgroupPath = cgroup.RelativePath);
+                string relative = CgroupPathOf(record.Id, o.CgroupParent);
+                spec.Linux.CgroupsPath = "/" + relative;
+                record = containers.Update(record.Id, r => r.State.CgroupPath = relative);
             }
+            else
+                trace?.Note($"no cgroup for this container: {cgroupHost.Description}; it runs without resource limits");
             spec.Save(Path.Combine(bundle, "config.json"));
             trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
         catch
         {
-            RemoveCgroup(cgroup);
             containers.Delete(record);
             throw;
         }
-        return new CreatedContainer(containers, record, spec, bundle, cgroup);
+        return new CreatedContainer(containers, record, spec, bundle);
+    }
+
+    /// <summary>PARENT/ID below the cgroup2 root: --cgroup-parent, else "minirun".</summary>
+    private static string CgroupPathOf(string id, string? parent)
+    {
+        string p = string.IsNullOrEmpty(parent?.Trim('/')) ? Cgroup.DefaultParent : parent!.Trim('/');
+        return p + "/" + id;
     }
 
     /// <summary>Resource flags are checked before anything exists (one line, 125, nothing left behind).</summary>
@@ -109,40 +119,4 @@ public static class LifecycleCreate
         f.CpuPeriod is not null || f.CpuQuota is not null || f.CpuShares is not null || f.CpusetCpus is not null ||
         f.CpusetMems is not null || f.PidsLimit is not null || f.BlkioWeight is not null || f.OomScoreAdj is not null ||
         f.DeviceReadBps.Count + f.DeviceWriteBps.Count + f.DeviceReadIops.Count + f.DeviceWriteIops.Count > 0;
-
-    /// <summary>The container's own cgroup, when this host has a usable cgroup v2; otherwise none (said under --trace).</summary>
-    private static Cgroup? CreateCgroup(CgroupV2Host host, string id, string? parent, ResourceLimits limits, ConsoleTrace? trace)
-    {
-        if (!host.Usable)
-        {
-            trace?.Note($"no cgroup for this container: {host.Description}; it runs without resource limits");
-            return null;
-        }
-        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
-        var cgroup = Cgroup.Create(host.MountPoint!, id, wanted.Where(host.Has), parent ?? Cgroup.DefaultParent, trace: trace);
-        try
-        {
-            cgroup.Apply(limits);
-        }
-        catch
-        {
-            RemoveCgroup(cgroup);
-            throw;
-        }
-        return cgroup;
-    }
-
-    public static void RemoveCgroup(Cgroup? cgroup)
-    {
-        if (cgroup is null) return;
-        try
-        {
-            cgroup.Kill();
-            cgroup.Remove();
-        }
-        catch (KernelException e)
-        {
-            Console.Error.WriteLine($"minirun: remove cgroup {cgroup.Path}: {e.Message}");
-        }
-    }
 }

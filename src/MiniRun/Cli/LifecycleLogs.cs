@@ -38,7 +38,7 @@ public static class LifecycleLogs
             while (true)
             {
                 bool running;
-                try { running = ContainerCommands.IsRunning(store.Load(c.Id)) || ContainerCommands.HasSupervisor(store.Load(c.Id)); }
+                try { running = ContainerLiveness.IsRunning(store.Load(c.Id)) || ContainerLiveness.HasSupervisor(store.Load(c.Id)); }
                 catch (Exception e) when (e is IOException or JsonException) { running = false; }
                 foreach (var e in ReadFrom(path, ref offset)) Print(e, from, to, timestamps, stdout, stderr);
                 if (!running || (to is not null && DateTimeOffset.UtcNow > to)) break;

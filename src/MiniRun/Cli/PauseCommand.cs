@@ -1,5 +1,5 @@
 // PauseCommand: `minirun pause` / `minirun unpause`: freeze and thaw every process of a container
-// through its cgroup's cgroup.freeze.
+// through its cgroup's cgroup.freeze, by the runtime core's pause and resume.
 //
 // Why: the cgroup v2 freezer stops the processes where they are without a signal they could see
 // or handle (SIGSTOP would show in their parents' waitpid and can be noticed); the kernel reports
@@ -30,20 +30,20 @@ public static class PauseCommand
                 var found = store.Find(name);
                 store.Update(found.Id, r =>
                 {
-                    if (!StatsCommand.IsAlive(r)) throw new CliError($"Container {r.Id} is not running", 1);
+                    if (!ContainerLiveness.HasLiveProcess(r)) throw new CliError($"Container {r.Id} is not running", 1);
                     if (pause && r.State.Status == ContainerStatus.Paused) throw new CliError($"Container {r.Id} is already paused", 1);
                     if (!pause && r.State.Status != ContainerStatus.Paused) throw new CliError($"Container {r.Id} is not paused", 1);
                     host ??= CgroupV2Host.Detect();
                     if (r.State.CgroupPath is not { } rel || !host.Usable)
                         throw new CliError($"{(pause ? "pause" : "unpause")} needs the cgroup v2 freezer (cgroup.freeze) and container {r.Id} " +
                             $"has no cgroup; this host: {host.Description}", 1);
-                    var cgroup = Cgroup.Open(host.MountPoint!, rel);
-                    if (pause) cgroup.Freeze(); else cgroup.Thaw();
+                    var runtime = ContainerRuntime.For(store);   // the core's pause / resume: cgroup.freeze
+                    if (pause) runtime.Pause(r.Id); else runtime.Resume(r.Id);
                     r.State.Status = pause ? ContainerStatus.Paused : ContainerStatus.Running;
                 });
                 Console.WriteLine(name);
             }
-            catch (Exception e) when (e is CliError or ContainerNotFoundException or MiniRun.Kernel.KernelException or IOException)
+            catch (Exception e) when (e is CliError or ContainerNotFoundException or MiniRun.Runtime.RuntimeException or MiniRun.Kernel.KernelException or IOException)
             {
                 Console.Error.WriteLine($"minirun: Error response from daemon: {e.Message}");
                 status = 1;

@@ -74,7 +74,7 @@ public static class PsCommand
         var result = new List<(ContainerRecord, string)>();
         foreach (var c in store.List())
         {
-            string effective = PsState.Effective(c, procRoot);
+            string effective = ContainerLiveness.Effective(c, procRoot);
             if (!all && !PsState.IsUp(effective)) continue;
             if (!filter.Matches(c, effective, ancestorIds)) continue;
             result.Add((c, effective));

@@ -89,7 +89,7 @@ public static class RunCommand
         ref LaunchedSupervisor? early, ResourceLimits limits, CgroupV2Host? cgroupHost, LifecycleFlags flags, byte[] detachKeys)
     {
         var created = LifecycleCreate.Create(root, o, flags.Restart, trace, limits, cgroupHost);
-        var (containers, record, spec, bundle, cgroup) = created;
+        var (containers, record, spec, bundle) = created;
         LaunchedSupervisor launched;
         try
         {
@@ -105,7 +105,6 @@ public static class RunCommand
         }
         catch
         {
-            LifecycleCreate.RemoveCgroup(cgroup);
             containers.Delete(record);
             throw;
         }
@@ -113,31 +112,21 @@ public static class RunCommand
         {
             int initPid = launched.Init.Pid;
             waiter?.Attach(initPid);
-            StartResult started;
+            OciStarted started;
             try
             {
-                var request = new StartRequest(bundle, spec, initExecutable, ConnectStdin: false, trace, PlaceInCgroup: pid =>
-                {
-                    cgroup?.AddProcess(pid);
-                    if (limits.OomScoreAdj is int adj)
-                        File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
-                });
-                started = ContainerStarter.Start(launched.Init, request);
+                // The one way to start a container: the runtime core, from the bundle's config.json.
+                started = ContainerRuntime.For(containers, initExecutable).RunDetached(record.Id, bundle,
+                    new OciCreateOptions { Cloned = launched.Init, ReturnTerminal = true, Trace = trace });
             }
             catch (Exception e)
             {
-                Libc.kill(initPid, 9);
-                AttachProtocol.Send(launched.Control, (byte)'f', $"125 {e.Message}");
-                new AttachClient(launched.Control).WaitForExit();
-                throw;
-            }
-            if (started.FailureCode is int code)
-            {
-                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
-                AttachProtocol.Send(launched.Control, (byte)'f', $"{code} {started.FailureMessage}");
+                var (code, message) = e is ContainerStartException s ? (s.ExitCode, s.Reason) : (125, e.Message);
+                AttachProtocol.Send(launched.Control, (byte)'f', $"{code} {message}");
                 new AttachClient(launched.Control).WaitForExit();   // recorded (or removed with --rm) when this returns
                 ReapSupervisor(launched.SupervisorPid);
-                throw new CliError(started.FailureMessage ?? "start failed", code);
+                if (e is ContainerStartException) throw new CliError(message, code);
+                throw;
             }
             if (started.TerminalMaster >= 0)
             {

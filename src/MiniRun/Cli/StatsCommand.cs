@@ -52,7 +52,7 @@ public static class StatsCommand
         var previous = new Dictionary<string, StatsSample?>();
         List<ContainerRecord> Current() => names.Count > 0
             ? chosen.Select(c => Reload(store, c)).ToList()
-            : store.List().Where(c => all || IsAlive(c)).ToList();
+            : store.List().Where(c => all || ContainerLiveness.HasLiveProcess(c)).ToList();
 
         foreach (var c in Current()) previous[c.Id] = Sample(host, c);
         while (true)
@@ -76,10 +76,6 @@ public static class StatsCommand
         }
     }
 
-    /// <summary>A running (or paused) container whose recorded process is still the one it started.</summary>
-    public static bool IsAlive(ContainerRecord c) =>
-        c.State.Status is ContainerStatus.Running or ContainerStatus.Paused && ProcStat.IsSameProcess(c.State.Pid, c.State.PidStartTime);
-
     private static ContainerRecord Reload(ContainerStore store, ContainerRecord c)
     {
         try { return store.Load(c.Id); }
@@ -89,7 +85,7 @@ public static class StatsCommand
     // A reading of a live container with a cgroup; null (zeros) for one that is not running.
     private static StatsSample? Sample(CgroupV2Host host, ContainerRecord c)
     {
-        if (!IsAlive(c) || c.State.CgroupPath is not { } rel) return null;
+        if (!ContainerLiveness.HasLiveProcess(c) || c.State.CgroupPath is not { } rel) return null;
         return StatsSample.Read(Path.Combine(host.MountPoint!, rel), c.State.Pid);
     }
 

@@ -21,7 +21,7 @@ public static class TopCommand
         ContainerRecord c;
         try { c = new ContainerStore(root).Find(name); }
         catch (ContainerNotFoundException e) { throw new CliError("Error response from daemon: " + e.Message, 1); }
-        if (PsState.Effective(c, procRoot) is not (ContainerStatus.Running or ContainerStatus.Paused))
+        if (ContainerLiveness.Effective(c, procRoot) is not (ContainerStatus.Running or ContainerStatus.Paused))
             throw new CliError($"Error response from daemon: container {c.Id} is not running", 1);
         string? cgroupDir = c.State.CgroupPath is { } cg && (cgroupMount ?? (() => CgroupV2Host.Detect().MountPoint))() is { } mount
             ? Path.Combine(mount, cg.TrimStart('/')) : null;

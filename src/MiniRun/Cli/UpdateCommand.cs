@@ -35,7 +35,7 @@ public static class UpdateCommand
                 {
                     var merged = Merge(r.HostConfig.Resources, given);
                     var limits = ResourceFlags.Parse(merged, HostResources.Current());
-                    if (StatsCommand.IsAlive(r))
+                    if (ContainerLiveness.HasLiveProcess(r))
                     {
                         host ??= CgroupV2Host.Detect();
                         if (r.State.CgroupPath is not { } rel || !host.Usable)

@@ -18,10 +18,13 @@ namespace MiniRun.Containers;
 public sealed class ContainerStore
 {
     public string Root { get; }
+    /// <summary>The runtime core's state root for these containers (ROOT/runtime: `minirun oci --root ROOT/runtime list` shows them).</summary>
+    public string RuntimeRoot { get; }
 
     public ContainerStore(string minirunRoot)
     {
         Root = Path.Combine(minirunRoot, "containers");
+        RuntimeRoot = Path.Combine(minirunRoot, "runtime");
         Directory.CreateDirectory(Path.Combine(Root, ".names"));
     }
 

@@ -30,7 +30,7 @@ public static unsafe partial class OverlayDiff
         var changes = new List<OverlayChange>();
         int fd;
         fixed (byte* p = OverlayLayout.Z(layout.UpperDir)) fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) throw new Cli.CliError($"diff: open upper directory {layout.UpperDir}: errno {errno}", 1);
+        if (fd < 0) throw new ContainerException($"diff: open upper directory {layout.UpperDir}: errno {errno}", 1);
         try { Walk(layout, fd, "", changes); }
         finally { close(fd); }
         changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));

@@ -60,10 +60,10 @@ public sealed unsafe partial class OverlayLayout
         try { spec = RuntimeSpec.Load(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException)
         {
-            throw new Cli.CliError($"container {containerId}: read {path}: {e.Message}", 1);
+            throw new ContainerException($"container {containerId}: read {path}: {e.Message}", 1);
         }
         var overlay = spec.Linux.Overlay
-            ?? throw new Cli.CliError($"container {containerId}: its config.json has no overlay (not a MiniRun image container)", 1);
+            ?? throw new ContainerException($"container {containerId}: its config.json has no overlay (not a MiniRun image container)", 1);
         string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.Combine(containerDir, spec.Root.Path);
         var mountPoints = spec.Mounts.Select(m => m.Destination.Trim('/')).Where(d => d.Length > 0).ToHashSet(StringComparer.Ordinal);
         return new OverlayLayout(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir, rootfs, mountPoints);

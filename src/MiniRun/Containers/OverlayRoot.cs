@@ -24,18 +24,13 @@ namespace MiniRun.Containers;
 
 public static unsafe class OverlayRoot
 {
-    /// <summary>True when the container's first process is alive (running or paused).</summary>
-    public static bool IsAlive(ContainerRecord c) =>
-        c.State.Pid > 0 && c.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting
-        && ProcStat.IsSameProcess(c.State.Pid, c.State.PidStartTime);
-
     /// <summary>Runs `work` with a directory fd of the container's root (closed afterwards).</summary>
     public static T With<T>(ContainerStore store, ContainerRecord record, string verb, Func<int, T> work)
     {
-        if (IsAlive(record)) return WithProcessRoot(record, verb, work);
+        if (ContainerLiveness.HasLiveProcess(record)) return WithProcessRoot(record, verb, work);
         using var held = store.LockContainer(record.Id);
         var now = store.Load(record.Id);
-        if (IsAlive(now)) return WithProcessRoot(now, verb, work);
+        if (ContainerLiveness.HasLiveProcess(now)) return WithProcessRoot(now, verb, work);
         var layout = OverlayLayout.Of(store.DirOf(record.Id), record.Id);
         return WithPrivateMount(layout, verb, work);
     }
@@ -45,7 +40,7 @@ public static unsafe class OverlayRoot
         string path = $"/proc/{record.State.Pid}/root";
         int fd;
         fixed (byte* p = OverlayLayout.Z(path)) fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) throw new Cli.CliError($"{verb}: open {path}: {Describe(errno)}", 1);
+        if (fd < 0) throw new ContainerException($"{verb}: open {path}: {Describe(errno)}", 1);
         try { return work(fd); }
         finally { close(fd); }
     }
@@ -70,18 +65,18 @@ public static unsafe class OverlayRoot
     {
         // The namespace belongs to this thread alone; it ends with the thread.
         if (Libc.unshare(Namespaces.CLONE_NEWNS) != 0)
-            throw new Cli.CliError($"{verb}: unshare(CLONE_NEWNS): {Describe(errno)}", 1);
+            throw new ContainerException($"{verb}: unshare(CLONE_NEWNS): {Describe(errno)}", 1);
         if (Libc.mount(null, "/", null, Libc.MS_REC | Libc.MS_PRIVATE, null) != 0)
-            throw new Cli.CliError($"{verb}: make / private: {Describe(errno)}", 1);
+            throw new ContainerException($"{verb}: make / private: {Describe(errno)}", 1);
         Directory.CreateDirectory(layout.RootfsDir);
         Directory.CreateDirectory(layout.WorkDir);
         if (Libc.mount("overlay", layout.RootfsDir, "overlay", 0, layout.MountData()) != 0)
-            throw new Cli.CliError($"{verb}: mount overlay on {layout.RootfsDir}: {Describe(errno)}", 1);
+            throw new ContainerException($"{verb}: mount overlay on {layout.RootfsDir}: {Describe(errno)}", 1);
         try
         {
             int fd;
             fixed (byte* p = OverlayLayout.Z(layout.RootfsDir)) fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (fd < 0) throw new Cli.CliError($"{verb}: open {layout.RootfsDir}: {Describe(errno)}", 1);
+            if (fd < 0) throw new ContainerException($"{verb}: open {layout.RootfsDir}: {Describe(errno)}", 1);
             try { return work(fd); }
             finally { close(fd); }
         }

@@ -4,12 +4,12 @@
 // Why one place: `rm -f` and the supervisor's --rm must leave exactly the same nothing behind,
 // also when the supervisor was killed with -9 or the machine rebooted. Every pid is checked by its
 // start time before it is signalled. The supervisor goes first (so no restart policy brings the
-// container back), then PID 1 (the kernel then kills the rest of its PID namespace), then the
-// cgroup (cgroup.kill catches anything that escaped). Mounts need nothing: they all live in the
-// container's mount namespace, which ends with its last process.
+// container back), then the runtime core's forced delete (Containers/ContainerRuntime.cs): PID 1
+// (the kernel then kills the rest of its PID namespace), the cgroup (cgroup.kill catches anything
+// that escaped) and the core's state. Mounts need nothing: they all live in the container's mount
+// namespace, which ends with its last process.
 //
 // Follows: docker-rm(1); kill(2); cgroups(7) cgroup.kill.
-using MiniRun.Cgroups;
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -18,8 +18,11 @@ namespace MiniRun.Supervisor;
 
 public static class ContainerRemover
 {
-    /// <summary>SIGKILL to the supervisor (unless it is the caller) and to PID 1, then waits until both are gone.</summary>
-    public static void KillProcesses(ContainerRecord c, bool includingSupervisor)
+    /// <summary>
+    /// SIGKILL to the supervisor (unless it is the caller), then the core's forced delete: PID 1 and
+    /// everything in its cgroup killed, the cgroup and the core's state removed.
+    /// </summary>
+    public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor)
     {
         var s = c.State;
         if (includingSupervisor && s.SupervisorPid > 0 && s.SupervisorPid != Environment.ProcessId &&
@@ -28,34 +31,13 @@ public static class ContainerRemover
             Libc.kill(s.SupervisorPid, 9);
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
-        if (s.Pid > 0 && ProcessIdentity.IsAlive(s.Pid, s.PidStartTime))
-        {
-            Libc.kill(s.Pid, 9);
-            ProcessIdentity.WaitGone(s.Pid, s.PidStartTime, TimeSpan.FromSeconds(5));
-        }
-        RemoveCgroup(c);
-    }
-
-    /// <summary>Kills whatever is left in the container's cgroup and removes it (no cgroup: nothing to do).</summary>
-    public static void RemoveCgroup(ContainerRecord c)
-    {
-        if (string.IsNullOrEmpty(c.State.CgroupPath)) return;
-        var host = CgroupV2Host.Detect();
-        if (host.MountPoint is null) return;
-        var cgroup = Cgroup.Open(host.MountPoint, c.State.CgroupPath);
-        if (!Directory.Exists(cgroup.Path)) return;
-        try
-        {
-            cgroup.Kill();
-            cgroup.Remove(TimeSpan.FromSeconds(5));
-        }
-        catch (KernelException) when (!Directory.Exists(cgroup.Path)) { }
+        ContainerRuntime.Delete(store, c.Id, force: true);
     }
 
     /// <summary>Everything: processes, cgroup, directory and name.</summary>
     public static void Remove(ContainerStore store, ContainerRecord c, bool includingSupervisor = true)
     {
-        KillProcesses(c, includingSupervisor);
+        KillProcesses(store, c, includingSupervisor);
         store.Delete(c);
     }
 
@@ -65,7 +47,7 @@ public static class ContainerRemover
     /// </summary>
     public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true)
     {
-        KillProcesses(c, includingSupervisor);
+        KillProcesses(store, c, includingSupervisor);
         return store.Retire(c);
     }
 }

@@ -113,6 +113,8 @@ internal sealed unsafe partial class Supervisor
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
             StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
+            try { ContainerRuntime.Delete(_store!, _id!, force: true); }   // the next start makes it again from config.json
+            catch (RuntimeException) { }                                   // retried by StartContainer
             SendExitToClients(code);
             _restartAt = DateTime.UtcNow + delay;
             return;
@@ -130,13 +132,13 @@ internal sealed unsafe partial class Supervisor
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
-            ContainerRemover.RemoveCgroup(record);
+            ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
             else
                 try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
         }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ContainerNotFoundException) { }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ContainerNotFoundException or RuntimeException) { }
         // --rm: the container is out of the store (directory moved away, name free) before the
         // clients hear the code; its files are deleted after, off the path of `run`'s return.
         SendExitToClients(code);
@@ -172,21 +174,21 @@ internal sealed unsafe partial class Supervisor
     }
 
     /// <summary>
-    /// Starts the container from its bundle (config.json) as this process's child, with fresh
-    /// pipes (or a terminal) for its output, and records it running. Returns (code, message) when
-    /// init failed before exec.
+    /// Starts the container from its bundle (config.json) through the runtime core, as this
+    /// process's child, with fresh pipes (or a terminal) for its output, and records it running.
+    /// config.json is all it reads: the user's flags were turned into it once, by `create`/`run`.
+    /// Returns (code, message) when init failed before exec.
     /// </summary>
     private (int Code, string? Message)? StartContainer()
     {
         var record = _store!.Load(_id!);
         string bundle = _store.DirOf(_id!);
-        var spec = RuntimeSpec.Load(Path.Combine(bundle, "config.json"));
         int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         var childEnds = new List<int> { devNull };
-        StdioFds stdio;
         try
         {
-            if (spec.Process.Terminal) stdio = new StdioFds(devNull, devNull, devNull);
+            StdioFds stdio;
+            if (record.Config.Tty) stdio = new StdioFds(devNull, devNull, devNull);
             else
             {
                 var (outR, outW) = Libc.Pipe();
@@ -204,59 +206,42 @@ internal sealed unsafe partial class Supervisor
                 }
                 stdio = new StdioFds(stdinR, outW, errW);
             }
-            var cgroup = EnsureCgroup(record);
-            string? oomScoreAdj = record.HostConfig.Resources.OomScoreAdj;
-            var request = new StartRequest(bundle, spec, "/proc/self/exe", ConnectStdin: false, Stdio: stdio, PlaceInCgroup: pid =>
+            ContainerRuntime.Delete(_store, _id!, force: false);   // the previous run's state, if its delete failed
+            OciStarted started;
+            try
             {
-                cgroup?.AddProcess(pid);
-                if (int.TryParse(oomScoreAdj, out int adj)) File.WriteAllText($"/proc/{pid}/oom_score_adj", adj.ToString());
-            });
-            var started = ContainerStarter.Start(request);
-            foreach (var fd in childEnds) Libc.close(fd);
-            childEnds.Clear();
-            if (started.FailureCode is int failed)
+                started = ContainerRuntime.For(_store).RunDetached(_id!, bundle, new OciCreateOptions { Stdio = stdio, ReturnTerminal = true });
+            }
+            finally
             {
-                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
-                while (Libc.waitpid(started.Pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
-                CloseContainerIo();
-                return (failed, started.FailureMessage);
+                foreach (var fd in childEnds) Libc.close(fd);
+                childEnds.Clear();
             }
             if (started.TerminalMaster >= 0)
             {
                 _master = _stdin = started.TerminalMaster;
                 SupervisorInterop.SetNonBlocking(_master);
             }
-            _initPid = started.Pid;
-            _pidfd = SupervisorInterop.PidfdOpen(started.Pid);
+            _initPid = started.State.Pid;
+            _pidfd = SupervisorInterop.PidfdOpen(_initPid);
             _handshake = Handshake.Done;
             _startedAt = DateTimeOffset.UtcNow;
             _oomBefore = ReadOomKills();
-            StateRecorder.Running(_store, _id!, started.Pid, Environment.ProcessId);
+            StateRecorder.Running(_store, _id!, _initPid, Environment.ProcessId);
             StartHealth();
             return null;
         }
-        catch (Exception e) when (e is KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (ContainerStartException e)
+        {
+            CloseContainerIo();
+            return (e.ExitCode, e.Reason);
+        }
+        catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException)
         {
             foreach (var fd in childEnds) Libc.close(fd);
             CloseContainerIo();
             return (125, e.Message);
         }
-    }
-
-    /// <summary>The container's cgroup, made again (with its limits) when a previous end removed it.</summary>
-    private static Cgroup? EnsureCgroup(ContainerRecord record)
-    {
-        string? path = record.State.CgroupPath;
-        if (string.IsNullOrEmpty(path)) return null;
-        var host = CgroupV2Host.Detect();
-        if (!host.Usable) return null;
-        var existing = Cgroup.Open(host.MountPoint!, path);
-        if (Directory.Exists(existing.Path)) return existing;
-        string parent = Path.GetDirectoryName(path) ?? Cgroup.DefaultParent;
-        string[] wanted = ["cpu", "cpuset", "io", "memory", "pids"];
-        var cgroup = Cgroup.Create(host.MountPoint!, Path.GetFileName(path), wanted.Where(host.Has), parent);
-        cgroup.Apply(ResourceFlags.Parse(record.HostConfig.Resources, HostResources.Current()));
-        return cgroup;
     }
 
     /// <summary>oom_kill from the cgroup's memory.events; -1 without a cgroup (or memory controller).</summary>

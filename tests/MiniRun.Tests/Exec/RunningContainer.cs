@@ -57,7 +57,7 @@ public sealed class RunningContainer : IDisposable
             var state = Host.Record(Name).GetProperty("State");
             int pid = state.GetProperty("Pid").GetInt32();
             ulong start = state.GetProperty("PidStartTime").GetUInt64();
-            if (pid > 0 && MiniRun.Runtime.ProcStat.IsSameProcess(pid, start)) kill(pid, 9);
+            if (pid > 0 && MiniRun.Runtime.ProcessIdentity.IsAlive(pid, start)) kill(pid, 9);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or JsonException or KeyNotFoundException) { }
         Run.WaitForExit(30_000);

@@ -148,7 +148,7 @@ public sealed class MiniRunHost : IDisposable
                     if (!state.TryGetProperty(p, out var pidValue) || !state.TryGetProperty(t, out var startValue)) continue;
                     int pid = pidValue.GetInt32();
                     ulong start = startValue.GetUInt64();
-                    if (pid > 0 && MiniRun.Runtime.ProcStat.IsSameProcess(pid, start)) kill(pid, 9);
+                    if (pid > 0 && MiniRun.Runtime.ProcessIdentity.IsAlive(pid, start)) kill(pid, 9);
                 }
             }
             catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException) { }

@@ -139,7 +139,7 @@ public sealed class LifecycleUnitTests
         c.State.Status = ContainerStatus.Running;
         c.State.Pid = int.MaxValue - 1;   // no such process
         c.State.StartedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
-        Assert.False(ContainerCommands.IsRunning(c));
+        Assert.False(ContainerLiveness.IsRunning(c));
         Assert.StartsWith("Exited (255) ", ContainerCommands.Status(c, DateTimeOffset.UtcNow));
         c.State.Status = ContainerStatus.Exited;
         c.State.ExitCode = 137;

@@ -131,7 +131,7 @@ public sealed class MiniRunRoot : IDisposable
                 var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("State");
                 int pid = state.GetProperty("Pid").GetInt32();
                 ulong start = state.GetProperty("PidStartTime").GetUInt64();
-                if (pid > 0 && MiniRun.Runtime.ProcStat.IsSameProcess(pid, start)) kill(pid, 9);
+                if (pid > 0 && MiniRun.Runtime.ProcessIdentity.IsAlive(pid, start)) kill(pid, 9);
             }
             catch (Exception e) when (e is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException) { }
         }
