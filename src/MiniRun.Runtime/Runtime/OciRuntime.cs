@@ -454,9 +454,16 @@ public sealed partial class OciRuntime
     /// exec: <paramref name="process"/> (runtime-spec's process object: args, env, cwd, user,
     /// terminal) started inside the running container as this process's child. The caller waits
     /// for it, or exits and leaves it to its own parent (an engine's subreaper) with --detach.
+    /// Its capabilities, noNewPrivileges, rlimits, oomScoreAdj and umask are runc's: a
+    /// process.json's own; for the argument form the container's config.json process, with the
+    /// capabilities named in process.capabilities (runc's --cap) added and process.noNewPrivileges
+    /// (--no-new-privs) switching it on. The container's linux.seccomp always applies.
     /// </summary>
-    /// <param name="replaceEnv">process.env is the whole environment (a process.json); else it is added to the container's.</param>
-    public ExecProcess Exec(string id, SpecProcess process, bool replaceEnv, string? consoleSocket, string? pidFile, ITrace? trace = null)
+    /// <param name="processFile">
+    /// process is a whole process.json: its env is the whole environment and its attributes are the
+    /// process's; false: the argument form (env added to the container's, the container's attributes).
+    /// </param>
+    public ExecProcess Exec(string id, SpecProcess process, bool processFile, string? consoleSocket, string? pidFile, ITrace? trace = null)
     {
         var state = Require(id);
         if (state.Status(StateRoot) is not ("running" or "created"))
@@ -468,6 +475,7 @@ public sealed partial class OciRuntime
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
         var target = new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
         var user = process.User;
+        var attributes = processFile ? process : ArgumentFormAttributes(spec.Process, process);
         ExecProcess started;
         try
         {
@@ -475,8 +483,10 @@ public sealed partial class OciRuntime
             {
                 Args = process.Args,
                 Env = process.Env,
-                ReplaceEnv = replaceEnv,
+                ReplaceEnv = processFile,
                 User = user.Username ?? $"{user.Uid}:{user.Gid}",
+                AdditionalGids = user.AdditionalGids ?? [],
+                Attributes = attributes,
                 WorkingDir = string.IsNullOrEmpty(process.Cwd) ? null : process.Cwd,
                 Tty = process.Terminal,
                 Rows = (ushort)(process.ConsoleSize?.Height ?? 0),
@@ -495,6 +505,33 @@ public sealed partial class OciRuntime
         }
         if (pidFile is not null) WritePidFile(pidFile, started.Pid);
         return started with { TerminalMaster = -1 };
+    }
+
+    /// <summary>
+    /// runc's argument form: the container's process attributes, plus the capabilities the flags
+    /// name (--cap: bounding, effective, permitted) and no_new_privs when --no-new-privs asks.
+    /// </summary>
+    internal static SpecProcess ArgumentFormAttributes(SpecProcess container, SpecProcess flags)
+    {
+        var caps = container.Capabilities;
+        var added = flags.Capabilities?.Bounding ?? [];
+        if (added.Count > 0)
+        {
+            static List<string> With(List<string>? set, List<string> more) => (set ?? []).Concat(more).Distinct().ToList();
+            caps = new SpecCapabilities
+            {
+                Bounding = With(caps?.Bounding, added), Effective = With(caps?.Effective, added),
+                Permitted = With(caps?.Permitted, added), Inheritable = caps?.Inheritable, Ambient = caps?.Ambient,
+            };
+        }
+        return new SpecProcess
+        {
+            User = new SpecUser { Umask = container.User.Umask },
+            Capabilities = caps,
+            NoNewPrivileges = container.NoNewPrivileges || flags.NoNewPrivileges,
+            Rlimits = container.Rlimits,
+            OomScoreAdj = container.OomScoreAdj,
+        };
     }
 }
 

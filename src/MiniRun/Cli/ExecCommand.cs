@@ -1,6 +1,9 @@
 // ExecCommand: `minirun exec` = find the container, check it runs, start the command inside it
 // (ExecStarter), relay the terminal, forward signals, and return the command's exit status.
 //
+// The command gets the container's confinement (config.json's process capabilities,
+// noNewPrivileges, rlimits, umask and linux.seccomp), as Docker's exec does.
+//
 // Why: the course uses `docker exec -it web sh` to look around a running container; the answers
 // must be Docker's: "No such container" and "is not running" with exit 1, 126/127 when the
 // command cannot be executed / found, 128+N when signal N ended it, and nothing printed for -d.
@@ -46,6 +49,7 @@ public static class ExecCommand
         ContainerRecord record;
         try { record = store.Find(o.Container); }
         catch (ContainerNotFoundException e) { throw new CliError(Daemon + e.Message, 1); }
+        if (!o.Detach) InputTty.Require(o.Interactive, o.Tty);   // Docker: after the lookup, before the state checks
         switch (record.State.Status)
         {
             case ContainerStatus.Paused:
@@ -67,6 +71,7 @@ public static class ExecCommand
             Args = o.Command,
             Env = env,
             User = o.User,
+            Attributes = target.Spec.Process,   // the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
             WorkingDir = o.WorkingDir,
             Tty = tty,
             Rows = rows,

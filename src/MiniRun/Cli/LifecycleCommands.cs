@@ -120,7 +120,7 @@ public static class LifecycleCommands
             if (ContainerLiveness.IsRunning(c) || ContainerLiveness.HasSupervisor(c))
             {
                 if (!attach) { Console.WriteLine(name); return; }
-                result = Attach(store, c, detachKeys, noStdin: !interactive);
+                result = Attach(store, c, detachKeys, noStdin: !interactive, out _, checkInput: false);   // Docker's start does not check
                 return;
             }
             store.Update(c.Id, r => r.State.ManuallyStopped = false);
@@ -193,16 +193,20 @@ public static class LifecycleCommands
     public static int Attach(string root, string name, string? detachKeys, bool noStdin)
     {
         int result = 0;
-        int status = ForEach([name], (store, c, _) => result = Attach(store, c, detachKeys, noStdin), root);
+        bool notATerminal = false;
+        int status = ForEach([name], (store, c, _) => result = Attach(store, c, detachKeys, noStdin, out notATerminal), root);
+        if (notATerminal) throw InputTty.Error();   // Docker's client-side line, not a daemon's error
         return status != 0 ? status : result;
     }
 
-    private static int Attach(ContainerStore store, ContainerRecord c, string? detachKeys, bool noStdin)
+    private static int Attach(ContainerStore store, ContainerRecord c, string? detachKeys, bool noStdin, out bool notATerminal, bool checkInput = true)
     {
+        notATerminal = false;
         if (!ContainerLiveness.IsRunning(c))
             throw new CliError("You cannot attach to a stopped container, start it first");
         if (c.State.Status == ContainerStatus.Paused)
             throw new CliError("You cannot attach to a paused container, unpause it first");
+        if (checkInput && InputTty.Lacking(!noStdin, c.Config.Tty)) { notATerminal = true; return 1; }
         int socket = AttachProtocol.ConnectTo(store.DirOf(c.Id));
         if (socket < 0) throw new CliError($"attach {c.Id}: its supervisor does not answer: {Errno.Describe(-socket)}");
         try
