@@ -479,7 +479,7 @@ public sealed partial class OciRuntime
         ExecProcess started;
         try
         {
-            started = ExecStarter.Start(target, new ExecOptions
+            started = ExecStarter.Start(target, new ExecOptions   // the one exec path (Exec below, for the engine, too)
             {
                 Args = process.Args,
                 Env = process.Env,
@@ -505,6 +505,24 @@ public sealed partial class OciRuntime
         }
         if (pidFile is not null) WritePidFile(pidFile, started.Pid);
         return started with { TerminalMaster = -1 };
+    }
+
+    /// <summary>
+    /// exec for an engine (`minirun exec`, health probes): <paramref name="options"/> already
+    /// decided (docker exec's flags; Attributes null: the container's config.json process, as
+    /// Docker's exec), started inside the running container as this process's child, the
+    /// terminal's master handed back. ExecFailure (126, 127: the engine's exit codes) and
+    /// ExecTargetGoneException (not running, including no state: never started or ended) pass
+    /// through unchanged.
+    /// </summary>
+    public ExecProcess Exec(string id, ExecOptions options)
+    {
+        var state = (IdPattern().IsMatch(id) ? OciState.Load(StateRoot, id) : null) ?? throw new ExecTargetGoneException(id);
+        if (state.Status(StateRoot) is not ("running" or "created")) throw new ExecTargetGoneException(id);
+        RuntimeSpec spec;
+        try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
+        return ExecStarter.Start(new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec), options);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 // ExecCommand: `minirun exec` = find the container, check it runs, start the command inside it
-// (ExecStarter), relay the terminal, forward signals, and return the command's exit status.
+// (the runtime core's exec: OciRuntime.Exec, then ExecStarter), relay the terminal, forward
+// signals, and return the command's exit status.
 //
 // The command gets the container's confinement (config.json's process capabilities,
 // noNewPrivileges, rlimits, umask and linux.seccomp), as Docker's exec does.
@@ -60,7 +61,6 @@ public static class ExecCommand
         if (!ContainerLiveness.IsRunning(record))
             throw new CliError($"{Daemon}container {record.Id} is not running", 1);
 
-        var target = record.ExecTarget(store.DirOf(record.Id));
         // Without -i the command reads an empty stdin, as with Docker; stdout and stderr are ours.
         int devNull = !o.Interactive && !o.Tty && !o.Detach
             ? MiniRun.Kernel.Libc.open("/dev/null", ExecNative.O_RDONLY | ExecNative.O_CLOEXEC, 0) : -1;
@@ -71,7 +71,7 @@ public static class ExecCommand
             Args = o.Command,
             Env = env,
             User = o.User,
-            Attributes = target.Spec.Process,   // the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
+            Attributes = null,   // the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
             WorkingDir = o.WorkingDir,
             Tty = tty,
             Rows = rows,
@@ -86,7 +86,7 @@ public static class ExecCommand
         ExecProcess started;
         try
         {
-            started = ExecStarter.Start(target, options);
+            started = ContainerRuntime.For(store).Exec(record.Id, options);   // the runtime core's exec
         }
         catch (ExecTargetGoneException)
         {

@@ -23,7 +23,8 @@ public sealed class OciExecSecurityTests
     [Fact]
     public void Exec_gets_the_containers_capabilities_no_new_privs_seccomp_rlimits_and_umask()
     {
-        using var b = new OciBundle("sh", "-c", $"{StatusLines} > /pid1-status; ulimit -n >> /pid1-status; umask >> /pid1-status; exec sleep 30");
+        // written whole, then renamed: the test reads it as soon as it exists
+        using var b = new OciBundle("sh", "-c", $"{{ {StatusLines}; ulimit -n; umask; }} > /pid1-status.tmp; mv /pid1-status.tmp /pid1-status; exec sleep 30");
         b.Edit(c =>
         {
             var p = c["process"]!.AsObject();
