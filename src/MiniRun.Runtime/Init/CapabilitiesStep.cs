@@ -106,10 +106,22 @@ public static class CapabilitiesStep
             }
             return mask;
         }
-        var sets = new Sets(Mask(caps.Bounding, "bounding"), Mask(caps.Effective, "effective"), Mask(caps.Permitted, "permitted"),
-            Mask(caps.Inheritable, "inheritable"), Mask(caps.Ambient, "ambient"), last);
+        ulong permitted = Mask(caps.Permitted, "permitted"), inheritable = Mask(caps.Inheritable, "inheritable");
+        // An ambient capability must also be permitted and inheritable, or PR_CAP_AMBIENT_RAISE
+        // fails with EPERM (capabilities(7)). runtime-spec: a capability that cannot be granted is
+        // a warning, not a failure; runc leaves such ambient capabilities out too (`runc spec`'s
+        // own config.json lists ambient capabilities without an inheritable set).
+        var sets = new Sets(Mask(caps.Bounding, "bounding"), Mask(caps.Effective, "effective"), permitted,
+            inheritable, Mask(caps.Ambient, "ambient") & permitted & inheritable, last);
         skipped = left;
         return sets;
+    }
+
+    /// <summary>The ambient capabilities of <paramref name="caps"/> that are not both permitted and inheritable (left out by Masks).</summary>
+    public static IReadOnlyList<string> AmbientNotGrantable(SpecCapabilities caps)
+    {
+        var granted = new HashSet<string>((caps.Permitted ?? []).Intersect(caps.Inheritable ?? []), StringComparer.Ordinal);
+        return (caps.Ambient ?? []).Where(a => !granted.Contains(a)).Distinct().ToList();
     }
 
     /// <summary>The kernel's highest capability number from cap_last_cap's text; the highest MiniRun knows when it does not say.</summary>

@@ -30,6 +30,7 @@
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using MiniRun.Cgroups;
+using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Spec;
 using MiniRun.Trace;
@@ -206,6 +207,8 @@ public sealed partial class OciRuntime
             throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
         if (SpecValidator.Problem(spec) is string problem)
             throw new RuntimeException("config.json: " + problem);
+        if (spec.Process.Capabilities is { } caps && CapabilitiesStep.AmbientNotGrantable(caps) is { Count: > 0 } notAmbient)
+            Warn($"process.capabilities.ambient: {string.Join(", ", notAmbient)} left out: an ambient capability must also be permitted and inheritable");
         // The cgroup and its limits are decided and checked against this host before anything
         // exists: limits this host cannot give are one line, and nothing is left behind.
         OciCgroupPlan? plan = null;
