@@ -76,8 +76,24 @@ public static class CapabilitiesStep
     /// </summary>
     public static Sets Resolve(InitContext c, SpecCapabilities caps, bool noteSkipped)
     {
-        int last = LastCap(c, noteSkipped);
-        var skipped = new SortedSet<string>(StringComparer.Ordinal);
+        string? text = c.Kernel.ReadFile("/proc/sys/kernel/cap_last_cap");
+        int last = LastCap(text);
+        if (noteSkipped && ParsedLastCap(text) is null)
+            c.Trace.Note($"/proc/sys/kernel/cap_last_cap unreadable: assuming {CapabilityNames.Last} ({CapabilityNames.Name(CapabilityNames.Last)})");
+        var sets = Masks(caps, last, out var skipped);
+        if (noteSkipped && skipped.Count > 0)
+            c.Trace.Note($"skipped, this kernel does not have them (cap_last_cap = {last}): {string.Join(", ", skipped)}");
+        return sets;
+    }
+
+    /// <summary>
+    /// The sets as masks for a kernel whose highest capability is <paramref name="last"/> (pure: also
+    /// what exec hands its native stage). Throws for a name Linux does not have; a known name above
+    /// <paramref name="last"/> is left out and listed in <paramref name="skipped"/>.
+    /// </summary>
+    public static Sets Masks(SpecCapabilities caps, int last, out IReadOnlyCollection<string> skipped)
+    {
+        var left = new SortedSet<string>(StringComparer.Ordinal);
         ulong Mask(List<string>? names, string set)
         {
             ulong mask = 0;
@@ -85,27 +101,36 @@ public static class CapabilitiesStep
             {
                 int cap = CapabilityNames.Number(name)
                     ?? throw new InvalidDataException($"unknown capability \"{name}\" in process.capabilities.{set}");
-                if (cap > last) skipped.Add(name);
+                if (cap > last) left.Add(name);
                 else mask |= 1UL << cap;
             }
             return mask;
         }
-        var sets = new Sets(Mask(caps.Bounding, "bounding"), Mask(caps.Effective, "effective"), Mask(caps.Permitted, "permitted"),
-            Mask(caps.Inheritable, "inheritable"), Mask(caps.Ambient, "ambient"), last);
-        if (noteSkipped && skipped.Count > 0)
-            c.Trace.Note($"skipped, this kernel does not have them (cap_last_cap = {last}): {string.Join(", ", skipped)}");
+        ulong permitted = Mask(caps.Permitted, "permitted"), inheritable = Mask(caps.Inheritable, "inheritable");
+        // An ambient capability must also be permitted and inheritable, or PR_CAP_AMBIENT_RAISE
+        // fails with EPERM (capabilities(7)). runtime-spec: a capability that cannot be granted is
+        // a warning, not a failure; runc leaves such ambient capabilities out too (`runc spec`'s
+        // own config.json lists ambient capabilities without an inheritable set).
+        var sets = new Sets(Mask(caps.Bounding, "bounding"), Mask(caps.Effective, "effective"), permitted,
+            inheritable, Mask(caps.Ambient, "ambient") & permitted & inheritable, last);
+        skipped = left;
         return sets;
     }
 
-    /// <summary>The running kernel's highest capability number; the highest MiniRun knows when /proc does not say.</summary>
-    private static int LastCap(InitContext c, bool note)
+    /// <summary>The ambient capabilities of <paramref name="caps"/> that are not both permitted and inheritable (left out by Masks).</summary>
+    public static IReadOnlyList<string> AmbientNotGrantable(SpecCapabilities caps)
     {
-        string? text = c.Kernel.ReadFile("/proc/sys/kernel/cap_last_cap");
-        if (int.TryParse(text?.Trim(), out int last) && last >= 0)
-            return Math.Min(last, 63);   // a newer kernel's unnamed capabilities are dropped too ("capability 41")
-        if (note) c.Trace.Note($"/proc/sys/kernel/cap_last_cap unreadable: assuming {CapabilityNames.Last} ({CapabilityNames.Name(CapabilityNames.Last)})");
-        return CapabilityNames.Last;
+        var granted = new HashSet<string>((caps.Permitted ?? []).Intersect(caps.Inheritable ?? []), StringComparer.Ordinal);
+        return (caps.Ambient ?? []).Where(a => !granted.Contains(a)).Distinct().ToList();
     }
+
+    /// <summary>The kernel's highest capability number from cap_last_cap's text; the highest MiniRun knows when it does not say.</summary>
+    public static int LastCap(string? capLastCapText) =>
+        ParsedLastCap(capLastCapText) is int last
+            ? Math.Min(last, 63)   // a newer kernel's unnamed capabilities are dropped too ("capability 41")
+            : CapabilityNames.Last;
+
+    private static int? ParsedLastCap(string? text) => int.TryParse(text?.Trim(), out int last) && last >= 0 ? last : null;
 
     private static int Count(ulong mask) => System.Numerics.BitOperations.PopCount(mask);
 }

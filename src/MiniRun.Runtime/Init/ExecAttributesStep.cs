@@ -27,11 +27,12 @@ public static class ExecAttributesStep
         c.BeginStep("set the umask and no_new_privs",
             "the umask shapes the modes of the files the command creates; no_new_privs: no execve can gain privileges any more (setuid bits, file capabilities)");
         if (umask is uint mask)
-        {
-            if (mask > 0x1ff) throw new InvalidDataException($"process.user.umask {Convert.ToString(mask, 8)} (octal) is not a file mode mask (at most 0777)");
-            c.Kernel.Umask(mask);
-        }
+            c.Kernel.Umask(CheckUmask(mask));
         if (noNewPrivs)
             c.Kernel.SetNoNewPrivileges();
     }
+
+    /// <summary>process.user.umask when it is a file mode mask (at most 0777); throws naming the field otherwise.</summary>
+    public static uint CheckUmask(uint mask) => mask <= 0x1ff ? mask
+        : throw new InvalidDataException($"process.user.umask {Convert.ToString(mask, 8)} (octal) is not a file mode mask (at most 0777)");
 }

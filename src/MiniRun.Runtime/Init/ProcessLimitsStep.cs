@@ -27,6 +27,15 @@ public static class ProcessLimitsStep
         if (rlimits.Count == 0 && oom is null) return;
         c.BeginStep("set resource limits and the OOM score",
             "rlimits and oom_score_adj belong to the process and pass through fork and execve; set while still privileged");
+        foreach (var (resource, soft, hard) in Resolve(rlimits))
+            c.Kernel.SetRlimit(resource, soft, hard);
+        if (oom is int adj)
+            c.Kernel.WriteFile("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>process.rlimits as RLIMIT_* numbers (also what exec hands its native stage); an unknown or repeated type throws.</summary>
+    public static List<(int Resource, ulong Soft, ulong Hard)> Resolve(IReadOnlyList<MiniRun.Spec.SpecRlimit> rlimits)
+    {
         var resolved = new List<(int Resource, ulong Soft, ulong Hard)>();
         foreach (var l in rlimits)
         {
@@ -35,9 +44,6 @@ public static class ProcessLimitsStep
                 throw new InvalidDataException($"rlimit type \"{l.Type}\" appears twice in process.rlimits");
             resolved.Add((resource, l.Soft, l.Hard));
         }
-        foreach (var (resource, soft, hard) in resolved)
-            c.Kernel.SetRlimit(resource, soft, hard);
-        if (oom is int adj)
-            c.Kernel.WriteFile("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return resolved;
     }
 }

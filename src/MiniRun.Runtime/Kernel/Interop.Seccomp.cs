@@ -1,6 +1,6 @@
 // Interop.Seccomp: libseccomp, the library that turns seccomp rules into the BPF program the kernel
 // runs on every system call (runc, crun and podman use it too), plus memfd_create for reading its
-// readable (PFC) export back.
+// exports back (the readable PFC for --trace, the raw BPF program for exec's native stage).
 //
 // Why libseccomp rather than writing BPF by hand: the program must check the architecture first,
 // map each name to that architecture's number, handle 64-bit argument comparisons in 32-bit BPF
@@ -14,7 +14,7 @@
 // errno), except seccomp_init (NULL) and seccomp_syscall_resolve_name (__NR_SCMP_ERROR = -1).
 //
 // Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_syscall_resolve_name(3),
-// seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3),
+// seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3), seccomp_export_bpf(3),
 // seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2).
 using System.Runtime.InteropServices;
 
@@ -75,6 +75,10 @@ internal static unsafe partial class Seccomp
 
     [LibraryImport(Library)]
     public static partial int seccomp_export_pfc(nint ctx, int fd);
+
+    /// <summary>The filter as the raw BPF program (struct sock_filter[], 8 bytes each) the kernel takes.</summary>
+    [LibraryImport(Library)]
+    public static partial int seccomp_export_bpf(nint ctx, int fd);
 
     [LibraryImport(Library)]
     public static partial scmp_version* seccomp_version();

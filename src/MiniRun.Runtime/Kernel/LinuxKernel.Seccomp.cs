@@ -9,10 +9,12 @@
 // the filter forbids); execve drops the memory anyway.
 //
 // --trace shows the filter as libseccomp's Pseudo Filter Code: seccomp_export_pfc writes it to a
-// file descriptor, here a memfd, read back and narrated line by line.
+// file descriptor, here a memfd, read back and narrated line by line. exec cannot load the filter
+// with libseccomp (its child runs only C): ExportSeccompBpf hands it the raw BPF program instead.
 //
 // Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_attr_set(3), seccomp_rule_add(3),
-// seccomp_syscall_resolve_name(3), seccomp_export_pfc(3), seccomp_load(3), memfd_create(2).
+// seccomp_syscall_resolve_name(3), seccomp_export_pfc(3), seccomp_export_bpf(3), seccomp_load(3),
+// memfd_create(2).
 using Microsoft.Win32.SafeHandles;
 using MiniRun.Spec;
 using static MiniRun.Kernel.Seccomp;
@@ -102,6 +104,35 @@ public sealed unsafe partial class LinuxKernel
         if (_seccomp == 0) throw new InvalidOperationException("seccomp_load: no filter was compiled");
         int rc = seccomp_load(_seccomp);
         CheckSeccomp(rc, "seccomp_load(ctx)", "seccomp_load");
+    }
+
+    /// <summary>
+    /// The compiled filter as the BPF program the kernel takes (struct sock_filter[], 8 bytes an
+    /// instruction), for a process that loads it itself with seccomp(2): exec's native stage, whose
+    /// cloned child cannot call libseccomp. The filter is released here; LoadSeccomp cannot follow.
+    /// </summary>
+    public byte[] ExportSeccompBpf()
+    {
+        if (_seccomp == 0) throw new InvalidOperationException("seccomp_export_bpf: no filter was compiled");
+        try
+        {
+            int fd = memfd_create("minirun-seccomp-bpf", MFD_CLOEXEC);
+            if (fd < 0) throw new KernelException("memfd_create(\"minirun-seccomp-bpf\")", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite);
+            CheckSeccomp(seccomp_export_bpf(_seccomp, fd), $"seccomp_export_bpf(ctx, {fd})", "seccomp_export_bpf");
+            stream.Seek(0, SeekOrigin.Begin);
+            using var bytes = new MemoryStream();
+            stream.CopyTo(bytes);
+            if (bytes.Length == 0 || bytes.Length % 8 != 0)
+                throw new InvalidOperationException($"seccomp_export_bpf wrote {bytes.Length} bytes, not a whole number of 8-byte BPF instructions");
+            if (_trace.Enabled) _trace.Note($"the BPF program: {bytes.Length / 8} instructions, read back from the memfd");
+            return bytes.ToArray();
+        }
+        finally
+        {
+            seccomp_release(_seccomp);
+            _seccomp = 0;
+        }
     }
 
     /// <summary>libseccomp returns -errno; the trace line and the KernelException are built as for libc calls.</summary>

@@ -5,19 +5,32 @@
  * Why C: setns(2) into a user or mount namespace fails in a multithreaded process, and a cloned
  * child of a .NET process must not run managed code (shared/notes/platform-facts.md). So the
  * caller (C#) prepares everything - namespace fds, the cgroup.procs fd, the resolved executable,
- * argv, envp, ids, cwd, stdio - and this file does only system calls from clone to execve.
+ * argv, envp, ids, cwd, stdio, capability masks, the compiled seccomp filter - and this file
+ * does only system calls from clone to execve.
  *
  * The processes (each clone is CLONE_VM|CLONE_VFORK on its own stack, as posix_spawn(3) does:
  * no page tables are copied and each parent sleeps until its child execs or exits):
  *
- *   caller ─clone─> joiner: writes "0" to the container's cgroup.procs (before setns into the
+ *   caller ─clone─> joiner: sets the process's rlimits and oom_score_adj (inherited by the
+ *                   worker; set before joining a user namespace, while raising them is still
+ *                   allowed), writes "0" to the container's cgroup.procs (before setns into the
  *                   cgroup namespace, which would hide the path between the two cgroups), then
  *                   setns into each namespace, user first.
  *      joiner ─clone(CLONE_PARENT)─> worker: a child of the CALLER (so the caller can waitpid it
  *                   and get its exit status) that is in the container's PID namespace (setns
  *                   into a PID namespace applies only to children of the caller of setns).
- *                   worker: setsid + TIOCSCTTY for a terminal, stdio, groups/gid/uid, chdir,
- *                   default signals, every other fd close-on-exec, execve.
+ *                   worker: setsid + TIOCSCTTY for a terminal, stdio, then the process's
+ *                   security attributes (exec_security.c) around the user switch, in the order
+ *                   of the container's init (Init/InitSteps.cs), which runc's exec follows too:
+ *                     seccomp filter   here only WITHOUT no_new_privs: the kernel then wants
+ *                                      CAP_SYS_ADMIN, which the next steps may take away
+ *                     bounding set     PR_SET_KEEPCAPS, PR_CAPBSET_DROP (needs CAP_SETPCAP)
+ *                     user             setgroups, setresgid, setresuid (uid last)
+ *                     chdir            as the user
+ *                     capabilities     capset (setresuid cleared the effective set), ambient
+ *                     umask, no_new_privs, close-on-exec for every other fd
+ *                     seccomp filter   here WITH no_new_privs: as late as possible
+ *                   default signals, execve.
  *      detach:     worker ─clone─> runner: execs instead of the worker, which exits at once,
  *                   so the runner is orphaned inside the container and the kernel gives it to
  *                   the container's PID 1 (a process is reparented to the init of the PID
@@ -29,7 +42,8 @@
  * process exits with 125, or with 127/126 when execve fails with ENOENT/other errors, as Docker.
  *
  * Man pages: clone(2), setns(2), namespaces(7), pid_namespaces(7) (reparenting), cgroups(7)
- * (cgroup.procs), credentials(7), setgroups(2), ioctl_tty(2) TIOCSCTTY, close_range(2), execve(2).
+ * (cgroup.procs), credentials(7), setgroups(2), ioctl_tty(2) TIOCSCTTY, close_range(2), execve(2),
+ * capabilities(7), seccomp(2) (the privilege rule for loading a filter).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +56,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "exec_security.h"
 #include "stage_report.h"
 
 #define STAGE_STACK (64 * 1024)
@@ -64,7 +79,14 @@ struct minirun_exec_args {
     int detach;                 /* 1: the program is orphaned to the container's PID 1 */
     int pid;                    /* out: the pid to wait for (the worker), 0 if none started */
     char *stacks;               /* 3 * STAGE_STACK bytes, 16-byte aligned, for the three clones */
+    const struct minirun_exec_security *sec;   /* the process's security attributes; NULL: none */
 };
+
+/* The joiner is needed only to enter namespaces or a cgroup (--init starts the worker directly). */
+static int uses_joiner(const struct minirun_exec_args *a)
+{
+    return a->ns_count > 0 || a->cgroup_fd >= 0;
+}
 
 /* Report a failed step on the pipe ("C <errno> <step>"), then exit with `code`. */
 static void fail(int sync_fd, const char *step, int code) { stage_fail(sync_fd, step, code); }
@@ -116,6 +138,17 @@ static int worker_main(void *p)
         if (a->stdio[fd] >= 0 && a->stdio[fd] != fd && dup2(a->stdio[fd], fd) < 0)
             fail(a->sync_fd, "dup2 stdio", 125);
 
+    /* Limits: the joiner set them already, and this worker inherited them at clone. */
+    if (!uses_joiner(a))
+        exec_set_limits(a->sec, a->sync_fd);
+
+    /* Without no_new_privs the kernel takes a filter only while CAP_SYS_ADMIN is held. */
+    if (a->sec && !a->sec->no_new_privs)
+        exec_load_seccomp(a->sec, a->sync_fd);
+
+    /* The bounding set shrinks while CAP_SETPCAP is still held; keepcaps spans setresuid. */
+    exec_limit_bounding_set(a->sec, a->sync_fd);
+
     /* Credentials: groups and gid need privilege that setresuid to a non-root user gives up. */
     if (a->set_user) {
         /* Raw system calls: glibc's wrappers would try to change the credentials of every thread
@@ -132,9 +165,18 @@ static int worker_main(void *p)
     if (a->cwd && chdir(a->cwd) < 0)
         fail(a->sync_fd, "chdir", 126);
 
+    /* The capability sets setresuid cleared, then the ambient set; umask; no_new_privs. */
+    exec_set_capabilities(a->sec, a->sync_fd);
+    exec_set_umask_and_no_new_privs(a->sec, a->sync_fd);
+
     /* No descriptor of the caller survives execve except 0, 1, 2 (sync_fd is close-on-exec). */
     if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0)
         fail(a->sync_fd, "close_range", 125);
+
+    /* With no_new_privs the filter comes last: from here on only sigprocmask and execve (or, with
+     * -d, clone and _exit) run under it. */
+    if (a->sec && a->sec->no_new_privs)
+        exec_load_seccomp(a->sec, a->sync_fd);
 
     if (!a->detach)
         return exec_program(a);
@@ -151,6 +193,9 @@ static int joiner_main(void *p)
 {
     struct minirun_exec_args *a = p;
     reset_signal_handlers();
+
+    /* rlimits and oom_score_adj first, while still in the caller's user namespace. */
+    exec_set_limits(a->sec, a->sync_fd);
 
     /* Cgroup first: "0" means the writing process; the worker inherits the cgroup at clone. */
     if (a->cgroup_fd >= 0 && write(a->cgroup_fd, "0", 1) != 1)
@@ -185,7 +230,7 @@ int minirun_exec(struct minirun_exec_args *a)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     a->pid = 0;
     int rc = 0;
-    if (a->ns_count == 0 && a->cgroup_fd < 0) {
+    if (!uses_joiner(a)) {
         int pid = clone(worker_main, a->stacks + 2 * STAGE_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
         if (pid < 0) rc = -errno; else a->pid = pid;
     } else {

@@ -1,5 +1,6 @@
-// ExecNative: the C# side of Native/exec_stage.c (minirun_exec), and the few system calls the
-// exec path needs that the rest of MiniRun does not declare (openat2, fstat, TIOCGPTPEER).
+// ExecNative: the C# side of Native/exec_stage.c (minirun_exec, and the security attributes of
+// Native/exec_security.h), and the few system calls the exec path needs that the rest of MiniRun
+// does not declare (openat2, fstat, TIOCGPTPEER).
 //
 // Why: joining a running container (setns into its user and mount namespaces, a clone into its
 // PID namespace) must happen in a single-threaded process that runs no managed code
@@ -17,7 +18,8 @@ namespace MiniRun.Runtime;
 internal sealed record ExecNativeRequest(
     IReadOnlyList<int> NamespaceFds, int CgroupProcsFd, (int In, int Out, int Err) Stdio, bool Tty,
     (uint Uid, uint Gid, IReadOnlyList<uint>? Groups)? User, string? Cwd,
-    string Executable, IReadOnlyList<string> Argv, IReadOnlyList<string> Envp, bool Detach);
+    string Executable, IReadOnlyList<string> Argv, IReadOnlyList<string> Envp, bool Detach,
+    ExecSecurity? Security = null);
 
 /// <summary>The native stage failed at <see cref="Step"/>; the process it started exited with <see cref="ExitCode"/>.</summary>
 internal sealed class ExecStageException : Exception
@@ -44,6 +46,25 @@ internal static unsafe partial class ExecNative
         public byte** Argv, Envp;
         public int Detach, Pid;
         public byte* Stacks;
+        public Security* Sec;
+    }
+
+    /// <summary>Same field order and types as struct minirun_exec_security in exec_security.h.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Security
+    {
+        public Rlimit* Rlimits;
+        public byte* SeccompFilter;
+        public ulong Bounding, Effective, Permitted, Inheritable, Ambient;
+        public int NRlimits, SetOomScoreAdj, OomScoreAdj, SetCaps, LastCap, Umask, NoNewPrivs, SeccompLen;
+        public uint SeccompFlags;
+    }
+
+    /// <summary>struct minirun_exec_rlimit.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rlimit
+    {
+        public ulong Resource, Soft, Hard;
     }
 
     [LibraryImport("minirun_native", EntryPoint = "minirun_exec")]
@@ -93,6 +114,9 @@ internal static unsafe partial class ExecNative
         byte[]? cwd = r.Cwd is null ? null : NulTerminated(r.Cwd);
         int[] ns = r.NamespaceFds.ToArray();
         uint[] groups = r.User?.Groups?.ToArray() ?? [];
+        var sec = r.Security;
+        var rlimits = sec?.Rlimits.Select(l => new Rlimit { Resource = (ulong)l.Resource, Soft = l.Soft, Hard = l.Hard }).ToArray() ?? [];
+        byte[] filter = sec?.SeccompFilter ?? [];
         int stackSize = minirun_exec_stack_size();
         byte* stacks = (byte*)NativeMemory.AlignedAlloc((nuint)stackSize, 64);
         try
@@ -100,7 +124,21 @@ internal static unsafe partial class ExecNative
             fixed (int* nsp = ns)
             fixed (uint* gp = groups)
             fixed (byte* cwdp = cwd)
+            fixed (Rlimit* rlp = rlimits)
+            fixed (byte* filterp = filter)
             {
+                var security = sec is null ? default : new Security
+                {
+                    Rlimits = rlp, NRlimits = rlimits.Length,
+                    SetOomScoreAdj = sec.OomScoreAdj is null ? 0 : 1, OomScoreAdj = sec.OomScoreAdj ?? 0,
+                    SetCaps = sec.Capabilities is null ? 0 : 1, LastCap = sec.Capabilities?.LastCap ?? 0,
+                    Bounding = sec.Capabilities?.Bounding ?? 0, Effective = sec.Capabilities?.Effective ?? 0,
+                    Permitted = sec.Capabilities?.Permitted ?? 0, Inheritable = sec.Capabilities?.Inheritable ?? 0,
+                    Ambient = sec.Capabilities?.Ambient ?? 0,
+                    Umask = sec.Umask is uint mask ? (int)mask : -1, NoNewPrivs = sec.NoNewPrivileges ? 1 : 0,
+                    SeccompFilter = sec.SeccompFilter is null ? null : filterp, SeccompLen = filter.Length / 8,
+                    SeccompFlags = sec.SeccompFlags,
+                };
                 var a = new Args
                 {
                     NsFds = nsp, NsCount = ns.Length, CgroupFd = r.CgroupProcsFd, SyncFd = syncFd,
@@ -108,7 +146,7 @@ internal static unsafe partial class ExecNative
                     SetUser = r.User is null ? 0 : 1, Uid = r.User?.Uid ?? 0, Gid = r.User?.Gid ?? 0,
                     NGroups = r.User?.Groups is null ? -1 : groups.Length, Groups = gp,
                     Cwd = cwdp, Exe = strings.Path, Argv = strings.Argv, Envp = strings.Envp,
-                    Detach = r.Detach ? 1 : 0, Stacks = stacks,
+                    Detach = r.Detach ? 1 : 0, Stacks = stacks, Sec = sec is null ? null : &security,
                 };
                 int rc = minirun_exec(&a);
                 if (rc < 0) throw new KernelException("clone (exec stage)", -rc);

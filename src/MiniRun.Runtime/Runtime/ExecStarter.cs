@@ -3,7 +3,9 @@
 //
 // Why: the new process must be indistinguishable from one the container started itself: every
 // namespace of the container's PID 1 (user first, then mnt, pid, net, uts, ipc, cgroup), its
-// cgroup, its root, its environment, user and working directory. Everything is decided here, in
+// cgroup, its root, its environment, user and working directory, and the same confinement:
+// capabilities, rlimits, no_new_privs, umask, the seccomp filter (ExecSecurity, from the process
+// object the caller passes, else the container's config.json process). Everything is decided here, in
 // C#, before anything is joined: the user from the container's own /etc/passwd and /etc/group,
 // the program from the container's PATH, both read through /proc/PID/root with openat2
 // (ExecRootFs); then the native stage (Native/exec_stage.c) does the joining, because setns into
@@ -15,8 +17,10 @@
 // the container's PID 1.
 //
 // Follows: docker-exec(1) (flags, env, user, workdir, exit codes), setns(2), namespaces(7),
-// runtime-spec config.md "process" (env, cwd, user).
+// runtime-spec config.md "process" (env, cwd, user, capabilities, rlimits, noNewPrivileges),
+// runc-exec(8) (the process's attributes apply to exec'd processes too).
 using System.Runtime.InteropServices;
+using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Spec;
 using MiniRun.Trace;
@@ -36,6 +40,14 @@ public sealed class ExecOptions
     public bool ReplaceEnv { get; init; }
     /// <summary>-u USER[:GROUP]; null: the container's process.user.</summary>
     public string? User { get; init; }
+    /// <summary>Supplementary gids added to those /etc/group gives the user; null: the container's process.user.additionalGids when <see cref="User"/> is null.</summary>
+    public IReadOnlyList<uint>? AdditionalGids { get; init; }
+    /// <summary>
+    /// The process object whose capabilities, noNewPrivileges, rlimits, oomScoreAdj and user.umask
+    /// the program gets (a process.json's, as runc); null: the container's config.json process.
+    /// The seccomp filter is always the container's linux.seccomp.
+    /// </summary>
+    public SpecProcess? Attributes { get; init; }
     /// <summary>-w DIR (absolute); null: the container's process.cwd.</summary>
     public string? WorkingDir { get; init; }
     /// <summary>-t: a new pseudo-terminal from the container's devpts; stdio are its slave side.</summary>
@@ -88,7 +100,8 @@ public static class ExecStarter
 
             var spec = target.Spec;
             bool ownUserNs = joinedTypes.Contains("user");
-            var user = ResolveUser(root, o.User, spec.Process.User, ownUserNs);
+            var user = ResolveUser(root, o.User, o.AdditionalGids, spec.Process.User, ownUserNs);
+            var security = ResolveSecurity(o.Attributes ?? spec.Process, spec.Linux.Seccomp, o.Trace);
             var env = o.ReplaceEnv ? WithHome(o.Env.ToList(), user.Home) : BuildEnv(spec, o.Env, o.Tty, user.Home);
             string cwd = o.WorkingDir ?? spec.Process.Cwd;
             string path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "";
@@ -106,9 +119,9 @@ public static class ExecStarter
                 stdio = (o.Stdin >= 0 ? o.Stdin : devNull, o.Stdout >= 0 ? o.Stdout : devNull, o.Stderr >= 0 ? o.Stderr : devNull);
             }
 
-            Narrate(o.Trace, target, joinedTypes, cgroupFd >= 0, user, cwd, exe, o);
+            Narrate(o.Trace, target, joinedTypes, cgroupFd >= 0, user, cwd, exe, o, security);
             var request = new ExecNativeRequest(joins, cgroupFd, stdio, o.Tty, (user.Uid, user.Gid, user.Groups), cwd,
-                exe, o.Args, env, o.Detach);
+                exe, o.Args, env, o.Detach, security);
             int pid;
             try
             {
@@ -171,8 +184,43 @@ public static class ExecStarter
 
     internal sealed record ExecUser(uint Uid, uint Gid, IReadOnlyList<uint>? Groups, string Home, string Shown);
 
+    /// <summary>
+    /// The process's attributes checked and resolved for this kernel, and linux.seccomp compiled
+    /// to BPF by the host's libseccomp (here, in the caller: the native stage only loads it).
+    /// </summary>
+    private static ExecSecurity ResolveSecurity(SpecProcess process, SpecSeccomp? seccomp, ITrace trace)
+    {
+        try
+        {
+            var security = ExecSecurity.Resolve(process, seccomp, CapabilitiesStep.LastCap(ReadCapLastCap()));
+            if (security.Seccomp is not null)
+            {
+                if (trace.Enabled)
+                    trace.Step("compile the container's seccomp filter",
+                        "libseccomp builds linux.seccomp here, on the host; the program loads the BPF program itself before execve");
+                security.CompileSeccomp(trace);
+            }
+            return security;
+        }
+        catch (Exception e) when (e is InvalidDataException or RunConfigException or InvalidOperationException)
+        {
+            throw new ExecFailure(125, e.Message);
+        }
+        catch (KernelException e)
+        {
+            throw new ExecFailure(125, "compile the seccomp filter: " + e.Message);
+        }
+    }
+
+    private static string? ReadCapLastCap()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/cap_last_cap"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>-u or the container's user, resolved with the container's passwd and group files.</summary>
-    private static ExecUser ResolveUser(ExecRootFs root, string? flag, SpecUser containerUser, bool userNamespace)
+    private static ExecUser ResolveUser(ExecRootFs root, string? flag, IReadOnlyList<uint>? extraGids, SpecUser containerUser, bool userNamespace)
     {
         string spec = flag ?? containerUser.Username ?? $"{containerUser.Uid}:{containerUser.Gid}";
         ResolvedUser r;
@@ -184,7 +232,8 @@ public static class ExecStarter
         {
             throw new ExecFailure(126, e.Message);
         }
-        var groups = r.AdditionalGids.Concat(flag is null ? containerUser.AdditionalGids ?? [] : []).Distinct().ToList();
+        var added = extraGids ?? (flag is null ? containerUser.AdditionalGids : null) ?? [];
+        var groups = r.AdditionalGids.Concat(added).Distinct().ToList();
         // In a user namespace setgroups is denied (setgroups=deny): keep the joined groups when there are none to set.
         return new ExecUser(r.Uid, r.Gid, userNamespace && groups.Count == 0 ? null : groups, r.Home, spec.Length == 0 ? "root" : spec);
     }
@@ -201,16 +250,26 @@ public static class ExecStarter
         return env;
     }
 
-    private static void Narrate(ITrace trace, ExecTarget t, List<string> types, bool cgroup, ExecUser user, string cwd, string exe, ExecOptions o)
+    private static void Narrate(ITrace trace, ExecTarget t, List<string> types, bool cgroup, ExecUser user, string cwd, string exe, ExecOptions o,
+        ExecSecurity security)
     {
         if (!trace.Enabled) return;
         trace.Step($"enter container {t.Id[..Math.Min(12, t.Id.Length)]} (PID 1 = host pid {t.Pid})",
             "a C stage clones a single-threaded helper that joins each namespace of the container's PID 1, then clones the program into the PID namespace");
+        foreach (var (call, result) in security.HelperPlan())
+            trace.Call(call, result);
         if (cgroup) trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
         foreach (string type in types)
             trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", $"0 (in the helper)   ls -l /proc/{t.Pid}/ns/{type}");
         trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", "the program's process: a child of minirun, inside the container's PID namespace");
         trace.Note($"user {user.Shown}: uid {user.Uid}, gid {user.Gid}; cwd {cwd}; {exe}{(o.Tty ? "; a new pty from the container's /dev/ptmx" : "")}");
+        trace.Step("confine the program as the container's process (in the program, before execve)",
+            "the process's rlimits, capabilities, umask, no_new_privs and the container's seccomp filter, in the order its init applies them");
+        if (security.SkippedCapabilities.Count > 0)
+            trace.Note($"skipped, this kernel does not have them: {string.Join(", ", security.SkippedCapabilities)}");
+        foreach (var (call, result) in security.Plan(user.Uid, user.Gid, user.Groups, cwd))
+            trace.Call(call, result);
+        trace.Call($"execve(\"{exe}\", [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
         if (o.Detach) trace.Note("-d: a last clone runs the program and its parent exits, so the container's PID 1 inherits it");
     }
 }

@@ -30,6 +30,7 @@
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using MiniRun.Cgroups;
+using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Spec;
 using MiniRun.Trace;
@@ -206,6 +207,8 @@ public sealed partial class OciRuntime
             throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
         if (SpecValidator.Problem(spec) is string problem)
             throw new RuntimeException("config.json: " + problem);
+        if (spec.Process.Capabilities is { } caps && CapabilitiesStep.AmbientNotGrantable(caps) is { Count: > 0 } notAmbient)
+            Warn($"process.capabilities.ambient: {string.Join(", ", notAmbient)} left out: an ambient capability must also be permitted and inheritable");
         // The cgroup and its limits are decided and checked against this host before anything
         // exists: limits this host cannot give are one line, and nothing is left behind.
         OciCgroupPlan? plan = null;
@@ -454,9 +457,16 @@ public sealed partial class OciRuntime
     /// exec: <paramref name="process"/> (runtime-spec's process object: args, env, cwd, user,
     /// terminal) started inside the running container as this process's child. The caller waits
     /// for it, or exits and leaves it to its own parent (an engine's subreaper) with --detach.
+    /// Its capabilities, noNewPrivileges, rlimits, oomScoreAdj and umask are runc's: a
+    /// process.json's own; for the argument form the container's config.json process, with the
+    /// capabilities named in process.capabilities (runc's --cap) added and process.noNewPrivileges
+    /// (--no-new-privs) switching it on. The container's linux.seccomp always applies.
     /// </summary>
-    /// <param name="replaceEnv">process.env is the whole environment (a process.json); else it is added to the container's.</param>
-    public ExecProcess Exec(string id, SpecProcess process, bool replaceEnv, string? consoleSocket, string? pidFile, ITrace? trace = null)
+    /// <param name="processFile">
+    /// process is a whole process.json: its env is the whole environment and its attributes are the
+    /// process's; false: the argument form (env added to the container's, the container's attributes).
+    /// </param>
+    public ExecProcess Exec(string id, SpecProcess process, bool processFile, string? consoleSocket, string? pidFile, ITrace? trace = null)
     {
         var state = Require(id);
         if (state.Status(StateRoot) is not ("running" or "created"))
@@ -468,15 +478,18 @@ public sealed partial class OciRuntime
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
         var target = new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
         var user = process.User;
+        var attributes = processFile ? process : ArgumentFormAttributes(spec.Process, process);
         ExecProcess started;
         try
         {
-            started = ExecStarter.Start(target, new ExecOptions
+            started = ExecStarter.Start(target, new ExecOptions   // the one exec path (Exec below, for the engine, too)
             {
                 Args = process.Args,
                 Env = process.Env,
-                ReplaceEnv = replaceEnv,
+                ReplaceEnv = processFile,
                 User = user.Username ?? $"{user.Uid}:{user.Gid}",
+                AdditionalGids = user.AdditionalGids ?? [],
+                Attributes = attributes,
                 WorkingDir = string.IsNullOrEmpty(process.Cwd) ? null : process.Cwd,
                 Tty = process.Terminal,
                 Rows = (ushort)(process.ConsoleSize?.Height ?? 0),
@@ -495,6 +508,51 @@ public sealed partial class OciRuntime
         }
         if (pidFile is not null) WritePidFile(pidFile, started.Pid);
         return started with { TerminalMaster = -1 };
+    }
+
+    /// <summary>
+    /// exec for an engine (`minirun exec`, health probes): <paramref name="options"/> already
+    /// decided (docker exec's flags; Attributes null: the container's config.json process, as
+    /// Docker's exec), started inside the running container as this process's child, the
+    /// terminal's master handed back. ExecFailure (126, 127: the engine's exit codes) and
+    /// ExecTargetGoneException (not running, including no state: never started or ended) pass
+    /// through unchanged.
+    /// </summary>
+    public ExecProcess Exec(string id, ExecOptions options)
+    {
+        var state = (IdPattern().IsMatch(id) ? OciState.Load(StateRoot, id) : null) ?? throw new ExecTargetGoneException(id);
+        if (state.Status(StateRoot) is not ("running" or "created")) throw new ExecTargetGoneException(id);
+        RuntimeSpec spec;
+        try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
+        return ExecStarter.Start(new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec), options);
+    }
+
+    /// <summary>
+    /// runc's argument form: the container's process attributes, plus the capabilities the flags
+    /// name (--cap: bounding, effective, permitted) and no_new_privs when --no-new-privs asks.
+    /// </summary>
+    internal static SpecProcess ArgumentFormAttributes(SpecProcess container, SpecProcess flags)
+    {
+        var caps = container.Capabilities;
+        var added = flags.Capabilities?.Bounding ?? [];
+        if (added.Count > 0)
+        {
+            static List<string> With(List<string>? set, List<string> more) => (set ?? []).Concat(more).Distinct().ToList();
+            caps = new SpecCapabilities
+            {
+                Bounding = With(caps?.Bounding, added), Effective = With(caps?.Effective, added),
+                Permitted = With(caps?.Permitted, added), Inheritable = caps?.Inheritable, Ambient = caps?.Ambient,
+            };
+        }
+        return new SpecProcess
+        {
+            User = new SpecUser { Umask = container.User.Umask },
+            Capabilities = caps,
+            NoNewPrivileges = container.NoNewPrivileges || flags.NoNewPrivileges,
+            Rlimits = container.Rlimits,
+            OomScoreAdj = container.OomScoreAdj,
+        };
     }
 }
 

@@ -36,15 +36,7 @@ public static class BootCommand
             ContainerRecord record = c;
             if (wasUp)
             {
-                record = store.Update(c.Id, r =>
-                {
-                    r.State.Status = ContainerStatus.Exited;
-                    r.State.ExitCode = DiedWithMachine;
-                    r.State.Error = "the machine restarted while the container was running";
-                    r.State.FinishedAt ??= DateTimeOffset.UtcNow;
-                    r.State.Pid = 0;
-                    r.State.SupervisorPid = 0;
-                });
+                record = StateRecorder.DiedWithMachine(store, c.Id, DiedWithMachine);
             }
             if (!ShouldStart(record, wasUp)) continue;
             try

@@ -1,5 +1,9 @@
 // ExecCommand: `minirun exec` = find the container, check it runs, start the command inside it
-// (ExecStarter), relay the terminal, forward signals, and return the command's exit status.
+// (the runtime core's exec: OciRuntime.Exec, then ExecStarter), relay the terminal, forward
+// signals, and return the command's exit status.
+//
+// The command gets the container's confinement (config.json's process capabilities,
+// noNewPrivileges, rlimits, umask and linux.seccomp), as Docker's exec does.
 //
 // Why: the course uses `docker exec -it web sh` to look around a running container; the answers
 // must be Docker's: "No such container" and "is not running" with exit 1, 126/127 when the
@@ -46,6 +50,7 @@ public static class ExecCommand
         ContainerRecord record;
         try { record = store.Find(o.Container); }
         catch (ContainerNotFoundException e) { throw new CliError(Daemon + e.Message, 1); }
+        if (!o.Detach) InputTty.Require(o.Interactive, o.Tty);   // Docker: after the lookup, before the state checks
         switch (record.State.Status)
         {
             case ContainerStatus.Paused:
@@ -56,7 +61,6 @@ public static class ExecCommand
         if (!ContainerLiveness.IsRunning(record))
             throw new CliError($"{Daemon}container {record.Id} is not running", 1);
 
-        var target = record.ExecTarget(store.DirOf(record.Id));
         // Without -i the command reads an empty stdin, as with Docker; stdout and stderr are ours.
         int devNull = !o.Interactive && !o.Tty && !o.Detach
             ? MiniRun.Kernel.Libc.open("/dev/null", ExecNative.O_RDONLY | ExecNative.O_CLOEXEC, 0) : -1;
@@ -67,6 +71,7 @@ public static class ExecCommand
             Args = o.Command,
             Env = env,
             User = o.User,
+            Attributes = null,   // the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
             WorkingDir = o.WorkingDir,
             Tty = tty,
             Rows = rows,
@@ -81,7 +86,7 @@ public static class ExecCommand
         ExecProcess started;
         try
         {
-            started = ExecStarter.Start(target, options);
+            started = ContainerRuntime.For(store).Exec(record.Id, options);   // the runtime core's exec
         }
         catch (ExecTargetGoneException)
         {

@@ -46,7 +46,7 @@ public static class LifecycleCommands
     /// <summary>ManuallyStopped, the stop signal, -t seconds, SIGKILL; returns when the supervisor has recorded the end.</summary>
     public static void StopOne(ContainerStore store, ContainerRecord c, int timeout, int signal)
     {
-        c = store.Update(c.Id, r => r.State.ManuallyStopped = true);
+        c = StateRecorder.ManuallyStopped(store, c.Id, true);
         int socket = ContainerLiveness.HasSupervisor(c) ? AttachProtocol.ConnectTo(store.DirOf(c.Id)) : -1;
         try
         {
@@ -101,7 +101,7 @@ public static class LifecycleCommands
             throw new CliError($"cannot kill container: {name}: container {c.Id} is not running");
         // A signal that ends the container is a manual stop; a reload signal (HUP, USR1) is not.
         if (signal is 9 or 15 or 2 or 3 || signal == (Signals.Parse(c.Config.StopSignal) ?? 15))
-            store.Update(c.Id, r => r.State.ManuallyStopped = true);
+            StateRecorder.ManuallyStopped(store, c.Id, true);
         try
         {
             if (!ContainerRuntime.Signal(store, c.Id, signal))
@@ -120,10 +120,10 @@ public static class LifecycleCommands
             if (ContainerLiveness.IsRunning(c) || ContainerLiveness.HasSupervisor(c))
             {
                 if (!attach) { Console.WriteLine(name); return; }
-                result = Attach(store, c, detachKeys, noStdin: !interactive);
+                result = Attach(store, c, detachKeys, noStdin: !interactive, out _, checkInput: false);   // Docker's start does not check
                 return;
             }
-            store.Update(c.Id, r => r.State.ManuallyStopped = false);
+            StateRecorder.ManuallyStopped(store, c.Id, false);
             using var launched = SupervisorLauncher.LaunchForStart(Path.GetFullPath(root), c.Id);
             var client = new AttachClient(launched.Control);
             if (!attach)
@@ -167,7 +167,7 @@ public static class LifecycleCommands
         // The old supervisor writes its last record and exits right after 'x'.
         var latest = store.Load(c.Id);
         ProcessIdentity.WaitGone(latest.State.SupervisorPid, latest.State.SupervisorStartTime, TimeSpan.FromSeconds(10));
-        store.Update(c.Id, r => r.State.ManuallyStopped = false);
+        StateRecorder.ManuallyStopped(store, c.Id, false);
         using var launched = SupervisorLauncher.LaunchForStart(Path.GetFullPath(root), c.Id);
         if (WaitRunning(launched.Control) is int code) throw new CliError(StartError(store, c, code));
         Console.WriteLine(name);
@@ -193,16 +193,20 @@ public static class LifecycleCommands
     public static int Attach(string root, string name, string? detachKeys, bool noStdin)
     {
         int result = 0;
-        int status = ForEach([name], (store, c, _) => result = Attach(store, c, detachKeys, noStdin), root);
+        bool notATerminal = false;
+        int status = ForEach([name], (store, c, _) => result = Attach(store, c, detachKeys, noStdin, out notATerminal), root);
+        if (notATerminal) throw InputTty.Error();   // Docker's client-side line, not a daemon's error
         return status != 0 ? status : result;
     }
 
-    private static int Attach(ContainerStore store, ContainerRecord c, string? detachKeys, bool noStdin)
+    private static int Attach(ContainerStore store, ContainerRecord c, string? detachKeys, bool noStdin, out bool notATerminal, bool checkInput = true)
     {
+        notATerminal = false;
         if (!ContainerLiveness.IsRunning(c))
             throw new CliError("You cannot attach to a stopped container, start it first");
         if (c.State.Status == ContainerStatus.Paused)
             throw new CliError("You cannot attach to a paused container, unpause it first");
+        if (checkInput && InputTty.Lacking(!noStdin, c.Config.Tty)) { notATerminal = true; return 1; }
         int socket = AttachProtocol.ConnectTo(store.DirOf(c.Id));
         if (socket < 0) throw new CliError($"attach {c.Id}: its supervisor does not answer: {Errno.Describe(-socket)}");
         try

@@ -83,7 +83,7 @@ public static class LifecycleCreate
             {
                 string relative = CgroupPathOf(record.Id, o.CgroupParent);
                 spec.Linux.CgroupsPath = "/" + relative;
-                record = containers.Update(record.Id, r => r.State.CgroupPath = relative);
+                record = StateRecorder.CgroupPath(containers, record.Id, relative);
             }
             else
                 trace?.Note($"no cgroup for this container: {cgroupHost.Description}; it runs without resource limits");

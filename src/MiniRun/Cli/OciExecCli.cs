@@ -4,7 +4,11 @@
 // shim write the process as runtime-spec's process object to a file and pass --process, with
 // --detach and --pid-file (the process is then reparented to the engine, which waits for it);
 // people use the argument form with -e, -u, --cwd, -t. Without --detach this command waits and
-// exits with the process's status.
+// exits with the process's status. As with runc, the process is confined like the container's:
+// a process.json's capabilities, noNewPrivileges, rlimits, umask; for the argument form the
+// container's config.json process, with --cap adding capabilities and --no-new-privs setting
+// no_new_privs; the container's seccomp filter in both (Runtime/ExecSecurity.cs). MINIRUN_TRACE=1
+// narrates the exec as --trace does for `minirun exec`.
 //
 // Follows: runc-exec(8); runtime-spec config.md "process".
 using System.CommandLine;
@@ -27,8 +31,10 @@ internal static class OciExecCli
         var user = new Option<string?>("--user", "-u") { Description = "uid[:gid]" };
         var gids = new Option<string[]>("--additional-gids", "-g") { Description = "Supplementary group ids" };
         var preserve = new Option<int>("--preserve-fds") { Description = "Not supported for exec" };
+        var caps = new Option<string[]>("--cap", "-c") { Description = "Add a capability (CAP_NAME) to the bounding, effective and permitted sets" };
+        var noNewPrivs = new Option<bool>("--no-new-privs") { Description = "Set no_new_privs for the process" };
         var args = new Argument<string[]>("CONTAINER_ID [COMMAND [ARG...]]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
-        foreach (var o in new Option[] { process, socket, pidFile, detach, tty, cwd, env, user, gids, preserve }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { process, socket, pidFile, detach, tty, cwd, env, user, gids, preserve, caps, noNewPrivs }) cmd.Options.Add(o);
         cmd.Arguments.Add(args);
         return (p, rt) =>
         {
@@ -52,10 +58,14 @@ internal static class OciExecCli
                     Cwd = p.GetValue(cwd) ?? "",
                     Terminal = p.GetValue(tty),
                     User = ParseUser(p.GetValue(user), p.GetValue(gids) ?? []),
+                    Capabilities = p.GetValue(caps) is { Length: > 0 } added ? new SpecCapabilities { Bounding = added.ToList() } : null,
+                    NoNewPrivileges = p.GetValue(noNewPrivs),
                 };
             }
             using var waiter = p.GetValue(detach) ? null : new ProcessWaiter();
-            var started = rt.Exec(id, spec, replaceEnv: fromFile, p.GetValue(socket), p.GetValue(pidFile));
+            var trace = TraceMode.From(null, false, Environment.GetEnvironmentVariable("MINIRUN_TRACE")).Enabled
+                ? new MiniRun.Trace.ConsoleTrace(Console.Error, pause: false) : null;
+            var started = rt.Exec(id, spec, processFile: fromFile, p.GetValue(socket), p.GetValue(pidFile), trace);
             if (waiter is null) return 0;
             waiter.Attach(started.Pid);
             return waiter.Wait();

@@ -28,7 +28,8 @@ public static class PauseCommand
             try
             {
                 var found = store.Find(name);
-                store.Update(found.Id, r =>
+                var runtime = ContainerRuntime.For(store);   // the core's pause / resume: cgroup.freeze
+                StateRecorder.Paused(store, found.Id, pause, check: r =>
                 {
                     if (!ContainerLiveness.HasLiveProcess(r)) throw new CliError($"Container {r.Id} is not running", 1);
                     if (pause && r.State.Status == ContainerStatus.Paused) throw new CliError($"Container {r.Id} is already paused", 1);
@@ -37,9 +38,9 @@ public static class PauseCommand
                     if (r.State.CgroupPath is not { } rel || !host.Usable)
                         throw new CliError($"{(pause ? "pause" : "unpause")} needs the cgroup v2 freezer (cgroup.freeze) and container {r.Id} " +
                             $"has no cgroup; this host: {host.Description}", 1);
-                    var runtime = ContainerRuntime.For(store);   // the core's pause / resume: cgroup.freeze
-                    if (pause) runtime.Pause(r.Id); else runtime.Resume(r.Id);
-                    r.State.Status = pause ? ContainerStatus.Paused : ContainerStatus.Running;
+                }, freeze: () =>
+                {
+                    if (pause) runtime.Pause(found.Id); else runtime.Resume(found.Id);
                 });
                 Console.WriteLine(name);
             }

@@ -80,9 +80,11 @@ public static class RunCli
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
             catch (FormatException e) { throw new CliError(e.Message); }
+            bool detached = !create && p.GetValue(detach);
+            if (!create && !detached) InputTty.Require(options.Interactive, options.Tty);   // before anything is created
             var mode = create ? TraceMode.Off : p.GetValue(tracePause) ? new TraceMode(true, true)
                 : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE"));
-            return (options, mode, new LifecycleFlags(!create && p.GetValue(detach), policy, create ? null : p.GetValue(detachKeys)));
+            return (options, mode, new LifecycleFlags(detached, policy, create ? null : p.GetValue(detachKeys)));
         };
     }
 }

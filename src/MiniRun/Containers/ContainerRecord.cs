@@ -20,10 +20,6 @@ namespace MiniRun.Containers;
 
 public sealed class ContainerRecord
 {
-    /// <summary>What `exec` and health probes enter: PID 1 (with its start time), the cgroup and the bundle's config.json.</summary>
-    public MiniRun.Runtime.ExecTarget ExecTarget(string bundleDir) =>
-        new(Id, State.Pid, State.PidStartTime, State.CgroupPath, MiniRun.Spec.RuntimeSpec.Load(Path.Combine(bundleDir, "config.json")));
-
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
     /// <summary>The image as the user typed it (the IMAGE column of ps).</summary>

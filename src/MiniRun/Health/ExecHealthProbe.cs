@@ -1,5 +1,6 @@
 // ExecHealthProbe: one health probe, run inside the container the way `minirun exec` runs a
-// command (ExecStarter: the container's namespaces, cgroup, user, env and working directory).
+// command (the runtime core's exec, OciRuntime.Exec: the container's namespaces, cgroup, user, env,
+// working directory and confinement).
 //
 // Why: Docker's health check is an exec whose exit status decides the health; its stdout and
 // stderr together become the result's Output. The probe is the supervisor's own child (the exec
@@ -19,14 +20,11 @@ namespace MiniRun.Health;
 
 public static class ExecHealthProbe
 {
-    /// <summary>A probe bound to one running container (its PID 1 and bundle).</summary>
-    public static HealthProbe For(ContainerRecord record, string bundleDir)
-    {
-        var target = record.ExecTarget(bundleDir);
-        return (command, timeout, stop) => Run(target, command, timeout, stop);
-    }
+    /// <summary>A probe bound to one running container: each check is the runtime core's exec into it.</summary>
+    public static HealthProbe For(OciRuntime runtime, string id) =>
+        (command, timeout, stop) => Run(options => runtime.Exec(id, options), command, timeout, stop);
 
-    public static unsafe HealthResult Run(ExecTarget target, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken stop)
+    public static unsafe HealthResult Run(Func<ExecOptions, ExecProcess> exec, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken stop)
     {
         var start = DateTimeOffset.UtcNow;
         var (readEnd, writeEnd) = Libc.Pipe();
@@ -34,7 +32,7 @@ public static class ExecHealthProbe
         ExecProcess process;
         try
         {
-            process = ExecStarter.Start(target, new ExecOptions { Args = command, Stdin = devNull, Stdout = writeEnd, Stderr = writeEnd });
+            process = exec(new ExecOptions { Args = command, Stdin = devNull, Stdout = writeEnd, Stderr = writeEnd });
         }
         catch (ExecFailure e)
         {

@@ -39,7 +39,7 @@ public sealed class HealthMonitor : IDisposable
 
     /// <summary>The record's writer for the usual case: State.Health of the container, under its lock.</summary>
     public static Action<HealthState> RecordWriter(ContainerStore store, string id) =>
-        state => store.Update(id, r => r.State.Health = state);
+        state => StateRecorder.Health(store, id, state);
 
     public void Start()
     {

@@ -49,7 +49,6 @@ internal sealed unsafe partial class Supervisor
     private int _failCode;
     private string? _failMessage;
     private DateTimeOffset _startedAt;
-    private long _oomBefore;
     private readonly RestartBackoff _backoff = new();
     private DateTime? _restartAt;
     private int _lastExit;

@@ -24,7 +24,7 @@ internal sealed partial class Supervisor
         try { record = _store.Load(_id); }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException) { return; }
         if (record.Config.Healthcheck is not { } config) return;
-        var probe = ExecHealthProbe.For(record, _store.DirOf(_id));
+        var probe = ExecHealthProbe.For(ContainerRuntime.For(_store), _id);
         _health = new HealthMonitor(config, _startedAt, probe, HealthMonitor.RecordWriter(_store, _id));
         _health.Start();
     }

@@ -27,7 +27,6 @@ internal sealed unsafe partial class Supervisor
         _initPid = pid;
         _pidfd = SupervisorInterop.PidfdOpen(pid);
         OpenContainer(parts[1], parts[2]);
-        _oomBefore = ReadOomKills();
     }
 
     /// <summary>
@@ -108,7 +107,9 @@ internal sealed unsafe partial class Supervisor
             _finished = true;
             return;
         }
-        bool oom = _oomBefore >= 0 && ReadOomKills(record) > _oomBefore;
+        // The runtime core makes the cgroup afresh at every start (and removes it at the end), so
+        // any oom_kill it counts happened in this run.
+        bool oom = ReadOomKills(record) > 0;
         if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
@@ -226,7 +227,6 @@ internal sealed unsafe partial class Supervisor
             _pidfd = SupervisorInterop.PidfdOpen(_initPid);
             _handshake = Handshake.Done;
             _startedAt = DateTimeOffset.UtcNow;
-            _oomBefore = ReadOomKills();
             StateRecorder.Running(_store, _id!, _initPid, Environment.ProcessId);
             StartHealth();
             return null;

@@ -14,6 +14,7 @@
 // container has ended for good.
 //
 // Follows: docs/lifecycle.md "Processes"; prctl(2); setsid(2); signal(7).
+using MiniRun.Containers;
 using MiniRun.Kernel;
 
 namespace MiniRun.Supervisor;
@@ -76,7 +77,7 @@ internal sealed partial class Supervisor
         try
         {
             if (_store is not null && _id is not null)
-                _store.Update(_id, r => r.State.Error = $"supervisor: {e.GetType().Name}: {e.Message}");
+                StateRecorder.SupervisorFailed(_store, _id, $"supervisor: {e.GetType().Name}: {e.Message}");
         }
         catch (Exception) { }
     }

@@ -54,6 +54,27 @@ public sealed class ProcessAttributesTests : IDisposable
         new() { Bounding = [.. bounding], Effective = [.. effective], Permitted = [.. permitted], Inheritable = [.. inheritable], Ambient = [.. ambient] };
 
     [Fact]
+    public void AmbientCapabilitiesThatAreNotAlsoInheritableAreLeftOutNotFatal()
+    {
+        // `runc spec` writes ambient = bounding = effective = permitted and no inheritable set: the
+        // kernel would refuse PR_CAP_AMBIENT_RAISE (EPERM), runtime-spec asks for a warning.
+        var caps = new SpecCapabilities
+        {
+            Bounding = ["CAP_KILL", "CAP_AUDIT_WRITE"], Effective = ["CAP_KILL", "CAP_AUDIT_WRITE"],
+            Permitted = ["CAP_KILL", "CAP_AUDIT_WRITE"], Inheritable = ["CAP_KILL"], Ambient = ["CAP_KILL", "CAP_AUDIT_WRITE"],
+        };
+        var sets = CapabilitiesStep.Masks(caps, 40, out _);
+        Assert.Equal(1UL << 5, sets.Ambient);   // CAP_KILL only: it is permitted and inheritable
+        Assert.Equal(["CAP_AUDIT_WRITE"], CapabilitiesStep.AmbientNotGrantable(caps));
+
+        var spec = Spec(user: "student");
+        spec.Process.Capabilities = caps;
+        var (k, c, _) = Make(spec);
+        Assert.Null(RunInit(c));   // init goes on to exec
+        Assert.Equal(["prctl PR_CAP_AMBIENT_RAISE CAP_KILL"], k.Calls.Where(x => x.StartsWith("prctl PR_CAP_AMBIENT_RAISE", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void CapabilitiesAreSetAroundTheUserSwitchInTheKernelsOrder()
     {
         var spec = Spec(user: "student");

@@ -12,7 +12,10 @@
 //
 // Use: `var spec = BundleRunner.Spec("sh", "-c", "cat /proc/self/status"); spec.Process.X = ...;
 // var r = BundleRunner.Run(spec);` A failed start gives init's exit code (125, 126, 127) and its
-// one-line message as stderr, prefixed "minirun: ".
+// one-line message as stderr, prefixed "minirun: ". Tests that put host files next to the bundle
+// or look into the rootfs afterwards (bind mounts, root.readonly) hold a `BundleRunner.Bundle`
+// (Dir, Rootfs, Run) and dispose it. config.json is written and read back with the real writer
+// and reader, so what runs is what a bundle on disk would give.
 //
 // Needs: root, artifacts/bin/minirun (./minirun --version builds it) and a statically linked
 // busybox on the host (Debian's busybox-static, which rootfs-fixtures/build-busybox.sh needs too).
@@ -47,44 +50,81 @@ public static class BundleRunner
     };
 
     /// <summary>
-    /// Runs the spec as a bundle; waits at most <paramref name="timeout"/> (default 60 s), then kills it.
-    /// With <paramref name="trace"/>, the --trace narration (parent and init) is written there.
+    /// Runs the spec as a bundle in a fresh directory, removed afterwards; waits at most
+    /// <paramref name="timeout"/> (default 60 s), then kills it. With <paramref name="trace"/>,
+    /// the --trace narration (parent and init) is written there.
     /// </summary>
     public static RunResult Run(RuntimeSpec spec, TimeSpan? timeout = null, TextWriter? trace = null)
     {
-        if (geteuid() != 0) throw new InvalidOperationException("BundleRunner needs root (it creates namespaces and mounts)");
-        if (!File.Exists(MiniRunHost.Binary))
-            throw new InvalidOperationException($"{MiniRunHost.Binary} is missing: build it with ./minirun --version");
-        string bundle = Directory.CreateTempSubdirectory("minirun-bundle-").FullName;
-        var fds = new List<int>();
-        try
-        {
-            MakeRootfs(Path.Combine(bundle, "rootfs"));
-            spec.Save(Path.Combine(bundle, "config.json"));
-            var (outRead, outWrite) = Libc.Pipe();
-            var (errRead, errWrite) = Libc.Pipe();
-            int devNull = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-            fds.AddRange([outWrite, errWrite, devNull]);
-            using var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(outRead, ownsHandle: true), FileAccess.Read, 1);
-            using var stderr = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errRead, ownsHandle: true), FileAccess.Read, 1);
-            var outText = new StreamReader(stdout).ReadToEndAsync();
-            var errText = new StreamReader(stderr).ReadToEndAsync();
+        using var bundle = new Bundle();
+        return bundle.Run(spec, timeout, trace);
+    }
 
-            var started = ContainerStarter.Start(new StartRequest(bundle, spec, MiniRunHost.Binary, ConnectStdin: false,
-                Trace: trace is null ? null : new MiniRun.Trace.ConsoleTrace(trace, pause: false), Stdio: new StdioFds(devNull, outWrite, errWrite)));
-            foreach (int fd in fds) Libc.close(fd);   // the container holds its own copies: EOF once it ends
-            fds.Clear();
-            int status = Reap(started.Pid, timeout ?? TimeSpan.FromSeconds(60));
-            if (!Task.WaitAll([outText, errText], TimeSpan.FromSeconds(10)))
-                throw new TimeoutException("the container ended but its stdout/stderr stayed open (a leftover process?)");
-            if (started.FailureCode is int code)
-                return new RunResult(code, outText.Result, errText.Result + $"minirun: {started.FailureMessage}\n");
-            return new RunResult(status, outText.Result, errText.Result);
-        }
-        finally
+    /// <summary>
+    /// A bundle directory that exists before and after the run, for tests that place host files
+    /// next to it or look into the rootfs afterwards; removed on Dispose.
+    /// </summary>
+    public sealed class Bundle : IDisposable
+    {
+        public string Dir { get; } = Directory.CreateTempSubdirectory("minirun-bundle-").FullName;
+        public string Rootfs => Path.Combine(Dir, "rootfs");
+
+        public Bundle()
         {
-            foreach (int fd in fds) Libc.close(fd);
-            Directory.Delete(bundle, recursive: true);
+            try
+            {
+                if (geteuid() != 0) throw new InvalidOperationException("BundleRunner needs root (it creates namespaces and mounts)");
+                if (!File.Exists(MiniRunHost.Binary))
+                    throw new InvalidOperationException($"{MiniRunHost.Binary} is missing: build it with ./minirun --version");
+                MakeRootfs(Rootfs);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Writes config.json, reads it back as init will, starts the container and waits for it.</summary>
+        public RunResult Run(RuntimeSpec spec, TimeSpan? timeout = null, TextWriter? trace = null)
+        {
+            string config = Path.Combine(Dir, "config.json");
+            spec.Save(config);
+            var loaded = RuntimeSpec.Load(config);   // what runs is what a bundle on disk gives
+            var fds = new List<int>();
+            try
+            {
+                var (outRead, outWrite) = Libc.Pipe();
+                var (errRead, errWrite) = Libc.Pipe();
+                int devNull = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+                fds.AddRange([outWrite, errWrite, devNull]);
+                using var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(outRead, ownsHandle: true), FileAccess.Read, 1);
+                using var stderr = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(errRead, ownsHandle: true), FileAccess.Read, 1);
+                var outText = new StreamReader(stdout).ReadToEndAsync();
+                var errText = new StreamReader(stderr).ReadToEndAsync();
+
+                var started = ContainerStarter.Start(new StartRequest(Dir, loaded, MiniRunHost.Binary, ConnectStdin: false,
+                    Trace: trace is null ? null : new MiniRun.Trace.ConsoleTrace(trace, pause: false), Stdio: new StdioFds(devNull, outWrite, errWrite)));
+                foreach (int fd in fds) Libc.close(fd);   // the container holds its own copies: EOF once it ends
+                fds.Clear();
+                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+                int status = Reap(started.Pid, timeout ?? TimeSpan.FromSeconds(60));
+                if (!Task.WaitAll([outText, errText], TimeSpan.FromSeconds(30)))
+                    throw new TimeoutException("the container ended but its stdout/stderr stayed open (a leftover process?)");
+                if (started.FailureCode is int code)
+                    return new RunResult(code, outText.Result, errText.Result + $"minirun: {started.FailureMessage}\n");
+                return new RunResult(status, outText.Result, errText.Result);
+            }
+            finally
+            {
+                foreach (int fd in fds) Libc.close(fd);
+            }
+        }
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Dir, recursive: true); }
+            catch (IOException) { /* a busy mount point would mean a leak: the tests check for that themselves */ }
         }
     }
 

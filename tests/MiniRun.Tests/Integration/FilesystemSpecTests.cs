@@ -1,5 +1,5 @@
 // FilesystemSpecTests: config.json's filesystem fields observed inside real containers started
-// from hand-made bundles (FilesystemBundleRunner): a read-only nosuid/nodev/noexec bind mount of a host
+// from hand-made bundles (BundleRunner.Bundle): a read-only nosuid/nodev/noexec bind mount of a host
 // directory, a tmpfs with size= and mode=, a read-only root, the root's propagation in
 // mountinfo, device nodes from linux.devices, a mount target behind a symlink that points out
 // of the rootfs, and a refused config that creates nothing.
@@ -12,7 +12,7 @@ namespace MiniRun.Tests.Integration;
 
 public sealed class FilesystemSpecTests : IDisposable
 {
-    private readonly FilesystemBundleRunner _bundle = new();
+    private readonly BundleRunner.Bundle _bundle = new();
     private readonly string _hostDir = Directory.CreateTempSubdirectory("minirun-hostdir-").FullName;
 
     public void Dispose()
@@ -20,6 +20,9 @@ public sealed class FilesystemSpecTests : IDisposable
         _bundle.Dispose();
         Directory.Delete(_hostDir, recursive: true);
     }
+
+    /// <summary>`sh -c script` in BundleRunner's default bundle spec.</summary>
+    private static RuntimeSpec Spec(string script) => BundleRunner.Spec("sh", "-c", script);
 
     private RunResult Run(RuntimeSpec spec)
     {
@@ -32,7 +35,7 @@ public sealed class FilesystemSpecTests : IDisposable
     public void ReadOnlyBindMountOfAHostDirectory()
     {
         File.WriteAllText(Path.Combine(_hostDir, "f"), "host");
-        var spec = FilesystemBundleRunner.Spec("cat /mnt/host/f; echo; echo changed > /mnt/host/f; echo write=$?; touch /mnt/host/new; echo touch=$?; " +
+        var spec = Spec("cat /mnt/host/f; echo; echo changed > /mnt/host/f; echo write=$?; touch /mnt/host/new; echo touch=$?; " +
             "awk '$2 == \"/mnt/host\" { print $4 }' /proc/mounts");
         spec.Mounts.Add(new SpecMount { Destination = "/mnt/host", Type = "bind", Source = _hostDir, Options = ["rbind", "ro", "nosuid", "nodev", "noexec", "rprivate"] });
         var r = Run(spec);
@@ -55,7 +58,7 @@ public sealed class FilesystemSpecTests : IDisposable
     {
         // /mnt/a (tmpfs) with /mnt/a/b (tmpfs) below; two rbinds of it (source relative to the
         // bundle: rootfs/mnt/a, seen before pivot_root): one "ro", one "rro".
-        var spec = FilesystemBundleRunner.Spec("for d in /mnt/ro /mnt/ro/b /mnt/rro /mnt/rro/b; do touch $d/x 2>/dev/null; echo $d=$?; done");
+        var spec = Spec("for d in /mnt/ro /mnt/ro/b /mnt/rro /mnt/rro/b; do touch $d/x 2>/dev/null; echo $d=$?; done");
         spec.Mounts.Add(new SpecMount { Destination = "/mnt/a", Type = "tmpfs", Source = "tmpfs" });
         spec.Mounts.Add(new SpecMount { Destination = "/mnt/a/b", Type = "tmpfs", Source = "tmpfs" });
         spec.Mounts.Add(new SpecMount { Destination = "/mnt/ro", Source = "rootfs/mnt/a", Options = ["rbind", "ro"] });
@@ -66,17 +69,17 @@ public sealed class FilesystemSpecTests : IDisposable
     [Fact]
     public void BindSourceRelativeToTheBundleIsWritableByDefault()
     {
-        Directory.CreateDirectory(Path.Combine(_bundle.BundleDir, "shared"));
-        var spec = FilesystemBundleRunner.Spec("echo inside > /data/out && echo ok");
+        Directory.CreateDirectory(Path.Combine(_bundle.Dir, "shared"));
+        var spec = Spec("echo inside > /data/out && echo ok");
         spec.Mounts.Add(new SpecMount { Destination = "/data", Source = "shared", Options = ["bind"] });
         Assert.Equal("ok", Run(spec).Stdout.Trim());
-        Assert.Equal("inside\n", File.ReadAllText(Path.Combine(_bundle.BundleDir, "shared/out")));
+        Assert.Equal("inside\n", File.ReadAllText(Path.Combine(_bundle.Dir, "shared/out")));
     }
 
     [Fact]
     public void TmpfsWithSizeAndMode()
     {
-        var spec = FilesystemBundleRunner.Spec("stat -c %a /scratch; awk '$2 == \"/scratch\" { print $4 }' /proc/mounts; " +
+        var spec = Spec("stat -c %a /scratch; awk '$2 == \"/scratch\" { print $4 }' /proc/mounts; " +
             "dd if=/dev/zero of=/scratch/f bs=1024 count=2048 2>/dev/null; echo dd=$?");
         spec.Mounts.Add(new SpecMount { Destination = "/scratch", Type = "tmpfs", Source = "tmpfs", Options = ["nosuid", "nodev", "size=1m", "mode=1770"] });
         var lines = Run(spec).Stdout.Split('\n');
@@ -89,7 +92,7 @@ public sealed class FilesystemSpecTests : IDisposable
     [Fact]
     public void ReadOnlyRoot()
     {
-        var spec = FilesystemBundleRunner.Spec("touch /x; echo touch=$?; awk '$2 == \"/\" { print $4 }' /proc/mounts | tail -1; echo ok > /dev/shm-test && echo dev=ok");
+        var spec = Spec("touch /x; echo touch=$?; awk '$2 == \"/\" { print $4 }' /proc/mounts | tail -1; echo ok > /dev/shm-test && echo dev=ok");
         spec.Root.Readonly = true;
         var r = Run(spec);
         var lines = r.Stdout.Split('\n');
@@ -108,7 +111,7 @@ public sealed class FilesystemSpecTests : IDisposable
     public void RootfsPropagationShowsInMountinfo(string propagation, string? tag)
     {
         // mountinfo(5): field 5 is the mount point, then options, then the optional propagation fields up to "-".
-        var spec = FilesystemBundleRunner.Spec("awk '$5 == \"/\" { s = \"\"; for (i = 7; $i != \"-\"; i++) s = s $i \" \"; print \"[\" s \"]\" }' /proc/self/mountinfo | tail -1");
+        var spec = Spec("awk '$5 == \"/\" { s = \"\"; for (i = 7; $i != \"-\"; i++) s = s $i \" \"; print \"[\" s \"]\" }' /proc/self/mountinfo | tail -1");
         spec.Linux.RootfsPropagation = propagation;
         // A slave needs a master: only when the host's / is shared (systemd) does rslave show one.
         bool hostShared = File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4] == "/" && l.Contains(" shared:"));
@@ -121,7 +124,7 @@ public sealed class FilesystemSpecTests : IDisposable
     [Fact]
     public void DevicesFromTheSpecWorkInside()
     {
-        var spec = FilesystemBundleRunner.Spec("echo hello > /dev/testnull && echo null=ok; head -c 3 /dev/testzero | od -An -tx1; " +
+        var spec = Spec("echo hello > /dev/testnull && echo null=ok; head -c 3 /dev/testzero | od -An -tx1; " +
             "stat -c '%a %u %g %t %T %F' /dev/testnull; stat -c '%a %F' /dev/fifo");
         spec.Linux.Devices =
         [
@@ -142,7 +145,7 @@ public sealed class FilesystemSpecTests : IDisposable
         // The image's /escape points at the host's temp directory (absolute, and with ".."):
         // resolved inside the rootfs, the tmpfs lands on rootfs/<that path>, never on the host's.
         File.CreateSymbolicLink(Path.Combine(_bundle.Rootfs, "escape"), "/../../../.." + _hostDir);
-        var spec = FilesystemBundleRunner.Spec("echo inside > /escape/sub/f && cat /escape/sub/f");
+        var spec = Spec("echo inside > /escape/sub/f && cat /escape/sub/f");
         spec.Mounts.Add(new SpecMount { Destination = "/escape/sub", Type = "tmpfs", Source = "tmpfs" });
         Assert.Equal("inside", Run(spec).Stdout.Trim());
         Assert.Empty(Directory.GetFileSystemEntries(_hostDir));
@@ -152,10 +155,10 @@ public sealed class FilesystemSpecTests : IDisposable
     [Fact]
     public void ARefusedConfigCreatesNothing()
     {
-        var spec = FilesystemBundleRunner.Spec("true");
+        var spec = Spec("true");
         spec.Mounts.Add(new SpecMount { Destination = "relative", Type = "tmpfs" });
         var e = Assert.Throws<InvalidDataException>(() => _bundle.Run(spec));
-        Assert.Equal("config.json: mounts[3].destination \"relative\" is not an absolute path", e.Message);
+        Assert.Equal($"config.json: mounts[{spec.Mounts.Count - 1}].destination \"relative\" is not an absolute path", e.Message);
     }
 
     [Fact]
@@ -164,7 +167,7 @@ public sealed class FilesystemSpecTests : IDisposable
         // Mounts copied into a mount namespace of a new user namespace are locked: a remount that
         // dropped their relatime or nosuid would fail with EPERM. Both remounts read the flags first.
         File.WriteAllText(Path.Combine(_hostDir, "f"), "host");
-        var spec = FilesystemBundleRunner.Spec("cat /mnt/host/f; echo; touch /x; echo touch=$?; echo x > /mnt/host/f; echo write=$?; " +
+        var spec = Spec("cat /mnt/host/f; echo; touch /x; echo touch=$?; echo x > /mnt/host/f; echo write=$?; " +
             "cat /proc/self/uid_map | tr -s ' '; echo hi > /dev/null && echo null=ok");
         spec.Root.Readonly = true;
         spec.Mounts.Add(new SpecMount { Destination = "/mnt/host", Type = "bind", Source = _hostDir, Options = ["rbind", "ro", "nosuid"] });

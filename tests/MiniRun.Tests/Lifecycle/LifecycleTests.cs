@@ -193,9 +193,14 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, p.ExitCode);
         Assert.Equal("running", State(name).GetProperty("Status").GetString());
-        // Attach again (stdin from a pipe: `exit` ends the shell, attach returns its code).
-        var r = _m.RunWith("exit 5\n", null, "attach", name);
-        Assert.Equal(5, r.ExitCode);
+        // Attach again, from a terminal too (Docker refuses a pipe for a container's terminal):
+        // `exit 5` typed into it ends the shell, and attach returns its code.
+        string again = $"{MiniRunHost.Binary} --root {_m.Root} attach {name}";
+        using var a = Process.Start(new ProcessStartInfo("script", ["-qec", again, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true })!;
+        a.StandardInput.Write("exit 5\n");
+        a.StandardInput.Flush();
+        Assert.True(a.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(5, a.ExitCode);
     }
 
     [Fact]
