@@ -3,7 +3,9 @@
 // Why in this order: setgroups and setresgid need privilege, which setresuid to a non-root user
 // gives up; so the uid is always last. Names (`-u nobody`, an image's `User: www-data`) are
 // looked up in the IMAGE's /etc/passwd and /etc/group, read after pivot_root, never the host's.
-// HOME comes from the passwd entry when the environment does not set it.
+// HOME comes from the passwd entry when the environment does not set it. The supplementary groups
+// are always set (an empty list drops the runtime's), except in a user namespace whose
+// /proc/self/setgroups is "deny", where only an empty list is skipped.
 //
 // Follows: setgroups(2), setresgid(2), setresuid(2), passwd(5), group(5),
 // runtime-spec config.md "User".
@@ -30,8 +32,11 @@ public static class UserStep
         string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
         c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
             "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
-        bool userNamespace = c.Spec.Linux.Namespaces.Any(n => n.Type == "user");
-        if (!(userNamespace && groups.Count == 0))   // setgroups is denied in a user namespace
+        // In a user namespace whose setgroups the runtime had to deny (an unprivileged map writer,
+        // Runtime/IdMaps.cs) an empty list cannot be set, and is skipped; a list of groups then fails.
+        bool setGroupsDenied = c.Spec.Linux.Namespaces.Any(n => n.Type == "user") &&
+                               c.Kernel.ReadFile("/proc/self/setgroups")?.Trim() == "deny";
+        if (!(setGroupsDenied && groups.Count == 0))
             c.Kernel.SetGroups(groups);
         c.Kernel.SetResGid(resolved.Gid);
         c.Kernel.SetResUid(resolved.Uid);

@@ -12,7 +12,8 @@
  * see minirun_spawn below for how the child is cloned):
  *   1. join existing namespaces when asked (setns), for `exec` into a running container;
  *   2. when a user namespace was created, wait until the parent wrote uid_map/gid_map, then become
- *      root inside it (setresgid/setresuid 0), or execve would drop every capability;
+ *      root inside it (setresgid/setresuid 0), or execve would drop every capability; then replace
+ *      the new IPC namespace by one made as that root (its mqueue filesystem's owner);
  *   3. put the requested stdio file descriptors on 0, 1, 2;
  *   4. reset signal dispositions and the signal mask (.NET ignores SIGPIPE and blocks signals on
  *      some threads; both would survive execve into the container);
@@ -20,7 +21,8 @@
  *   6. execve(exe, argv, envp) - from here on it is C# again, in a new process image.
  * On failure the child writes "C <errno> <step>" to the sync socket and exits with 125.
  *
- * Man pages: clone(2), setns(2), user_namespaces(7), execve(2), sigaction(2), socketpair(2).
+ * Man pages: clone(2), setns(2), unshare(2), user_namespaces(7), mq_overview(7), execve(2),
+ * sigaction(2), socketpair(2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,6 +68,12 @@ static int child_main(void *p)
             fail(a->sync_fd, "setresgid");
         if (syscall(SYS_setresuid, 0, 0, 0) < 0)
             fail(a->sync_fd, "setresuid");
+        /* 2b. A fresh IPC namespace, now that this process is root in the user namespace: the
+         *     kernel creates the namespace's mqueue filesystem with the creator's fsuid, and the
+         *     one clone made belongs to the host's root (unmapped here: /dev/mqueue would show
+         *     65534 and its root could not chmod it). runc and crun create it after this point too. */
+        if ((a->clone_flags & CLONE_NEWIPC) && unshare(CLONE_NEWIPC) < 0)
+            fail(a->sync_fd, "unshare ipc namespace");
     }
 
     /* 3. stdio: dup2 clears close-on-exec on the new descriptor, so these survive execve. */

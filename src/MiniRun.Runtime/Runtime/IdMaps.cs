@@ -1,9 +1,13 @@
 // IdMaps: write a user namespace's uid_map and gid_map from the parent.
 //
 // Why: a new user namespace starts with no ids mapped; until the parent writes the maps the
-// child is "nobody" and cannot do anything useful. Writing gid_map requires "deny" in
-// /proc/PID/setgroups first (unless the writer is privileged in the parent namespace, but
-// denying is the safe default: it stops a process from dropping groups to bypass negative ACLs).
+// child is "nobody" and cannot do anything useful. A writer privileged in the parent namespace
+// (CAP_SETGID there: the root that runs MiniRun) writes gid_map directly and setgroups stays
+// "allow", as runc and crun leave it: the container's root may then set supplementary groups
+// (process.user.additionalGids, su, daemons that drop privileges). Only when the kernel refuses
+// gid_map (EPERM: an unprivileged writer) is "deny" written to /proc/PID/setgroups first, as
+// user_namespaces(7) requires - it stops an unprivileged user from dropping groups to bypass
+// negative ACLs.
 //
 // Follows: user_namespaces(7) "User and group ID mappings: uid_map and gid_map",
 // runtime-spec config-linux.md "User namespace mappings". procRoot is /proc (a temp dir in tests).
@@ -23,9 +27,17 @@ public static class IdMaps
             throw new InvalidDataException("a user namespace needs linux.uidMappings and linux.gidMappings in the spec");
         string dir = Path.Combine(procRoot, pid.ToString());
         trace?.Step("map user and group ids", "inside the user namespace, root (0) is the host id the map names; without a map every id is nobody");
-        WriteFile(Path.Combine(dir, "setgroups"), "deny", trace);
         WriteFile(Path.Combine(dir, "uid_map"), Format(uids), trace);
-        WriteFile(Path.Combine(dir, "gid_map"), Format(gids), trace);
+        try
+        {
+            WriteFile(Path.Combine(dir, "gid_map"), Format(gids), trace);
+        }
+        catch (UnauthorizedAccessException)   // EPERM: not privileged in the parent namespace
+        {
+            trace?.Call($"write({TraceFormat.Q(Path.Combine(dir, "gid_map"))})", "EPERM: an unprivileged writer must deny setgroups first");
+            WriteFile(Path.Combine(dir, "setgroups"), "deny", trace);
+            WriteFile(Path.Combine(dir, "gid_map"), Format(gids), trace);
+        }
     }
 
     private static void WriteFile(string path, string content, ITrace? trace)
@@ -37,6 +49,10 @@ public static class IdMaps
         catch (IOException e)
         {
             throw new IOException($"write {path}: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"write {path}: Operation not permitted (EPERM)", e);
         }
         trace?.Call($"write({TraceFormat.Q(path)}, {TraceFormat.Q(content.TrimEnd('\n').Replace("\n", "\\n"))})", "ok");
     }

@@ -246,6 +246,21 @@ public sealed class ProcessAttributesTests : IDisposable
         Assert.True(IndexOf(k, "setgroups [50,4242]") < IndexOf(k, "setresuid 1000"));
     }
 
+    [Theory]
+    [InlineData("allow\n", true)]    // the runtime wrote the maps as a privileged writer: groups are set, an empty list drops the runtime's
+    [InlineData("deny\n", false)]    // an unprivileged writer had to deny setgroups: the empty list is skipped
+    public void In_a_user_namespace_an_empty_group_list_is_set_unless_setgroups_is_denied(string setgroups, bool called)
+    {
+        var spec = Spec();
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        var (k, c, _) = Make(spec);
+        k.Files["/proc/self/setgroups"] = setgroups;
+        Assert.Null(RunInit(c));
+        Assert.Equal(called, k.Calls.Contains("setgroups []"));
+    }
+
     [Fact]
     public void NamespacedSysctlsAreWrittenAfterPivotRootAndBeforeMasking()
     {

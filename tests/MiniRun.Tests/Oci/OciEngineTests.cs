@@ -10,9 +10,11 @@
 // shim asks for live under a parent named after the test, removed at the end). This host's
 // cgroups are hybrid, so podman runs with --cgroups=disabled here; the VM stage runs cgroup v2.
 //
+// The engines themselves (private storage, configuration, daemon) are OciEngines.cs; the same
+// engines with real limits run in the VM (CgroupV2/OciEnginesCgroupTests).
+//
 // Needs: root, podman and containerd (installed by .ci/install-deps.sh), umoci's busybox fixture.
-using System.Diagnostics;
-using MiniRun.Tests.Integration;
+using static MiniRun.Tests.Oci.OciEngines;
 
 namespace MiniRun.Tests.Oci;
 
@@ -21,56 +23,6 @@ public sealed class OciEngineTests
 {
     /// <summary>Podman mounts container roots and network namespaces on the host while it runs; tests that compare the host's mount table wait.</summary>
     public const string HostMountTable = "host mount table";
-
-    private static (int Code, string Output) Sh(string script, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
-    {
-        var psi = new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"timed out: {script}");
-        }
-        return (p.ExitCode, output + err.Result);
-    }
-
-    private sealed class Podman : IDisposable
-    {
-        public string Dir { get; } = Path.Combine(Path.GetTempPath(), "minirun-podman-" + Guid.NewGuid().ToString("N")[..8]);
-        public Dictionary<string, string> Env { get; }
-        public string Cmd => $"podman --root {Dir}/storage --runroot {Dir}/run --storage-driver vfs --runtime minirun-oci";
-
-        public Podman()
-        {
-            Directory.CreateDirectory(Dir);
-            if (!File.Exists(OciBundle.Oci)) File.CreateSymbolicLink(OciBundle.Oci, "minirun");
-            // The runtime by name, so podman's per-runtime lists apply to it; limits this host allows.
-            File.WriteAllText(Path.Combine(Dir, "containers.conf"), $"""
-                [containers]
-                default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-                [engine]
-                cgroup_manager = "cgroupfs"
-                events_logger = "file"
-                runtime_supports_nocgroup = ["minirun-oci"]
-                runtime_supports_json = ["minirun-oci"]
-                [engine.runtimes]
-                minirun-oci = ["{OciBundle.Oci}"]
-                """);
-            Env = new() { ["CONTAINERS_CONF"] = Path.Combine(Dir, "containers.conf") };
-            var pull = Sh($"{Cmd} pull -q oci:{MiniRunHost.FixtureLayout}:latest && {Cmd} tag $({Cmd} images -q | head -n1) busybox", Env);
-            Assert.True(pull.Code == 0, pull.Output);
-        }
-
-        public void Dispose()
-        {
-            Sh($"{Cmd} rm -af -t 0", Env);
-            Sh($"umount -R {Dir}/storage {Dir}/run 2>/dev/null; rm -rf {Dir}");
-        }
-    }
 
     [Fact]
     public void Podman_runs_execs_stops_and_removes_containers_through_minirun_oci()
@@ -126,55 +78,22 @@ public sealed class OciEngineTests
     [Fact]
     public void Containerd_runs_execs_kills_and_deletes_through_its_runc_shim()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "minirun-ctd-" + Guid.NewGuid().ToString("N")[..8]);
-        string ns = "minirun-test-" + Guid.NewGuid().ToString("N")[..8];
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "config.toml"), $"""
-            version = 2
-            root = "{dir}/root"
-            state = "{dir}/state"
-            [grpc]
-              address = "{dir}/containerd.sock"
-            """);
-        if (!File.Exists(OciBundle.Oci)) File.CreateSymbolicLink(OciBundle.Oci, "minirun");
-        using var daemon = Process.Start(new ProcessStartInfo("containerd", ["--config", Path.Combine(dir, "config.toml")])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        daemon.OutputDataReceived += (_, _) => { };
-        daemon.ErrorDataReceived += (_, _) => { };
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        string ctr = $"ctr --address {dir}/containerd.sock -n {ns}";
-        try
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (Sh($"{ctr} version").Code != 0) { Assert.True(DateTime.UtcNow < deadline, "containerd did not come up"); Thread.Sleep(100); }
-            var import = Sh($"tar -C {MiniRunHost.FixtureLayout} -cf {dir}/bb.tar . && {ctr} images import --base-name docker.io/library/busybox {dir}/bb.tar");
-            Assert.True(import.Code == 0, import.Output);
-            string image = "docker.io/library/busybox:latest", rt = $"--runc-binary {OciBundle.Oci}";
+        using var ctd = new Containerd();
+        string ctr = ctd.Ctr, image = Containerd.Image, rt = Containerd.RuncBinary;
 
-            var once = Sh($"{ctr} run --rm {rt} {image} t1 sh -c 'echo hello from ctr; cat /proc/1/cmdline; echo'");
-            Assert.True(once.Code == 0, once.Output);
-            Assert.StartsWith("hello from ctr\nsh", once.Output);
+        var once = Sh($"{ctr} run --rm {rt} {image} t1 sh -c 'echo hello from ctr; cat /proc/1/cmdline; echo'");
+        Assert.True(once.Code == 0, once.Output);
+        Assert.StartsWith("hello from ctr\nsh", once.Output);
 
-            Assert.Equal(0, Sh($"{ctr} run -d {rt} {image} t2 sleep 300").Code);
-            Assert.Contains("RUNNING", Sh($"{ctr} task ls").Output);
-            var exec = Sh($"{ctr} task exec --exec-id e1 t2 sh -c 'echo exec in ctr; exit 5'");
-            Assert.Equal((5, "exec in ctr\n"), (exec.Code, exec.Output));
-            Assert.Equal(0, Sh($"{ctr} task kill -s SIGKILL t2").Code);
-            deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!Sh($"{ctr} task ls").Output.Contains("STOPPED")) { Assert.True(DateTime.UtcNow < deadline, "t2 did not stop"); Thread.Sleep(100); }
-            Assert.Equal(0, Sh($"{ctr} task delete t2").Code);
-            Assert.Equal(0, Sh($"{ctr} container delete t2").Code);
-            Assert.Empty(Directory.Exists($"/run/containerd/runc/{ns}") ? Directory.GetDirectories($"/run/containerd/runc/{ns}") : []);
-        }
-        finally
-        {
-            Sh($"for c in $({ctr} task ls -q); do {ctr} task kill -s SIGKILL $c; done; sleep 0.5; for c in $({ctr} container ls -q); do {ctr} task delete $c; {ctr} container delete $c; done");
-            daemon.Kill();
-            daemon.WaitForExit();
-            Sh($"for m in $(grep -o '{dir}[^ ]*' /proc/self/mountinfo | sort -r); do umount -l $m; done; rm -rf {dir} /run/containerd/runc/{ns}");
-            foreach (var root in new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" })
-                if (Directory.Exists(Path.Combine(root, ns))) Directory.Delete(Path.Combine(root, ns));   // the shim's cgroupsPath parent: /NS/ID
-        }
+        Assert.Equal(0, Sh($"{ctr} run -d {rt} {image} t2 sleep 300").Code);
+        Assert.Contains("RUNNING", Sh($"{ctr} task ls").Output);
+        var exec = Sh($"{ctr} task exec --exec-id e1 t2 sh -c 'echo exec in ctr; exit 5'");
+        Assert.Equal((5, "exec in ctr\n"), (exec.Code, exec.Output));
+        Assert.Equal(0, Sh($"{ctr} task kill -s SIGKILL t2").Code);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Sh($"{ctr} task ls").Output.Contains("STOPPED")) { Assert.True(DateTime.UtcNow < deadline, "t2 did not stop"); Thread.Sleep(100); }
+        Assert.Equal(0, Sh($"{ctr} task delete t2").Code);
+        Assert.Equal(0, Sh($"{ctr} container delete t2").Code);
+        Assert.Empty(Directory.Exists($"/run/containerd/runc/{ctd.Namespace}") ? Directory.GetDirectories($"/run/containerd/runc/{ctd.Namespace}") : []);
     }
 }
