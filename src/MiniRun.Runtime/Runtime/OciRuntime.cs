@@ -466,7 +466,9 @@ public sealed partial class OciRuntime
     /// process is a whole process.json: its env is the whole environment and its attributes are the
     /// process's; false: the argument form (env added to the container's, the container's attributes).
     /// </param>
-    public ExecProcess Exec(string id, SpecProcess process, bool processFile, string? consoleSocket, string? pidFile, ITrace? trace = null)
+    /// <param name="userGiven">Argument form: --user was given; without it the process runs as the container's process.user, as runc does.</param>
+    public ExecProcess Exec(string id, SpecProcess process, bool processFile, string? consoleSocket, string? pidFile, ITrace? trace = null,
+        bool userGiven = true)
     {
         var state = Require(id);
         if (state.Status(StateRoot) is not ("running" or "created"))
@@ -477,7 +479,9 @@ public sealed partial class OciRuntime
         try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
         var target = new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
-        var user = process.User;
+        var user = processFile || userGiven ? process.User
+            : new SpecUser { Uid = spec.Process.User.Uid, Gid = spec.Process.User.Gid, Username = spec.Process.User.Username,
+                AdditionalGids = process.User.AdditionalGids ?? spec.Process.User.AdditionalGids };
         var attributes = processFile ? process : ArgumentFormAttributes(spec.Process, process);
         ExecProcess started;
         try

@@ -65,7 +65,8 @@ internal static class OciExecCli
             using var waiter = p.GetValue(detach) ? null : new ProcessWaiter();
             var trace = TraceMode.From(null, false, Environment.GetEnvironmentVariable("MINIRUN_TRACE")).Enabled
                 ? new MiniRun.Trace.ConsoleTrace(Console.Error, pause: false) : null;
-            var started = rt.Exec(id, spec, processFile: fromFile, p.GetValue(socket), p.GetValue(pidFile), trace);
+            var started = rt.Exec(id, spec, processFile: fromFile, p.GetValue(socket), p.GetValue(pidFile), trace,
+                userGiven: p.GetValue(user) is not null);
             if (waiter is null) return 0;
             waiter.Attach(started.Pid);
             return waiter.Wait();

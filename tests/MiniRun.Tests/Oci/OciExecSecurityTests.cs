@@ -58,6 +58,21 @@ public sealed class OciExecSecurityTests
     }
 
     [Fact]
+    public void The_argument_form_without_user_runs_as_the_containers_user_as_runc_does()
+    {
+        using var b = new OciBundle("sleep", "30");
+        b.Edit(c => { c["process"]!["user"] = new JsonObject { ["uid"] = 1000, ["gid"] = 1000 }; });
+        var run = b.Run("run", "-d", "--bundle", b.Dir, "u1");
+        Assert.True(run.Code == 0, run.Err);
+        var asContainer = b.Run("exec", "u1", "id", "-u");
+        Assert.True(asContainer.Code == 0, asContainer.Err);
+        Assert.Equal("1000", asContainer.Out.Trim());        // process.user of config.json
+        var asRoot = b.Run("exec", "--user", "0:0", "u1", "id", "-u");
+        Assert.True(asRoot.Code == 0, asRoot.Err);
+        Assert.Equal("0", asRoot.Out.Trim());                // --user given: that one
+    }
+
+    [Fact]
     public void A_process_file_with_fewer_capabilities_gets_fewer_and_cap_adds_to_the_argument_form()
     {
         using var b = new OciBundle("sleep", "30");
