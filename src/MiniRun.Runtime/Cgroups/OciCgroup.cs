@@ -52,7 +52,11 @@ public static class OciCgroup
         string? note = null;
         if (!string.IsNullOrEmpty(path) && path.Contains(':'))
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" is in systemd's slice:prefix:name form; MiniRun manages cgroups itself (no --systemd-cgroup)");
-        if (string.IsNullOrEmpty(path) && needs.Count == 0)
+        // Device rules need a cgroup to attach their filter to: without a cgroupsPath they get one
+        // beside the runtime's own, as limits do (runc makes one for every container), rather than
+        // going unapplied.
+        bool devices = spec.Linux.Resources?.Devices is { Count: > 0 };
+        if (string.IsNullOrEmpty(path) && needs.Count == 0 && !devices)
             return new OciCgroupPlan(null, limits, CgroupV2Host.FromMountInfo("", mountRoot));   // nothing to detect
         var host = CgroupV2Host.Detect(mountRoot, procRoot);
         if (needs.Count > 0 && MissingController(host, needs) is { } missing)
@@ -66,7 +70,7 @@ public static class OciCgroup
             limits = real;
             needs = real.RequiredControllers();
         }
-        if (string.IsNullOrEmpty(path) && needs.Count == 0)
+        if (string.IsNullOrEmpty(path) && needs.Count == 0 && !devices)
             return new OciCgroupPlan(null, limits, host, note);
         if (host.MountPoint is null)
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" needs a cgroup2 filesystem; this host: {host.Description}");

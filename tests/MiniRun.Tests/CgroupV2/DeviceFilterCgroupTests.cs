@@ -3,7 +3,8 @@
 // rules deny cannot be opened (EPERM) nor made with mknod (except the linux.devices nodes, which init
 // makes after the filter is attached), a node they allow opens, and the
 // runtime's default devices (/dev/null, /dev/zero) stay usable even when a rule denies them.
-// Without a cgroup the rules are not applied (docs/oci.md). Runs on the host (the hybrid layout's
+// Without a cgroupsPath they apply in a cgroup beside the runtime's own; with --cgroup-manager
+// disabled they are not applied (docs/oci.md). Runs on the host (the hybrid layout's
 // /sys/fs/cgroup/unified runs cgroup BPF programs) and in the VM
 // (tests/vm/run-tests-in-vm.sh --filter 'FullyQualifiedName~DeviceFilter').
 //
@@ -68,10 +69,24 @@ public sealed class DeviceFilterCgroupTests
     }
 
     [Fact]
-    public void Without_a_cgroup_the_rules_are_not_applied()
+    public void Without_a_cgroups_path_the_rules_still_apply_in_a_cgroup_beside_the_runtime()
     {
+        // As runc, the container gets a cgroup named after its id next to the runtime's own: its
+        // device rules are never silently dropped.
         using var b = Bundle(withCgroup: false);
-        var r = b.Run("run", "--bundle", b.Dir, "nocg");
+        var r = b.Run("run", "--bundle", b.Dir, "nocgpath");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Matches("open /dev/probe-denied: .*Operation not permitted", r.Out);
+        Assert.Matches("mknod 240:3: .*Operation not permitted", r.Out);
+        Assert.Empty(Directory.GetDirectories(b.StateRoot));
+    }
+
+    [Fact]
+    public void With_the_cgroup_manager_disabled_the_rules_are_not_applied()
+    {
+        // podman --cgroups=disabled: the engine asked for no cgroup, so there is nothing to attach to.
+        using var b = Bundle(withCgroup: false);
+        var r = b.Run("--cgroup-manager", "disabled", "run", "--bundle", b.Dir, "nocg");
         Assert.True(r.Code == 0, r.Err);
         Assert.Matches("open /dev/probe-denied: .*No such device or address", r.Out);
         Assert.Contains("mknod 240:3: ok", r.Out);

@@ -65,7 +65,9 @@ public sealed class OciCgroupTests : IDisposable
         Assert.Equal("user.slice/c1", Plan(null, Limits()).RelativePath);
         Proc($"26 21 0:24 / {_fs.Root} rw - cgroup2 cgroup2 rw\n", "0::/\n");
         Assert.Equal("c1", Plan("", Limits()).RelativePath);
-        Assert.Null(Plan(null, new SpecResources { Devices = [new SpecDeviceCgroup { Access = "rwm" }] }).RelativePath);   // no limits: no cgroup
+        Assert.Null(Plan(null, new SpecResources()).RelativePath);   // no limits, no device rules: no cgroup
+        // device rules need a cgroup for their filter: beside the runtime's own too, as runc makes one
+        Assert.Equal("c1", Plan(null, new SpecResources { Devices = [new SpecDeviceCgroup { Access = "rwm" }] }).RelativePath);
     }
 
     [Fact]
@@ -101,7 +103,7 @@ public sealed class OciCgroupTests : IDisposable
         Assert.Equal("default/c1", plan.RelativePath);
         Assert.Empty(plan.Limits.RequiredControllers());
         Assert.StartsWith("linux.resources asks only for the kernel's defaults", plan.Note);
-        Assert.Null(Plan(null, defaults).RelativePath);
+        Assert.Equal("user.slice/c1", Plan(null, defaults).RelativePath);   // no path: its device rules still need a cgroup
         var withMemory = Plan("/default/c1", new SpecResources { Cpu = new SpecCpu { Shares = 1024 }, Memory = new SpecMemory { Limit = 1 << 30 } });
         Assert.Equal(["memory"], withMemory.Limits.RequiredControllers());
         var e = Assert.Throws<RuntimeException>(() => Plan("/default/c1", new SpecResources { Cpu = new SpecCpu { Shares = 512 } }));
