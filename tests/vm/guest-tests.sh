@@ -25,6 +25,11 @@ say() { echo "vm-tests: $*"; }
 # DOTNET_TieredPGO=0: no instrumented tier in between, less JIT work under TCG.
 export HOME=/root DOTNET_CLI_HOME=/root DOTNET_TieredPGO=0 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$DOTNET_CLI_HOME" || { say "mkdir $DOTNET_CLI_HOME failed"; exit 125; }
+# podman's and skopeo's state of their own (blob-info-cache-v1.boltdb, libpod): the host's
+# /var/lib/containers comes through 9p with cache=loose, and a host podman writing its bolt
+# database while the guest reads it gave torn pages ("panic: page 96 already freed").
+mkdir -p /var/lib/containers && mount -t tmpfs -o mode=0700 vm-containers /var/lib/containers \
+    || { say "mount tmpfs on /var/lib/containers failed"; exit 125; }
 
 # ---- preflight ---------------------------------------------------------------------------------
 say "kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo), cgroup v2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
