@@ -199,15 +199,24 @@ internal static unsafe partial class ExecNative
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int fstat(int fd, byte* statbuf);
 
-    /// <summary>openat2(dirfd, path, flags, resolve); returns the fd or -errno.</summary>
+    /// <summary>
+    /// openat2(dirfd, path, flags, resolve); returns the fd or -errno. With RESOLVE_IN_ROOT the
+    /// kernel answers EAGAIN when a rename or mount anywhere on the system raced with the lookup
+    /// (openat2(2): "the caller should retry"); retried a bounded number of times.
+    /// </summary>
     public static int OpenAt2(int dirfd, string path, int flags, ulong resolve)
     {
         byte[] p = NulTerminated(path);
         var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = 0, Resolve = resolve };
         fixed (byte* pp = p)
         {
-            long fd = syscall_openat2(SYS_openat2, dirfd, pp, &how, sizeof(OpenHow));
-            return fd >= 0 ? (int)fd : -Marshal.GetLastPInvokeError();
+            for (int attempt = 0; ; attempt++)
+            {
+                long fd = syscall_openat2(SYS_openat2, dirfd, pp, &how, sizeof(OpenHow));
+                if (fd >= 0) return (int)fd;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EAGAIN || attempt == 100) return -errno;
+            }
         }
     }
 
