@@ -475,10 +475,8 @@ public sealed partial class OciRuntime
             throw new RuntimeException($"cannot exec in container \"{id}\": container not running");
         if (process.Terminal && consoleSocket is null)
             throw new RuntimeException("the process asks for a terminal (terminal: true) but no --console-socket was given to send it to");
-        RuntimeSpec spec;
-        try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
-        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
-        var target = new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
+        var target = ExecTargetOf(id, state);
+        var spec = target.Spec;
         var user = processFile || userGiven ? process.User
             : new SpecUser { Uid = spec.Process.User.Uid, Gid = spec.Process.User.Gid, Username = spec.Process.User.Username,
                 AdditionalGids = process.User.AdditionalGids ?? spec.Process.User.AdditionalGids };
@@ -526,10 +524,16 @@ public sealed partial class OciRuntime
     {
         var state = (IdPattern().IsMatch(id) ? OciState.Load(StateRoot, id) : null) ?? throw new ExecTargetGoneException(id);
         if (state.Status(StateRoot) is not ("running" or "created")) throw new ExecTargetGoneException(id);
+        return ExecStarter.Start(ExecTargetOf(id, state), options);
+    }
+
+    /// <summary>What an exec enters: the container's PID 1 (with its start time), its cgroup and its bundle's config.json.</summary>
+    private static ExecTarget ExecTargetOf(string id, OciState state)
+    {
         RuntimeSpec spec;
         try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
-        return ExecStarter.Start(new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec), options);
+        return new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
     }
 
     /// <summary>
