@@ -8,7 +8,7 @@
 // written is read back identically. Unknown fields are skipped, as runtime-spec requires; the
 // path of each skipped non-empty value is kept (RuntimeSpec.Unread) so that SpecValidator can
 // refuse the fields runtime-spec defines but MiniRun does not implement.
-// The building blocks are MiniImage's JsonReading, shared by every hand-written reader.
+// The building blocks are MiniJson's JsonReading, shared by every hand-written reader.
 //
 // Lenient where the spec's writers differ: comments are skipped, JSON null for an object, a list
 // or a map gives an empty one (null list items and map values read as ""), and a null document

@@ -30,19 +30,19 @@ public static class CgroupCli
                 if (o != resources.CgroupParent && o != resources.OomScoreAdj) cmd.Options.Add(o);
             var ids = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
             cmd.Arguments.Add(ids);
-            return p => UpdateCommand.Update(p.GetValue(rootOption)!, resources.Values(p) with { OomScoreAdj = null }, p.GetValue(ids)!);
+            return p => LifecycleCommands.Update(p.GetValue(rootOption)!, resources.Values(p) with { OomScoreAdj = null }, p.GetValue(ids)!);
         });
         yield return Program.Verb("pause", "Pause all processes within one or more containers", rootOption, debugOption, cmd =>
         {
             var ids = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
             cmd.Arguments.Add(ids);
-            return p => PauseCommand.Run(p.GetValue(rootOption)!, p.GetValue(ids)!, pause: true);
+            return p => LifecycleCommands.Pause(p.GetValue(rootOption)!, p.GetValue(ids)!, pause: true);
         });
         yield return Program.Verb("unpause", "Unpause all processes within one or more containers", rootOption, debugOption, cmd =>
         {
             var ids = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
             cmd.Arguments.Add(ids);
-            return p => PauseCommand.Run(p.GetValue(rootOption)!, p.GetValue(ids)!, pause: false);
+            return p => LifecycleCommands.Pause(p.GetValue(rootOption)!, p.GetValue(ids)!, pause: false);
         });
     }
 }

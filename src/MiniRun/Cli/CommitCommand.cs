@@ -14,6 +14,7 @@
 using MiniImage.Layers;
 using MiniImage.Store;
 using MiniRun.Containers;
+using MiniRun.Engine;
 
 namespace MiniRun.Cli;
 

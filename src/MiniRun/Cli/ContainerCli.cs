@@ -18,7 +18,7 @@ public static class ContainerCli
             cmd.Options.Add(force);
             cmd.Options.Add(volumes);
             cmd.Arguments.Add(ids);
-            return p => ContainerCommands.Rm(p.GetValue(rootOption)!, p.GetValue(ids)!, p.GetValue(force));
+            return p => LifecycleCommands.Rm(p.GetValue(rootOption)!, p.GetValue(ids)!, p.GetValue(force));
         });
     }
 }

@@ -3,6 +3,7 @@
 //
 // Follows: docker-diff(1) (output format, exit 1 for an unknown container).
 using MiniRun.Containers;
+using MiniRun.Engine;
 
 namespace MiniRun.Cli;
 

@@ -1,9 +1,6 @@
-// ExecCommand: `minirun exec` = find the container, check it runs, start the command inside it
-// (the runtime core's exec: OciRuntime.Exec, then ExecStarter), relay the terminal, forward
-// signals, and return the command's exit status.
-//
-// The command gets the container's confinement (config.json's process capabilities,
-// noNewPrivileges, rlimits, umask and linux.seccomp), as Docker's exec does.
+// ExecCommand: `minirun exec` = check the flags, find the container, have the engine start the
+// command inside it (Engine/ContainerExec.cs: the runtime core's exec), relay the terminal,
+// forward signals, and return the command's exit status.
 //
 // Why: the course uses `docker exec -it web sh` to look around a running container; the answers
 // must be Docker's: "No such container" and "is not running" with exit 1, 126/127 when the
@@ -11,6 +8,7 @@
 //
 // Follows: docker-exec(1); moby daemon/exec.go for the messages.
 using MiniRun.Containers;
+using MiniRun.Engine;
 using MiniRun.Runtime;
 using MiniRun.Spec;
 using MiniRun.Terminal;
@@ -51,15 +49,6 @@ public static class ExecCommand
         try { record = store.Find(o.Container); }
         catch (ContainerNotFoundException e) { throw new CliError(Daemon + e.Message, 1); }
         if (!o.Detach) InputTty.Require(o.Interactive, o.Tty);   // Docker: after the lookup, before the state checks
-        switch (record.State.Status)
-        {
-            case ContainerStatus.Paused:
-                throw new CliError($"{Daemon}container {record.Id} is paused, unpause the container before exec", 1);
-            case ContainerStatus.Restarting:
-                throw new CliError($"{Daemon}container {record.Id} is restarting, wait until the container is running", 1);
-        }
-        if (!ContainerLiveness.IsRunning(record))
-            throw new CliError($"{Daemon}container {record.Id} is not running", 1);
 
         // Without -i the command reads an empty stdin, as with Docker; stdout and stderr are ours.
         int devNull = !o.Interactive && !o.Tty && !o.Detach
@@ -86,11 +75,11 @@ public static class ExecCommand
         ExecProcess started;
         try
         {
-            started = ContainerRuntime.For(store).Exec(record.Id, options);   // the runtime core's exec
+            started = ContainerExec.Start(store, record, options);
         }
-        catch (ExecTargetGoneException)
+        catch (ContainerException e)
         {
-            throw new CliError($"{Daemon}container {record.Id} is not running", 1);
+            throw new CliError(Daemon + e.Message, e.ExitCode);
         }
         catch (ExecFailure f)
         {

@@ -11,6 +11,7 @@
 // Follows: docker-export(1) (refuses to write a tar to a terminal).
 using MiniImage.Layers;
 using MiniRun.Containers;
+using MiniRun.Engine;
 
 namespace MiniRun.Cli;
 

@@ -50,7 +50,8 @@ public static class FilesystemCli
             cmd.Options.Add(quiet);
             cmd.Arguments.Add(source);
             cmd.Arguments.Add(dest);
-            return p => CpCommand.Run(p.GetValue(rootOption)!, p.GetValue(source)!, p.GetValue(dest)!, p.GetValue(archive));
+            return p => MiniRun.Engine.ContainerCopy.Run(p.GetValue(rootOption)!, p.GetValue(source)!, p.GetValue(dest)!, p.GetValue(archive),
+                Console.OpenStandardInput, Console.OpenStandardOutput);
         });
     }
 }

@@ -1,9 +1,10 @@
 // LifecycleCli: create, start, stop, kill, restart, wait, attach, logs, rename: the verbs around
-// the supervisor (their work is in LifecycleCommands.cs and LifecycleLogs.cs).
+// the supervisor (printed by LifecycleCommands.cs and LifecycleLogs.cs; the work is the engine's, Engine/).
 //
 // Follows: docker-create(1), docker-start(1), docker-stop(1), docker-kill(1), docker-restart(1),
 // docker-wait(1), docker-attach(1), docker-logs(1), docker-rename(1).
 using System.CommandLine;
+using MiniRun.Engine;
 
 namespace MiniRun.Cli;
 
@@ -19,8 +20,9 @@ public static class LifecycleCli
                 var (options, _, flags) = parse(p);
                 RunCommand.RequireRoot("create");
                 if (options.Rm && flags.Restart.Name != "no") throw new CliError("Conflicting options: --restart and --rm");
-                var (limits, host) = LifecycleCreate.CheckResources(options);
-                var created = LifecycleCreate.Create(Path.GetFullPath(p.GetValue(rootOption)!), options, flags.Restart, null, limits, host);
+                var (limits, host) = ContainerCreator.CheckResources(options);
+                var created = ContainerCreator.Create(Path.GetFullPath(p.GetValue(rootOption)!), options, flags.Restart, null, limits, host,
+                    images => ImageAcquisition.Ensure(images, options.Image, options.Pull));
                 Console.WriteLine(created.Record.Id);
                 return 0;
             };
@@ -30,7 +32,8 @@ public static class LifecycleCli
             return p =>
             {
                 string root = Path.GetFullPath(p.GetValue(rootOption)!);
-                return BootCommand.Run(root, id =>
+                RunCommand.RequireRoot("boot");
+                return BootRecovery.Run(root, id =>
                 {
                     int status = LifecycleCommands.Start(root, [id], attach: false, interactive: false, detachKeys: null);
                     if (status != 0) throw new CliError($"start exited with {status}");
@@ -52,11 +55,7 @@ public static class LifecycleCli
             var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
             var names = Containers(cmd, time, signal);
             return p => p.GetValue(signal) is string s
-                ? LifecycleCommands.ForEach(p.GetValue(names)!, (store, c, name) =>
-                {
-                    LifecycleCommands.StopOne(store, c, p.GetValue(time) ?? c.Config.StopTimeout ?? 10, Signals.Parse(s) ?? throw new CliError($"Invalid signal: {s}"));
-                    Console.WriteLine(name);
-                }, p.GetValue(rootOption)!)
+                ? LifecycleCommands.Stop(p.GetValue(rootOption)!, p.GetValue(names)!, p.GetValue(time), s)
                 : LifecycleCommands.Stop(p.GetValue(rootOption)!, p.GetValue(names)!, p.GetValue(time));
         });
         yield return Program.Verb("kill", "Kill one or more running containers", rootOption, debugOption, cmd =>

@@ -14,6 +14,7 @@
 //
 // Follows: runc(8) and its per-verb pages (runc-create(8), runc-exec(8), ...) for verbs, flags and
 // output; runtime-spec runtime.md (state) and features.md (features).
+using MiniRun.Containers;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;

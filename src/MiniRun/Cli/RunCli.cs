@@ -5,6 +5,7 @@
 //
 // Follows: docker-run(1).
 using System.CommandLine;
+using MiniRun.Engine;
 using MiniRun.Spec;
 
 namespace MiniRun.Cli;

@@ -4,7 +4,10 @@
 // ended: no (never), on-failure[:N] (non-zero exit, at most N restarts when N > 0), always and
 // unless-stopped (every time). A manual `stop`/`kill` is never undone. Between restarts the
 // supervisor waits: 100 ms, doubling after each quick exit, at most 1 minute, and back to 100 ms
-// once the container had run for 10 s (moby's restartmanager).
+// once the container had run for 10 s (moby's restartmanager). At machine start (`minirun boot`,
+// Engine/BootRecovery.cs) the same rules decide which containers come back: always, unless-stopped
+// when not stopped by hand, on-failure when it was running as the machine went down (an exit
+// forced on it) and has retries left.
 //
 // Follows: docker-run(1) "--restart"; Docker's "Start containers automatically" documentation.
 using MiniRun.Containers;
@@ -49,6 +52,23 @@ public static class RestartRules
             _ => false,
         };
     }
+
+    /// <summary>
+    /// At machine start, for a container whose supervisor died with the machine: Docker's daemon
+    /// start-up rule. "always" comes back even after a manual stop (Docker: "restarted when the
+    /// daemon restarts"); the others as if the machine's end were an exit that failed.
+    /// </summary>
+    public static bool ShouldStartAtBoot(RestartPolicy policy, bool wasRunningAtShutdown, int restartCount, bool manuallyStopped) =>
+        policy.Name switch
+        {
+            "always" => true,
+            "unless-stopped" => !manuallyStopped,
+            "on-failure" => wasRunningAtShutdown && ShouldRestart(policy, DiedWithMachine, restartCount, manuallyStopped),
+            _ => false,
+        };
+
+    /// <summary>The exit code recorded for a container that was running when the machine went down.</summary>
+    public const int DiedWithMachine = 255;
 }
 
 /// <summary>The delay before each restart: 100 ms doubling, at most a minute, reset after 10 s of running.</summary>

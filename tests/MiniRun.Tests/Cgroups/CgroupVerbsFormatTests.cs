@@ -33,14 +33,14 @@ public sealed class CgroupVerbsFormatTests
     public void Update_replaces_only_the_flags_given()
     {
         var old = new ResourceFlagValues { Memory = "64m", PidsLimit = "10", Cpus = "0.5", OomScoreAdj = "100" };
-        var merged = UpdateCommand.Merge(old, new ResourceFlagValues { PidsLimit = "20" });
+        var merged = MiniRun.Engine.ContainerUpdater.Merge(old, new ResourceFlagValues { PidsLimit = "20" });
         Assert.Equal(("64m", "20", "0.5", "100"), (merged.Memory, merged.PidsLimit, merged.Cpus, merged.OomScoreAdj));
         // --cpu-quota replaces --cpus (they cannot both be set), and the other way round.
-        var quota = UpdateCommand.Merge(old, new ResourceFlagValues { CpuQuota = "20000" });
+        var quota = MiniRun.Engine.ContainerUpdater.Merge(old, new ResourceFlagValues { CpuQuota = "20000" });
         Assert.Equal((null, "20000"), (quota.Cpus, quota.CpuQuota));
-        var cpus = UpdateCommand.Merge(new ResourceFlagValues { CpuQuota = "20000", CpuPeriod = "50000" }, new ResourceFlagValues { Cpus = "1" });
+        var cpus = MiniRun.Engine.ContainerUpdater.Merge(new ResourceFlagValues { CpuQuota = "20000", CpuPeriod = "50000" }, new ResourceFlagValues { Cpus = "1" });
         Assert.Equal(("1", null, null), (cpus.Cpus, cpus.CpuQuota, cpus.CpuPeriod));
-        Assert.True(UpdateCommand.IsEmpty(new ResourceFlagValues()));
-        Assert.False(UpdateCommand.IsEmpty(new ResourceFlagValues { DeviceReadBps = ["/dev/sda:1mb"] }));
+        Assert.True(MiniRun.Engine.ContainerUpdater.IsEmpty(new ResourceFlagValues()));
+        Assert.False(MiniRun.Engine.ContainerUpdater.IsEmpty(new ResourceFlagValues { DeviceReadBps = ["/dev/sda:1mb"] }));
     }
 }

@@ -87,7 +87,7 @@ public sealed class StartStressTests : IClassFixture<ContainerFactsTests.Host>
         var e = Assert.Throws<Exception>(() => { try { RunCommand.Execute(_m.Root, new RunOptions { Name = name, Image = image, Command = ["true"], Pull = "never" }, TraceMode.Off, MiniRunHost.Binary); } catch (Exception x) { throw new Exception(x.Message, x); } });
         Assert.Contains(name is null ? "No such image" : "is already in use", e.Message);
         Assert.Empty(InitChildren());
-        if (name is not null) Assert.Equal(0, ContainerCommands.Rm(_m.Root, [name], force: false));
+        if (name is not null) Assert.Equal(0, LifecycleCommands.Rm(_m.Root, [name], force: false));
     }
 
     private int Containers() => Directory.Exists(Path.Combine(_m.Root, "containers"))

@@ -1,4 +1,4 @@
-// CpCommand: `minirun cp [-a] CONTAINER:SRC DEST` and `minirun cp [-a] SRC CONTAINER:DEST`, files
+// ContainerCopy: the engine's `minirun cp [-a] CONTAINER:SRC DEST` and `minirun cp [-a] SRC CONTAINER:DEST`, files
 // and directories (recursive), `-` for a tar stream on stdout (SRC side in the container) or
 // stdin (DEST side in the container).
 //
@@ -20,18 +20,20 @@ using MiniImage.Layers;
 using MiniRun.Containers;
 using static Tmds.Linux.LibC;
 
-namespace MiniRun.Cli;
+namespace MiniRun.Engine;
 
-public static unsafe class CpCommand
+public static unsafe class ContainerCopy
 {
-    public static int Run(string root, string source, string dest, bool archive)
+    /// <param name="openStdin">The tar stream for SRC "-" (the CLI gives its stdin).</param>
+    /// <param name="openStdout">Where DEST "-" writes the tar stream (the CLI gives its stdout).</param>
+    public static int Run(string root, string source, string dest, bool archive, Func<Stream> openStdin, Func<Stream> openStdout)
     {
         var (srcContainer, srcPath) = Split(source);
         var (dstContainer, dstPath) = Split(dest);
         if (srcContainer is not null && dstContainer is not null)
-            throw new CliError("copying between containers is not supported", 1);
+            throw new ContainerException("copying between containers is not supported", 1);
         if (srcContainer is null && dstContainer is null)
-            throw new CliError("must specify at least one container source", 1);
+            throw new ContainerException("must specify at least one container source", 1);
         var store = new ContainerStore(root);
         var options = new LayerWriterOptions
         {
@@ -42,11 +44,11 @@ public static unsafe class CpCommand
         {
             var record = FilesystemCommon.Find(store, srcContainer);
             return FilesystemCommon.Guard($"cp {source}", () =>
-                OverlayRoot.With(store, record, "cp", rootFd => CopyOut(rootFd, srcContainer, srcPath, dstPath, options)));
+                OverlayRoot.With(store, record, "cp", rootFd => CopyOut(rootFd, srcContainer, srcPath, dstPath, options, openStdout)));
         }
         var target = FilesystemCommon.Find(store, dstContainer!);
         return FilesystemCommon.Guard($"cp {dest}", () =>
-            OverlayRoot.With(store, target, "cp", rootFd => CopyIn(rootFd, dstContainer!, srcPath, dstPath, options)));
+            OverlayRoot.With(store, target, "cp", rootFd => CopyIn(rootFd, dstContainer!, srcPath, dstPath, options, openStdin)));
     }
 
     /// <summary>"name:path" -> (name, path); "-", paths starting with / or . and paths without ':' are local.</summary>
@@ -59,7 +61,7 @@ public static unsafe class CpCommand
         return (arg[..colon], path.Length == 0 ? "/" : path);
     }
 
-    private static int CopyOut(int rootFd, string container, string srcPath, string dest, LayerWriterOptions options)
+    private static int CopyOut(int rootFd, string container, string srcPath, string dest, LayerWriterOptions options, Func<Stream> openStdout)
     {
         bool contents = EndsWithDot(srcPath);
         var (parent, name) = ParentAndName(srcPath);
@@ -70,7 +72,7 @@ public static unsafe class CpCommand
             bool isDir = IsDirectory(parentFd, name) ?? throw NotFound(srcPath, container);
             if (dest == "-")
             {
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = openStdout();
                 using var buffered = new BufferedStream(stdout, 1 << 16);
                 LayerWriter.WriteEntry(parentFd, Utf8(name), Utf8(TarName(name)), buffered, options);
                 buffered.Flush();
@@ -86,16 +88,16 @@ public static unsafe class CpCommand
             }
             else if (File.Exists(full) || new FileInfo(full).LinkTarget is not null)
             {
-                if (isDir) throw new CliError($"cannot copy directory: destination \"{dest}\" is not a directory", 1);
-                if (dest.EndsWith('/')) throw new CliError($"destination \"{dest}\" must be a directory", 1);
+                if (isDir) throw new ContainerException($"cannot copy directory: destination \"{dest}\" is not a directory", 1);
+                if (dest.EndsWith('/')) throw new ContainerException($"destination \"{dest}\" must be a directory", 1);
                 extractInto = Path.GetDirectoryName(full)!;
                 tarName = Path.GetFileName(full);
             }
             else
             {
-                if (dest.EndsWith('/') && !isDir) throw new CliError($"destination directory \"{dest}\" does not exist", 1);
+                if (dest.EndsWith('/') && !isDir) throw new ContainerException($"destination directory \"{dest}\" does not exist", 1);
                 extractInto = Path.GetDirectoryName(full.TrimEnd('/'))!;
-                if (!Directory.Exists(extractInto)) throw new CliError($"destination directory \"{extractInto}\" does not exist", 1);
+                if (!Directory.Exists(extractInto)) throw new ContainerException($"destination directory \"{extractInto}\" does not exist", 1);
                 tarName = Path.GetFileName(full.TrimEnd('/'));
             }
             Pipe(output => LayerWriter.WriteEntry(parentFd, Utf8(name), Utf8(tarName), output, options),
@@ -105,7 +107,7 @@ public static unsafe class CpCommand
         finally { close(parentFd); }
     }
 
-    private static int CopyIn(int rootFd, string container, string source, string dstPath, LayerWriterOptions options)
+    private static int CopyIn(int rootFd, string container, string source, string dstPath, LayerWriterOptions options, Func<Stream> openStdin)
     {
         // Where in the container: an existing directory (symlinks followed, inside the root) takes
         // SRC under its own name; otherwise the parent takes it under DEST's last component.
@@ -113,12 +115,12 @@ public static unsafe class CpCommand
         string? rename = null;
         if (dirFd < 0)
         {
-            if (source == "-") throw new CliError($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
+            if (source == "-") throw new ContainerException($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
             if (dirFd == -ENOENT && dstPath.EndsWith('/'))
-                throw new CliError($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
+                throw new ContainerException($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
             var (parent, name) = ParentAndName(dstPath);
             dirFd = OverlayRoot.ResolveInRoot(rootFd, parent, O_RDONLY | O_DIRECTORY);
-            if (dirFd < 0) throw new CliError($"Error response from daemon: Could not find the directory {parent} in container {container}", 1);
+            if (dirFd < 0) throw new ContainerException($"Error response from daemon: Could not find the directory {parent} in container {container}", 1);
             rename = name;
         }
         try
@@ -126,7 +128,7 @@ public static unsafe class CpCommand
             string into = $"/proc/self/fd/{dirFd}";
             if (source == "-")
             {
-                using var stdin = Console.OpenStandardInput();
+                using var stdin = openStdin();
                 TarExtractor.Extract(stdin, into, options.Label);
                 return 0;
             }
@@ -135,7 +137,7 @@ public static unsafe class CpCommand
             string srcName = full == "/" ? "." : Path.GetFileName(full.TrimEnd('/'));
             var info = new FileInfo(full);
             if (!info.Exists && !Directory.Exists(full) && info.LinkTarget is null)
-                throw new CliError($"lstat {source}: no such file or directory", 1);
+                throw new ContainerException($"lstat {source}: no such file or directory", 1);
             bool srcIsDir = Directory.Exists(full) && info.LinkTarget is null;
             if (rename is not null)
             {
@@ -144,13 +146,13 @@ public static unsafe class CpCommand
                 if (existing >= 0)
                 {
                     close(existing);
-                    if (srcIsDir) throw new CliError($"cannot copy directory: destination \"{dstPath}\" is not a directory", 1);
+                    if (srcIsDir) throw new ContainerException($"cannot copy directory: destination \"{dstPath}\" is not a directory", 1);
                 }
             }
             string tarName = rename ?? (EndsWithDot(source) ? "." : srcName);
             int parentFd;
             fixed (byte* p = OverlayLayout.Z(srcParent)) parentFd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (parentFd < 0) throw new CliError($"cp: open {srcParent}: {OverlayRoot.Describe(errno)}", 1);
+            if (parentFd < 0) throw new ContainerException($"cp: open {srcParent}: {OverlayRoot.Describe(errno)}", 1);
             try
             {
                 Pipe(output => LayerWriter.WriteEntry(parentFd, Utf8(srcName), Utf8(tarName), output, options),
@@ -209,7 +211,7 @@ public static unsafe class CpCommand
 
     private static bool EndsWithDot(string path) => path == "." || path.EndsWith("/.", StringComparison.Ordinal);
 
-    private static CliError NotFound(string path, string container) =>
+    private static ContainerException NotFound(string path, string container) =>
         new($"Error response from daemon: Could not find the file {path} in container {container}", 1);
 
     private static byte[] Utf8(string s) => OverlayRoot.Utf8(s);

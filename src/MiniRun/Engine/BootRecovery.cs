@@ -1,4 +1,4 @@
-// BootCommand: `minirun boot`, run once when the machine starts (the minirun-boot systemd unit):
+// BootRecovery: the engine's `minirun boot`, run once when the machine starts (the minirun-boot systemd unit):
 // brings back the containers whose restart policy asks for it.
 //
 // Why: a supervisor dies with the machine, so nothing is left to apply the restart policy. Docker's
@@ -11,19 +11,20 @@
 // A container that was stopped with `stop`/`kill` stays stopped, as in Docker. First it deletes
 // what a `--rm` removal left half-done (containers/.removed-ID directories).
 //
+// Which container starts again is decided by the one restart rule (Supervisor/RestartRules.cs,
+// ShouldStartAtBoot), the same file the supervisor asks after each exit.
+//
 // Follows: docker-run(1) "Restart policies"; systemd.service(5) (Type=oneshot).
 using MiniRun.Containers;
+using MiniRun.Supervisor;
 
-namespace MiniRun.Cli;
+namespace MiniRun.Engine;
 
-public static class BootCommand
+public static class BootRecovery
 {
-    public const int DiedWithMachine = 255;
-
     /// <summary>Applies the restart policies; <paramref name="start"/> starts one container by id (the `start` verb's code).</summary>
     public static int Run(string root, Action<string> start, TextWriter output)
     {
-        RunCommand.RequireRoot("boot");
         var store = new ContainerStore(root);
         // Files of containers removed just before the machine went down (ContainerStore.Retire).
         foreach (var retired in store.LeftoverRetired())
@@ -36,9 +37,9 @@ public static class BootCommand
             ContainerRecord record = c;
             if (wasUp)
             {
-                record = StateRecorder.DiedWithMachine(store, c.Id, DiedWithMachine);
+                record = StateRecorder.DiedWithMachine(store, c.Id, RestartRules.DiedWithMachine);
             }
-            if (!ShouldStart(record, wasUp)) continue;
+            if (!RestartRules.ShouldStartAtBoot(record.HostConfig.RestartPolicy, wasUp, record.RestartCount, record.State.ManuallyStopped)) continue;
             try
             {
                 start(record.Id);
@@ -51,19 +52,5 @@ public static class BootCommand
             }
         }
         return failures == 0 ? 0 : 1;
-    }
-
-    /// <summary>Docker's rule at start-up for a container whose supervisor is gone.</summary>
-    public static bool ShouldStart(ContainerRecord c, bool wasRunningAtShutdown)
-    {
-        var policy = c.HostConfig.RestartPolicy;
-        return policy.Name switch
-        {
-            "always" => true,
-            "unless-stopped" => !c.State.ManuallyStopped,
-            "on-failure" => wasRunningAtShutdown && !c.State.ManuallyStopped &&
-                            (policy.MaximumRetryCount == 0 || c.RestartCount < policy.MaximumRetryCount),
-            _ => false,
-        };
     }
 }

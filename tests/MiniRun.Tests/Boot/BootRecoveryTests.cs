@@ -1,11 +1,11 @@
-// BootCommandTests: which containers `minirun boot` starts again after the machine restarted.
-using MiniRun.Cli;
+// BootRecoveryTests: which containers `minirun boot` starts again after the machine restarted.
+using MiniRun.Engine;
 using MiniRun.Containers;
 using Xunit;
 
 namespace MiniRun.Tests.Boot;
 
-public sealed class BootCommandTests : IDisposable
+public sealed class BootRecoveryTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("minirun-boot-").FullName;
 
@@ -37,7 +37,7 @@ public sealed class BootCommandTests : IDisposable
 
         var started = new List<string>();
         var output = new StringWriter();
-        Assert.Equal(0, BootCommand.Run(_root, id => started.Add(store.Load(id).Name), output));
+        Assert.Equal(0, BootRecovery.Run(_root, id => started.Add(store.Load(id).Name), output));
 
         Assert.Equal(["always-running", "always-stopped-by-hand", "unless-running", "onfail-running"], started);
         var dead = store.Find("no-running");
@@ -54,7 +54,7 @@ public sealed class BootCommandTests : IDisposable
         Make(store, "second", "always", "exited");
         var started = new List<string>();
         var output = new StringWriter();
-        int code = BootCommand.Run(_root, id =>
+        int code = BootRecovery.Run(_root, id =>
         {
             string name = store.Load(id).Name;
             if (name == "first") throw new InvalidOperationException("image gone");

@@ -1,4 +1,5 @@
-// LifecycleCreate: makes a container without starting it - the part `run` and `create` share.
+// ContainerCreator: the engine's create - makes a container without starting it, the part `run`
+// and `create` share.
 //
 // Why: a container is its directory: the OCI bundle (config.json, overlay directories, /etc
 // files), the record (container.json) with Docker's Config and HostConfig (what `inspect` shows),
@@ -6,7 +7,9 @@
 // linux.resources, --oom-score-adj as process.oomScoreAdj, the cgroup's place as
 // linux.cgroupsPath when the host has cgroup v2 - so every start and restart is the runtime
 // core's, from the bundle alone (the core makes the cgroup each time and removes it at the end).
-// `create` stops here; `run` goes on to start it through a supervisor.
+// `create` stops here; `run` goes on to start it through a supervisor (ContainerRunner).
+// The image comes from a resolver the caller gives (the CLI's pulls print progress); a bad
+// request is a ContainerException with Docker's exit code, never the CLI's error type.
 //
 // Follows: docker-create(1); runtime-spec bundle.md; docs/lifecycle.md "Files of one container".
 using MiniImage.Store;
@@ -16,18 +19,19 @@ using MiniRun.Kernel;
 using MiniRun.Spec;
 using MiniRun.Trace;
 
-namespace MiniRun.Cli;
+namespace MiniRun.Engine;
 
 public sealed record CreatedContainer(ContainerStore Store, ContainerRecord Record, RuntimeSpec Spec, string Bundle);
 
-public static class LifecycleCreate
+public static class ContainerCreator
 {
+    /// <param name="findImage">The image to run, from the store or pulled (--pull): the CLI's ImageAcquisition.</param>
     public static CreatedContainer Create(string root, RunOptions o, RestartPolicy restart, ConsoleTrace? trace,
-        ResourceLimits limits, CgroupV2Host? cgroupHost)
+        ResourceLimits limits, CgroupV2Host? cgroupHost, Func<ImageStore, ImageSummary> findImage)
     {
         cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
-        var image = ImageAcquisition.Ensure(images, o.Image, o.Pull);
+        var image = findImage(images);
         var config = images.ReadConfig(image);
         var layers = images.PrepareLayers(image, config);
 
@@ -113,7 +117,7 @@ public static class LifecycleCreate
         if (limits.NeedsCgroupLimits)
         {
             host = CgroupV2Host.Detect();
-            if (host.MissingFor(limits) is string missing) throw new CliError(missing);
+            if (host.MissingFor(limits) is string missing) throw new ContainerException(missing);
         }
         return (limits, host);
     }

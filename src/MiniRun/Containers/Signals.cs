@@ -2,7 +2,7 @@
 // write them: "SIGTERM", "TERM", "term" or "15".
 //
 // Follows: signal(7) (x86-64 numbers); docker-kill(1) "--signal".
-namespace MiniRun.Cli;
+namespace MiniRun.Containers;
 
 public static class Signals
 {
