@@ -53,6 +53,7 @@ public static class InitProcess
                 Trace = trace,
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),
                 ReleaseParent = channel.Dispose,
+                ShowHostCredentials = () => channel.Send("U"),
                 ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
                 ReachHookPoint = () => HookPoint(channel),
                 StartFifo = startFifo,
