@@ -189,6 +189,8 @@ public static class ContainerStarter
                 // sync 1: maps (and the idmapped rootfs) first, then "G": the child may become root in its namespace
                 UserNamespaceSetup.Run(init.Pid, request.Spec, request.BundleDir, request.Trace, request.ProcRoot, () => init.Channel.Send("G"));
             }
+            if (request.Trace is { } t && (init.Flags & Namespaces.CLONE_NEWUSER) != 0)
+                init.Channel.Send("N " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
             init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }

@@ -5,9 +5,8 @@
 // Why: mount_setattr(MOUNT_ATTR_IDMAP) takes a user namespace fd, and a user namespace exists
 // only while something refers to it: a process or an open /proc/PID/ns/user. The native clone
 // stage already makes a child in a new user namespace that blocks until the parent writes its
-// maps (clone_stage.c step 2); here the parent writes them, opens the namespace, and closes the
-// sync socket instead of sending "G": the child's read sees end-of-file and it exits without
-// running anything. The fd keeps the namespace (and its maps) alive until it is closed.
+// maps (clone_stage.c step 2); here the parent writes them, opens the namespace, and kills the
+// child (SIGKILL) instead of sending "G": it ends in that read(2), without running anything. The fd keeps the namespace (and its maps) alive until it is closed.
 //
 // Follows: user_namespaces(7), clone(2) CLONE_NEWUSER, proc(5) /proc/PID/ns, mount_setattr(2).
 using System.Runtime.InteropServices;
@@ -43,7 +42,10 @@ public static class UserNamespaceHandle
         }
         finally
         {
-            parent.Dispose();   // EOF instead of "G": the child exits before it execs anything
+            // Not "G", and not just EOF: the fork-like child holds a copy of our end of the socket
+            // too, so it would never see end-of-file. SIGKILL while it waits in read(2).
+            Libc.kill(pid, 9);
+            parent.Dispose();
             while (Libc.waitpid(pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
         }
     }
