@@ -51,12 +51,18 @@ public static partial class UsernsRemap
 
     /// <summary>CLONE_NEWUSER when the container will be remapped: `run` clones its init before it writes the bundle.</summary>
     public static int CloneFlag(string? flag) =>
-        ModeOf(flag, DaemonConfig.Load()) == "remap" ? MiniRun.Runtime.Namespaces.CLONE_NEWUSER : 0;
+        ModeOf(flag, LoadConfig()) == "remap" ? MiniRun.Runtime.Namespaces.CLONE_NEWUSER : 0;
+
+    private static DaemonConfig LoadConfig()
+    {
+        try { return DaemonConfig.Load(); }
+        catch (FormatException e) { throw new ContainerException(e.Message, 125, e); }
+    }
 
     /// <summary>The full decision; with remap the user and its ranges exist afterwards (created if "default").</summary>
     public static UsernsPlan Plan(string? flag)
     {
-        var config = DaemonConfig.Load();
+        var config = LoadConfig();
         string mode = ModeOf(flag, config);
         if (mode != "remap") return new UsernsPlan(mode, null);
         if (Environment.UserName != "root" && MiniRun.Kernel.Libc.geteuid() != 0)
