@@ -31,6 +31,9 @@ public sealed class LayerWriterOptions
     /// <summary>When set, every entry is written with this owner instead of its own (docker cp without -a).</summary>
     public uint? ForceUid { get; init; }
     public uint? ForceGid { get; init; }
+    /// <summary>Applied to every owner after ForceUid/ForceGid: a user namespace's id translation (host -> container view, or back).</summary>
+    public Func<uint, uint>? MapUid { get; init; }
+    public Func<uint, uint>? MapGid { get; init; }
     /// <summary>Entries to leave out, by tar name without a trailing slash ("etc/hosts"); a directory left out is not descended into.</summary>
     public Func<string, bool>? Skip { get; init; }
     /// <summary>Names errors: "export container 3f2a...".</summary>
@@ -40,6 +43,8 @@ public sealed class LayerWriterOptions
 public static unsafe partial class LayerWriter
 {
     static readonly byte[] OverlayXattrPrefix = "trusted.overlay."u8.ToArray();
+
+    private static uint Owner(Func<uint, uint>? map, uint id) => map is null ? id : map(id);
 
     /// <summary>Writes everything below the directory `rootFd` (not the directory itself), then the end marker.</summary>
     public static void WriteTree(int rootFd, Stream output, LayerWriterOptions options)
@@ -108,7 +113,7 @@ public static unsafe partial class LayerWriter
                 var e = new TarEntry
                 {
                     Name = tarName, Mode = (int)((uint)st.st_mode & 0xfff),
-                    Uid = o.ForceUid ?? (uint)st.st_uid, Gid = o.ForceGid ?? (uint)st.st_gid,
+                    Uid = Owner(o.MapUid, o.ForceUid ?? (uint)st.st_uid), Gid = Owner(o.MapGid, o.ForceGid ?? (uint)st.st_gid),
                     MtimeSec = (long)st.st_mtim.tv_sec,
                 };
                 uint type = (uint)st.st_mode & (uint)S_IFMT;

@@ -21,6 +21,9 @@ public sealed class InitContext
     /// <summary>Closes the sync socket: the parent reads EOF, "the command runs" (used by --init, which does not exec).</summary>
     public Action? ReleaseParent { get; init; }
 
+    /// <summary>--trace in a user namespace: asks the parent to show this process's credentials as the host sees them ("U"); null in tests.</summary>
+    public Action? ShowHostCredentials { get; init; }
+
     /// <summary>Tells the parent that every create step is done ("W"); null in tests and without a start gate.</summary>
     public Action? ReportCreated { get; init; }
 

@@ -38,6 +38,11 @@ public static class InitProcess
         InitContext? context = null;
         string? go;
         try { go = channel.Receive(); } catch (KernelException) { go = null; }
+        if (go is not null && go.StartsWith("N ", StringComparison.Ordinal) && int.TryParse(go[2..], out int next))
+        {
+            (trace as ChannelTrace)?.ContinueFrom(next);   // the parent's --trace went on after the clone
+            try { go = channel.Receive(); } catch (KernelException) { go = null; }
+        }
         if (go is null || !go.StartsWith("B ", StringComparison.Ordinal))
             return 125;   // the parent gave up before the bundle was ready (e.g. no such image)
         string bundleDir = go[2..];
@@ -53,6 +58,7 @@ public static class InitProcess
                 Trace = trace,
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),
                 ReleaseParent = channel.Dispose,
+                ShowHostCredentials = () => channel.Send("U"),
                 ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
                 ReachHookPoint = () => HookPoint(channel),
                 StartFifo = startFifo,

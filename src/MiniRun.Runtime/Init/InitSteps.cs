@@ -2,6 +2,7 @@
 // of the host's mounts to exec of the container's command.
 //
 // Why this order (each step needs the ones before it):
+//      Credentials       --trace with a user namespace: this process's ids inside and on the host
 //   0. CgroupNamespace     a new cgroup namespace rooted at the container's cgroup (the parent
 //                          moved this process there before init started its steps)
 //   1. MakeMountsPrivate   mounts made later must not propagate back to the host
@@ -45,6 +46,7 @@ public static class InitSteps
 {
     public static readonly (string Name, Action<InitContext> Run)[] All =
     [
+        ("show credentials", CredentialsStep.Run),
         ("enter cgroup namespace", CgroupNamespaceStep.Run),
         ("make / private", RootfsSteps.MakeMountsPrivate),
         ("mount rootfs", RootfsSteps.MountRootfs),

@@ -6,7 +6,8 @@
 // pivot_root refuses to work with a shared parent mount.
 // The rootfs is overlayfs: the image layers are read-only lowerdirs shared by every container;
 // this container's writes land in its own upperdir (copy-on-write), which is why a file written
-// in one `run` is absent from the next.
+// in one `run` is absent from the next. With a user namespace the runtime has mounted it already,
+// over idmapped layers (Runtime/IdmappedRootfs.cs), and this step only says so.
 //
 // Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst.
 using MiniRun.Kernel;
@@ -38,24 +39,39 @@ public static class RootfsSteps
             c.Kernel.Mount(rootfs, rootfs, null, Libc.MS_BIND | Libc.MS_REC, null);
             return;
         }
+        if (MiniRun.Runtime.IdmappedRootfs.Applies(c.Spec))
+        {
+            // Runtime/IdmappedRootfs.cs: idmapping the layers needs the host's root, so the runtime
+            // mounted the overlay in this mount namespace while this process waited for its maps.
+            c.BeginStep("the image is mounted already",
+                "with a user namespace the runtime mounted the overlay here, over idmapped layers, before init started");
+            c.Trace.Note($"{rootfs}: overlayfs mounted by the runtime (grep overlay /proc/self/mountinfo)");
+            return;
+        }
         c.BeginStep("mount the image as overlayfs",
             $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write" +
             (overlay.Volatile == true ? "; volatile (--rm): the upper dir is never synced to disk, it is deleted when the container ends" : ""));
+        MountOverlay(c.Kernel, c.Trace, overlay, rootfs);
+    }
+
+    /// <summary>mount(2) of the overlay on rootfs; "volatile" when asked and the kernel knows it.</summary>
+    public static void MountOverlay(IKernel kernel, MiniRun.Trace.ITrace trace, MiniRun.Spec.SpecOverlay overlay, string rootfs)
+    {
         string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
         if (overlay.Volatile == true)
         {
             try
             {
-                c.Kernel.Mount("overlay", rootfs, "overlay", 0, data + ",volatile");
+                kernel.Mount("overlay", rootfs, "overlay", 0, data + ",volatile");
                 return;
             }
             catch (KernelException e) when (e.Errno == Errno.EINVAL)
             {
                 // Kernels before 5.10 do not know "volatile": the same mount, synced as usual.
-                c.Trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
+                trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
             }
         }
-        c.Kernel.Mount("overlay", rootfs, "overlay", 0, data);
+        kernel.Mount("overlay", rootfs, "overlay", 0, data);
     }
 
     /// <summary>The overlayfs option string; lowerdirs top-most first, separated by ':'.</summary>

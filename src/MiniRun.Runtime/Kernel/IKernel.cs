@@ -89,4 +89,10 @@ public interface IKernel
     /// failed hook is an outcome, not an exception.
     /// </summary>
     HookOutcome RunHook(string kind, int index, MiniRun.Spec.SpecHook hook, string state);
+    /// <summary>open_tree(2) with OPEN_TREE_CLONE: a detached copy of the mount at path, as an fd (not yet attached anywhere).</summary>
+    int OpenTreeClone(string path);
+    /// <summary>mount_setattr(2) MOUNT_ATTR_IDMAP on a detached mount: its files' owners are shown through the user namespace's maps.</summary>
+    void SetIdmap(int mountFd, int usernsFd, string what);
+    /// <summary>move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH: attach the detached mount fd at target.</summary>
+    void MoveMount(int mountFd, string target);
 }

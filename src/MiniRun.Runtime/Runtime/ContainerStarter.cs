@@ -6,7 +6,8 @@
 //   2. create the sync socketpair;
 //   3. clone through the native stage, which execs `minirun init` in the child;
 //   4. show the new namespaces next to the host's (--trace);
-//   5. with a user namespace: write /proc/PID/uid_map and gid_map, then "G" (sync 1);
+//   5. with a user namespace: write /proc/PID/uid_map and gid_map, mount an overlay rootfs over
+//      idmapped layers, then "G" (sync 1; Runtime/UserNamespaceSetup.cs);
 //   6. send the bundle directory, "B <dir>" (sync 0): init reads config.json from it;
 //   7. serve init's messages until EOF (exec happened), "W" (OCI create: every step done, init
 //      waits on exec.fifo for `start`, see Init/StartGateStep.cs) or an error; with hooks, "H"
@@ -185,9 +186,11 @@ public static class ContainerStarter
             request.PlaceInCgroup?.Invoke(init.Pid);   // before init runs a step: every process it makes stays inside
             if ((init.Flags & Namespaces.CLONE_NEWUSER) != 0)
             {
-                IdMaps.Write(init.Pid, request.Spec.Linux.UidMappings, request.Spec.Linux.GidMappings, request.Trace, request.ProcRoot);
-                init.Channel.Send("G");   // sync 1: the maps are written, the child may become root in its namespace
+                // sync 1: maps (and the idmapped rootfs) first, then "G": the child may become root in its namespace
+                UserNamespaceSetup.Run(init.Pid, request.Spec, request.BundleDir, request.Trace, request.ProcRoot, () => init.Channel.Send("G"));
             }
+            if (request.Trace is { } t && (init.Flags & Namespaces.CLONE_NEWUSER) != 0)
+                init.Channel.Send("N " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
             init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }
@@ -211,6 +214,12 @@ public static class ContainerStarter
                     parent.Send("A");   // sync 2: run the step
                     break;
                 case 'F': master = fd; break;
+                case 'U':   // --trace in a user namespace: init showed its credentials inside, the host's view follows
+                {
+                    var (uid, gid) = UserNamespaceSetup.HostCredentials(pid);
+                    trace?.Note($"on the host: uid {uid} gid {gid} (/proc/{pid}/status read by the runtime; `ps -o uid,pid` shows the same)");
+                    break;
+                }
                 case 'H':   // sync 4: before pivot_root, the runtime's hooks
                 {
                     (string Creating, string Created) states;

@@ -20,6 +20,9 @@ public sealed class ChannelTrace : ITrace
         _pause = pause;
     }
 
+    /// <summary>The parent numbered more calls after the clone (a user namespace's maps): continue after them ("N", sync 0).</summary>
+    public void ContinueFrom(int number) => _number = number;
+
     /// <summary>Off once the channel is closed: after `create` reported "W", its parent (the reader) is gone.</summary>
     public bool Enabled => _channel.Fd >= 0;
 

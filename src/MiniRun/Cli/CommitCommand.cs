@@ -27,6 +27,7 @@ public static class CommitCommand
         var record = FilesystemCommon.Find(store, container);
         var apply = CommitChanges.Parse(changes); // bad -c fails before anything is written
         var layout = OverlayLayout.Of(store.DirOf(record.Id), record.Id);
+        var ids = MiniRun.Security.IdTranslation.Of(store.DirOf(record.Id));   // remapped: store the container's view of owners
         var summary = FilesystemCommon.Guard($"commit {container}", () => new ImageStore(root).Commit(new CommitRequest
         {
             BaseImageId = record.ImageId,
@@ -34,6 +35,7 @@ public static class CommitCommand
             {
                 OverlayWhiteouts = true,
                 Skip = layout.IsPlaceholder,
+                MapUid = ids is null ? null : ids.UidToContainer, MapGid = ids is null ? null : ids.GidToContainer,
                 Label = $"commit container {record.Id[..12]}",
             }),
             CreatedBy = string.Join(' ', record.Command),

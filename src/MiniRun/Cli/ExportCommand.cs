@@ -52,11 +52,13 @@ public static class ExportCommand
     public static void Write(ContainerStore store, ContainerRecord record, Stream output)
     {
         bool running = ContainerLiveness.HasLiveProcess(record);
+        var ids = MiniRun.Security.IdTranslation.Of(store.DirOf(record.Id));   // remapped: the container's view of owners
         OverlayRoot.With(store, record, "export", rootFd =>
         {
             LayerWriter.WriteTree(rootFd, output, new LayerWriterOptions
             {
                 OneFileSystem = running,
+                MapUid = ids is null ? null : ids.UidToContainer, MapGid = ids is null ? null : ids.GidToContainer,
                 Label = $"export container {record.Id[..12]}",
             });
             output.Flush();

@@ -56,7 +56,7 @@ public static class InspectContainerJson
         w.WriteEndArray();
         Config(w, c, spec, args);
         NetworkSettings(w);
-        MiniRunSection(w, c, bundle, up, host);
+        MiniRunSection(w, c, bundle, up, host, spec);
         w.WriteEndObject();
     }
 
@@ -116,6 +116,7 @@ public static class InspectContainerJson
         w.WriteBoolean("AutoRemove", h.AutoRemove || c.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent ?? "");
+        w.WriteString("UsernsMode", h.UsernsMode);
         w.WriteNumber("Memory", Bytes(r.Memory));
         w.WriteNumber("MemoryReservation", Bytes(r.MemoryReservation));
         w.WriteNumber("MemorySwap", r.MemorySwap == "-1" ? -1 : Bytes(r.MemorySwap));
@@ -201,7 +202,7 @@ public static class InspectContainerJson
         w.WriteEndObject();
     }
 
-    private static void MiniRunSection(Utf8JsonWriter w, ContainerRecord c, string bundle, bool up, InspectHost host)
+    private static void MiniRunSection(Utf8JsonWriter w, ContainerRecord c, string bundle, bool up, InspectHost host, RuntimeSpec? spec)
     {
         w.WriteStartObject("MiniRun");
         w.WriteStartArray("Namespaces");
@@ -229,6 +230,7 @@ public static class InspectContainerJson
             w.WriteEndObject();
             w.WriteEndObject();
         }
+        MiniRun.Security.UsernsInspect.Write(w, spec, up ? c.State.Pid : 0, host.ProcRoot);
         w.WriteString("Bundle", bundle);
         w.WriteEndObject();
     }

@@ -48,12 +48,13 @@ public static class RunCli
         var healthStartPeriod = new Option<string?>("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" };
         var healthRetries = new Option<int?>("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
         var noHealthcheck = new Option<bool>("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
+        var userns = new Option<string?>("--userns") { Description = "User namespace: \"remap\" (root inside is an unprivileged uid outside) or \"host\"" };
         var pull = new Option<string>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")", DefaultValueFactory = _ => "missing" };
         // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
         var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
         var resources = ResourceCli.Options();
         foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init,
-                                          healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck })
+                                          healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck, userns })
             cmd.Options.Add(o);
         if (!create)
             foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
@@ -74,7 +75,7 @@ public static class RunCli
                 Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
                 Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
                 Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),
-                Init = p.GetValue(init),
+                Init = p.GetValue(init), Userns = p.GetValue(userns),
                 Health = new MiniRun.Health.HealthFlagValues(p.GetValue(healthCmd), p.GetValue(healthInterval), p.GetValue(healthTimeout),
                     p.GetValue(healthStartPeriod), p.GetValue(healthRetries), p.GetValue(noHealthcheck)),
             };

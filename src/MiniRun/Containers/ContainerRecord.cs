@@ -110,6 +110,8 @@ public sealed class ContainerRecordHostConfig
     /// <summary>--init: `minirun init` stays PID 1, reaps zombies and forwards signals.</summary>
     public bool Init { get; set; }
     public string? CgroupParent { get; set; }
+    /// <summary>--userns: "remap" (a user namespace, Security/UsernsRemap.cs), "host" (asked for none), "" (the default: none).</summary>
+    public string UsernsMode { get; set; } = "";
     /// <summary>Resource flags as typed (re-applied when the container starts again).</summary>
     public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
 }

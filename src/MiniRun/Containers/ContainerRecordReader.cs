@@ -180,6 +180,7 @@ internal static class ContainerRecordReader
                 case "AutoRemove": h.AutoRemove = Boolean(ref r); break;
                 case "Init": h.Init = Boolean(ref r); break;
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
+                case "UsernsMode": h.UsernsMode = String(ref r) ?? ""; break;
                 case "Resources": h.Resources = Resources(ref r); break;
                 default: r.Skip(); break;
             }

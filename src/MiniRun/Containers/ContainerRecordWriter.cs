@@ -146,6 +146,7 @@ internal static class ContainerRecordWriter
         w.WriteBoolean("AutoRemove", h.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent);
+        w.WriteString("UsernsMode", h.UsernsMode);
         w.WritePropertyName("Resources");
         if (h.Resources is not { } f) w.WriteNullValue();
         else

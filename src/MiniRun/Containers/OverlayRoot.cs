@@ -6,8 +6,8 @@
 // (MiniRun mounts nothing on the host), so its overlay (image lowerdirs + the container's
 // upper/work) is mounted read-write on its own rootfs/ directory by a dedicated thread that first
 // unshares its mount namespace and makes every mount private: the mount exists only in that
-// thread's namespace, is never visible in the host's /proc/self/mountinfo, is unmounted in
-// `finally`, and vanishes with the namespace when the thread ends even if the process is killed.
+// thread's namespace (over idmapped layers for a remapped container: Runtime/IdmappedRootfs.cs),
+// is never visible in the host's /proc/self/mountinfo, is unmounted in `finally`, and vanishes with the namespace when the thread ends even if the process is killed.
 // The container's lock is held meanwhile, so it cannot be started on the same upper dir.
 // Every path inside a container is then resolved with openat2(RESOLVE_IN_ROOT): "/" and ".."
 // and absolute symlinks stay inside the container's root, so a symlink such as /evil -> / in
@@ -32,7 +32,7 @@ public static unsafe class OverlayRoot
         var now = store.Load(record.Id);
         if (ContainerLiveness.HasLiveProcess(now)) return WithProcessRoot(now, verb, work);
         var layout = OverlayLayout.Of(store.DirOf(record.Id), record.Id);
-        return WithPrivateMount(layout, verb, work);
+        return WithPrivateMount(layout, verb, work, MiniRun.Security.IdTranslation.Of(store.DirOf(record.Id)));
     }
 
     private static T WithProcessRoot<T>(ContainerRecord record, string verb, Func<int, T> work)
@@ -46,22 +46,27 @@ public static unsafe class OverlayRoot
     }
 
     /// <summary>Mounts the overlay in a private mount namespace of a dedicated thread and runs `work` there.</summary>
-    public static T WithPrivateMount<T>(OverlayLayout layout, string verb, Func<int, T> work)
+    public static T WithPrivateMount<T>(OverlayLayout layout, string verb, Func<int, T> work, MiniRun.Security.IdTranslation? ids = null)
     {
         T result = default!;
         Exception? failure = null;
+        // A remapped container's layers are mounted idmapped here too, through a user namespace
+        // with its maps: a file copied up (cp into a directory of the image) keeps the owner the
+        // container sees, not the host's 0 (which would read as nobody inside).
+        int userns = ids is null ? -1 : UserNamespaceHandle.Open(ids.UidMappings, ids.GidMappings);
         var thread = new Thread(() =>
         {
-            try { result = MountAndRun(layout, verb, work); }
+            try { result = MountAndRun(layout, verb, work, userns); }
             catch (Exception e) { failure = e; }
         }, 1 << 20) { Name = "minirun-overlay", IsBackground = true };
         thread.Start();
         thread.Join();
+        if (userns >= 0) Libc.close(userns);
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         return result;
     }
 
-    private static T MountAndRun<T>(OverlayLayout layout, string verb, Func<int, T> work)
+    private static T MountAndRun<T>(OverlayLayout layout, string verb, Func<int, T> work, int userns)
     {
         // The namespace belongs to this thread alone; it ends with the thread.
         if (Libc.unshare(Namespaces.CLONE_NEWNS) != 0)
@@ -70,7 +75,13 @@ public static unsafe class OverlayRoot
             throw new ContainerException($"{verb}: make / private: {Describe(errno)}", 1);
         Directory.CreateDirectory(layout.RootfsDir);
         Directory.CreateDirectory(layout.WorkDir);
-        if (Libc.mount("overlay", layout.RootfsDir, "overlay", 0, layout.MountData()) != 0)
+        if (userns >= 0)
+        {
+            var overlay = new MiniRun.Spec.SpecOverlay { LowerDirs = layout.LowerDirs.ToList(), UpperDir = layout.UpperDir, WorkDir = layout.WorkDir };
+            try { IdmappedRootfs.Mount(new LinuxKernel(), MiniRun.Trace.NullTrace.Instance, overlay, layout.RootfsDir, userns); }
+            catch (Exception e) when (e is KernelException or RuntimeException) { throw new ContainerException($"{verb}: {e.Message}", 1); }
+        }
+        else if (Libc.mount("overlay", layout.RootfsDir, "overlay", 0, layout.MountData()) != 0)
             throw new ContainerException($"{verb}: mount overlay on {layout.RootfsDir}: {Describe(errno)}", 1);
         try
         {

@@ -13,7 +13,9 @@
 // its own name (only its contents when SRC ends in "/."); DEST absent -> created as a copy of SRC
 // (its parent must exist); DEST an existing file -> replaced by a file SRC, an error for a
 // directory SRC. Owners: without -a every copied entry belongs to 0:0 (root in the container
-// when copying in, the invoking root user when copying out); -a keeps the source's uid/gid.
+// when copying in, the invoking root user when copying out); -a keeps the source's uid/gid. In a
+// remapped container (--userns=remap) ids are translated (Security/IdTranslation.cs): copied in,
+// 0 becomes the mapped root (e.g. 100000); copied out with -a, the container's view is kept.
 // Follows: docker-cp(1); openat2(2) RESOLVE_IN_ROOT; pipe(7).
 using System.IO.Pipes;
 using MiniImage.Layers;
@@ -43,10 +45,19 @@ public static unsafe class ContainerCopy
         if (srcContainer is not null)
         {
             var record = FilesystemCommon.Find(store, srcContainer);
+            // Remapped (Security/IdTranslation.cs): -a keeps the owner as the container sees it.
+            if (archive && MiniRun.Security.IdTranslation.Of(store.DirOf(record.Id)) is { } outIds)
+                options = new LayerWriterOptions { MapUid = outIds.UidToContainer, MapGid = outIds.GidToContainer, Label = options.Label };
             return FilesystemCommon.Guard($"cp {source}", () =>
                 OverlayRoot.With(store, record, "cp", rootFd => CopyOut(rootFd, srcContainer, srcPath, dstPath, options, openStdout)));
         }
         var target = FilesystemCommon.Find(store, dstContainer!);
+        // Remapped: what is copied in belongs to the mapped ids (root inside: the range's first uid).
+        if (MiniRun.Security.IdTranslation.Of(store.DirOf(target.Id)) is { } inIds)
+            options = new LayerWriterOptions
+            {
+                ForceUid = options.ForceUid, ForceGid = options.ForceGid, MapUid = inIds.UidToHost, MapGid = inIds.GidToHost, Label = options.Label,
+            };
         return FilesystemCommon.Guard($"cp {dest}", () =>
             OverlayRoot.With(store, target, "cp", rootFd => CopyIn(rootFd, dstContainer!, srcPath, dstPath, options, openStdin)));
     }

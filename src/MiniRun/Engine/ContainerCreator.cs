@@ -42,12 +42,14 @@ public static class ContainerCreator
         }
 
         var health = MiniRun.Health.HealthSettings.Resolve(o.Health, config.Config?.Healthcheck);   // bad flags fail before anything exists
+        var userns = MiniRun.Security.UsernsRemap.Plan(o.Userns);   // --userns / daemon.json; remap: user and ranges exist
         var containers = new ContainerStore(root);
         RuntimeSpec? spec = null;
         var record = containers.Create(o.Name, r =>
         {
             string dir = containers.DirOf(r.Id);
             spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
+            MiniRun.Security.UsernsRemap.ApplyToSpec(spec, userns);
             r.Image = o.Image;
             r.ImageId = image.ImageId;
             r.Command = spec.Process.Args;
@@ -70,6 +72,7 @@ public static class ContainerCreator
             r.HostConfig = new ContainerRecordHostConfig
             {
                 RestartPolicy = restart, AutoRemove = o.Rm, Init = o.Init, CgroupParent = o.CgroupParent, Resources = o.Resources,
+                UsernsMode = userns.Mode,
             };
             return r;
         });
@@ -92,6 +95,7 @@ public static class ContainerCreator
             else
                 trace?.Note($"no cgroup for this container: {cgroupHost.Description}; it runs without resource limits");
             spec.Save(Path.Combine(bundle, "config.json"));
+            MiniRun.Security.UsernsRemap.PrepareBundle(root, bundle, userns);   // what the mapped root must own and reach
             trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
         catch

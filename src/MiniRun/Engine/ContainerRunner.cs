@@ -48,17 +48,18 @@ public static class ContainerRunner
         var (limits, cgroupHost) = ContainerCreator.CheckResources(o);
         // Foreground: SIGINT/SIGTERM from now on are for the container.
         using var waiter = flags.Detach ? null : new ProcessWaiter();
+        int cloneFlags = ContainerStarter.RunFlags | MiniRun.Security.UsernsRemap.CloneFlag(o.Userns);   // --userns=remap: CLONE_NEWUSER
         // Without --trace, clone the supervisor and the container's first process before preparing
         // the bundle: both runtimes start up (a few ms each) while this process resolves the image
         // and writes the bundle. Init waits for the bundle and reads only that; both end if it never
         // comes. With --trace everything runs in reading order.
         LaunchedSupervisor? early = trace is null
-            ? SupervisorLauncher.LaunchWithInit(ContainerStarter.RunFlags, o.Tty, o.Interactive, initExecutable, null)
+            ? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null)
             : null;
         try
         {
             var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage);
-            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys);
+            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags);
         }
         finally
         {
@@ -67,15 +68,15 @@ public static class ContainerRunner
     }
 
     private static RunOutcome Start(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
-        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys)
+        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags)
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
         try
         {
-            launched = early ?? SupervisorLauncher.LaunchWithInit(ContainerStarter.RunFlags, o.Tty, o.Interactive, initExecutable, trace);
+            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace);
             early = null;
-            if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, ContainerStarter.RunFlags, "/proc");
+            if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
             // From here on the supervisor owns the container: it records the end and, with --rm, removes it.
             if (!AttachProtocol.Send(launched.Control, (byte)'n', $"{launched.Init!.Pid}\n{root}\n{record.Id}"))
             {

@@ -51,4 +51,7 @@ public sealed class RunOptions
 
     /// <summary>--cgroup-parent: the cgroup under which the container's own cgroup is made (default "minirun").</summary>
     public string? CgroupParent { get; set; }
+
+    /// <summary>--userns: "remap", "host", or null (not given: daemon.json decides; Security/UsernsRemap.cs).</summary>
+    public string? Userns { get; set; }
 }

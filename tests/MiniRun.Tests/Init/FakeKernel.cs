@@ -110,4 +110,10 @@ public sealed class FakeKernel : IKernel
 
     /// <summary>Thrown by Execve: a real execve does not return either.</summary>
     public sealed class ExecReached : Exception { }
+
+    /// <summary>The fd OpenTreeClone returns next (counts up).</summary>
+    public int NextMountFd { get; set; } = 200;
+    public int OpenTreeClone(string path) { Record($"open_tree {path} OPEN_TREE_CLONE", $"open_tree {path}"); return NextMountFd++; }
+    public void SetIdmap(int mountFd, int usernsFd, string what) => Record($"mount_setattr {mountFd} MOUNT_ATTR_IDMAP userns={usernsFd}", $"mount_setattr(MOUNT_ATTR_IDMAP) on {what}");
+    public void MoveMount(int mountFd, string target) { Record($"move_mount {mountFd} {target}", $"move_mount onto {target}"); Paths.Add(target); }
 }
