@@ -26,7 +26,7 @@
  *                                      CAP_SYS_ADMIN, which the next steps may take away
  *                     bounding set     PR_SET_KEEPCAPS, PR_CAPBSET_DROP (needs CAP_SETPCAP)
  *                     user             setgroups, setresgid, setresuid (uid last)
- *                     chdir            as the user
+ *                     chdir            as the user; getcwd must then be inside the root
  *                     capabilities     capset (setresuid cleared the effective set), ambient
  *                     umask, no_new_privs, close-on-exec for every other fd
  *                     seccomp filter   here WITH no_new_privs: as late as possible
@@ -164,6 +164,18 @@ static int worker_main(void *p)
     /* The working directory, entered as the target user (after the switch, as runc does). */
     if (a->cwd && chdir(a->cwd) < 0)
         fail(a->sync_fd, "chdir", 126);
+
+    /* CVE-2024-21626: a cwd such as /proc/self/fd/N follows a descriptor this process inherited
+     * from the caller, which may be a directory of the host; getcwd(2) answers a path that does
+     * not start with "/" ("(unreachable)...") when the directory is not below our root. */
+    if (a->cwd) {
+        char cwd[4096];
+        long n = syscall(SYS_getcwd, cwd, sizeof cwd);
+        if (n <= 0 || cwd[0] != '/') {
+            errno = EXDEV;
+            fail(a->sync_fd, "cwd outside root", 126);
+        }
+    }
 
     /* The capability sets setresuid cleared, then the ambient set; umask; no_new_privs. */
     exec_set_capabilities(a->sec, a->sync_fd);
