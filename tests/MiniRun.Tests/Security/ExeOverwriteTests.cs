@@ -81,7 +81,7 @@ public sealed class ExeOverwriteTests
                   i=0
                   while [ ! -e /go ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
                   if [ "$2" != opened ]; then echo "NOT-OPENED" > /grab.result; return; fi
-                  if echo PWNED >> /proc/self/fd/9 2>/grab.err; then echo WROTE > /grab.result
+                  if { echo PWNED >> /proc/self/fd/9; } 2>/grab.err; then echo WROTE > /grab.result
                   else echo "REFUSED $(cat /grab.err)" > /grab.result; fi
                 }
                 # exec: leave at once, so the exec (and the runtime) end; the attack goes on alone.
