@@ -56,7 +56,7 @@ internal static unsafe class PrivateProc
     }
 
     /// <summary>fsopen("proc") + fsconfig(CREATE) + fsmount: a detached procfs; its root's descriptor, or -1 with errno.</summary>
-    private static int Mount(out int errno)
+    public static int Mount(out int errno)
     {
         errno = 0;
         int fs = (int)Libc.syscall_fsopen(Libc.SYS_fsopen, "proc", Libc.FSOPEN_CLOEXEC);

@@ -19,7 +19,7 @@
  *      joiner ─clone(CLONE_PARENT)─> worker: a child of the CALLER (so the caller can waitpid it
  *                   and get its exit status) that is in the container's PID namespace (setns
  *                   into a PID namespace applies only to children of the caller of setns).
- *                   worker: setsid + TIOCSCTTY for a terminal, stdio, then the process's
+ *                   worker: setsid + TIOCSCTTY for a terminal, stdio, the AppArmor label, then the process's
  *                   security attributes (exec_security.c) around the user switch, in the order
  *                   of the container's init (Init/InitSteps.cs), which runc's exec follows too:
  *                     seccomp filter   here only WITHOUT no_new_privs: the kernel then wants
@@ -137,6 +137,9 @@ static int worker_main(void *p)
     for (int fd = 0; fd < 3; fd++)
         if (a->stdio[fd] >= 0 && a->stdio[fd] != fd && dup2(a->stdio[fd], fd) < 0)
             fail(a->sync_fd, "dup2 stdio", 125);
+
+    /* AppArmor: the label the kernel applies at execve (before seccomp, which may forbid openat). */
+    exec_set_apparmor(a->sec, a->sync_fd);
 
     /* Limits: the joiner set them already, and this worker inherited them at clone. */
     if (!uses_joiner(a))
