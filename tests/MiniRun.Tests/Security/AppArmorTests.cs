@@ -135,8 +135,8 @@ public sealed class AppArmorTests : IDisposable
     {
         if (new AppArmorHost().Enabled) return;   // a host with AppArmor: the VM would be where to check it
         using var host = new MiniRunHost();
-        var r = host.Run("run", "--name", "noaa", "busybox", "cat", "/proc/self/attr/current");
-        Assert.True(r.ExitCode == 0 || r.Stderr.Contains("No such file"), r.Stderr);
+        var r = host.Run("run", "--name", "noaa", "busybox", "true");
+        Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("", host.Run("inspect", "-f", "{{.AppArmorProfile}}", "noaa").Stdout.Trim());
         var spec = BundleRunner.Spec("true");
         spec.Process.ApparmorProfile = "minirun-default";
