@@ -71,7 +71,7 @@ public static class DeviceSteps
         // runtime-spec: a file already at the path that is not this device is an error.
         if (c.Kernel.Exists(path))
             throw new InvalidDataException($"linux.devices: {d.Path} already exists in the container");
-        SpecMountSteps.MkdirAll(c, Path.GetDirectoryName(path)!);
+        SpecMountSteps.MkdirAll(c, c.RootfsPath, Path.GetDirectoryName(path)!);
         uint type = d.Type switch
         {
             "c" or "u" => Libc.S_IFCHR,

@@ -25,6 +25,8 @@
 //  11. PrepareWorkdir      create the working directory (as Docker does), while still root
 //  11b. RootReadonly      root.readonly: remount / read-only, after the last write to it (mkdir)
 //  12. ProcessLimits       rlimits and oom_score_adj, while still privileged
+//      AppArmor            with process.apparmorProfile: "exec PROFILE" into attr/apparmor/exec (through
+//                          a private procfs: fsopen needs CAP_SYS_ADMIN); the kernel applies it at execve
 //      LoadSeccomp         without no_new_privs: the filter goes in while CAP_SYS_ADMIN is still held
 //  13. BoundingSet         keep caps across setresuid; drop what the bounding set does not list
 //  14. SwitchUser          groups, gid, uid of the image's user or -u
@@ -64,6 +66,7 @@ public static class InitSteps
         ("prepare working directory", WorkdirSteps.Prepare),
         ("make / read-only", RootMountSteps.MakeReadonly),
         ("set process limits", ProcessLimitsStep.Run),
+        ("set AppArmor profile", AppArmorStep.Run),
         ("load seccomp filter (privileged)", SeccompStep.LoadWhilePrivileged),
         ("limit the bounding set", CapabilitiesStep.LimitBoundingSet),
         ("switch user", UserStep.Run),

@@ -30,7 +30,7 @@ public static class ProcessLimitsStep
         foreach (var (resource, soft, hard) in Resolve(rlimits))
             c.Kernel.SetRlimit(resource, soft, hard);
         if (oom is int adj)
-            c.Kernel.WriteFile("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            c.Kernel.WriteProcFile("/proc/self/oom_score_adj", adj.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>process.rlimits as RLIMIT_* numbers (also what exec hands its native stage); an unknown or repeated type throws.</summary>

@@ -15,6 +15,10 @@
 // A key is dotted (net.ipv4.ip_forward) or, as sysctl(8) also allows, slashed
 // (net/ipv4/conf/eth0.100/forwarding, for names that contain dots).
 //
+// The write goes through a procfs instance of init's own (Kernel/PrivateProc.cs), not the
+// container's /proc: a bind mount laid over /proc/sys/... by the bundle or a racing container
+// cannot redirect it to another file (CVE-2025-52881).
+//
 // Order constraints: after the container's own /proc is mounted and pivot_root made it /proc,
 // and before MaskPaths remounts /proc/sys read-only.
 //
@@ -35,7 +39,7 @@ public static class SysctlStep
             "only parameters the kernel keeps per namespace, in namespaces of the container's own: the host's values stay as they are");
         var writes = sysctl.Select(kv => (Path: PathOf(c, kv.Key), kv.Value)).ToList();   // all checked before the first write
         foreach (var (path, value) in writes)
-            c.Kernel.WriteFile(path, value);
+            c.Kernel.WriteProcFile(path, value);   // through MiniRun's own procfs: no mount over /proc/sys/... redirects it
     }
 
     /// <summary>The /proc/sys file of a key, after checking that writing it cannot change the host.</summary>

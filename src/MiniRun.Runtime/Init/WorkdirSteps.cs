@@ -4,7 +4,10 @@
 // made before the user switch; the chdir happens after the switch, so a user who may not enter
 // the directory gets the error they would get on any Linux system.
 //
-// Follows: chdir(2), runtime-spec config.md "process.cwd".
+// The directory entered must be inside the container's root: a cwd such as /proc/self/fd/N naming
+// a descriptor this process holds could lead anywhere (CVE-2024-21626); getcwd(2) checks it.
+//
+// Follows: chdir(2), getcwd(2), runtime-spec config.md "process.cwd".
 namespace MiniRun.Init;
 
 public static class WorkdirSteps
@@ -14,12 +17,16 @@ public static class WorkdirSteps
         string cwd = c.Spec.Process.Cwd;
         if (cwd == "/" || c.Kernel.Exists(cwd)) return;
         c.BeginStep($"create the working directory {cwd}", "the image does not have it; Docker creates it too");
-        SpecMountSteps.MkdirAll(c, ScopedPath.Resolve("/", cwd));
+        SpecMountSteps.MkdirAll(c, "/", ScopedPath.Resolve("/", cwd));
     }
 
     public static void ChangeDirectory(InitContext c)
     {
         c.BeginStep($"chdir to {c.Spec.Process.Cwd}", "the command starts in the image's WorkingDir or the -w directory");
         c.Kernel.Chdir(c.Spec.Process.Cwd);
+        // CVE-2024-21626: "/proc/self/fd/N" of a descriptor this process still holds would be a
+        // directory outside the container's root; getcwd(2) then says "(unreachable)".
+        if (c.Kernel.GetCwd() is null)
+            throw new InitFailure(126, $"chdir to cwd (\"{c.Spec.Process.Cwd}\") set in config.json failed: the directory is outside the container's root");
     }
 }

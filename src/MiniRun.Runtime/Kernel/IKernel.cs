@@ -95,4 +95,29 @@ public interface IKernel
     void SetIdmap(int mountFd, int usernsFd, string what);
     /// <summary>move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH: attach the detached mount fd at target.</summary>
     void MoveMount(int mountFd, string target);
+
+    // ---- descriptor-based calls: a path the container may change is looked up once, by the kernel ----
+
+    /// <summary>
+    /// openat2(root, path relative to root, O_PATH, RESOLVE_IN_ROOT): <paramref name="hostPath"/> (below
+    /// <paramref name="root"/>) opened with every symlink and ".." resolved as if root were "/", in one
+    /// call, so a rename or symlink swap racing with it cannot lead out of root. Close the result.
+    /// </summary>
+    int OpenInRoot(string root, string hostPath);
+    /// <summary>mkdir(2) of <paramref name="hostPath"/> (below root) as mkdirat in its parent opened by <see cref="OpenInRoot"/>; an existing directory is not an error.</summary>
+    void MkdirInRoot(string root, string hostPath, uint mode);
+    /// <summary><see cref="Touch"/> the same way: openat(parent, name, O_CREAT|O_NOFOLLOW) in a parent opened in root.</summary>
+    void TouchInRoot(string root, string hostPath);
+    /// <summary>open(2) O_PATH|O_NOFOLLOW, then fstat(2): a handle on exactly this file (a symlink is not followed) and its st_mode and device numbers.</summary>
+    (int Fd, uint Mode, uint Major, uint Minor) OpenNoFollow(string path);
+    /// <summary>open_tree(fd, "", OPEN_TREE_CLONE|AT_EMPTY_PATH) then move_mount onto target: a bind mount of the very file behind the descriptor, no second lookup of its path.</summary>
+    void BindMountFd(int fd, string target);
+    /// <summary>
+    /// Writes a /proc file (/proc/sys/..., /proc/self/..., /proc/thread-self/...) through a procfs instance of
+    /// this process's own (fsopen + fsmount: attached nowhere, nothing can be mounted over its files),
+    /// opened with openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_XDEV|RESOLVE_NO_MAGICLINKS.
+    /// </summary>
+    void WriteProcFile(string procPath, string text);
+    /// <summary>getcwd(2): the working directory, or null when it is not below this process's root ("(unreachable)").</summary>
+    string? GetCwd();
 }

@@ -130,8 +130,10 @@ public sealed unsafe partial class LinuxKernel : IKernel
         Check(Libc.ioctl(master, Libc.TIOCSPTLCK, &unlock), $"ioctl({master}, TIOCSPTLCK, 0)", "unlock the pseudo-terminal");
         Check(Libc.ioctl(master, Libc.TIOCGPTN, &number), $"ioctl({master}, TIOCGPTN)", "get the pseudo-terminal number");
         string slavePath = $"/dev/pts/{number}";
-        int slave = Libc.open(slavePath, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
-        Check(slave, $"open({Q(slavePath)}, O_RDWR|O_NOCTTY)", $"open {slavePath}");
+        // The slave from the master itself, not by its path: a /dev/pts/N swapped for a symlink
+        // (CVE-2025-52565) would hand the container a file of its choosing as its terminal.
+        int slave = Libc.ioctl(master, MiniRun.Runtime.ExecNative.TIOCGPTPEER, (void*)(nint)(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC));
+        Check(slave, $"ioctl({master}, TIOCGPTPEER, O_RDWR|O_NOCTTY)", $"open the slave of {slavePath}");
         if (rows > 0 && columns > 0)
         {
             var ws = new Libc.winsize { ws_row = rows, ws_col = columns };

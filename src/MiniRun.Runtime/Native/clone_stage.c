@@ -18,7 +18,10 @@
  *   4. reset signal dispositions and the signal mask (.NET ignores SIGPIPE and blocks signals on
  *      some threads; both would survive execve into the container);
  *   5. keep the sync socket open across execve so `minirun init` can talk to the parent;
- *   6. execve(exe, argv, envp) - from here on it is C# again, in a new process image.
+ *   6. execve(exe, argv, envp) - from here on it is C# again, in a new process image; with an
+ *      exe_fd, execveat(exe_fd, "") instead: the binary from the read-only bind mount that
+ *      Runtime/SealedExe.cs made, so /proc/PID/exe of init and the supervisor cannot be opened
+ *      for writing by a container (CVE-2019-5736).
  * On failure the child writes "C <errno> <step>" to the sync socket and exits with 125.
  *
  * Man pages: clone(2), setns(2), unshare(2), user_namespaces(7), mq_overview(7), execve(2),
@@ -35,12 +38,21 @@
 #include <unistd.h>
 #include "stage_report.h"
 
+/* execve, or execveat(exe_fd, "", AT_EMPTY_PATH) when the caller sealed the binary (exe_fd >= 0). */
+static void exec_binary(int exe_fd, const char *exe, char *const argv[], char *const envp[])
+{
+    if (exe_fd >= 0)
+        syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
+    else
+        execve(exe, argv, envp);
+}
+
 /* Report a failed step to the parent on the sync socket, then die with 125 (the runtime failed, as Docker). */
 static void fail(int sync_fd, const char *step) { stage_fail(sync_fd, step, 125); }
 
 /* Everything the child needs, passed by pointer (the child's only argument). */
 struct spawn_args {
-    int clone_flags, sync_fd, join_count;
+    int clone_flags, sync_fd, join_count, exe_fd;
     const int *join_fds, *stdio;
     const char *exe;
     char *const *argv, *const *envp;
@@ -99,7 +111,7 @@ static int child_main(void *p)
         fail(a->sync_fd, "fcntl sync socket");
 
     /* 6. Become `minirun init` (or, for exec, the target program). */
-    execve(a->exe, a->argv, a->envp);
+    exec_binary(a->exe_fd, a->exe, a->argv, a->envp);
     fail(a->sync_fd, "execve");
     return 125;                                           /* not reached */
 }
@@ -111,6 +123,7 @@ static int child_main(void *p)
  *   join_fds     namespace fds to setns() into before anything else, join_count of them (user first)
  *   stdio        three fds for the child's 0, 1, 2; -1 keeps the inherited one
  *   exe, argv, envp  what to execute (NULL-terminated arrays)
+ *   exe_fd       a descriptor of exe to execveat instead of looking exe up, or -1
  * Returns the child's pid (as seen from the caller's PID namespace) or -errno.
  *
  * Two ways to clone, chosen by whether the parent must act before the child execs:
@@ -121,9 +134,9 @@ static int child_main(void *p)
  *    not sleep: a fork-like clone (copied memory) is used instead.
  */
 int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_count,
-                  const int *stdio, const char *exe, char *const argv[], char *const envp[])
+                  const int *stdio, const char *exe, int exe_fd, char *const argv[], char *const envp[])
 {
-    struct spawn_args a = { clone_flags, sync_fd, join_count, join_fds, stdio, exe, argv, envp };
+    struct spawn_args a = { clone_flags, sync_fd, join_count, exe_fd, join_fds, stdio, exe, argv, envp };
 
     if (clone_flags & CLONE_NEWUSER) {
         /* A raw clone with no new stack behaves like fork(): the child continues right here. */
@@ -161,7 +174,7 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
  * Man pages: clone(2), setsid(2), prctl(2) PR_SET_CHILD_SUBREAPER, execve(2).
  */
 struct supervised_args {
-    int init_flags, init_sync_fd, null_fd, keep_count;
+    int init_flags, init_sync_fd, null_fd, keep_count, exe_fd;
     const int *init_stdio, *keep_fds;
     const char *exe;
     char *const *init_argv, *const *init_envp, *const *sup_argv, *const *sup_envp;
@@ -177,7 +190,8 @@ static int supervisor_main(void *p)
         a->out[1] = errno;
         _exit(125);
     }
-    int pid = minirun_spawn(a->init_flags, a->init_sync_fd, NULL, 0, a->init_stdio, a->exe, a->init_argv, a->init_envp);
+    int pid = minirun_spawn(a->init_flags, a->init_sync_fd, NULL, 0, a->init_stdio, a->exe, a->exe_fd,
+                            a->init_argv, a->init_envp);
     a->out[0] = pid;
     if (pid < 0)
         _exit(125);
@@ -205,18 +219,18 @@ static int supervisor_main(void *p)
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
 
-    execve(a->exe, a->sup_argv, a->sup_envp);
+    exec_binary(a->exe_fd, a->exe, a->sup_argv, a->sup_envp);
     a->out[1] = errno;
     _exit(125);
     return 125;
 }
 
 int minirun_spawn_supervised(int init_flags, int init_sync_fd, const int *init_stdio,
-                             const int *keep_fds, int keep_count, int null_fd, const char *exe,
+                             const int *keep_fds, int keep_count, int null_fd, const char *exe, int exe_fd,
                              char *const init_argv[], char *const init_envp[],
                              char *const sup_argv[], char *const sup_envp[], int *out)
 {
-    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, init_stdio, keep_fds,
+    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, exe_fd, init_stdio, keep_fds,
                                  exe, init_argv, init_envp, sup_argv, sup_envp, out };
     out[0] = -EAGAIN;
     out[1] = 0;

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -120,4 +121,25 @@ void exec_set_umask_and_no_new_privs(const struct minirun_exec_security *s, int 
         umask((mode_t)s->umask);
     if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         stage_fail(sync_fd, "prctl PR_SET_NO_NEW_PRIVS", 125);
+}
+
+/*
+ * AppArmor: "exec PROFILE" into this thread's attr/apparmor/exec (attr/exec before Linux 5.8);
+ * the kernel confines the program from its execve on. Through the caller's private procfs
+ * (proc_fd, attached nowhere): the container's /proc could have a mount over the attr file that
+ * would swallow the label (CVE-2025-52881). "thread-self" resolves to this thread inside it.
+ */
+void exec_set_apparmor(const struct minirun_exec_security *s, int sync_fd)
+{
+    if (!s || !s->apparmor_exec)
+        return;
+    int fd = openat(s->proc_fd, "thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        fd = openat(s->proc_fd, "thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        stage_fail(sync_fd, "open attr/apparmor/exec", 125);
+    size_t len = strlen(s->apparmor_exec);
+    if (write(fd, s->apparmor_exec, len) != (ssize_t)len)
+        stage_fail(sync_fd, "write attr/apparmor/exec", 125);
+    close(fd);
 }

@@ -8,7 +8,7 @@
  * sets to 64-bit masks, linux.seccomp compiled by libseccomp into a BPF program. Here are only
  * the system calls, in the order exec_stage.c calls them (see its header).
  *
- * Man pages: prlimit(2), proc(5) oom_score_adj, prctl(2) PR_SET_KEEPCAPS / PR_CAPBSET_DROP /
+ * Man pages: apparmor(7), proc(5) /proc/pid/attr, prlimit(2), proc(5) oom_score_adj, prctl(2) PR_SET_KEEPCAPS / PR_CAPBSET_DROP /
  * PR_CAP_AMBIENT / PR_SET_NO_NEW_PRIVS, capset(2), capabilities(7), umask(2), seccomp(2).
  */
 #ifndef MINIRUN_EXEC_SECURITY_H
@@ -32,6 +32,8 @@ struct minirun_exec_security {
     int no_new_privs;
     int seccomp_len;                   /* instructions in seccomp_filter */
     unsigned int seccomp_flags;        /* SECCOMP_FILTER_FLAG_* */
+    int proc_fd;                       /* a private procfs of the caller (fsmount), or -1 */
+    const char *apparmor_exec;         /* "exec PROFILE" for attr/apparmor/exec, or NULL */
 };
 
 /* Each reports a failed call as "C <errno> <step>" on sync_fd and exits 125; s may be NULL. */
@@ -40,5 +42,6 @@ void exec_load_seccomp(const struct minirun_exec_security *s, int sync_fd);     
 void exec_limit_bounding_set(const struct minirun_exec_security *s, int sync_fd); /* keepcaps, bounding drops */
 void exec_set_capabilities(const struct minirun_exec_security *s, int sync_fd);  /* capset, ambient */
 void exec_set_umask_and_no_new_privs(const struct minirun_exec_security *s, int sync_fd);
+void exec_set_apparmor(const struct minirun_exec_security *s, int sync_fd);        /* the label applied at execve */
 
 #endif

@@ -19,14 +19,14 @@
  *      joiner ─clone(CLONE_PARENT)─> worker: a child of the CALLER (so the caller can waitpid it
  *                   and get its exit status) that is in the container's PID namespace (setns
  *                   into a PID namespace applies only to children of the caller of setns).
- *                   worker: setsid + TIOCSCTTY for a terminal, stdio, then the process's
+ *                   worker: setsid + TIOCSCTTY for a terminal, stdio, the AppArmor label, then the process's
  *                   security attributes (exec_security.c) around the user switch, in the order
  *                   of the container's init (Init/InitSteps.cs), which runc's exec follows too:
  *                     seccomp filter   here only WITHOUT no_new_privs: the kernel then wants
  *                                      CAP_SYS_ADMIN, which the next steps may take away
  *                     bounding set     PR_SET_KEEPCAPS, PR_CAPBSET_DROP (needs CAP_SETPCAP)
  *                     user             setgroups, setresgid, setresuid (uid last)
- *                     chdir            as the user
+ *                     chdir            as the user; getcwd must then be inside the root
  *                     capabilities     capset (setresuid cleared the effective set), ambient
  *                     umask, no_new_privs, close-on-exec for every other fd
  *                     seccomp filter   here WITH no_new_privs: as late as possible
@@ -138,6 +138,9 @@ static int worker_main(void *p)
         if (a->stdio[fd] >= 0 && a->stdio[fd] != fd && dup2(a->stdio[fd], fd) < 0)
             fail(a->sync_fd, "dup2 stdio", 125);
 
+    /* AppArmor: the label the kernel applies at execve (before seccomp, which may forbid openat). */
+    exec_set_apparmor(a->sec, a->sync_fd);
+
     /* Limits: the joiner set them already, and this worker inherited them at clone. */
     if (!uses_joiner(a))
         exec_set_limits(a->sec, a->sync_fd);
@@ -164,6 +167,18 @@ static int worker_main(void *p)
     /* The working directory, entered as the target user (after the switch, as runc does). */
     if (a->cwd && chdir(a->cwd) < 0)
         fail(a->sync_fd, "chdir", 126);
+
+    /* CVE-2024-21626: a cwd such as /proc/self/fd/N follows a descriptor this process inherited
+     * from the caller, which may be a directory of the host; getcwd(2) answers a path that does
+     * not start with "/" ("(unreachable)...") when the directory is not below our root. */
+    if (a->cwd) {
+        char cwd[4096];
+        long n = syscall(SYS_getcwd, cwd, sizeof cwd);
+        if (n <= 0 || cwd[0] != '/') {
+            errno = EXDEV;
+            fail(a->sync_fd, "cwd outside root", 126);
+        }
+    }
 
     /* The capability sets setresuid cleared, then the ambient set; umask; no_new_privs. */
     exec_set_capabilities(a->sec, a->sync_fd);

@@ -58,6 +58,8 @@ internal static unsafe partial class ExecNative
         public ulong Bounding, Effective, Permitted, Inheritable, Ambient;
         public int NRlimits, SetOomScoreAdj, OomScoreAdj, SetCaps, LastCap, Umask, NoNewPrivs, SeccompLen;
         public uint SeccompFlags;
+        public int ProcFd;
+        public byte* AppArmorExec;
     }
 
     /// <summary>struct minirun_exec_rlimit.</summary>
@@ -117,6 +119,10 @@ internal static unsafe partial class ExecNative
         var sec = r.Security;
         var rlimits = sec?.Rlimits.Select(l => new Rlimit { Resource = (ulong)l.Resource, Soft = l.Soft, Hard = l.Hard }).ToArray() ?? [];
         byte[] filter = sec?.SeccompFilter ?? [];
+        byte[]? apparmor = sec?.AppArmorProfile is { } profile ? NulTerminated($"exec {profile}") : null;
+        int procErrno = 0;
+        int procFd = apparmor is null ? -1 : PrivateProc.Mount(out procErrno);
+        if (apparmor is not null && procFd < 0) throw new KernelException("mount a private procfs (fsopen proc) for the AppArmor label", procErrno);
         int stackSize = minirun_exec_stack_size();
         byte* stacks = (byte*)NativeMemory.AlignedAlloc((nuint)stackSize, 64);
         try
@@ -126,6 +132,7 @@ internal static unsafe partial class ExecNative
             fixed (byte* cwdp = cwd)
             fixed (Rlimit* rlp = rlimits)
             fixed (byte* filterp = filter)
+            fixed (byte* apparmorp = apparmor)
             {
                 var security = sec is null ? default : new Security
                 {
@@ -138,6 +145,7 @@ internal static unsafe partial class ExecNative
                     Umask = sec.Umask is uint mask ? (int)mask : -1, NoNewPrivs = sec.NoNewPrivileges ? 1 : 0,
                     SeccompFilter = sec.SeccompFilter is null ? null : filterp, SeccompLen = filter.Length / 8,
                     SeccompFlags = sec.SeccompFlags,
+                    ProcFd = procFd, AppArmorExec = apparmorp,
                 };
                 var a = new Args
                 {
@@ -155,6 +163,7 @@ internal static unsafe partial class ExecNative
         }
         finally
         {
+            if (procFd >= 0) Libc.close(procFd);
             NativeMemory.AlignedFree(stacks);
         }
     }

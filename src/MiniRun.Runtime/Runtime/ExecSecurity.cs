@@ -53,6 +53,8 @@ public sealed class ExecSecurity
     public SeccompProfile? Seccomp { get; private init; }
     public byte[]? SeccompFilter { get; private set; }
     public uint SeccompFlags { get; private init; }
+    /// <summary>process.apparmorProfile: the native stage writes "exec PROFILE" before execve (null or "unconfined": none).</summary>
+    public string? AppArmorProfile { get; private init; }
 
     /// <summary>
     /// Checks and resolves the process's attributes for a kernel whose highest capability is
@@ -75,6 +77,7 @@ public sealed class ExecSecurity
             NoNewPrivileges = process.NoNewPrivileges,
             Seccomp = profile,
             SeccompFlags = profile is null ? 0 : FilterFlags(profile),
+            AppArmorProfile = process.ApparmorProfile is { } a && a != "unconfined" ? a : null,
         };
     }
 

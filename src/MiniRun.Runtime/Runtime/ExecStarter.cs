@@ -133,6 +133,7 @@ public static class ExecStarter
                 {
                     "execve" => $"exec: \"{o.Args[0]}\": {Errno.Describe(e.Errno)}",
                     "chdir" => $"chdir to cwd (\"{cwd}\") set in config.json failed: {Errno.Describe(e.Errno)}",
+                    "cwd outside root" => $"chdir to cwd (\"{cwd}\") set in config.json failed: the directory is outside the container's root",
                     _ => $"exec into container {target.Id}: {e.Step}: {Errno.Describe(e.Errno)}",
                 });
             }

@@ -5,6 +5,9 @@
 // the clone, and everything the child does before execve, is C; this file only marshals the
 // arguments into unmanaged memory first and calls it.
 //
+// The binary (always MiniRun's own: init or the supervisor) is executed from a read-only
+// private bind mount of itself (SealedExe), never by its path (CVE-2019-5736).
+//
 // In a NativeAOT build the C object is linked statically (DirectPInvoke); under the JIT (the
 // test host) the same code is loaded from libminirun_native.so next to the assembly.
 using System.Runtime.InteropServices;
@@ -16,11 +19,11 @@ internal static unsafe partial class NativeStage
 {
     [LibraryImport("minirun_native", EntryPoint = "minirun_spawn")]
     private static partial int minirun_spawn(int cloneFlags, int syncFd, int* joinFds, int joinCount,
-        int* stdio, byte* exe, byte** argv, byte** envp);
+        int* stdio, byte* exe, int exeFd, byte** argv, byte** envp);
 
     [LibraryImport("minirun_native", EntryPoint = "minirun_spawn_supervised")]
     private static partial int minirun_spawn_supervised(int initFlags, int initSyncFd, int* initStdio,
-        int* keepFds, int keepCount, int nullFd, byte* exe, byte** initArgv, byte** initEnvp,
+        int* keepFds, int keepCount, int nullFd, byte* exe, int exeFd, byte** initArgv, byte** initEnvp,
         byte** supArgv, byte** supEnvp, int* output);
 
     /// <summary>
@@ -39,7 +42,7 @@ internal static unsafe partial class NativeStage
         int* output = stackalloc int[2];
         int pid;
         fixed (int* k = keep)
-            pid = minirun_spawn_supervised(initFlags, initSyncFd, std, k, keep.Length, nullFd, init.Path,
+            pid = minirun_spawn_supervised(initFlags, initSyncFd, std, k, keep.Length, nullFd, init.Path, SealedExe.Descriptor(exe),
                 init.Argv, init.Envp, sup.Argv, sup.Envp, output);
         if (pid < 0)
             throw new KernelException("clone the supervisor (CLONE_VM|CLONE_VFORK)", -pid);
@@ -65,7 +68,7 @@ internal static unsafe partial class NativeStage
         int* std = stackalloc int[3] { stdio.In, stdio.Out, stdio.Err };
         int pid;
         fixed (int* j = joins)
-            pid = minirun_spawn(cloneFlags, syncFd, j, joins.Length, std, strings.Path, strings.Argv, strings.Envp);
+            pid = minirun_spawn(cloneFlags, syncFd, j, joins.Length, std, strings.Path, SealedExe.Descriptor(exe), strings.Argv, strings.Envp);
         if (pid < 0)
             throw new KernelException($"clone({Namespaces.FlagNames(cloneFlags)})", -pid);
         return pid;

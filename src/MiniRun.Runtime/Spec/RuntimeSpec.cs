@@ -109,6 +109,8 @@ public sealed class SpecProcess
     [JsonPropertyName("env")] public List<string> Env { get; set; } = new();
     [JsonPropertyName("cwd")] public string Cwd { get; set; } = "/";
     [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
+    /// <summary>The AppArmor profile the process is confined by (set at its execve: Init/AppArmorStep.cs); null: none.</summary>
+    [JsonPropertyName("apparmorProfile")] public string? ApparmorProfile { get; set; }
     [JsonPropertyName("rlimits")] public List<SpecRlimit>? Rlimits { get; set; }
     [JsonPropertyName("capabilities")] public SpecCapabilities? Capabilities { get; set; }
     /// <summary>Written to /proc/self/oom_score_adj by init (-1000..1000); absent: inherited.</summary>

@@ -166,6 +166,7 @@ internal static class RuntimeSpecReader
                 case "env": p.Env = StringList(ref r); break;
                 case "cwd": p.Cwd = String(ref r) ?? "/"; break;
                 case "noNewPrivileges": p.NoNewPrivileges = Boolean(ref r); break;
+                case "apparmorProfile": p.ApparmorProfile = String(ref r) is { Length: > 0 } profile ? profile : null; break;
                 case "rlimits": p.Rlimits = List(ref r, Rlimit) ?? new(); break;
                 case "capabilities": p.Capabilities = Capabilities(ref r); break;
                 case "oomScoreAdj": p.OomScoreAdj = NullableInt32(ref r); break;

@@ -100,6 +100,7 @@ internal static class RuntimeSpecWriter
         Strings(w, "env", p.Env);
         w.WriteString("cwd", p.Cwd);
         w.WriteBoolean("noNewPrivileges", p.NoNewPrivileges);
+        if (p.ApparmorProfile is { } apparmor) w.WriteString("apparmorProfile", apparmor);
         if (p.Rlimits is { } rlimits)
         {
             w.WritePropertyName("rlimits");

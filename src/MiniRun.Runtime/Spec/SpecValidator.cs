@@ -5,7 +5,7 @@
 // mounts half made - and is reported as the failure of some step. Checked here, in the parent,
 // before clone, the error is one line that names the field ("config.json: mounts[2].destination
 // "data" is not an absolute path") and nothing is left behind. And a runtime that silently
-// ignores a field the bundle asks for (an AppArmor profile, an Intel RDT class, idmapped mounts)
+// ignores a field the bundle asks for (an SELinux label, an Intel RDT class, idmapped mounts)
 // runs the container with less protection than its author wrote: runtime-spec lets a runtime
 // ignore only properties it does not know, so the fields the spec defines but MiniRun does not
 // implement are refused by name (`config.json: linux.intelRdt is not supported by MiniRun`).
@@ -35,7 +35,7 @@ public static class SpecValidator
     [
         "domainname",
         "vm", "solaris", "windows", "zos",
-        "process.apparmorProfile", "process.selinuxLabel", "process.ioPriority", "process.scheduler",
+        "process.selinuxLabel", "process.ioPriority", "process.scheduler",
         "process.execCPUAffinity", "process.commandLine", "process.user.username",
         "mounts[].uidMappings", "mounts[].gidMappings",
         "linux.intelRdt", "linux.personality", "linux.timeOffsets", "linux.memoryPolicy", "linux.mountLabel",

@@ -30,6 +30,9 @@ public static class ExecCli
                     throw new CliError($"unknown flag: {tokens[0]}\nSee 'minirun exec --help'.", 1);
                 if (tokens.Length < 2)
                     throw new CliError("\"exec\" requires at least 2 arguments.\nSee 'minirun exec --help'.", 1);
+                // This process is about to enter the container: run it from a read-only mount of
+                // the binary first (CVE-2019-5736, Runtime/SealedExe.cs); returns when already so.
+                MiniRun.Runtime.SealedExe.ReexecIfWritable();
                 return ExecCommand.Execute(p.GetValue(rootOption)!, new ExecCommandOptions
                 {
                     Container = tokens[0],

@@ -50,6 +50,7 @@ public static class InspectContainerJson
         w.WriteNumber("RestartCount", c.RestartCount);
         w.WriteString("Driver", "overlay2");
         w.WriteString("Platform", "linux");
+        w.WriteString("AppArmorProfile", spec?.Process.ApparmorProfile ?? "");   // "": none (no AppArmor on the host, or unconfined)
         HostConfig(w, c);
         GraphDriver(w, spec, bundle);
         w.WriteStartArray("Mounts");

@@ -40,6 +40,7 @@ internal static class OciExecCli
         {
             var tokens = p.GetValue(args) ?? [];
             if (p.GetValue(preserve) != 0) throw new RuntimeException("exec --preserve-fds is not supported by MiniRun");
+            SealedExe.ReexecIfWritable();   // about to enter the container: from a read-only mount of the binary (CVE-2019-5736)
             string id = tokens[0];
             SpecProcess spec;
             bool fromFile = p.GetValue(process) is not null;

@@ -34,7 +34,7 @@ internal static class OciFeatures
             w.WriteBoolean("systemdUser", false);
             w.WriteBoolean("rdma", false);   // linux.resources.rdma is refused (SpecValidator.NotImplemented)
             w.WriteEndObject();
-            w.WriteStartObject("apparmor"); w.WriteBoolean("enabled", false); w.WriteEndObject();
+            w.WriteStartObject("apparmor"); w.WriteBoolean("enabled", true); w.WriteEndObject();   // process.apparmorProfile is applied (Init/AppArmorStep.cs)
             w.WriteStartObject("selinux"); w.WriteBoolean("enabled", false); w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("annotations");

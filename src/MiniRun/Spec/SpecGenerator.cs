@@ -99,6 +99,10 @@ public static class SpecGenerator
                 },
             },
         };
+        // AppArmor: minirun-default where the host has AppArmor, none elsewhere (Security/AppArmor.cs);
+        // ROOT is two levels above the container's directory (ROOT/containers/ID).
+        spec.Process.ApparmorProfile = MiniRun.Security.AppArmor.ProfileFor(null, privileged: false,
+            Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!);
         return spec;
     }
 

@@ -29,6 +29,7 @@ public sealed class FakeKernel : IKernel
 
     public void Mount(string? source, string target, string? fstype, ulong flags, string? data)
     {
+        target = Unpin(target);
         Record($"mount {source ?? "NULL"} {target} {fstype ?? "NULL"} {MountOptions.FlagNames(flags)} {data ?? "NULL"}", $"mount {fstype ?? source} on {target}");
         Paths.Add(target);
     }
@@ -53,7 +54,11 @@ public sealed class FakeKernel : IKernel
         Record($"openpty {rows}x{columns}", "openpty");
         return (100, 101, "/dev/pts/0");
     }
-    public void Close(int fd) => Calls.Add($"close {fd}");
+    public void Close(int fd)
+    {
+        if (OpenFds.Remove(fd)) return;   // a descriptor of OpenInRoot/OpenNoFollow: not a call the tests list
+        Calls.Add($"close {fd}");
+    }
     public void WaitForStart(int fifoFd) => Record($"read start fifo {fifoFd}", "read");
     public void CloseOnExecFrom(int first) => Record($"close_range {first}", "close_range");
     public string? ReadFile(string path) => Files.TryGetValue(path, out var text) ? text : null;
@@ -90,12 +95,14 @@ public sealed class FakeKernel : IKernel
     public void Chown(string path, uint uid, uint gid) => Record($"chown {path} {(int)uid}:{(int)gid}", $"chown {path}");
     public ulong MountFlags(string path)
     {
+        path = Unpin(path);
         ulong flags = MountFlagsOf.GetValueOrDefault(path);
         Record($"statvfs {path} {MountOptions.FlagNames(flags)}", $"statvfs {path}");
         return flags;
     }
 
-    public void MountSetattrRecursive(string path, ulong set, ulong clear) =>
+    public void MountSetattrRecursive(string path, ulong set, ulong clear) => MountSetattrRecursiveAt(Unpin(path), set, clear);
+    private void MountSetattrRecursiveAt(string path, ulong set, ulong clear) =>
         Record($"mount_setattr {path} AT_RECURSIVE set={MountOptions.AttrNames(set)} clr={MountOptions.AttrNames(clear)}", $"mount_setattr {path}");
 
     /// <summary>What RunHook answers per hook path (default: exit 0); the states hooks were given, in order.</summary>
@@ -116,4 +123,55 @@ public sealed class FakeKernel : IKernel
     public int OpenTreeClone(string path) { Record($"open_tree {path} OPEN_TREE_CLONE", $"open_tree {path}"); return NextMountFd++; }
     public void SetIdmap(int mountFd, int usernsFd, string what) => Record($"mount_setattr {mountFd} MOUNT_ATTR_IDMAP userns={usernsFd}", $"mount_setattr(MOUNT_ATTR_IDMAP) on {what}");
     public void MoveMount(int mountFd, string target) { Record($"move_mount {mountFd} {target}", $"move_mount onto {target}"); Paths.Add(target); }
+
+    // ---- descriptor-based calls: fds from 1000 up, each remembered with the path it was opened for ----
+
+    /// <summary>Descriptors handed out and not closed yet, with their paths.</summary>
+    public Dictionary<int, string> OpenFds { get; } = new();
+    /// <summary>Every OpenInRoot: "root host-path".</summary>
+    public List<string> OpenedInRoot { get; } = new();
+    /// <summary>What OpenNoFollow's fstat answers per path (st_mode, major, minor); default: /dev/null is char 1:3, anything else a directory.</summary>
+    public Dictionary<string, (uint Mode, uint Major, uint Minor)> Nodes { get; } = new();
+    /// <summary>Every OpenNoFollow path, in order.</summary>
+    public List<string> NoFollowOpens { get; } = new();
+    /// <summary>Every WriteProcFile path, in order (the call itself is recorded as "write PATH TEXT" like WriteFile).</summary>
+    public List<string> ProcWrites { get; } = new();
+    /// <summary>What GetCwd answers; null: outside the root.</summary>
+    public string? Cwd { get; set; } = "/";
+    private int _nextFd = 1000;
+
+    /// <summary>"/proc/self/fd/N" of a descriptor this fake handed out, as the path it stands for.</summary>
+    private string Unpin(string path) =>
+        path.StartsWith("/proc/self/fd/", StringComparison.Ordinal) && int.TryParse(path[14..], out int fd) && OpenFds.TryGetValue(fd, out var p) ? p : path;
+
+    public int OpenInRoot(string root, string hostPath)
+    {
+        if (FailOn is not null && $"openat2 {hostPath}".StartsWith(FailOn, StringComparison.Ordinal))
+            throw new KernelException($"open {hostPath} inside {root}", FailErrno);
+        OpenedInRoot.Add($"{root} {hostPath}");
+        OpenFds[_nextFd] = hostPath;
+        return _nextFd++;
+    }
+    public void MkdirInRoot(string root, string hostPath, uint mode) => Mkdir(hostPath, mode);
+    public void TouchInRoot(string root, string hostPath) => Touch(hostPath);
+    public (int Fd, uint Mode, uint Major, uint Minor) OpenNoFollow(string path)
+    {
+        NoFollowOpens.Add(path);
+        var node = Nodes.TryGetValue(path, out var n) ? n : path == "/dev/null" ? (0x2000u | 0x1b6, 1u, 3u) : (0x4000u | 0x1ed, 0u, 0u);
+        OpenFds[_nextFd] = path;
+        return (_nextFd++, node.Item1, node.Item2, node.Item3);
+    }
+    public void BindMountFd(int fd, string target)
+    {
+        string source = OpenFds.TryGetValue(fd, out var p) ? p : $"fd{fd}";
+        Record($"mount {source} {target} NULL MS_BIND NULL", $"mount {source} on {target}");
+        Paths.Add(target);
+    }
+    public void WriteProcFile(string procPath, string text)
+    {
+        Record($"write {procPath} {text}", $"write \"{text}\" to {procPath}");
+        ProcWrites.Add(procPath);
+        Files[procPath] = text;
+    }
+    public string? GetCwd() => Cwd;
 }

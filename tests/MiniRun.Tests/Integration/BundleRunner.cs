@@ -85,8 +85,12 @@ public static class BundleRunner
             }
         }
 
-        /// <summary>Writes config.json, reads it back as init will, starts the container and waits for it.</summary>
-        public RunResult Run(RuntimeSpec spec, TimeSpan? timeout = null, TextWriter? trace = null)
+        /// <summary>
+        /// Writes config.json, reads it back as init will, starts the container and waits for it.
+        /// With process.terminal the master side is closed at once (the program gets a hangup),
+        /// or with <paramref name="holdTerminal"/> only after the container ended.
+        /// </summary>
+        public RunResult Run(RuntimeSpec spec, TimeSpan? timeout = null, TextWriter? trace = null, bool holdTerminal = false)
         {
             string config = Path.Combine(Dir, "config.json");
             spec.Save(config);
@@ -107,8 +111,9 @@ public static class BundleRunner
                     Trace: trace is null ? null : new MiniRun.Trace.ConsoleTrace(trace, pause: false), Stdio: new StdioFds(devNull, outWrite, errWrite)));
                 foreach (int fd in fds) Libc.close(fd);   // the container holds its own copies: EOF once it ends
                 fds.Clear();
-                if (started.TerminalMaster >= 0) Libc.close(started.TerminalMaster);
+                if (started.TerminalMaster >= 0 && !holdTerminal) Libc.close(started.TerminalMaster);
                 int status = Reap(started.Pid, timeout ?? TimeSpan.FromSeconds(60));
+                if (started.TerminalMaster >= 0 && holdTerminal) Libc.close(started.TerminalMaster);
                 if (!Task.WaitAll([outText, errText], TimeSpan.FromSeconds(30)))
                     throw new TimeoutException("the container ended but its stdout/stderr stayed open (a leftover process?)");
                 if (started.FailureCode is int code)

@@ -16,6 +16,8 @@ public sealed class OciBundle : IDisposable
     public string StateRoot { get; }
     public string Rootfs => Path.Combine(Dir, "rootfs");
     public static string Oci => Path.Combine(Path.GetDirectoryName(MiniRunHost.Binary)!, "minirun-oci");
+    /// <summary>The minirun-oci this bundle runs with (a test may point it at a copy of the binary).</summary>
+    public string Runtime { get; set; } = Oci;
 
     public OciBundle(params string[] args)
     {
@@ -46,7 +48,7 @@ public sealed class OciBundle : IDisposable
         string id = Guid.NewGuid().ToString("N")[..8];
         string outFile = Path.Combine(Dir, $"out-{id}"), errFile = Path.Combine(Dir, $"err-{id}");
         string quoted = string.Join(' ', args.Select(a => "'" + a.Replace("'", "'\\''") + "'"));
-        int code = Shell($"'{Oci}' --root '{StateRoot}' {quoted} </dev/null >'{outFile}' 2>'{errFile}'");
+        int code = Shell($"'{Runtime}' --root '{StateRoot}' {quoted} </dev/null >'{outFile}' 2>'{errFile}'");
         return (code, File.ReadAllText(outFile), File.ReadAllText(errFile));
     }
 

@@ -78,7 +78,6 @@ public sealed class SpecValidatorTests
         Assert.Equal($"{field} is not supported by MiniRun", Problem(Read(extra: $",\"{field}\":{value}")));
 
     [Theory]
-    [InlineData("apparmorProfile", "\"docker-default\"")]
     [InlineData("selinuxLabel", "\"system_u:system_r:container_t:s0\"")]
     [InlineData("ioPriority", "{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":0}")]
     [InlineData("scheduler", "{\"policy\":\"SCHED_BATCH\"}")]
