@@ -59,16 +59,18 @@ internal static unsafe partial class NativeStage
     /// <summary>
     /// Clones a child into new namespaces (<paramref name="cloneFlags"/>) that execs
     /// <paramref name="exe"/>. Returns the child's pid; throws KernelException if clone fails.
+    /// <paramref name="seal"/>: exe is MiniRun's binary and runs from its sealed descriptor
+    /// (SealedExe, CVE-2019-5736); false for a child that is never meant to exec anything.
     /// </summary>
     public static int Spawn(int cloneFlags, int syncFd, IReadOnlyList<int> joinFds, (int In, int Out, int Err) stdio,
-        string exe, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+        string exe, IReadOnlyList<string> argv, IReadOnlyList<string> envp, bool seal = true)
     {
         using var strings = new NativeStrings(exe, argv, envp);
         int[] joins = joinFds.ToArray();
         int* std = stackalloc int[3] { stdio.In, stdio.Out, stdio.Err };
         int pid;
         fixed (int* j = joins)
-            pid = minirun_spawn(cloneFlags, syncFd, j, joins.Length, std, strings.Path, SealedExe.Descriptor(exe), strings.Argv, strings.Envp);
+            pid = minirun_spawn(cloneFlags, syncFd, j, joins.Length, std, strings.Path, seal ? SealedExe.Descriptor(exe) : -1, strings.Argv, strings.Envp);
         if (pid < 0)
             throw new KernelException($"clone({Namespaces.FlagNames(cloneFlags)})", -pid);
         return pid;

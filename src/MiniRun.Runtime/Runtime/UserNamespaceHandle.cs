@@ -24,7 +24,7 @@ public static class UserNamespaceHandle
         int pid;
         try
         {
-            pid = NativeStage.Spawn(Namespaces.CLONE_NEWUSER, child.Fd, [], (-1, -1, -1), "/nonexistent", ["minirun-userns"], []);
+            pid = NativeStage.Spawn(Namespaces.CLONE_NEWUSER, child.Fd, [], (-1, -1, -1), "/nonexistent", ["minirun-userns"], [], seal: false);
         }
         catch
         {
