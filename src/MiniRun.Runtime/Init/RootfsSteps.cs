@@ -7,6 +7,8 @@
 // The rootfs is overlayfs: the image layers are read-only lowerdirs shared by every container;
 // this container's writes land in its own upperdir (copy-on-write), which is why a file written
 // in one `run` is absent from the next.
+// When the device list is kept without a cgroup (NodevDeviceSteps) the rootfs is mounted nodev:
+// a device node shipped in an image layer never opens.
 //
 // Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst.
 using MiniRun.Kernel;
@@ -36,17 +38,21 @@ public static class RootfsSteps
             c.BeginStep("bind the bundle's rootfs onto itself",
                 "pivot_root needs the new root to be a mount point; a plain OCI bundle's rootfs is only a directory");
             c.Kernel.Mount(rootfs, rootfs, null, Libc.MS_BIND | Libc.MS_REC, null);
+            if (c.NodevDevices)   // a bind mount takes its flags from the source: nodev needs a remount
+                c.Kernel.Mount(null, rootfs, null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_NODEV |
+                    (c.Kernel.MountFlags(rootfs) & MountOptions.PerMountFlags), null);
             return;
         }
         c.BeginStep("mount the image as overlayfs",
             $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write" +
             (overlay.Volatile == true ? "; volatile (--rm): the upper dir is never synced to disk, it is deleted when the container ends" : ""));
         string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
+        ulong flags = c.NodevDevices ? Libc.MS_NODEV : 0;   // the device list without a cgroup: no node of an image layer opens
         if (overlay.Volatile == true)
         {
             try
             {
-                c.Kernel.Mount("overlay", rootfs, "overlay", 0, data + ",volatile");
+                c.Kernel.Mount("overlay", rootfs, "overlay", flags, data + ",volatile");
                 return;
             }
             catch (KernelException e) when (e.Errno == Errno.EINVAL)
@@ -55,7 +61,7 @@ public static class RootfsSteps
                 c.Trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
             }
         }
-        c.Kernel.Mount("overlay", rootfs, "overlay", 0, data);
+        c.Kernel.Mount("overlay", rootfs, "overlay", flags, data);
     }
 
     /// <summary>The overlayfs option string; lowerdirs top-most first, separated by ':'.</summary>

@@ -10,6 +10,8 @@
 // (MS_REMOUNT|MS_BIND); the recursive words (rro, rnosuid, ...) then apply to the whole subtree
 // (mount_setattr AT_RECURSIVE); propagation words (shared, rslave, ...) are a last, separate call.
 //
+// Without a cgroup for the device list every mount but devpts also gets nodev (NodevDeviceSteps).
+//
 // Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, mount_namespaces(7), proc(5), sysfs(5),
 // devpts in the kernel's filesystems/devpts.rst.
 using MiniRun.Kernel;
@@ -48,6 +50,7 @@ public static class SpecMountSteps
         // type "cgroup" (what runc's and umoci's specs write) means "the cgroup filesystem": MiniRun is
         // cgroup v2 only, so it is the container's cgroup2 view, as on a cgroup v2 host with runc.
         string type = bind ? "bind" : m.Type == "cgroup" ? "cgroup2" : m.Type ?? "none";
+        opts = NodevDeviceSteps.ForMount(c, type, opts);   // the device list without a cgroup: no device opens here
         c.BeginStep($"mount {type} on {m.Destination}", Why.GetValueOrDefault(m.Destination, "a mount from the runtime spec"));
 
         string target = ScopedPath.Resolve(c.RootfsPath, m.Destination);

@@ -112,6 +112,8 @@ public sealed class ContainerRecordHostConfig
     public string? CgroupParent { get; set; }
     /// <summary>Resource flags as typed (re-applied when the container starts again).</summary>
     public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
+    /// <summary>--privileged, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add (Security/SecuritySpec.cs).</summary>
+    public MiniRun.Security.SecurityHostConfig Security { get; set; } = new();
 }
 
 public sealed class RestartPolicy

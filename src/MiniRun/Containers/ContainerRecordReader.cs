@@ -181,7 +181,9 @@ internal static class ContainerRecordReader
                 case "Init": h.Init = Boolean(ref r); break;
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
                 case "Resources": h.Resources = Resources(ref r); break;
-                default: r.Skip(); break;
+                default:
+                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h.Security)) r.Skip();
+                    break;
             }
         }
         return h;

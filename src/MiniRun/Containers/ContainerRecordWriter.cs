@@ -146,6 +146,7 @@ internal static class ContainerRecordWriter
         w.WriteBoolean("AutoRemove", h.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent);
+        MiniRun.Security.SecurityHostConfigJson.Write(w, h.Security);
         w.WritePropertyName("Resources");
         if (h.Resources is not { } f) w.WriteNullValue();
         else
