@@ -66,8 +66,8 @@ public static class LifecycleCreate
             r.HostConfig = new ContainerRecordHostConfig
             {
                 RestartPolicy = restart, AutoRemove = o.Rm, Init = o.Init, CgroupParent = o.CgroupParent, Resources = o.Resources,
-                Security = MiniRun.Security.SecuritySpec.HostConfigOf(o),
             };
+            MiniRun.Security.SecuritySpec.FillHostConfig(r.HostConfig, o);
             return r;
         });
         string bundle = containers.DirOf(record.Id);

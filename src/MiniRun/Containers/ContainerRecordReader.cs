@@ -182,7 +182,7 @@ internal static class ContainerRecordReader
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
                 case "Resources": h.Resources = Resources(ref r); break;
                 default:
-                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h.Security)) r.Skip();
+                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h)) r.Skip();
                     break;
             }
         }

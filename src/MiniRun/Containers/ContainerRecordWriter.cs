@@ -146,7 +146,6 @@ internal static class ContainerRecordWriter
         w.WriteBoolean("AutoRemove", h.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent);
-        MiniRun.Security.SecurityHostConfigJson.Write(w, h.Security);
         w.WritePropertyName("Resources");
         if (h.Resources is not { } f) w.WriteNullValue();
         else
@@ -170,6 +169,7 @@ internal static class ContainerRecordWriter
             w.WriteString("OomScoreAdj", f.OomScoreAdj);
             w.WriteEndObject();
         }
+        MiniRun.Security.SecurityHostConfigJson.Write(w, h);
         w.WriteEndObject();
     }
 

@@ -4,18 +4,19 @@
 // GroupAdd [names].
 //
 // Why: container.json and inspect write the same fields; one writer (and the matching reader)
-// keeps the two from drifting. Empty lists and maps are written as Docker writes them: Devices
-// and Ulimits as [], GroupAdd null, Tmpfs and Sysctls left out.
+// keeps the two from drifting. The bytes are the serializer's (ContainerRecordJsonTests): every
+// field, empty lists as [] and empty maps as {}.
 //
 // Follows: Docker's api/types/container HostConfig (json tags), RFC 8259.
 using System.Text.Json;
+using MiniRun.Containers;
 using static MiniJson.JsonReading;
 
 namespace MiniRun.Security;
 
 public static class SecurityHostConfigJson
 {
-    public static void Write(Utf8JsonWriter w, SecurityHostConfig s)
+    public static void Write(Utf8JsonWriter w, ContainerRecordHostConfig s)
     {
         w.WriteBoolean("Privileged", s.Privileged);
         w.WriteBoolean("ReadonlyRootfs", s.ReadonlyRootfs);
@@ -29,7 +30,7 @@ public static class SecurityHostConfigJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        if (s.Tmpfs.Count > 0) Map(w, "Tmpfs", s.Tmpfs);
+        Map(w, "Tmpfs", s.Tmpfs);
         w.WriteStartArray("Ulimits");
         foreach (var u in s.Ulimits)
         {
@@ -40,14 +41,10 @@ public static class SecurityHostConfigJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        if (s.Sysctls.Count > 0) Map(w, "Sysctls", s.Sysctls);
-        if (s.GroupAdd.Count == 0) w.WriteNull("GroupAdd");
-        else
-        {
-            w.WriteStartArray("GroupAdd");
-            foreach (var g in s.GroupAdd) w.WriteStringValue(g);
-            w.WriteEndArray();
-        }
+        Map(w, "Sysctls", s.Sysctls);
+        w.WriteStartArray("GroupAdd");
+        foreach (var g in s.GroupAdd) w.WriteStringValue(g);
+        w.WriteEndArray();
     }
 
     private static void Map(Utf8JsonWriter w, string name, Dictionary<string, string> map)
@@ -58,7 +55,7 @@ public static class SecurityHostConfigJson
     }
 
     /// <summary>Reads HostConfig property <paramref name="name"/> into <paramref name="s"/> when it is one of these; false otherwise.</summary>
-    public static bool ReadField(ref Utf8JsonReader r, string name, SecurityHostConfig s)
+    public static bool ReadField(ref Utf8JsonReader r, string name, ContainerRecordHostConfig s)
     {
         switch (name)
         {

@@ -8,21 +8,10 @@
 // Ulimits, Sysctls); this one runs them in order for SpecGenerator and collects the record.
 //
 // Follows: docker-run(1); Docker's HostConfig (api/types/container) field names.
+using MiniRun.Containers;
 using MiniRun.Spec;
 
 namespace MiniRun.Security;
-
-/// <summary>The security part of a container's HostConfig, as Docker names and shapes it.</summary>
-public sealed class SecurityHostConfig
-{
-    public bool Privileged { get; set; }
-    public bool ReadonlyRootfs { get; set; }
-    public List<DeviceMapping> Devices { get; set; } = new();
-    public Dictionary<string, string> Tmpfs { get; set; } = new();
-    public List<Ulimit> Ulimits { get; set; } = new();
-    public Dictionary<string, string> Sysctls { get; set; } = new();
-    public List<string> GroupAdd { get; set; } = new();
-}
 
 public static class SecuritySpec
 {
@@ -39,10 +28,10 @@ public static class SecuritySpec
     }
 
     /// <summary>Checks every flag that needs no host (before anything exists): RunConfigException with Docker's text.</summary>
-    public static void Check(RunOptions o) => HostConfigOf(o);
+    public static void Check(RunOptions o) => FillHostConfig(new ContainerRecordHostConfig(), o);
 
-    /// <summary>The HostConfig fields for these flags (parsed again: cheap, and needs no host).</summary>
-    public static SecurityHostConfig HostConfigOf(RunOptions o)
+    /// <summary>The HostConfig fields for these flags, in Docker's shapes (parsed again: cheap, and needs no host).</summary>
+    public static void FillHostConfig(ContainerRecordHostConfig h, RunOptions o)
     {
         var tmpfs = new Dictionary<string, string>();
         foreach (var (path, options) in o.Tmpfs.Select(TmpfsMounts.Split))
@@ -54,10 +43,12 @@ public static class SecuritySpec
         foreach (var u in o.Ulimits.Select(Ulimits.Parse)) { ulimits.RemoveAll(x => x.Name == u.Name); ulimits.Add(u); }
         var sysctls = new Dictionary<string, string>();
         foreach (var (k, v) in o.Sysctls.Select(Sysctls.Parse)) sysctls[k] = v;
-        return new SecurityHostConfig
-        {
-            Privileged = o.Privileged, ReadonlyRootfs = o.ReadOnly, Devices = o.Devices.Select(DevicePolicy.Parse).ToList(),
-            Tmpfs = tmpfs, Ulimits = ulimits, Sysctls = sysctls, GroupAdd = o.GroupAdd.ToList(),
-        };
+        h.Privileged = o.Privileged;
+        h.ReadonlyRootfs = o.ReadOnly;
+        h.Devices = o.Devices.Select(DevicePolicy.Parse).ToList();
+        h.Tmpfs = tmpfs;
+        h.Ulimits = ulimits;
+        h.Sysctls = sysctls;
+        h.GroupAdd = o.GroupAdd.ToList();
     }
 }
