@@ -114,7 +114,11 @@ public static class Program
         var action = configure(cmd);
         cmd.SetAction(p =>
         {
-            try { return action(p); }
+            try
+            {
+                MiniRun.Security.StoreAccess.Secure(p.GetValue(rootOption)!);   // an existing root made before 0700 is fixed at start
+                return action(p);
+            }
             catch (Exception e) { return Report(e, p.GetValue(debugOption)); }
         });
         return cmd;

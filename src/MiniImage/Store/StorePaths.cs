@@ -37,12 +37,16 @@ internal sealed class StorePaths
     /// <summary>A fresh, not yet existing path under tmp/ (prefix helps when debugging leftovers).</summary>
     public string NewTemp(string prefix) => Path.Combine(Tmp, $"{prefix}-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
-    /// <summary>Creates root, blobs/sha256, layers and tmp if missing (default mode; the root is the runtime's).</summary>
+    /// <summary>
+    /// Creates root, blobs/sha256, layers and tmp if missing, for the owner alone (0700): unpacked
+    /// layers keep their setuid binaries, which no other host user may reach (CVE-2021-41091).
+    /// </summary>
     public void EnsureDirectories()
     {
-        foreach (string dir in new[] { Root, Blobs, Layers, Tmp })
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        foreach (string dir in new[] { Root, Path.GetDirectoryName(Blobs)!, Blobs, Layers, Tmp })
         {
-            try { Directory.CreateDirectory(dir); }
+            try { Directory.CreateDirectory(dir, ownerOnly); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new MiniImageException($"create store directory {dir}: {e.Message}");

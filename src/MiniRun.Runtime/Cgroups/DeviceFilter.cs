@@ -24,6 +24,7 @@
 //     effect by attaching its filter only after init made them. Reading and writing them is
 //     up to the rules.
 //   - an empty or absent list attaches nothing (every device node is usable), as before.
+//   - a container without a cgroup keeps the list with nodev mounts instead (DeviceAllowList).
 //   - differences from runc's emulation of cgroup v1: a deny that punches a hole in an earlier
 //     wildcard allow ("allow c *:* rwm", then "deny c 1:9 w") is applied here, where runc
 //     refuses it; a type "a" rule with numbers matches those numbers (runc and cgroup v1 read
@@ -92,8 +93,8 @@ public static class DeviceFilter
     /// <summary>
     /// The one call of the create path: compiles linux.resources.devices (errors name the field
     /// even when nothing is attached) and attaches the filter to the container's cgroup. Without
-    /// a cgroup (no linux.cgroupsPath, or --cgroup-manager disabled) there is nowhere to attach
-    /// it: the engine asked for no cgroup, so the rules are not applied (docs/oci.md).
+    /// a cgroup (--cgroup-manager disabled, or no cgroup2 filesystem) there is nowhere to attach
+    /// it: init keeps the list with nodev mounts instead (Init/NodevDeviceSteps.cs).
     /// </summary>
     public static void ApplyTo(Cgroup? cgroup, RuntimeSpec spec, ITrace? trace)
     {
@@ -102,7 +103,7 @@ public static class DeviceFilter
         var program = Compile(Rules(list), spec.Linux.Devices);
         if (cgroup is null)
         {
-            trace?.Note("linux.resources.devices is not applied: the container has no cgroup to attach the device filter to");
+            trace?.Note("linux.resources.devices: no cgroup to attach the device filter to; kept with nodev mounts instead");
             return;
         }
         Attach(cgroup.Path, program, trace);

@@ -14,7 +14,9 @@
 //   - Limits without a cgroupsPath: as runc on cgroup v2, the cgroup is ID beside the runtime's
 //     own cgroup (the parent of /proc/self/cgroup's path: the runtime's own cgroup has processes,
 //     so cgroup v2 would not let it hand controllers to a child).
-//   - No limits and no cgroupsPath: no cgroup (the container stays in the caller's).
+//   - No limits and no cgroupsPath: no cgroup (the container stays in the caller's). Device rules
+//     alone on a host with no cgroup2 filesystem: no cgroup either; init keeps them with nodev
+//     mounts (Cgroups/DeviceAllowList.cs).
 //   - Values that only ask for a cgroup's defaults (cpu.shares 1024, which containerd writes into
 //     every bundle; -1 for "no limit") are no limits a host without the controller fails to give:
 //     there they are left unwritten, with a --trace note (SpecResourceMap.WithoutKernelDefaults).
@@ -72,6 +74,8 @@ public static class OciCgroup
         }
         if (string.IsNullOrEmpty(path) && needs.Count == 0 && !devices)
             return new OciCgroupPlan(null, limits, host, note);
+        if (host.MountPoint is null && string.IsNullOrEmpty(path) && needs.Count == 0)   // device rules alone, no cgroup2 anywhere
+            return new OciCgroupPlan(null, limits, host, "linux.resources.devices: no cgroup2 filesystem for the device filter; kept with nodev mounts");
         if (host.MountPoint is null)
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" needs a cgroup2 filesystem; this host: {host.Description}");
         string relative;

@@ -4,7 +4,8 @@
 // the harmless ones made here: null, zero, full, random, urandom and tty, plus the usual
 // symlinks (/dev/fd, /dev/stdin...) and /dev/ptmx pointing at the container's own devpts.
 // Inside a user namespace mknod is not allowed (EPERM); then the host's node is bind-mounted
-// instead, as runc does.
+// instead, as runc does. When the device list is kept without a cgroup (NodevDeviceSteps), /dev
+// is nodev and each node made here that the list allows becomes a bind mount of its own.
 // linux.devices adds nodes the spec asks for (a FUSE device, a GPU...), at any absolute path in
 // the container, with their type, numbers, mode and owner; a spec device at the path of a
 // default one (/dev/null) replaces it. Order per node: mknod (the mode is filtered by the
@@ -50,6 +51,7 @@ public static class DeviceSteps
             }
             c.Kernel.Mknod(path, Libc.S_IFCHR | 0x1b6 /*0666*/, major, minor);
             c.Kernel.Chmod(path, 0x1b6);   // mknod's mode is filtered by the umask
+            NodevDeviceSteps.Expose(c, path, 'c', major, minor);
         }
         if (specDevices.Count > 0)
         {
@@ -85,11 +87,14 @@ public static class DeviceSteps
             // mknod of a device needs CAP_MKNOD in the initial user namespace: use the host's node.
             c.Kernel.Touch(path);
             c.Kernel.Mount(d.Path, path, null, Libc.MS_BIND, null);
+            NodevDeviceSteps.WithholdBound(c, path, type == Libc.S_IFBLK ? 'b' : 'c', d.Major ?? 0, d.Minor ?? 0);
             return;
         }
         c.Kernel.Mknod(path, type | mode, type == Libc.S_IFIFO ? 0 : (uint)(d.Major ?? 0), type == Libc.S_IFIFO ? 0 : (uint)(d.Minor ?? 0));
         c.Kernel.Chmod(path, mode);   // mknod's mode is filtered by the umask
         if (d.Uid is not null || d.Gid is not null)
             c.Kernel.Chown(path, d.Uid ?? uint.MaxValue, d.Gid ?? uint.MaxValue);   // -1: leave unchanged (chown(2))
+        if (type != Libc.S_IFIFO)
+            NodevDeviceSteps.Expose(c, path, type == Libc.S_IFBLK ? 'b' : 'c', d.Major ?? 0, d.Minor ?? 0);
     }
 }

@@ -44,6 +44,12 @@ public sealed class InitContext
     /// <summary>The state the startContainer hooks read, kept from <see cref="ReachHookPoint"/>.</summary>
     public string? StartHookState { get; set; }
 
+    /// <summary>
+    /// The device list (linux.resources.devices) has no cgroup to carry its filter: keep it with
+    /// nodev mounts (Init/NodevDeviceSteps.cs). Set from the parent's "N" bundle message.
+    /// </summary>
+    public bool NodevDevices { get; init; }
+
     /// <summary>OCI --preserve-fds: how many descriptors from 3 up the program keeps (0: none).</summary>
     public int PreserveFds { get; init; }
 

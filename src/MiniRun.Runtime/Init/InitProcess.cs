@@ -7,7 +7,8 @@
 //
 // It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
 // "<first step number>[,pause]"; then, as the first message on the socket, "B <bundle dir>"
-// once the parent has written the bundle. Every failure is reported to the parent as
+// once the parent has written the bundle ("N <bundle dir>" when no cgroup carries the device
+// list and init keeps it with nodev mounts: Init/NodevDeviceSteps.cs). Every failure is reported to the parent as
 // "E <exit code> <one-line message>" before init exits with that code; after `start` (the parent
 // of create is gone by then) the message is written into exec.fifo, where `start` reads it.
 // With hooks, init stops before pivot_root to let the parent run its own ("H", Init/HookSteps.cs).
@@ -38,12 +39,14 @@ public static class InitProcess
         InitContext? context = null;
         string? go;
         try { go = channel.Receive(); } catch (KernelException) { go = null; }
-        if (go is not null && go.StartsWith("N ", StringComparison.Ordinal) && int.TryParse(go[2..], out int next))
+        // "T N": the parent's --trace went on after the clone; number init's calls from N.
+        if (go is not null && go.StartsWith("T ", StringComparison.Ordinal) && int.TryParse(go[2..], out int next))
         {
-            (trace as ChannelTrace)?.ContinueFrom(next);   // the parent's --trace went on after the clone
+            (trace as ChannelTrace)?.ContinueFrom(next);
             try { go = channel.Receive(); } catch (KernelException) { go = null; }
         }
-        if (go is null || !go.StartsWith("B ", StringComparison.Ordinal))
+        // "B DIR": the bundle is ready; "N DIR": the same, and no cgroup carries the device list (NodevDeviceSteps).
+        if (go is null || !(go.StartsWith("B ", StringComparison.Ordinal) || go.StartsWith("N ", StringComparison.Ordinal)))
             return 125;   // the parent gave up before the bundle was ready (e.g. no such image)
         string bundleDir = go[2..];
         try
@@ -54,6 +57,7 @@ public static class InitProcess
             {
                 Spec = spec,
                 BundleDir = bundleDir,
+                NodevDevices = go[0] == 'N',
                 Kernel = new LinuxKernel(trace),
                 Trace = trace,
                 SendTerminalMaster = fd => channel.SendWithFd("F", fd),

@@ -8,6 +8,8 @@
 // this container's writes land in its own upperdir (copy-on-write), which is why a file written
 // in one `run` is absent from the next. With a user namespace the runtime has mounted it already,
 // over idmapped layers (Runtime/IdmappedRootfs.cs), and this step only says so.
+// When the device list is kept without a cgroup (NodevDeviceSteps) the rootfs is mounted nodev:
+// a device node shipped in an image layer never opens.
 //
 // Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst.
 using MiniRun.Kernel;
@@ -37,6 +39,9 @@ public static class RootfsSteps
             c.BeginStep("bind the bundle's rootfs onto itself",
                 "pivot_root needs the new root to be a mount point; a plain OCI bundle's rootfs is only a directory");
             c.Kernel.Mount(rootfs, rootfs, null, Libc.MS_BIND | Libc.MS_REC, null);
+            if (c.NodevDevices)   // a bind mount takes its flags from the source: nodev needs a remount
+                c.Kernel.Mount(null, rootfs, null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_NODEV |
+                    (c.Kernel.MountFlags(rootfs) & MountOptions.PerMountFlags), null);
             return;
         }
         if (MiniRun.Runtime.IdmappedRootfs.Applies(c.Spec))
@@ -51,18 +56,19 @@ public static class RootfsSteps
         c.BeginStep("mount the image as overlayfs",
             $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write" +
             (overlay.Volatile == true ? "; volatile (--rm): the upper dir is never synced to disk, it is deleted when the container ends" : ""));
-        MountOverlay(c.Kernel, c.Trace, overlay, rootfs);
+        MountOverlay(c.Kernel, c.Trace, overlay, rootfs, c.NodevDevices);
     }
 
-    /// <summary>mount(2) of the overlay on rootfs; "volatile" when asked and the kernel knows it.</summary>
-    public static void MountOverlay(IKernel kernel, MiniRun.Trace.ITrace trace, MiniRun.Spec.SpecOverlay overlay, string rootfs)
+    /// <summary>mount(2) of the overlay on rootfs; "volatile" when asked and the kernel knows it; MS_NODEV with <paramref name="nodev"/>.</summary>
+    public static void MountOverlay(IKernel kernel, MiniRun.Trace.ITrace trace, MiniRun.Spec.SpecOverlay overlay, string rootfs, bool nodev)
     {
         string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
+        ulong flags = nodev ? Libc.MS_NODEV : 0;   // the device list without a cgroup: no node of an image layer opens
         if (overlay.Volatile == true)
         {
             try
             {
-                kernel.Mount("overlay", rootfs, "overlay", 0, data + ",volatile");
+                kernel.Mount("overlay", rootfs, "overlay", flags, data + ",volatile");
                 return;
             }
             catch (KernelException e) when (e.Errno == Errno.EINVAL)
@@ -71,7 +77,7 @@ public static class RootfsSteps
                 trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
             }
         }
-        kernel.Mount("overlay", rootfs, "overlay", 0, data);
+        kernel.Mount("overlay", rootfs, "overlay", flags, data);
     }
 
     /// <summary>The overlayfs option string; lowerdirs top-most first, separated by ':'.</summary>

@@ -17,6 +17,7 @@
 // openat2(RESOLVE_IN_ROOT) returned (the host's /proc: this runs before pivot_root). procfs and
 // sysfs are refused on a destination that is a symlink in the rootfs (CVE-2019-19921,
 // CVE-2023-27561: procfs mounted elsewhere leaves /proc to the image, and the masks to nothing).
+// Without a cgroup for the device list every mount but devpts also gets nodev (NodevDeviceSteps).
 //
 // Follows: runtime-spec config.md "Mounts", mount(2), mount(8) options, mount_namespaces(7), proc(5), sysfs(5),
 // devpts in the kernel's filesystems/devpts.rst, openat2(2) RESOLVE_IN_ROOT.
@@ -56,6 +57,7 @@ public static class SpecMountSteps
         // type "cgroup" (what runc's and umoci's specs write) means "the cgroup filesystem": MiniRun is
         // cgroup v2 only, so it is the container's cgroup2 view, as on a cgroup v2 host with runc.
         string type = bind ? "bind" : m.Type == "cgroup" ? "cgroup2" : m.Type ?? "none";
+        opts = NodevDeviceSteps.ForMount(c, type, opts);   // the device list without a cgroup: no device opens here
         c.BeginStep($"mount {type} on {m.Destination}", Why.GetValueOrDefault(m.Destination, "a mount from the runtime spec"));
 
         string root = c.RootfsPath;

@@ -3,7 +3,8 @@
 // Why in this order: setgroups and setresgid need privilege, which setresuid to a non-root user
 // gives up; so the uid is always last. Names (`-u nobody`, an image's `User: www-data`) are
 // looked up in the IMAGE's /etc/passwd and /etc/group, read after pivot_root, never the host's.
-// HOME comes from the passwd entry when the environment does not set it. The supplementary groups
+// HOME comes from the passwd entry when the environment does not set it. Groups named by
+// `--group-add` (user.io.minirun.additionalGroups) are looked up in the same /etc/group. The supplementary groups
 // are always set (an empty list drops the runtime's), except in a user namespace whose
 // /proc/self/setgroups is "deny", where only an empty list is skipped.
 //
@@ -20,15 +21,18 @@ public static class UserStep
         var user = c.Spec.Process.User;
         string spec = user.Username ?? $"{user.Uid}:{user.Gid}";
         ResolvedUser resolved;
+        List<uint> added;
         try
         {
-            resolved = UserResolver.Resolve(spec, c.Kernel.ReadFile("/etc/passwd"), c.Kernel.ReadFile("/etc/group"));
+            string? groupText = c.Kernel.ReadFile("/etc/group");
+            resolved = UserResolver.Resolve(spec, c.Kernel.ReadFile("/etc/passwd"), groupText);
+            added = UserResolver.ResolveGroups(user.AdditionalGroups, groupText);
         }
         catch (RunConfigException e)
         {
             throw new InitFailure(125, e.Message);
         }
-        var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Distinct().ToList();
+        var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Concat(added).Distinct().ToList();
         string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
         c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
             "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");

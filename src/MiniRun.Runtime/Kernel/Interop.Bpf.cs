@@ -112,28 +112,31 @@ internal static unsafe partial class Bpf
         };
         var nameBytes = Encoding.ASCII.GetBytes(name);
         for (int i = 0; i < nameBytes.Length && i < 15; i++) attr.prog_name[i] = nameBytes[i];
-        int fd;
+        int fd, errno;
         fixed (ulong* code = insns)
         fixed (byte* lic = licenseText)
         fixed (byte* logBuf = log)
         {
             attr.insns = (ulong)code;
             attr.license = (ulong)lic;
-            attr.log_buf = (ulong)logBuf;
-            fd = Call(BPF_PROG_LOAD, &attr, sizeof(prog_load_attr));
-            if (fd < 0 && Marshal.GetLastPInvokeError() == Errno.ENOSPC)
+            // First without a log: the verifier works less, and a good program needs none. The
+            // verifier answers EAGAIN when a signal reaches the loading thread meanwhile (.NET's GC
+            // suspends threads with signals): load again, as libbpf does (5 attempts).
+            attr.log_level = 0; attr.log_size = 0; attr.log_buf = 0;
+            int attempts = 5;
+            do fd = Call(BPF_PROG_LOAD, &attr, sizeof(prog_load_attr));
+            while (fd < 0 && Marshal.GetLastPInvokeError() == Errno.EAGAIN && --attempts > 0);
+            if (fd >= 0) return fd;
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EAGAIN)
             {
-                // ENOSPC: the verifier's log did not fit; the program itself may be fine. Load once more without a log.
-                attr.log_level = 0; attr.log_size = 0; attr.log_buf = 0;
+                // Refused: load once more with the verifier's log, for its reason in the error.
+                attr.log_level = 1; attr.log_size = logSize; attr.log_buf = (ulong)logBuf;
                 fd = Call(BPF_PROG_LOAD, &attr, sizeof(prog_load_attr));
+                if (fd >= 0) return fd;   // it went through this time after all
             }
         }
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new KernelException($"bpf(BPF_PROG_LOAD, cgroup device filter){VerifierSays(log)}", errno);
-        }
-        return fd;
+        throw new KernelException($"bpf(BPF_PROG_LOAD, cgroup device filter){VerifierSays(log)}", errno);
     }
 
     /// <summary>": verifier: LAST LINES" when the kernel wrote a log, else "" (the log ends with its reason).</summary>

@@ -35,7 +35,8 @@ public sealed record StartRequest(
     StdioFds? Stdio = null,
     string? StartFifo = null,
     int PreserveFds = 0,
-    Func<int, (string Creating, string Created)>? RunRuntimeHooks = null);
+    Func<int, (string Creating, string Created)>? RunRuntimeHooks = null,
+    bool NodevDevices = false);
 
 /// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
 public sealed record StdioFds(int In, int Out, int Err);
@@ -187,11 +188,13 @@ public static class ContainerStarter
             if ((init.Flags & Namespaces.CLONE_NEWUSER) != 0)
             {
                 // sync 1: maps (and the idmapped rootfs) first, then "G": the child may become root in its namespace
-                UserNamespaceSetup.Run(init.Pid, request.Spec, request.BundleDir, request.Trace, request.ProcRoot, () => init.Channel.Send("G"));
+                UserNamespaceSetup.Run(init.Pid, request.Spec, request.BundleDir, request.Trace, request.ProcRoot, () => init.Channel.Send("G"),
+                    request.NodevDevices);
             }
             if (request.Trace is { } t && (init.Flags & Namespaces.CLONE_NEWUSER) != 0)
-                init.Channel.Send("N " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
-            init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
+                init.Channel.Send("T " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
+            // sync 0: the bundle is complete, go ("N": and keep the device list with nodev mounts, Init/NodevDeviceSteps.cs)
+            init.Channel.Send((request.NodevDevices ? "N " : "B ") + request.BundleDir);
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }
     }

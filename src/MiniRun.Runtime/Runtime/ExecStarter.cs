@@ -225,16 +225,19 @@ public static class ExecStarter
     {
         string spec = flag ?? containerUser.Username ?? $"{containerUser.Uid}:{containerUser.Gid}";
         ResolvedUser r;
+        List<uint> named;
         try
         {
-            r = UserResolver.Resolve(spec, root.ReadText("/etc/passwd"), root.ReadText("/etc/group"));
+            string? groupText = root.ReadText("/etc/group");
+            r = UserResolver.Resolve(spec, root.ReadText("/etc/passwd"), groupText);
+            named = UserResolver.ResolveGroups(containerUser.AdditionalGroups, groupText);   // --group-add: every exec gets them, as in Docker
         }
         catch (RunConfigException e)
         {
             throw new ExecFailure(126, e.Message);
         }
         var added = extraGids ?? (flag is null ? containerUser.AdditionalGids : null) ?? [];
-        var groups = r.AdditionalGids.Concat(added).Distinct().ToList();
+        var groups = r.AdditionalGids.Concat(added).Concat(named).Distinct().ToList();
         // In a user namespace setgroups is denied (setgroups=deny): keep the joined groups when there are none to set.
         return new ExecUser(r.Uid, r.Gid, userNamespace && groups.Count == 0 ? null : groups, r.Home, spec.Length == 0 ? "root" : spec);
     }

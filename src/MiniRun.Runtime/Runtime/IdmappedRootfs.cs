@@ -43,7 +43,7 @@ public static class IdmappedRootfs
     /// Steps 1-3 above. The calling thread must be in the mount namespace the rootfs is mounted in
     /// (the container's, or a private one: cp and export of a stopped container).
     /// </summary>
-    public static void Mount(IKernel k, ITrace trace, SpecOverlay overlay, string rootfs, int usernsFd)
+    public static void Mount(IKernel k, ITrace trace, SpecOverlay overlay, string rootfs, int usernsFd, bool nodev = false)
     {
         trace.Step("idmap the image layers and mount the overlay (done by the runtime)",
             "the layers' files belong to host ids; through an idmapped mount they belong to the container's mapped ids, without a copy");
@@ -63,7 +63,7 @@ public static class IdmappedRootfs
                 }
                 finally { k.Close(fd); }
             }
-            try { RootfsSteps.MountOverlay(k, trace, overlay, rootfs); }
+            try { RootfsSteps.MountOverlay(k, trace, overlay, rootfs, nodev); }
             catch (KernelException e) when (e.Errno == Errno.EINVAL)
             {
                 throw new RuntimeException($"{e.Message} (overlayfs takes idmapped lower layers since Linux 5.19)", e);

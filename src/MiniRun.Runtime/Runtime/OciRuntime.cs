@@ -15,7 +15,8 @@
 //   update  new limits over the current ones (linux.resources, kept in the state), into the cgroup
 // create applies linux.resources: the cgroup (Cgroups/OciCgroup.cs) gets its controllers and
 // limits before the container's first process is moved into it; NoCgroups (the engine asked for
-// no cgroup) leaves linux.resources unapplied, as crun's --cgroup-manager=disabled does.
+// no cgroup) leaves linux.resources unapplied, as crun's --cgroup-manager=disabled does - except
+// the device list, which init then keeps with nodev mounts (Init/NodevDeviceSteps.cs).
 // Failures are RuntimeException: one line naming the container and what failed; a failed create
 // leaves nothing behind (no state directory, cgroup or process).
 // Hooks (Runtime/HookRunner.cs): create runs prestart and createRuntime when init reports the
@@ -223,6 +224,11 @@ public sealed partial class OciRuntime
             if (plan.Note is { } note) o.Trace?.Note(note);
         }
 
+        // A device list no cgroup will carry is kept by nodev mounts, which cannot give a node one way only.
+        bool keepDevices = DeviceAllowList.NeedsKeeping(spec);
+        if (keepDevices && plan?.RelativePath is null && DeviceAllowList.ProblemWithoutCgroup(spec) is string devicesProblem)
+            throw new RuntimeException(devicesProblem);
+
         Directory.CreateDirectory(StateRoot);
         string dir = OciState.DirOf(StateRoot, id);
         if (Libc.mkdir(dir, 0x1c0 /*0700*/) < 0)
@@ -259,8 +265,10 @@ public sealed partial class OciRuntime
             }
             cgroup = plan is null ? null : OciCgroup.Create(plan, o.Trace);
             DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before any process is in the cgroup
+            bool nodevDevices = cgroup is null && keepDevices;   // no cgroup for the filter: init keeps the list with nodev mounts
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
+                NodevDevices: nodevDevices,
                 RunRuntimeHooks: pid =>
                 {
                     hooked = StateOf(pid);

@@ -26,7 +26,7 @@ namespace MiniRun.Runtime;
 public static class UserNamespaceSetup
 {
     /// <summary>Steps 1-3; <paramref name="go"/> sends "G" to the waiting child.</summary>
-    public static void Run(int pid, RuntimeSpec spec, string bundleDir, ConsoleTrace? trace, string procRoot, Action go)
+    public static void Run(int pid, RuntimeSpec spec, string bundleDir, ConsoleTrace? trace, string procRoot, Action go, bool nodevDevices = false)
     {
         trace?.Note($"PID {pid} waits in clone_stage.c: read(sync socket) blocks until the maps are written and \"G\" arrives");
         IdMaps.Write(pid, spec.Linux.UidMappings, spec.Linux.GidMappings, trace, procRoot);
@@ -44,7 +44,7 @@ public static class UserNamespaceSetup
             try
             {
                 var kernel = new LinuxKernel(trace);
-                MountNamespaceThread.Run(pid, () => IdmappedRootfs.Mount(kernel, (ITrace?)trace ?? NullTrace.Instance, spec.Linux.Overlay!, rootfs, usernsFd), procRoot);
+                MountNamespaceThread.Run(pid, () => IdmappedRootfs.Mount(kernel, (ITrace?)trace ?? NullTrace.Instance, spec.Linux.Overlay!, rootfs, usernsFd, nodevDevices), procRoot);
             }
             finally { Libc.close(usernsFd); }
         }

@@ -158,6 +158,11 @@ public sealed class SpecUser
     [JsonPropertyName("additionalGids")] public List<uint>? AdditionalGids { get; set; }
     /// <summary>The `-u` value or the image's User, as written ("nobody", "1000:staff"); resolved by init.</summary>
     [JsonPropertyName("io.minirun.user")] public string? Username { get; set; }
+    /// <summary>
+    /// MiniRun extension (`--group-add`): supplementary groups by name or number, looked up in the
+    /// container's /etc/group when it starts (as Docker does) and added to <see cref="AdditionalGids"/>.
+    /// </summary>
+    [JsonPropertyName("io.minirun.additionalGroups")] public List<string>? AdditionalGroups { get; set; }
 }
 
 public sealed class SpecRoot

@@ -95,6 +95,7 @@ internal static class RuntimeSpecWriter
             w.WriteEndArray();
         }
         if (p.User.Username is not null) w.WriteString("io.minirun.user", p.User.Username);
+        if (p.User.AdditionalGroups is { } groups) Strings(w, "io.minirun.additionalGroups", groups);
         w.WriteEndObject();
         Strings(w, "args", p.Args);
         Strings(w, "env", p.Env);

@@ -94,6 +94,27 @@ public static class UserResolver
         return new ResolvedUser(uid, gid, additional, home, matchedName);
     }
 
+    /// <summary>
+    /// `--group-add` values: a group name from the container's /etc/group, or a number (used as is
+    /// when no group has it, as Docker does). An unknown name throws RunConfigException.
+    /// </summary>
+    public static List<uint> ResolveGroups(IReadOnlyList<string>? names, string? groupText)
+    {
+        var gids = new List<uint>();
+        if (names is null || names.Count == 0) return gids;
+        var groups = ParseGroup(groupText);
+        foreach (var name in names)
+        {
+            long? number = ParseNumber(name);
+            GroupEntry? g = number is long n ? groups.FirstOrDefault(x => x.Gid == n) : groups.FirstOrDefault(x => x.Name == name);
+            uint gid = g is not null ? g.Gid
+                : number is long m ? CheckRange(m, name)
+                : throw new RunConfigException($"unable to find group {name}: no matching entries in group file");
+            if (!gids.Contains(gid)) gids.Add(gid);
+        }
+        return gids;
+    }
+
     /// <summary>A decimal number as Go's Atoi accepts it (optional sign), or null if it is not one.</summary>
     private static long? ParseNumber(string s)
     {

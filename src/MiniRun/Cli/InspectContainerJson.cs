@@ -130,6 +130,7 @@ public static class InspectContainerJson
         if (r.PidsLimit is null) w.WriteNull("PidsLimit"); else w.WriteNumber("PidsLimit", Long(r.PidsLimit));
         w.WriteNumber("BlkioWeight", Long(r.BlkioWeight));
         w.WriteNumber("OomScoreAdj", Long(r.OomScoreAdj));
+        MiniRun.Security.SecurityHostConfigJson.Write(w, h);
         w.WriteEndObject();
     }
 

@@ -114,6 +114,15 @@ public sealed class ContainerRecordHostConfig
     public string UsernsMode { get; set; } = "";
     /// <summary>Resource flags as typed (re-applied when the container starts again).</summary>
     public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
+    // --privileged, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add in Docker's
+    // names and shapes (Security/SecuritySpec.cs fills them, Security/SecurityHostConfigJson.cs writes them).
+    public bool Privileged { get; set; }
+    public bool ReadonlyRootfs { get; set; }
+    public List<MiniRun.Security.DeviceMapping> Devices { get; set; } = new();
+    public Dictionary<string, string> Tmpfs { get; set; } = new();
+    public List<MiniRun.Security.Ulimit> Ulimits { get; set; } = new();
+    public Dictionary<string, string> Sysctls { get; set; } = new();
+    public List<string> GroupAdd { get; set; } = new();
 }
 
 public sealed class RestartPolicy

@@ -182,7 +182,9 @@ internal static class ContainerRecordReader
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
                 case "UsernsMode": h.UsernsMode = String(ref r) ?? ""; break;
                 case "Resources": h.Resources = Resources(ref r); break;
-                default: r.Skip(); break;
+                default:
+                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h)) r.Skip();
+                    break;
             }
         }
         return h;

@@ -170,6 +170,7 @@ internal static class ContainerRecordWriter
             w.WriteString("OomScoreAdj", f.OomScoreAdj);
             w.WriteEndObject();
         }
+        MiniRun.Security.SecurityHostConfigJson.Write(w, h);
         w.WriteEndObject();
     }
 

@@ -25,6 +25,8 @@ public sealed class ContainerStore
     {
         Root = Path.Combine(minirunRoot, "containers");
         RuntimeRoot = Path.Combine(minirunRoot, "runtime");
+        MiniRun.Security.StoreAccess.Secure(minirunRoot);   // the store is root's alone (0700)
+        Directory.CreateDirectory(Root, MiniRun.Security.StoreAccess.OwnerOnly);
         Directory.CreateDirectory(Path.Combine(Root, ".names"));
     }
 

@@ -74,6 +74,7 @@ public static class ContainerCreator
                 RestartPolicy = restart, AutoRemove = o.Rm, Init = o.Init, CgroupParent = o.CgroupParent, Resources = o.Resources,
                 UsernsMode = userns.Mode,
             };
+            MiniRun.Security.SecuritySpec.FillHostConfig(r.HostConfig, o);
             return r;
         });
         string bundle = containers.DirOf(record.Id);
@@ -85,7 +86,8 @@ public static class ContainerCreator
             // Everything the start needs goes into config.json: the runtime core makes the cgroup
             // from linux.cgroupsPath and linux.resources at each start, and init writes oomScoreAdj.
             spec.Process.OomScoreAdj = limits.OomScoreAdj;
-            if (limits.NeedsCgroupLimits) spec.Linux.Resources = SpecResourceMap.FromLimits(limits);
+            var devices = spec.Linux.Resources?.Devices;   // the device allow list (Security/DevicePolicy.cs) stays
+            if (limits.NeedsCgroupLimits) { spec.Linux.Resources = SpecResourceMap.FromLimits(limits); spec.Linux.Resources.Devices = devices; }
             if (cgroupHost.Usable)
             {
                 string relative = CgroupPathOf(record.Id, o.CgroupParent);

@@ -54,4 +54,18 @@ public sealed class RunOptions
 
     /// <summary>--userns: "remap", "host", or null (not given: daemon.json decides; Security/UsernsRemap.cs).</summary>
     public string? Userns { get; set; }
+    /// <summary>--privileged: every host device (and, in sec-caps, every capability, no masks).</summary>
+    public bool Privileged { get; set; }
+    /// <summary>--device HOST[:CONTAINER[:rwm]] as typed (Security/DevicePolicy.cs).</summary>
+    public List<string> Devices { get; set; } = new();
+    /// <summary>--read-only: the root filesystem is mounted read-only.</summary>
+    public bool ReadOnly { get; set; }
+    /// <summary>--tmpfs PATH[:OPTS] as typed (Security/TmpfsMounts.cs).</summary>
+    public List<string> Tmpfs { get; set; } = new();
+    /// <summary>--ulimit NAME=SOFT[:HARD] as typed (Security/Ulimits.cs).</summary>
+    public List<string> Ulimits { get; set; } = new();
+    /// <summary>--sysctl KEY=VALUE as typed (Security/Sysctls.cs).</summary>
+    public List<string> Sysctls { get; set; } = new();
+    /// <summary>--group-add GROUP: names or numbers, resolved in the container's /etc/group when it starts.</summary>
+    public List<string> GroupAdd { get; set; } = new();
 }

@@ -14,7 +14,8 @@
 //   - namespaces: pid, network, ipc, uts, mount, cgroup; no user namespace (Docker's default).
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
 //     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
-//   - linux.maskedPaths / readonlyPaths: Docker's defaults.
+//   - security (Security/SecuritySpec.cs): Docker's masked and read-only paths, its device allow
+//     list, and --privileged's devices, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add.
 //   - the rootfs: overlayfs of the image layers (top-most first) with upper/work dirs in the
 //     container directory (MiniRun's io.minirun.overlay extension), mounted at containerDir/rootfs.
 //
@@ -36,17 +37,10 @@ public static class SpecGenerator
     /// <summary>--init: "true" makes `minirun init` stay PID 1, spawn the command, forward signals and reap zombies.</summary>
     public const string InitAnnotation = MiniRun.Init.InitSupervisorStep.Annotation;
 
-    public static readonly IReadOnlyList<string> DefaultMaskedPaths = new[]
-    {
-        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware", "/sys/devices/virtual/powercap",
-    };
+    /// <summary>Docker's masked paths (Security/SystemPaths.cs; the per-CPU thermal_throttle ones are added per host).</summary>
+    public static IReadOnlyList<string> DefaultMaskedPaths => MiniRun.Security.SystemPaths.Masked;
 
-    public static readonly IReadOnlyList<string> DefaultReadonlyPaths = new[]
-    {
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-    };
+    public static IReadOnlyList<string> DefaultReadonlyPaths => MiniRun.Security.SystemPaths.ReadOnly;
 
     /// <param name="image">The image's config blob.</param>
     /// <param name="o">The parsed flags.</param>
@@ -88,8 +82,6 @@ public static class SpecGenerator
             {
                 Namespaces = new[] { "pid", "network", "ipc", "uts", "mount", "cgroup" }
                     .Select(t => new SpecNamespace { Type = t }).ToList(),
-                MaskedPaths = DefaultMaskedPaths.ToList(),
-                ReadonlyPaths = DefaultReadonlyPaths.ToList(),
                 Overlay = new SpecOverlay
                 {
                     LowerDirs = layerDirsBottomFirst.Reverse().ToList(),
@@ -103,6 +95,7 @@ public static class SpecGenerator
         // ROOT is two levels above the container's directory (ROOT/containers/ID).
         spec.Process.ApparmorProfile = MiniRun.Security.AppArmor.ProfileFor(null, privileged: false,
             Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!);
+        MiniRun.Security.SecuritySpec.Apply(spec, o);   // masked paths, devices, --read-only, --tmpfs, --ulimit, --sysctl, --group-add
         return spec;
     }
 

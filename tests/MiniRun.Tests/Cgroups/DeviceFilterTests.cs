@@ -216,7 +216,7 @@ public sealed class DeviceFilterTests
     }
 
     [Fact]
-    public void Without_a_cgroup_the_rules_are_checked_but_nothing_is_attached()
+    public void Without_a_cgroup_the_rules_are_checked_and_left_to_nodev_mounts()
     {
         var spec = new RuntimeSpec();
         spec.Linux.Resources = new SpecResources { Devices = [Rule(false, "q", null, null, "rwm")] };
@@ -225,7 +225,7 @@ public sealed class DeviceFilterTests
         spec.Linux.Resources.Devices = [Rule(false, null, null, null, "rwm")];
         var trace = new RecordingTrace();
         DeviceFilter.ApplyTo(null, spec, trace);
-        Assert.Equal(["linux.resources.devices is not applied: the container has no cgroup to attach the device filter to"], trace.Notes);
+        Assert.Equal(["linux.resources.devices: no cgroup to attach the device filter to; kept with nodev mounts instead"], trace.Notes);
     }
 
     private sealed class RecordingTrace : MiniRun.Trace.ITrace
