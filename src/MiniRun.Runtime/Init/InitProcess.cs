@@ -6,7 +6,8 @@
 // own. It is NativeAOT, so nothing has to be loaded from disk after pivot_root.
 //
 // It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
-// "<first step number>[,pause]"; then, as the first message on the socket, "B <bundle dir>"
+// "<first step number>[,pause]"; then "C <dir>" (the seccomp filter cache, when the runtime keeps
+// one), and "B <bundle dir>"
 // once the parent has written the bundle. Every failure is reported to the parent as
 // "E <exit code> <one-line message>" before init exits with that code; after `start` (the parent
 // of create is gone by then) the message is written into exec.fifo, where `start` reads it.
@@ -37,7 +38,17 @@ public static class InitProcess
         ITrace trace = ParseTrace(channel, Environment.GetEnvironmentVariable(TraceVariable));
         InitContext? context = null;
         string? go;
-        try { go = channel.Receive(); } catch (KernelException) { go = null; }
+        string? seccompCache = null;
+        try
+        {
+            go = channel.Receive();
+            if (go is not null && go.StartsWith("C ", StringComparison.Ordinal))   // sync 0a: the seccomp filter cache's directory
+            {
+                seccompCache = go[2..];
+                go = channel.Receive();
+            }
+        }
+        catch (KernelException) { go = null; }
         if (go is null || !go.StartsWith("B ", StringComparison.Ordinal))
             return 125;   // the parent gave up before the bundle was ready (e.g. no such image)
         string bundleDir = go[2..];
@@ -56,6 +67,7 @@ public static class InitProcess
                 ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
                 ReachHookPoint = () => HookPoint(channel),
                 StartFifo = startFifo,
+                SeccompCache = seccompCache is null ? null : new SeccompFilterCache(seccompCache),
                 PreserveFds = int.TryParse(Environment.GetEnvironmentVariable(ExecSteps.PreserveFdsVariable), out int keep) && keep > 0 ? keep : 0,
                 Env = new List<string>(spec.Process.Env),
             };

@@ -34,7 +34,8 @@ public sealed record StartRequest(
     StdioFds? Stdio = null,
     string? StartFifo = null,
     int PreserveFds = 0,
-    Func<int, (string Creating, string Created)>? RunRuntimeHooks = null);
+    Func<int, (string Creating, string Created)>? RunRuntimeHooks = null,
+    string? SeccompCache = null);
 
 /// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
 public sealed record StdioFds(int In, int Out, int Err);
@@ -188,6 +189,8 @@ public static class ContainerStarter
                 IdMaps.Write(init.Pid, request.Spec.Linux.UidMappings, request.Spec.Linux.GidMappings, request.Trace, request.ProcRoot);
                 init.Channel.Send("G");   // sync 1: the maps are written, the child may become root in its namespace
             }
+            if (request.SeccompCache is { } cache && request.Spec.Linux.Seccomp is not null && !cache.Contains('\n'))
+                init.Channel.Send("C " + cache);   // sync 0a: where compiled seccomp filters are kept
             init.Channel.Send("B " + request.BundleDir);   // sync 0: the bundle is complete, go
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }

@@ -116,6 +116,7 @@ public static class InspectContainerJson
         w.WriteBoolean("AutoRemove", h.AutoRemove || c.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent ?? "");
+        MiniRun.Security.SecurityRecord.Write(w, h);
         w.WriteNumber("Memory", Bytes(r.Memory));
         w.WriteNumber("MemoryReservation", Bytes(r.MemoryReservation));
         w.WriteNumber("MemorySwap", r.MemorySwap == "-1" ? -1 : Bytes(r.MemorySwap));

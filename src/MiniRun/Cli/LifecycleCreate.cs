@@ -67,6 +67,7 @@ public static class LifecycleCreate
             {
                 RestartPolicy = restart, AutoRemove = o.Rm, Init = o.Init, CgroupParent = o.CgroupParent, Resources = o.Resources,
             };
+            MiniRun.Security.SecurityRecord.Fill(r.HostConfig, o);
             return r;
         });
         string bundle = containers.DirOf(record.Id);

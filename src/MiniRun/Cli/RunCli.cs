@@ -51,12 +51,14 @@ public static class RunCli
         // Everything from the image on belongs to the container, flags included (`ls -l`, `sh -c`).
         var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
         var resources = ResourceCli.Options();
+        var security = SecurityCli.Options();
         foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init,
                                           healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck })
             cmd.Options.Add(o);
         if (!create)
             foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
         foreach (var o in resources.All) cmd.Options.Add(o);
+        foreach (var o in security.All) cmd.Options.Add(o);
         cmd.Arguments.Add(imageAndCommand);
         cmd.TreatUnmatchedTokensAsErrors = true;
         return p =>
@@ -77,6 +79,7 @@ public static class RunCli
                 Health = new MiniRun.Health.HealthFlagValues(p.GetValue(healthCmd), p.GetValue(healthInterval), p.GetValue(healthTimeout),
                     p.GetValue(healthStartPeriod), p.GetValue(healthRetries), p.GetValue(noHealthcheck)),
             };
+            security.Read(p, options);
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
             catch (FormatException e) { throw new CliError(e.Message); }

@@ -112,6 +112,12 @@ public sealed class ContainerRecordHostConfig
     public string? CgroupParent { get; set; }
     /// <summary>Resource flags as typed (re-applied when the container starts again).</summary>
     public MiniRun.Cgroups.ResourceFlagValues Resources { get; set; } = new();
+    /// <summary>--cap-add / --cap-drop as typed; null when not given (Docker's inspect shows null).</summary>
+    public List<string>? CapAdd { get; set; }
+    public List<string>? CapDrop { get; set; }
+    public bool Privileged { get; set; }
+    /// <summary>--security-opt as recorded (seccomp=FILE replaced by the profile's JSON, as Docker does).</summary>
+    public List<string>? SecurityOpt { get; set; }
 }
 
 public sealed class RestartPolicy

@@ -181,6 +181,10 @@ internal static class ContainerRecordReader
                 case "Init": h.Init = Boolean(ref r); break;
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
                 case "Resources": h.Resources = Resources(ref r); break;
+                case "CapAdd": h.CapAdd = Strings(ref r); break;
+                case "CapDrop": h.CapDrop = Strings(ref r); break;
+                case "Privileged": h.Privileged = Boolean(ref r); break;
+                case "SecurityOpt": h.SecurityOpt = Strings(ref r); break;
                 default: r.Skip(); break;
             }
         }

@@ -146,6 +146,7 @@ internal static class ContainerRecordWriter
         w.WriteBoolean("AutoRemove", h.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent);
+        MiniRun.Security.SecurityRecord.Write(w, h);
         w.WritePropertyName("Resources");
         if (h.Resources is not { } f) w.WriteNullValue();
         else

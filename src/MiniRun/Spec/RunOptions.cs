@@ -51,4 +51,12 @@ public sealed class RunOptions
 
     /// <summary>--cgroup-parent: the cgroup under which the container's own cgroup is made (default "minirun").</summary>
     public string? CgroupParent { get; set; }
+
+    /// <summary>--cap-add / --cap-drop as typed (checked and applied by Security/CapabilityPolicy.cs).</summary>
+    public List<string> CapAdd { get; set; } = new();
+    public List<string> CapDrop { get; set; } = new();
+    /// <summary>--privileged: every capability, no seccomp, no masked paths, every host device (Docker's meaning).</summary>
+    public bool Privileged { get; set; }
+    /// <summary>--security-opt values as recorded (a seccomp=FILE already replaced by its JSON: Security/SecurityOptions.cs).</summary>
+    public List<string> SecurityOpt { get; set; } = new();
 }

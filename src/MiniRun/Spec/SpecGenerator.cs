@@ -15,6 +15,7 @@
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
 //     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
 //   - linux.maskedPaths / readonlyPaths: Docker's defaults.
+//   - capabilities, seccomp, no_new_privs, --privileged: Security/SecurityPolicy.cs.
 //   - the rootfs: overlayfs of the image layers (top-most first) with upper/work dirs in the
 //     container directory (MiniRun's io.minirun.overlay extension), mounted at containerDir/rootfs.
 //
@@ -55,7 +56,8 @@ public static class SpecGenerator
     /// <param name="containerDir">The container's directory: holds rootfs, upper, work, hostname, hosts, resolv.conf.</param>
     /// <param name="lookupEnv">Calling environment for `-e VAR` / env-file `VAR` lines; default: this process's.</param>
     public static RuntimeSpec Generate(ImageConfig image, RunOptions o, string containerId,
-        IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null)
+        IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null,
+        SecurityHostFacts? security = null)
     {
         ContainerConfig cfg = image.Config ?? new ContainerConfig();
 
@@ -99,8 +101,12 @@ public static class SpecGenerator
                 },
             },
         };
+        MiniRun.Security.SecurityPolicy.Apply(spec, o, user, security?.LastCap, security?.Host);
         return spec;
     }
+
+    /// <summary>The host facts the security policy reads (tests pass their own; null: this machine's).</summary>
+    public sealed record SecurityHostFacts(int LastCap, MiniRun.Security.SeccompHost Host);
 
     /// <summary>The container's mounts in the order they must be made.</summary>
     public static List<SpecMount> DefaultMounts(string containerDir) => new()
