@@ -146,7 +146,6 @@ internal static class ContainerRecordWriter
         w.WriteBoolean("AutoRemove", h.AutoRemove);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent);
-        MiniRun.Security.SecurityRecord.Write(w, h);
         w.WritePropertyName("Resources");
         if (h.Resources is not { } f) w.WriteNullValue();
         else
@@ -170,6 +169,7 @@ internal static class ContainerRecordWriter
             w.WriteString("OomScoreAdj", f.OomScoreAdj);
             w.WriteEndObject();
         }
+        MiniRun.Security.SecurityRecord.Write(w, h);   // after Resources: the serializer writes properties in declaration order
         w.WriteEndObject();
     }
 

@@ -90,6 +90,8 @@ public sealed class ContainerRecordJsonTests : IDisposable
                 BlkioWeight = "300", DeviceReadBps = ["/dev/sda:1mb", "/dev/sdb:2mb"], DeviceWriteBps = ["/dev/sda:1mb"],
                 DeviceReadIops = ["/dev/sda:1000"], DeviceWriteIops = ["/dev/sda:2000", "/dev/null:1"], OomScoreAdj = "-500",
             },
+            CapAdd = ["NET_ADMIN", "cap_sys_time"], CapDrop = ["ALL"], Privileged = true,
+            SecurityOpt = ["no-new-privileges", "seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}"],
         },
         RestartCount = 12,
         LogPath = "/var/lib/minirun/containers/" + new string('a', 64) + "/container.log",

@@ -96,7 +96,7 @@ public sealed class FakeKernel : IKernel
     public List<(byte[] Program, uint Flags)> LoadedFilters { get; } = new();
     public void LoadSeccompFilter(byte[] program, uint flags)
     {
-        Record("seccomp load", "seccomp(SECCOMP_SET_MODE_FILTER)");
+        Record("seccomp load", "seccomp SECCOMP_SET_MODE_FILTER");
         LoadedFilters.Add((program, flags));
     }
     public void Chown(string path, uint uid, uint gid) => Record($"chown {path} {(int)uid}:{(int)gid}", $"chown {path}");
