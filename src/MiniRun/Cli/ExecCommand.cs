@@ -75,7 +75,8 @@ public static class ExecCommand
             User = o.User,
             // null: the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
             Attributes = o.Privileged ? MiniRun.Security.CapabilityPolicy.PrivilegedExec(
-                RuntimeSpec.Load(Path.Combine(store.DirOf(record.Id), "config.json")).Process, MiniRun.Security.CapabilityPolicy.HostLastCap()) : null,
+                RuntimeSpec.Load(Path.Combine(store.DirOf(record.Id), "config.json")).Process, MiniRun.Security.CapabilityPolicy.HostLastCap(),
+                MiniRun.Security.CapabilityPolicy.OwnBoundingSet()) : null,
             WorkingDir = o.WorkingDir,
             Tty = tty,
             Rows = rows,

@@ -11,6 +11,8 @@
 //   - names are upper-cased and get "CAP_" when they lack it (`net_admin` = CAP_NET_ADMIN); "ALL"
 //     is the whole list; a name the host kernel does not have is an error:
 //     `invalid CapAdd: unknown capability: "CAP_FOO"` (exit 125, before anything is created).
+//   - "everything" is every capability the kernel has (cap_last_cap) that MiniRun itself holds in
+//     its bounding set (Docker assumes a full set; MiniRun may run where root lacks some).
 //   - order of evaluation: --privileged gives everything (add/drop ignored); else --cap-add ALL
 //     gives everything but what --cap-drop names; else --cap-drop ALL gives only what --cap-add
 //     names; else the defaults minus --cap-drop, plus --cap-add.
@@ -41,9 +43,28 @@ public static class CapabilityPolicy
 
     private const string All = "ALL";
 
-    /// <summary>Every capability the host kernel knows (0 .. cap_last_cap), by name, in number order.</summary>
-    public static IReadOnlyList<string> AllOf(int lastCap) =>
-        Enumerable.Range(0, Math.Min(lastCap, CapabilityNames.Last) + 1).Select(CapabilityNames.Name).ToList();
+    /// <summary>
+    /// Every capability the host kernel knows (0 .. cap_last_cap), by name, in number order; with
+    /// <paramref name="usable"/>, only those in that mask (the engine's own bounding set: a
+    /// runtime cannot give what it does not have - on a host whose root lacks CAP_SYS_RESOURCE,
+    /// "all" means all but that one, or capset(2) would fail with EPERM).
+    /// </summary>
+    public static IReadOnlyList<string> AllOf(int lastCap, ulong? usable = null) =>
+        Enumerable.Range(0, Math.Min(lastCap, CapabilityNames.Last) + 1)
+            .Where(c => usable is not ulong mask || (mask & (1UL << c)) != 0).Select(CapabilityNames.Name).ToList();
+
+    /// <summary>This process's bounding set (CapBnd in /proc/self/status), or null when it cannot be read.</summary>
+    public static ulong? OwnBoundingSet()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("CapBnd:", StringComparison.Ordinal))
+                    return ulong.Parse(line[7..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return null;
+    }
 
     /// <summary>/proc/sys/kernel/cap_last_cap, or the newest capability MiniRun knows when it cannot be read.</summary>
     public static int HostLastCap()
@@ -72,9 +93,10 @@ public static class CapabilityPolicy
     }
 
     /// <summary>The container's capability list by Docker's order of evaluation (see the header).</summary>
-    public static List<string> Resolve(IReadOnlyList<string> capAdd, IReadOnlyList<string> capDrop, bool privileged, int lastCap)
+    public static List<string> Resolve(IReadOnlyList<string> capAdd, IReadOnlyList<string> capDrop, bool privileged, int lastCap,
+        ulong? usable = null)
     {
-        var all = AllOf(lastCap);
+        var all = AllOf(lastCap, usable);
         if (privileged) return all.ToList();
         var add = Normalize(capAdd, "CapAdd", lastCap);
         var drop = Normalize(capDrop, "CapDrop", lastCap);
@@ -97,9 +119,9 @@ public static class CapabilityPolicy
     /// execSetPlatformOpt. The container's seccomp filter still applies, as under Docker (runc
     /// loads the container's filter into every exec'd process).
     /// </summary>
-    public static MiniRun.Spec.SpecProcess PrivilegedExec(MiniRun.Spec.SpecProcess container, int lastCap)
+    public static MiniRun.Spec.SpecProcess PrivilegedExec(MiniRun.Spec.SpecProcess container, int lastCap, ulong? usable = null)
     {
-        var all = AllOf(lastCap);
+        var all = AllOf(lastCap, usable);
         return new MiniRun.Spec.SpecProcess
         {
             User = container.User, Args = container.Args, Env = container.Env, Cwd = container.Cwd,

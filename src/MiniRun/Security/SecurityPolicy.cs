@@ -22,11 +22,11 @@ namespace MiniRun.Security;
 public static class SecurityPolicy
 {
     /// <summary>Applies the flags of <paramref name="o"/> to a spec SpecGenerator made (its user is already set).</summary>
-    public static void Apply(RuntimeSpec spec, RunOptions o, string user, int? lastCap = null, SeccompHost? host = null)
+    public static void Apply(RuntimeSpec spec, RunOptions o, string user, int? lastCap = null, SeccompHost? host = null, ulong? usable = null)
     {
         int last = lastCap ?? CapabilityPolicy.HostLastCap();
         var security = SecurityOptions.Parse(o.SecurityOpt);
-        var caps = CapabilityPolicy.Resolve(o.CapAdd, o.CapDrop, o.Privileged, last);
+        var caps = CapabilityPolicy.Resolve(o.CapAdd, o.CapDrop, o.Privileged, last, lastCap is null ? CapabilityPolicy.OwnBoundingSet() : usable);
         spec.Process.Capabilities = CapabilityPolicy.ForUser(caps, CapabilityPolicy.IsRootUser(user));
         spec.Process.NoNewPrivileges = security.NoNewPrivileges;
         spec.Linux.Seccomp = o.Privileged || security.SeccompUnconfined ? null

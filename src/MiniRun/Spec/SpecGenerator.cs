@@ -101,12 +101,12 @@ public static class SpecGenerator
                 },
             },
         };
-        MiniRun.Security.SecurityPolicy.Apply(spec, o, user, security?.LastCap, security?.Host);
+        MiniRun.Security.SecurityPolicy.Apply(spec, o, user, security?.LastCap, security?.Host, security?.Usable);
         return spec;
     }
 
     /// <summary>The host facts the security policy reads (tests pass their own; null: this machine's).</summary>
-    public sealed record SecurityHostFacts(int LastCap, MiniRun.Security.SeccompHost Host);
+    public sealed record SecurityHostFacts(int LastCap, MiniRun.Security.SeccompHost Host, ulong? Usable = null);
 
     /// <summary>The container's mounts in the order they must be made.</summary>
     public static List<SpecMount> DefaultMounts(string containerDir) => new()

@@ -17,10 +17,10 @@ public sealed class SeccompFilterCacheTests : IDisposable
     private string CacheDir => Path.Combine(_dir, "seccomp-cache");
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static SeccompProfile Profile(string errno = "SCMP_ACT_ERRNO", bool nnp = false) => SeccompProfile.Compile(new SpecSeccomp
+    private static SeccompProfile Profile(string action = "SCMP_ACT_ERRNO", bool nnp = false) => SeccompProfile.Compile(new SpecSeccomp
     {
         DefaultAction = "SCMP_ACT_ALLOW",
-        Syscalls = [new SpecSyscall { Names = ["mkdir", "mkdirat"], Action = errno, ErrnoRet = 1 }],
+        Syscalls = [new SpecSyscall { Names = ["mkdir", "mkdirat"], Action = action, ErrnoRet = action == "SCMP_ACT_ERRNO" ? 1 : null }],
     }, nnp);
 
     private static byte[] Program(int instructions) => Enumerable.Range(0, instructions * 8).Select(i => (byte)(i * 7)).ToArray();
