@@ -18,10 +18,12 @@
 // count outside 1..4096 (BPF_MAXINSNS) or whose program does not match its hash is ignored and
 // compiled again (and replaced); failing to write the cache is never an error, only slower.
 //
+// The hashes are SHA-256 computed by Kernel/Sha256.cs (the framework's would load OpenSSL into
+// init: slower than the compile the cache saves).
+//
 // Follows: seccomp(2) (struct sock_fprog, BPF_MAXINSNS); rename(2) (atomic replacement);
 // seccomp_export_bpf(3).
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using MiniRun.Spec;
 
@@ -55,7 +57,7 @@ public sealed class SeccompFilterCache
             foreach (var c in r.Conditions) text.Append($" {c.Index}:{c.Op}:{c.Value:x}:{c.ValueTwo:x}");
             text.Append('\n');
         }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Convert.ToHexStringLower(Sha256.Hash(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     /// <summary>This machine as far as the filter depends on it: "x64 Linux 6.18.0-... libseccomp /usr/lib/...:SIZE:MTIME".</summary>
@@ -97,7 +99,7 @@ public sealed class SeccompFilterCache
             return null;
         }
         var program = file.AsSpan(HeaderLength).ToArray();
-        if (!SHA256.HashData(program).AsSpan().SequenceEqual(file.AsSpan(12, 32))) { why = "the program does not match its hash"; return null; }
+        if (!Sha256.Hash(program).AsSpan().SequenceEqual(file.AsSpan(12, 32))) { why = "the program does not match its hash"; return null; }
         why = "";
         return program;
     }
@@ -114,7 +116,7 @@ public sealed class SeccompFilterCache
             var header = new byte[HeaderLength];
             Magic.CopyTo(header, 0);
             BitConverter.TryWriteBytes(header.AsSpan(8), (uint)(program.Length / 8));
-            SHA256.HashData(program).CopyTo(header, 12);
+            Sha256.Hash(program).CopyTo(header, 12);
             var options = new FileStreamOptions
             {
                 Mode = FileMode.CreateNew, Access = FileAccess.Write,

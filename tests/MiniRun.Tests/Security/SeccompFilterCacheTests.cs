@@ -25,6 +25,26 @@ public sealed class SeccompFilterCacheTests : IDisposable
 
     private static byte[] Program(int instructions) => Enumerable.Range(0, instructions * 8).Select(i => (byte)(i * 7)).ToArray();
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(55)]
+    [InlineData(56)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(1000)]
+    [InlineData(8428)]
+    public void TheManagedSha256AgreesWithTheFrameworks(int length)
+    {
+        var data = Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7)).ToArray();
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), Sha256.Hash(data));
+    }
+
+    [Fact]
+    public void Sha256OfAbcIsTheStandardsExample() =>
+        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Convert.ToHexStringLower(Sha256.Hash("abc"u8)));
+
     [Fact]
     public void TheKeyFollowsTheProfileAndTheMachine()
     {
