@@ -75,8 +75,12 @@ public sealed class InitContext
     /// <summary>A path inside the container, seen from the host side before pivot_root.</summary>
     public string InRootfs(string containerPath) => Path.Combine(RootfsPath, containerPath.TrimStart('/'));
 
-    /// <summary>Set by SeccompStep.Compile: a filter waits in the kernel seam for SeccompStep.Load.</summary>
-    public bool SeccompCompiled { get; set; }
+    /// <summary>Set by SeccompStep.Compile: the BPF program (and its seccomp(2) flags) SeccompStep.Load hands to the kernel.</summary>
+    public byte[]? SeccompFilter { get; set; }
+    public uint SeccompFlags { get; set; }
+
+    /// <summary>Where compiled filters are kept between starts (the runtime's STATE/seccomp-cache); null: compile every time.</summary>
+    public MiniRun.Kernel.SeccompFilterCache? SeccompCache { get; init; }
 }
 
 /// <summary>A step failed in a way that maps to a specific exit code (126, 127) rather than 125.</summary>

@@ -6,9 +6,11 @@
 // own. It is NativeAOT, so nothing has to be loaded from disk after pivot_root.
 //
 // It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
-// "<first step number>[,pause]"; then, as the first message on the socket, "B <bundle dir>"
-// once the parent has written the bundle ("N <bundle dir>" when no cgroup carries the device
-// list and init keeps it with nodev mounts: Init/NodevDeviceSteps.cs). Every failure is reported to the parent as
+// "<first step number>[,pause]"; then on the socket "T <n>" (with a user namespace and --trace:
+// number the steps after the parent's), "C <dir>" (the seccomp filter cache, when the runtime
+// keeps one), and "B <bundle dir>" once the parent has written the bundle ("N <bundle dir>" when
+// no cgroup carries the device list and init keeps it with nodev mounts: Init/NodevDeviceSteps.cs).
+// Every failure is reported to the parent as
 // "E <exit code> <one-line message>" before init exits with that code; after `start` (the parent
 // of create is gone by then) the message is written into exec.fifo, where `start` reads it.
 // With hooks, init stops before pivot_root to let the parent run its own ("H", Init/HookSteps.cs).
@@ -38,13 +40,23 @@ public static class InitProcess
         ITrace trace = ParseTrace(channel, Environment.GetEnvironmentVariable(TraceVariable));
         InitContext? context = null;
         string? go;
-        try { go = channel.Receive(); } catch (KernelException) { go = null; }
-        // "T N": the parent's --trace went on after the clone; number init's calls from N.
-        if (go is not null && go.StartsWith("T ", StringComparison.Ordinal) && int.TryParse(go[2..], out int next))
+        string? seccompCache = null;
+        try
         {
-            (trace as ChannelTrace)?.ContinueFrom(next);
-            try { go = channel.Receive(); } catch (KernelException) { go = null; }
+            go = channel.Receive();
+            // "T N": the parent's --trace went on after the clone; number init's calls from N.
+            if (go is not null && go.StartsWith("T ", StringComparison.Ordinal) && int.TryParse(go[2..], out int next))
+            {
+                (trace as ChannelTrace)?.ContinueFrom(next);
+                go = channel.Receive();
+            }
+            if (go is not null && go.StartsWith("C ", StringComparison.Ordinal))   // sync 0a: the seccomp filter cache's directory
+            {
+                seccompCache = go[2..];
+                go = channel.Receive();
+            }
         }
+        catch (KernelException) { go = null; }
         // "B DIR": the bundle is ready; "N DIR": the same, and no cgroup carries the device list (NodevDeviceSteps).
         if (go is null || !(go.StartsWith("B ", StringComparison.Ordinal) || go.StartsWith("N ", StringComparison.Ordinal)))
             return 125;   // the parent gave up before the bundle was ready (e.g. no such image)
@@ -66,6 +78,7 @@ public static class InitProcess
                 ReportCreated = () => { channel.Send("W"); channel.Dispose(); },
                 ReachHookPoint = () => HookPoint(channel),
                 StartFifo = startFifo,
+                SeccompCache = seccompCache is null ? null : new SeccompFilterCache(seccompCache),
                 PreserveFds = int.TryParse(Environment.GetEnvironmentVariable(ExecSteps.PreserveFdsVariable), out int keep) && keep > 0 ? keep : 0,
                 Env = new List<string>(spec.Process.Env),
             };

@@ -11,6 +11,7 @@
 //                          and any other mount the spec lists, with its options
 //   4. CreateDevices       the few device nodes and /dev symlinks a program expects, plus linux.devices
 //      CompileSeccomp      with linux.seccomp: check it and build the filter with the host's libseccomp
+//                          (or take the same filter from the runtime's cache)
 //                          (the library must be loaded while the host's / is still ours)
 //      CreateHooks         with hooks: report "H", the parent runs prestart and createRuntime on
 //                          the host; then createContainer here (Init/HookSteps.cs)

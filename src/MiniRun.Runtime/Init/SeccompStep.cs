@@ -3,9 +3,12 @@
 //
 // Why two steps:
 //   Compile (before pivot_root): the spec is checked and mapped (Spec/SeccompProfile.cs), then
-//     libseccomp builds the filter. libseccomp.so.2 is the host's library; it is loaded on this
-//     first call, while the host's / is still ours - after pivot_root the dynamic loader would
-//     search the container's /usr/lib. A bad profile also fails here, before any other work.
+//     libseccomp builds the filter and exports it as a BPF program. libseccomp.so.2 is the host's
+//     library; it is loaded on this first call, while the host's / is still ours - after
+//     pivot_root the dynamic loader would search the container's /usr/lib. A bad profile also
+//     fails here, before any other work. A filter built before for the same checked profile on
+//     this machine comes from the runtime's cache instead (Kernel/SeccompFilterCache.cs), and
+//     libseccomp is not loaded at all.
 //   Load (late; where exactly: "Privilege" below): from the load on, the kernel checks every system call
 //     of this thread and everything it starts, so it comes as late as possible - after the user
 //     switch, the working directory and the PATH lookup, which the filter could otherwise break.
@@ -25,6 +28,9 @@
 //     setresuid, chdir, the PATH lookup, the start gate's read - which Docker's and podman's
 //     profiles allow, as they must for runc, which loads at the same point.
 //
+// The load is seccomp(2) with the exported program and the flags libseccomp's own load would pass
+// (TSYNC, LOG, SPEC_ALLOW from linux.seccomp.flags), exactly as exec's native stage loads it.
+//
 // Follows: seccomp(2) (SECCOMP_SET_MODE_FILTER, no_new_privs, EACCES); prctl(2) PR_SET_NO_NEW_PRIVS;
 // runtime-spec config-linux.md "Seccomp" and config.md "noNewPrivileges".
 using MiniRun.Kernel;
@@ -34,7 +40,7 @@ namespace MiniRun.Init;
 
 public static class SeccompStep
 {
-    /// <summary>Checks linux.seccomp and builds the filter (nothing to do without one).</summary>
+    /// <summary>Checks linux.seccomp and builds the filter, or takes it from the cache (nothing to do without one).</summary>
     public static void Compile(InitContext c)
     {
         if (c.Spec.Linux.Seccomp is not { } spec) return;
@@ -42,10 +48,22 @@ public static class SeccompStep
             "libseccomp turns linux.seccomp into the BPF program the kernel will run on every system call; loaded from the host's /usr/lib before pivot_root");
         var profile = SeccompProfile.Compile(spec, c.Spec.Process.NoNewPrivileges);   // RunConfigException names the field
         foreach (var note in profile.Notes) c.Trace.Note(note);
+        c.SeccompFlags = MiniRun.Runtime.ExecSecurity.FilterFlags(profile);
+        string? key = c.SeccompCache is null ? null : SeccompFilterCache.Key(profile);
+        string why = "";
+        if (key is not null && c.SeccompCache!.TryRead(key, out why) is { } cached)
+        {
+            c.Trace.Note($"the same filter was compiled before: {cached.Length / 8} BPF instructions from {c.SeccompCache.PathOf(key)} (libseccomp not called)");
+            c.SeccompFilter = cached;
+            return;
+        }
+        if (key is not null) c.Trace.Note($"seccomp filter cache {c.SeccompCache!.PathOf(key)}: {why}; compiling");
         var skipped = c.Kernel.CompileSeccomp(profile);
         if (skipped.Count > 0)
             c.Trace.Note($"{skipped.Count} system call names unknown to libseccomp on this architecture, skipped as runc and crun do: {string.Join(" ", skipped)}");
-        c.SeccompCompiled = true;
+        c.SeccompFilter = c.Kernel.ExportSeccompBpf();
+        if (key is not null && c.SeccompCache!.Write(key, c.SeccompFilter) is { } failed)
+            c.Trace.Note($"the compiled filter was not cached: {failed}");
     }
 
     /// <summary>
@@ -66,13 +84,13 @@ public static class SeccompStep
     /// <summary>Hands the compiled filter to the kernel; the process is filtered from here on.</summary>
     public static void Load(InitContext c)
     {
-        if (!c.SeccompCompiled) return;
-        c.SeccompCompiled = false;   // loaded once
+        if (c.SeccompFilter is not { } program) return;
+        c.SeccompFilter = null;   // loaded once
         c.BeginStep("load the seccomp filter",
             "from now on the kernel checks every system call of the container against the filter; it can never be removed");
         try
         {
-            c.Kernel.LoadSeccomp();
+            c.Kernel.LoadSeccompFilter(program, c.SeccompFlags);
         }
         catch (KernelException e) when (e.Errno == Errno.EACCES && !c.Spec.Process.NoNewPrivileges)
         {

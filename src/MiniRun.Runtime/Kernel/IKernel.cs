@@ -71,12 +71,14 @@ public interface IKernel
     void WriteFile(string path, string text);
     /// <summary>
     /// Builds the seccomp filter with libseccomp (seccomp_init, seccomp_arch_add, seccomp_attr_set,
-    /// seccomp_rule_add_array) and keeps it for <see cref="LoadSeccomp"/>; nothing reaches the kernel
+    /// seccomp_rule_add_array) and keeps it for <see cref="ExportSeccompBpf"/>; nothing reaches the kernel
     /// yet. Returns the system call names this libseccomp does not know on this architecture (skipped).
     /// </summary>
     IReadOnlyList<string> CompileSeccomp(MiniRun.Spec.SeccompProfile profile);
-    /// <summary>seccomp_load(3) of the compiled filter: from now on the kernel filters every system call of this thread and its children.</summary>
-    void LoadSeccomp();
+    /// <summary>seccomp_export_bpf(3): the compiled filter as the raw BPF program (8 bytes an instruction); releases it.</summary>
+    byte[] ExportSeccompBpf();
+    /// <summary>seccomp(2) SECCOMP_SET_MODE_FILTER with the program and SECCOMP_FILTER_FLAG_* flags: from now on the kernel filters every system call of this thread and its children.</summary>
+    void LoadSeccompFilter(byte[] program, uint flags);
     /// <summary>chown(2) (follows a symlink, like chown(1) without -h).</summary>
     void Chown(string path, uint uid, uint gid);
     /// <summary>The per-mount flags of the mount holding path, as MS_* bits (statvfs(3) f_flag).</summary>

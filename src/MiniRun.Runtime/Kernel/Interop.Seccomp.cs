@@ -15,7 +15,8 @@
 //
 // Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_syscall_resolve_name(3),
 // seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3), seccomp_export_bpf(3),
-// seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2).
+// seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2); seccomp(2) SECCOMP_SET_MODE_FILTER
+// (a cached program is loaded without libseccomp: Kernel/SeccompFilterCache.cs).
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -87,4 +88,31 @@ internal static unsafe partial class Seccomp
     public static partial int memfd_create(string name, uint flags);
 
     public const uint MFD_CLOEXEC = 1;
+
+    /// <summary>struct sock_fprog: the program seccomp(2) takes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct sock_fprog
+    {
+        public ushort len;
+        public byte* filter;
+    }
+
+    /// <summary>seccomp(2)'s number on x86_64 and aarch64 (glibc has no wrapper); SECCOMP_SET_MODE_FILTER.</summary>
+    public const long SYS_seccomp_x86_64 = 317, SYS_seccomp_aarch64 = 277;
+    public const uint SECCOMP_SET_MODE_FILTER = 1;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall_seccomp(long number, uint operation, uint flags, sock_fprog* program);
+
+    /// <summary>seccomp(SECCOMP_SET_MODE_FILTER, flags, program): -1 with errno on failure.</summary>
+    public static int LoadFilter(uint flags, sock_fprog* program)
+    {
+        long nr = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => SYS_seccomp_x86_64,
+            Architecture.Arm64 => SYS_seccomp_aarch64,
+            var a => throw new PlatformNotSupportedException($"seccomp(2) is declared for x86_64 and aarch64 only, not {a}"),
+        };
+        return (int)syscall_seccomp(nr, SECCOMP_SET_MODE_FILTER, flags, program);
+    }
 }

@@ -5,8 +5,10 @@
 // seccomp_* call, which must happen while the host's / is still this process's root, i.e. before
 // pivot_root - so CompileSeccomp runs then. LoadSeccomp runs just before the command is exec'd:
 // from that moment every system call of this thread is checked, so as little as possible of
-// init's own work should follow it. Nothing is released after the load (free/munmap could be what
-// the filter forbids); execve drops the memory anyway.
+// init's own work should follow it. Init loads the exported BPF program with seccomp(2) itself
+// (LoadSeccompFilter), the same way exec's native stage does, so a program from the cache
+// (Kernel/SeccompFilterCache.cs) and a fresh one are loaded alike and libseccomp is not needed
+// on a cache hit. Nothing is released after the load; execve drops the memory anyway.
 //
 // --trace shows the filter as libseccomp's Pseudo Filter Code: seccomp_export_pfc writes it to a
 // file descriptor, here a memfd, read back and narrated line by line. exec cannot load the filter
@@ -99,11 +101,27 @@ public sealed unsafe partial class LinuxKernel
         }
     }
 
-    public void LoadSeccomp()
+    /// <summary>
+    /// seccomp(SECCOMP_SET_MODE_FILTER, flags, program): the program libseccomp exported (or the
+    /// cache kept), loaded as libseccomp's seccomp_load would, without libseccomp.
+    /// </summary>
+    public void LoadSeccompFilter(byte[] program, uint flags)
     {
-        if (_seccomp == 0) throw new InvalidOperationException("seccomp_load: no filter was compiled");
-        int rc = seccomp_load(_seccomp);
-        CheckSeccomp(rc, "seccomp_load(ctx)", "seccomp_load");
+        if (program.Length == 0 || program.Length % 8 != 0 || program.Length / 8 > SeccompFilterCache.MaxInstructions)
+            throw new InvalidOperationException($"seccomp: {program.Length} bytes are not a BPF program");
+        fixed (byte* p = program)
+        {
+            var fprog = new sock_fprog { len = (ushort)(program.Length / 8), filter = p };
+            int rc = LoadFilter(flags, &fprog);
+            string call = $"seccomp(SECCOMP_SET_MODE_FILTER, {flags}, {{{program.Length / 8} BPF instructions}})";
+            if (rc < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (_trace.Enabled) _trace.Call(call, $"-1 {Errno.Name(errno)}");
+                throw new KernelException("seccomp SECCOMP_SET_MODE_FILTER", errno);
+            }
+            if (_trace.Enabled) _trace.Call(call, "0");
+        }
     }
 
     /// <summary>

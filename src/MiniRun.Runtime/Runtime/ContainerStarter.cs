@@ -36,7 +36,8 @@ public sealed record StartRequest(
     string? StartFifo = null,
     int PreserveFds = 0,
     Func<int, (string Creating, string Created)>? RunRuntimeHooks = null,
-    bool NodevDevices = false);
+    bool NodevDevices = false,
+    string? SeccompCache = null);
 
 /// <summary>Descriptors for the container's 0, 1, 2 (the supervisor's pipes); -1 keeps the caller's.</summary>
 public sealed record StdioFds(int In, int Out, int Err);
@@ -193,6 +194,8 @@ public static class ContainerStarter
             }
             if (request.Trace is { } t && (init.Flags & Namespaces.CLONE_NEWUSER) != 0)
                 init.Channel.Send("T " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
+            if (request.SeccompCache is { } cache && request.Spec.Linux.Seccomp is not null && !cache.Contains('\n'))
+                init.Channel.Send("C " + cache);   // sync 0a: where compiled seccomp filters are kept
             // sync 0: the bundle is complete, go ("N": and keep the device list with nodev mounts, Init/NodevDeviceSteps.cs)
             init.Channel.Send((request.NodevDevices ? "N " : "B ") + request.BundleDir);
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);

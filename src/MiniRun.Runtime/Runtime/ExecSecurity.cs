@@ -97,14 +97,23 @@ public sealed class ExecSecurity
     }
 
     /// <summary>libseccomp builds the filter (in this process, on the host) and exports it as BPF for the native stage.</summary>
-    public void CompileSeccomp(ITrace trace)
+    public void CompileSeccomp(ITrace trace, SeccompFilterCache? cache = null)
     {
         if (Seccomp is null) return;
+        string? key = cache is null ? null : SeccompFilterCache.Key(Seccomp);
+        if (key is not null && cache!.TryRead(key, out _) is { } cached)
+        {
+            if (trace.Enabled) trace.Note($"the same filter was compiled before: {cached.Length / 8} BPF instructions from {cache.PathOf(key)} (libseccomp not called)");
+            SeccompFilter = cached;
+            return;
+        }
         var kernel = new LinuxKernel(trace);
         var unknown = kernel.CompileSeccomp(Seccomp);
         if (unknown.Count > 0 && trace.Enabled)
             trace.Note($"{unknown.Count} system call names unknown to libseccomp here, skipped as runc and crun do: {string.Join(" ", unknown)}");
         SeccompFilter = kernel.ExportSeccompBpf();
+        if (key is not null && cache!.Write(key, SeccompFilter) is { } failed && trace.Enabled)
+            trace.Note($"the compiled filter was not cached: {failed}");
     }
 
     /// <summary>The helper's calls, before it joins any namespace: limits the program inherits (for --trace).</summary>

@@ -28,7 +28,7 @@ using MiniRun.Trace;
 namespace MiniRun.Runtime;
 
 /// <summary>The container to enter: its PID 1 (with start time, so a reused pid is never joined), cgroup and spec.</summary>
-public sealed record ExecTarget(string Id, int Pid, ulong PidStartTime, string? CgroupPath, RuntimeSpec Spec);
+public sealed record ExecTarget(string Id, int Pid, ulong PidStartTime, string? CgroupPath, RuntimeSpec Spec, string? SeccompCache = null);
 
 /// <summary>What to run and how (docker exec's flags). Null means "as the container does".</summary>
 public sealed class ExecOptions
@@ -101,7 +101,7 @@ public static class ExecStarter
             var spec = target.Spec;
             bool ownUserNs = joinedTypes.Contains("user");
             var user = ResolveUser(root, o.User, o.AdditionalGids, spec.Process.User, ownUserNs);
-            var security = ResolveSecurity(o.Attributes ?? spec.Process, spec.Linux.Seccomp, o.Trace);
+            var security = ResolveSecurity(o.Attributes ?? spec.Process, spec.Linux.Seccomp, o.Trace, target.SeccompCache);
             var env = o.ReplaceEnv ? WithHome(o.Env.ToList(), user.Home) : BuildEnv(spec, o.Env, o.Tty, user.Home);
             string cwd = o.WorkingDir ?? spec.Process.Cwd;
             string path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "";
@@ -189,7 +189,7 @@ public static class ExecStarter
     /// The process's attributes checked and resolved for this kernel, and linux.seccomp compiled
     /// to BPF by the host's libseccomp (here, in the caller: the native stage only loads it).
     /// </summary>
-    private static ExecSecurity ResolveSecurity(SpecProcess process, SpecSeccomp? seccomp, ITrace trace)
+    private static ExecSecurity ResolveSecurity(SpecProcess process, SpecSeccomp? seccomp, ITrace trace, string? seccompCache)
     {
         try
         {
@@ -199,7 +199,7 @@ public static class ExecStarter
                 if (trace.Enabled)
                     trace.Step("compile the container's seccomp filter",
                         "libseccomp builds linux.seccomp here, on the host; the program loads the BPF program itself before execve");
-                security.CompileSeccomp(trace);
+                security.CompileSeccomp(trace, seccompCache is null ? null : new SeccompFilterCache(seccompCache));
             }
             return security;
         }

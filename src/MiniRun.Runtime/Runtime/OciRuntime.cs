@@ -65,6 +65,8 @@ public sealed record OciStarted(OciState State, int TerminalMaster);
 public sealed partial class OciRuntime
 {
     public string StateRoot { get; }
+    /// <summary>STATE/seccomp-cache: compiled seccomp filters kept between starts and execs (Kernel/SeccompFilterCache.cs).</summary>
+    public string SeccompCacheDir => Path.Combine(StateRoot, "seccomp-cache");
     /// <summary>--cgroup-manager disabled (podman --cgroups=disabled): no cgroup, whatever linux.cgroupsPath says.</summary>
     public bool NoCgroups { get; init; }
     /// <summary>Where a failing poststart or poststop hook is reported (runtime-spec: a warning, not an error).</summary>
@@ -269,6 +271,7 @@ public sealed partial class OciRuntime
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
                 PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
                 NodevDevices: nodevDevices,
+                SeccompCache: SeccompCacheDir,
                 RunRuntimeHooks: pid =>
                 {
                     hooked = StateOf(pid);
@@ -536,12 +539,12 @@ public sealed partial class OciRuntime
     }
 
     /// <summary>What an exec enters: the container's PID 1 (with its start time), its cgroup and its bundle's config.json.</summary>
-    private static ExecTarget ExecTargetOf(string id, OciState state)
+    private ExecTarget ExecTargetOf(string id, OciState state)
     {
         RuntimeSpec spec;
         try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
         catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
-        return new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec);
+        return new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec, SeccompCacheDir);
     }
 
     /// <summary>

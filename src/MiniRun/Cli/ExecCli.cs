@@ -20,8 +20,9 @@ public static class ExecCli
             var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
             var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
             var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: \"<name|uid>[:<group|gid>]\")" };
+            var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command (every capability)" };
             var rest = new Argument<string[]>("CONTAINER COMMAND [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
-            foreach (var o in new Option[] { detach, interactive, tty, env, workdir, user }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { detach, interactive, tty, env, workdir, user, privileged }) cmd.Options.Add(o);
             cmd.Arguments.Add(rest);
             return p =>
             {
@@ -43,6 +44,7 @@ public static class ExecCli
                     Env = p.GetValue(env) ?? [],
                     WorkingDir = p.GetValue(workdir),
                     User = p.GetValue(user),
+                    Privileged = p.GetValue(privileged),
                 });
             };
         });

@@ -26,6 +26,8 @@ public sealed class ExecCommandOptions
     public IReadOnlyList<string> Env { get; init; } = [];
     public string? WorkingDir { get; init; }
     public string? User { get; init; }
+    /// <summary>--privileged: every capability for this command (Security/CapabilityPolicy.PrivilegedExec).</summary>
+    public bool Privileged { get; init; }
 }
 
 public static class ExecCommand
@@ -60,7 +62,10 @@ public static class ExecCommand
             Args = o.Command,
             Env = env,
             User = o.User,
-            Attributes = null,   // the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
+            // null: the container's capabilities, no_new_privs, rlimits, umask (+ its seccomp filter)
+            Attributes = o.Privileged ? MiniRun.Security.CapabilityPolicy.PrivilegedExec(
+                RuntimeSpec.Load(Path.Combine(store.DirOf(record.Id), "config.json")).Process, MiniRun.Security.CapabilityPolicy.HostLastCap(),
+                MiniRun.Security.CapabilityPolicy.OwnBoundingSet()) : null,
             WorkingDir = o.WorkingDir,
             Tty = tty,
             Rows = rows,

@@ -118,6 +118,7 @@ public static class InspectContainerJson
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent ?? "");
         w.WriteString("UsernsMode", h.UsernsMode);
+        MiniRun.Security.SecurityRecord.Write(w, h);
         w.WriteNumber("Memory", Bytes(r.Memory));
         w.WriteNumber("MemoryReservation", Bytes(r.MemoryReservation));
         w.WriteNumber("MemorySwap", r.MemorySwap == "-1" ? -1 : Bytes(r.MemorySwap));

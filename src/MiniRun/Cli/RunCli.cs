@@ -81,8 +81,7 @@ public static class RunCli
                 Health = new MiniRun.Health.HealthFlagValues(p.GetValue(healthCmd), p.GetValue(healthInterval), p.GetValue(healthTimeout),
                     p.GetValue(healthStartPeriod), p.GetValue(healthRetries), p.GetValue(noHealthcheck)),
             };
-            try { security.Read(p, options); }
-            catch (RunConfigException e) { throw new CliError(e.Message); }
+            security.Read(p, options);
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
             catch (FormatException e) { throw new CliError(e.Message); }

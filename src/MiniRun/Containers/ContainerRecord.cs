@@ -123,6 +123,11 @@ public sealed class ContainerRecordHostConfig
     public List<MiniRun.Security.Ulimit> Ulimits { get; set; } = new();
     public Dictionary<string, string> Sysctls { get; set; } = new();
     public List<string> GroupAdd { get; set; } = new();
+    /// <summary>--cap-add / --cap-drop as typed; null when not given (Docker's inspect shows null).</summary>
+    public List<string>? CapAdd { get; set; }
+    public List<string>? CapDrop { get; set; }
+    /// <summary>--security-opt as recorded (seccomp=FILE replaced by the profile's JSON, as Docker does).</summary>
+    public List<string>? SecurityOpt { get; set; }
 }
 
 public sealed class RestartPolicy

@@ -182,8 +182,11 @@ internal static class ContainerRecordReader
                 case "CgroupParent": h.CgroupParent = String(ref r); break;
                 case "UsernsMode": h.UsernsMode = String(ref r) ?? ""; break;
                 case "Resources": h.Resources = Resources(ref r); break;
+                case "CapAdd": h.CapAdd = Strings(ref r); break;
+                case "CapDrop": h.CapDrop = Strings(ref r); break;
+                case "SecurityOpt": h.SecurityOpt = Strings(ref r); break;
                 default:
-                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h)) r.Skip();
+                    if (!MiniRun.Security.SecurityHostConfigJson.ReadField(ref r, name, h)) r.Skip();   // Privileged, Devices, ...
                     break;
             }
         }

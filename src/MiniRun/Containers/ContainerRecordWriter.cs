@@ -171,6 +171,7 @@ internal static class ContainerRecordWriter
             w.WriteEndObject();
         }
         MiniRun.Security.SecurityHostConfigJson.Write(w, h);
+        MiniRun.Security.SecurityRecord.Write(w, h);   // after Resources: the serializer writes properties in declaration order
         w.WriteEndObject();
     }
 

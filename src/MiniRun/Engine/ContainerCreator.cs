@@ -75,6 +75,7 @@ public static class ContainerCreator
                 UsernsMode = userns.Mode,
             };
             MiniRun.Security.SecuritySpec.FillHostConfig(r.HostConfig, o);
+            MiniRun.Security.SecurityRecord.Fill(r.HostConfig, o);
             return r;
         });
         string bundle = containers.DirOf(record.Id);

@@ -54,8 +54,6 @@ public sealed class RunOptions
 
     /// <summary>--userns: "remap", "host", or null (not given: daemon.json decides; Security/UsernsRemap.cs).</summary>
     public string? Userns { get; set; }
-    /// <summary>--privileged: every host device (and, in sec-caps, every capability, no masks).</summary>
-    public bool Privileged { get; set; }
     /// <summary>--device HOST[:CONTAINER[:rwm]] as typed (Security/DevicePolicy.cs).</summary>
     public List<string> Devices { get; set; } = new();
     /// <summary>--read-only: the root filesystem is mounted read-only.</summary>
@@ -68,4 +66,11 @@ public sealed class RunOptions
     public List<string> Sysctls { get; set; } = new();
     /// <summary>--group-add GROUP: names or numbers, resolved in the container's /etc/group when it starts.</summary>
     public List<string> GroupAdd { get; set; } = new();
+    /// <summary>--cap-add / --cap-drop as typed (checked and applied by Security/CapabilityPolicy.cs).</summary>
+    public List<string> CapAdd { get; set; } = new();
+    public List<string> CapDrop { get; set; } = new();
+    /// <summary>--privileged: every capability, no seccomp, no masked paths, every host device (Docker's meaning).</summary>
+    public bool Privileged { get; set; }
+    /// <summary>--security-opt values as recorded (a seccomp=FILE already replaced by its JSON: Security/SecurityOptions.cs).</summary>
+    public List<string> SecurityOpt { get; set; } = new();
 }

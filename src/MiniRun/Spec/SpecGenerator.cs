@@ -15,7 +15,9 @@
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
 //     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
 //   - security (Security/SecuritySpec.cs): Docker's masked and read-only paths, its device allow
-//     list, and --privileged's devices, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add.
+//     list, and --privileged's devices, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add;
+//     then capabilities, seccomp, no_new_privs, AppArmor and what --privileged turns off
+//     (Security/SecurityPolicy.cs).
 //   - the rootfs: overlayfs of the image layers (top-most first) with upper/work dirs in the
 //     container directory (MiniRun's io.minirun.overlay extension), mounted at containerDir/rootfs.
 //
@@ -49,7 +51,8 @@ public static class SpecGenerator
     /// <param name="containerDir">The container's directory: holds rootfs, upper, work, hostname, hosts, resolv.conf.</param>
     /// <param name="lookupEnv">Calling environment for `-e VAR` / env-file `VAR` lines; default: this process's.</param>
     public static RuntimeSpec Generate(ImageConfig image, RunOptions o, string containerId,
-        IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null)
+        IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null,
+        SecurityHostFacts? security = null)
     {
         ContainerConfig cfg = image.Config ?? new ContainerConfig();
 
@@ -91,13 +94,16 @@ public static class SpecGenerator
                 },
             },
         };
-        // AppArmor: minirun-default where the host has AppArmor, none elsewhere (Security/AppArmor.cs);
-        // ROOT is two levels above the container's directory (ROOT/containers/ID).
-        spec.Process.ApparmorProfile = MiniRun.Security.AppArmor.ProfileFor(null, privileged: false,
-            Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!);
         MiniRun.Security.SecuritySpec.Apply(spec, o);   // masked paths, devices, --read-only, --tmpfs, --ulimit, --sysctl, --group-add
+        // Capabilities, seccomp, no_new_privs, AppArmor (minirun-default where the host has AppArmor;
+        // ROOT is two levels above the container's directory, ROOT/containers/ID), --privileged.
+        MiniRun.Security.SecurityPolicy.Apply(spec, o, user, security?.LastCap, security?.Host, security?.Usable,
+            Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!);
         return spec;
     }
+
+    /// <summary>The host facts the security policy reads (tests pass their own; null: this machine's).</summary>
+    public sealed record SecurityHostFacts(int LastCap, MiniRun.Security.SeccompHost Host, ulong? Usable = null);
 
     /// <summary>The container's mounts in the order they must be made.</summary>
     public static List<SpecMount> DefaultMounts(string containerDir) => new()

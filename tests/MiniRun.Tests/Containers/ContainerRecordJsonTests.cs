@@ -96,6 +96,8 @@ public sealed class ContainerRecordJsonTests : IDisposable
             Ulimits = [new("nofile", 1024, 2048), new("core", -1, -1)],
             Sysctls = new() { ["net.ipv4.ip_forward"] = "1", ["kernel.sem"] = "250 32000 32 128" },
             GroupAdd = ["staff", "4242"],
+            CapAdd = ["NET_ADMIN", "cap_sys_time"], CapDrop = ["ALL"],
+            SecurityOpt = ["no-new-privileges", "seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}"],
         },
         RestartCount = 12,
         LogPath = "/var/lib/minirun/containers/" + new string('a', 64) + "/container.log",

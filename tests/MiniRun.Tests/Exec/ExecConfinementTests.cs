@@ -1,7 +1,8 @@
 // ExecConfinementTests: `minirun exec` gives the command the container's confinement from its
 // config.json process (capabilities, no_new_privs, rlimits, umask) and linux.seccomp, as Docker's
-// exec does. `run` writes none of them yet (no --cap-drop, --security-opt), so the test adds them
-// to the container's config.json - the file exec reads each time - while the container runs.
+// exec does. `run` writes Docker's defaults (14 capabilities, the default seccomp profile); the
+// test then replaces them in the container's config.json - the file exec reads each time - while
+// the container runs, and the next exec has the new ones.
 //
 // Needs root, the NativeAOT binary and the busybox fixture (see MiniRunHost).
 using System.Text.Json.Nodes;
@@ -17,9 +18,9 @@ public sealed class ExecConfinementTests
         using var host = new MiniRunHost();
         using var c = new RunningContainer(host, "confined", "busybox", "sleep", "300");
         var before = c.Exec("confined", "grep", "-E", "^(CapBnd|NoNewPrivs|Seccomp):", "/proc/self/status");
-        Assert.Contains("NoNewPrivs:\t0", before.Stdout.Split('\n'));   // nothing confines it yet: the caller's capabilities
-        Assert.Contains("Seccomp:\t0", before.Stdout.Split('\n'));
-        Assert.DoesNotContain("CapBnd:\t0000000000000421", before.Stdout.Split('\n'));
+        Assert.Contains("NoNewPrivs:\t0", before.Stdout.Split('\n'));   // the defaults `run` wrote: Docker's 14, the default filter
+        Assert.Contains("Seccomp:\t2", before.Stdout.Split('\n'));
+        Assert.Contains("CapBnd:\t00000000a80425fb", before.Stdout.Split('\n'));
 
         string path = Path.Combine(host.Root, "containers", c.Id, "config.json");
         var config = JsonNode.Parse(File.ReadAllText(path))!.AsObject();

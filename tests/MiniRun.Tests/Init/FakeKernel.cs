@@ -91,7 +91,19 @@ public sealed class FakeKernel : IKernel
         SeccompProfiles.Add(profile);
         return profile.Rules.Select(r => r.Syscall).Where(UnknownSyscalls.Contains).Distinct().ToList();
     }
-    public void LoadSeccomp() => Record("seccomp load", "seccomp_load");
+    /// <summary>The "program" ExportSeccompBpf hands out: one 8-byte instruction per rule (contents made up, only passed on).</summary>
+    public byte[] ExportSeccompBpf()
+    {
+        Record("seccomp export", "seccomp_export_bpf");
+        return new byte[8 * Math.Max(1, SeccompProfiles.LastOrDefault()?.Rules.Count ?? 1)];
+    }
+    /// <summary>The programs given to LoadSeccompFilter, with their flags.</summary>
+    public List<(byte[] Program, uint Flags)> LoadedFilters { get; } = new();
+    public void LoadSeccompFilter(byte[] program, uint flags)
+    {
+        Record("seccomp load", "seccomp SECCOMP_SET_MODE_FILTER");
+        LoadedFilters.Add((program, flags));
+    }
     public void Chown(string path, uint uid, uint gid) => Record($"chown {path} {(int)uid}:{(int)gid}", $"chown {path}");
     public ulong MountFlags(string path)
     {

@@ -136,7 +136,7 @@ public sealed class SeccompStepTests : IDisposable
         k.FailErrno = Errno.EACCES;
         var e = Assert.Throws<InvalidOperationException>(() => InitProcess.Run(c));
         var (_, message) = InitProcess.Describe(e, c.CurrentStep);
-        Assert.Equal("init step \"load the seccomp filter\": seccomp_load: Permission denied (EACCES): without process.noNewPrivileges the kernel accepts a seccomp filter only from a process with CAP_SYS_ADMIN, which this one no longer has", message);
+        Assert.Equal("init step \"load the seccomp filter\": seccomp SECCOMP_SET_MODE_FILTER: Permission denied (EACCES): without process.noNewPrivileges the kernel accepts a seccomp filter only from a process with CAP_SYS_ADMIN, which this one no longer has", message);
         Assert.DoesNotContain(k.Calls, x => x.StartsWith("execve", StringComparison.Ordinal));
     }
 }

@@ -60,6 +60,23 @@ public sealed class SeccompCompileTests
     }
 
     [Fact]
-    public void LoadWithoutCompileIsRefused() =>
-        Assert.Throws<InvalidOperationException>(() => new LinuxKernel().LoadSeccomp());
+    public void ExportWithoutCompileIsRefused() =>
+        Assert.Throws<InvalidOperationException>(() => new LinuxKernel().ExportSeccompBpf());
+
+    [Fact]
+    public void AProgramThatIsNotWholeInstructionsIsNeverLoaded() =>
+        Assert.Throws<InvalidOperationException>(() => new LinuxKernel().LoadSeccompFilter(new byte[12], 0));
+
+    [Fact]
+    public void TheDefaultProfileCompilesAndExportsAProgramTheKernelWouldTake()
+    {
+        if (!HaveLibseccomp) return;
+        var spec = MiniRun.Security.SeccompPolicy.Convert(MiniRun.Security.SeccompPolicy.DefaultProfileJson(),
+            MiniRun.Security.CapabilityPolicy.DockerDefaults, new MiniRun.Security.SeccompHost("amd64", "SCMP_ARCH_X86_64", 6, 1))!;
+        var kernel = new LinuxKernel();
+        var skipped = kernel.CompileSeccomp(SeccompProfile.Compile(spec, noNewPrivileges: false));
+        var program = kernel.ExportSeccompBpf();
+        Assert.True(skipped.Count < 40, string.Join(" ", skipped));
+        Assert.True(program.Length % 8 == 0 && program.Length / 8 is > 100 and <= SeccompFilterCache.MaxInstructions, $"{program.Length} bytes");
+    }
 }
