@@ -4,11 +4,13 @@
 // Why: students and scripts read `docker inspect` output and `-f '{{.State.Pid}}'` paths; the
 // same names must work here. The MiniRun section shows what a container is made of: each
 // namespace of its PID 1 with its inode next to the host's (only while it runs), its cgroup with
-// the limits read live, and its bundle directory. GraphDriver shows the overlay directories
+// the limits read live, its user namespace maps (Security/UsernsInspect.cs) and its confinement -
+// capabilities, seccomp mode, no_new_privs, AppArmor label - next to the host's PID 1's
+// (Security/ConfinementInspect.cs), and its bundle directory. GraphDriver shows the overlay directories
 // (lower layers top-most first, as overlayfs's lowerdir lists them). Written with Utf8JsonWriter
 // (NativeAOT: no reflection). Times are Go's RFC3339Nano in UTC, "0001-01-01T00:00:00Z" unset.
 //
-// Follows: Docker Engine API "ContainerInspectResponse"; namespaces(7); cgroup-v2.rst.
+// Follows: Docker Engine API "ContainerInspectResponse"; namespaces(7); cgroup-v2.rst; proc(5).
 using System.Globalization;
 using System.Text.Json;
 using MiniRun.Cgroups;
@@ -234,6 +236,7 @@ public static class InspectContainerJson
             w.WriteEndObject();
         }
         MiniRun.Security.UsernsInspect.Write(w, spec, up ? c.State.Pid : 0, host.ProcRoot);
+        MiniRun.Security.ConfinementInspect.Write(w, spec, up ? c.State.Pid : 0, host.ProcRoot);
         w.WriteString("Bundle", bundle);
         w.WriteEndObject();
     }

@@ -188,6 +188,29 @@ public sealed class CapabilitySeccompProbeTests : IClassFixture<CapabilitySeccom
     }
 
     [Fact]
+    public void InspectShowsTheLiveConfinementNextToTheHostsInit()
+    {
+        string name = "sec-conf-" + Guid.NewGuid().ToString("N")[..8];
+        var run = _m.Run("run", "-d", "--pull", "never", "--name", name, "--cap-drop", "NET_RAW", "busybox", "sleep", "300");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        try
+        {
+            var conf = JsonDocument.Parse(_m.Run("inspect", name).Stdout).RootElement[0].GetProperty("MiniRun").GetProperty("Confinement");
+            var asked = conf.GetProperty("Asked");
+            Assert.Equal("filter", asked.GetProperty("Seccomp").GetString());
+            Assert.Equal(13, asked.GetProperty("Effective").GetArrayLength());
+            var live = conf.GetProperty("Live");
+            Assert.Equal("00000000a80405fb", live.GetProperty("CapEff").GetString());   // Docker's 14 without NET_RAW (bit 13)
+            Assert.DoesNotContain("CAP_NET_RAW", live.GetProperty("Effective").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("filter", live.GetProperty("Seccomp").GetString());
+            var host = conf.GetProperty("Host");
+            Assert.Equal("disabled", host.GetProperty("Seccomp").GetString());
+            Assert.Contains("CAP_SYS_ADMIN", host.GetProperty("Effective").EnumerateArray().Select(e => e.GetString()));
+        }
+        finally { _m.Run("rm", "-f", name); }
+    }
+
+    [Fact]
     public void ExecAndHealthProbesRunConfinedLikeTheContainerAndExecPrivilegedGetsEveryCapability()
     {
         string name = "sec-exec-" + Guid.NewGuid().ToString("N")[..8];
