@@ -27,6 +27,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MiniRun.Security;
 using MiniRun.Tests.Integration;
+using Xunit.Abstractions;
 
 namespace MiniRun.Tests.Labs;
 
@@ -84,7 +85,8 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
     public sealed record LabCommand(string Command, IReadOnlyList<string> Expected, string? Needs, int Line);
 
     private readonly Fixture _f;
-    public SecurityLabTests(Fixture f) => _f = f;
+    private readonly ITestOutputHelper _out;
+    public SecurityLabTests(Fixture f, ITestOutputHelper output) { _f = f; _out = output; }
 
     /// <summary>The commands of a lab file, in order (the convention is in the header above).</summary>
     public static List<LabCommand> Parse(string path)
@@ -168,7 +170,11 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
         int ran = 0;
         foreach (var c in commands)
         {
-            if (c.Needs is not null && !File.Exists(c.Needs) && !Directory.Exists(c.Needs)) continue;
+            if (c.Needs is not null && !File.Exists(c.Needs) && !Directory.Exists(c.Needs))
+            {
+                _out.WriteLine($"not run here (needs {c.Needs}): line {c.Line}: $ {c.Command}");
+                continue;
+            }
             var actual = RunInShell(c.Command).Split('\n').Select(Squeeze).ToList();
             while (actual.Count > 0 && actual[^1].Length == 0) actual.RemoveAt(actual.Count - 1);
             bool same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => Pattern(p.Second).IsMatch(p.First));
