@@ -33,7 +33,7 @@ public static class Program
         bool debug = args.Contains("--debug");
         try
         {
-            var parse = BuildRoot(CliArgs.Verb(args)).Parse(args.Length == 0 ? ["--help"] : CliArgs.RewriteTrace(args));
+            var parse = BuildRoot(CliArgs.Verb(args)).Parse(args.Length == 0 ? ["--help"] : CliArgs.RewriteTrace(args), CliArgs.Parsing);
             if (parse.Errors.Count == 0) return parse.Invoke();
             // Docker's style: the problem on one line, where to look, and 125 for `run`.
             string verb = parse.CommandResult.Command.Name;

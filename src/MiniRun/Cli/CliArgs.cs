@@ -3,10 +3,18 @@
 // Why: `--trace` is a flag, but `--trace=pause` gives it a value. An option with an optional
 // value would swallow the image name in `run --trace busybox`, so `--trace=pause` is rewritten
 // to a hidden flag - only among run's own options, never in the container's command.
+// Response files are off: System.CommandLine would replace any "@word" by the lines of the file
+// "word", also in the container's command (`run busybox date -s @1700000000` failed with
+// "Response file not found"); Docker and runc pass such arguments through unchanged.
+using System.CommandLine;
+
 namespace MiniRun.Cli;
 
 public static class CliArgs
 {
+    /// <summary>How both command lines (minirun, minirun-oci) are parsed: every token verbatim, no "@file" expansion.</summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
     public const string TracePauseOption = "--trace-pause";
 
     private static readonly HashSet<string> ValueOptions =

@@ -58,7 +58,7 @@ public static class OciCli
         foreach (var o in new Option[] { root, log, logFormat, debug, systemdCgroup, cgroupManager, trace }) cmd.Options.Add(o);
         var g = new Globals(root, log, logFormat, debug, systemdCgroup, cgroupManager, trace);
         foreach (var verb in Verbs(g)) cmd.Subcommands.Add(verb);
-        var parse = cmd.Parse(args.Length == 0 ? ["--help"] : args);
+        var parse = cmd.Parse(args.Length == 0 ? ["--help"] : args, CliArgs.Parsing);
         if (parse.Errors.Count == 0) return parse.Invoke();
         foreach (var error in parse.Errors) Console.Error.WriteLine($"minirun-oci: {error.Message}");
         return 1;

@@ -11,8 +11,12 @@ using MiniRun.Security;
 
 namespace MiniRun.Tests.Integration;
 
+[Collection(RemapUserCollection)]
 public sealed class UsernsRemapTests : IClassFixture<UsernsRemapTests.Fixture>
 {
+    /// <summary>Test classes that may create and delete the "minirun" user: never at the same time.</summary>
+    public const string RemapUserCollection = "remap user";
+
     public sealed class Fixture : IDisposable
     {
         public MiniRunHost MiniRun { get; } = new();
