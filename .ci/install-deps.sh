@@ -25,6 +25,7 @@ packages=(
     iproute2         # ip: network namespace / veth tests
     util-linux       # unshare, nsenter, findmnt, mount
     procps           # ps, pgrep in tests
+    libcap2-bin      # capsh: the security lab decodes capability masks (docs/labs, SecurityLabTests)
     tar gzip zstd    # layer fixtures (gzip and zstd compressed)
     ca-certificates  # dotnet restore over HTTPS
     docker-registry  # tests/MiniRun.Tests/Registry: the distribution registry the pull tests talk to
