@@ -23,6 +23,9 @@
 // The upper dir is not idmapped: the engine chowns it to the mapped root, and a file root creates
 // inside lands on disk owned by the mapped uid (100000), as `ls -ln upper/` shows.
 // Init then finds its rootfs mounted (RootfsSteps.MountRootfs says so and moves on).
+// Maps that give every id itself (0 0 65536) change no owner: step 1 and 3 are skipped, the
+// overlay is still mounted here (host-owned superblock), and no idmapped mount is needed - so
+// such a bundle also starts where the layers' filesystem cannot be idmapped (tmpfs before 6.3).
 //
 // Follows: open_tree(2), mount_setattr(2) "Idmapped mounts", move_mount(2), user_namespaces(7),
 // the kernel's Documentation/filesystems/overlayfs.rst ("idmapped layers"), idmappings.rst.
@@ -39,12 +42,24 @@ public static class IdmappedRootfs
     public static bool Applies(RuntimeSpec spec) =>
         spec.Linux.Overlay is not null && spec.Linux.Namespaces.Any(n => n.Type == "user" && n.Path is null);
 
+    /// <summary>Whether every uid and gid mapping gives each id itself: then an idmapped mount would change nothing.</summary>
+    public static bool IsIdentity(RuntimeSpec spec) =>
+        (spec.Linux.UidMappings ?? []).Concat(spec.Linux.GidMappings ?? []).All(m => m.HostId == m.ContainerId);
+
     /// <summary>
     /// Steps 1-3 above. The calling thread must be in the mount namespace the rootfs is mounted in
     /// (the container's, or a private one: cp and export of a stopped container).
+    /// <paramref name="usernsFd"/> -1: identity maps, the overlay is mounted without idmapping.
     /// </summary>
     public static void Mount(IKernel k, ITrace trace, SpecOverlay overlay, string rootfs, int usernsFd, bool nodev = false)
     {
+        if (usernsFd < 0)
+        {
+            trace.Step("mount the overlay (done by the runtime)",
+                "the user namespace maps every id to itself: the layers need no idmapping");
+            RootfsSteps.MountOverlay(k, trace, overlay, rootfs, nodev);
+            return;
+        }
         trace.Step("idmap the image layers and mount the overlay (done by the runtime)",
             "the layers' files belong to host ids; through an idmapped mount they belong to the container's mapped ids, without a copy");
         var lowers = overlay.LowerDirs.Distinct(StringComparer.Ordinal).ToList();

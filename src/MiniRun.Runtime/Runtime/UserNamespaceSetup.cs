@@ -39,14 +39,15 @@ public static class UserNamespaceSetup
         {
             string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.GetFullPath(Path.Combine(bundleDir, spec.Root.Path));
             string userns = $"{procRoot}/{pid}/ns/user";
-            int usernsFd = Libc.open(userns, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-            if (usernsFd < 0) throw new KernelException($"open {userns}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            int usernsFd = IdmappedRootfs.IsIdentity(spec) ? -1 : Libc.open(userns, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);   // identity maps: no idmapping
+            if (usernsFd < 0 && !IdmappedRootfs.IsIdentity(spec))
+                throw new KernelException($"open {userns}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
             try
             {
                 var kernel = new LinuxKernel(trace);
                 MountNamespaceThread.Run(pid, () => IdmappedRootfs.Mount(kernel, (ITrace?)trace ?? NullTrace.Instance, spec.Linux.Overlay!, rootfs, usernsFd, nodevDevices), procRoot);
             }
-            finally { Libc.close(usernsFd); }
+            finally { if (usernsFd >= 0) Libc.close(usernsFd); }
         }
         go();
         trace?.Call("write(sync socket, \"G\")", "1: the child calls setresgid(0,0,0) and setresuid(0,0,0), root in its namespace, then execs init");

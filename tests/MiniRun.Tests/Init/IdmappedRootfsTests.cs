@@ -57,6 +57,21 @@ public sealed class IdmappedRootfsTests : IDisposable
     }
 
     [Fact]
+    public void Identity_maps_mount_the_overlay_without_idmapping_any_layer()
+    {
+        var spec = new RuntimeSpec();
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 0, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 0, Size = 65536 }];
+        Assert.True(IdmappedRootfs.IsIdentity(spec));
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        Assert.False(IdmappedRootfs.IsIdentity(spec));
+
+        var k = new FakeKernel();
+        IdmappedRootfs.Mount(k, NullTrace.Instance, Overlay(), "/c/rootfs", usernsFd: -1);
+        Assert.Equal(new[] { "mount overlay /c/rootfs overlay 0 lowerdir=/l/top:/l/base,upperdir=/c/upper,workdir=/c/work" }, k.Calls);
+    }
+
+    [Fact]
     public void A_kernel_without_idmapped_mounts_is_one_line_naming_mount_setattr_the_layer_and_the_errno()
     {
         var k = new FakeKernel { FailOn = "mount_setattr", FailErrno = Errno.EINVAL };
