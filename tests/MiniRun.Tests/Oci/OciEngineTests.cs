@@ -58,8 +58,14 @@ public sealed class OciEngineTests
     public void Podman_run_it_gets_a_terminal_through_the_console_socket()
     {
         using var pm = new Podman();
-        // script(1) gives podman a terminal of its own, as a student's shell would.
-        var r = Sh($"script -qec \"{pm.Cmd} run -it --rm --cgroups=disabled --network none busybox sh -c 'tty; echo it-ok'\" /dev/null", pm.Env);
+        // script(1) gives podman a terminal of its own, as a student's shell would. A student's
+        // terminal stays open; this test's stdin is closed at once, and script passes that EOF on
+        // to podman -i, which then sometimes ended its attach before the output came (by hand with
+        // stdin at /dev/null, 11 of 20 runs kept it). So script reads a FIFO held open until it ends.
+        string fifo = Path.Combine(pm.Dir, "stdin.fifo");
+        var r = Sh($"mkfifo {fifo}; sleep 120 > {fifo} 2>/dev/null & holder=$!; " +
+                   $"script -qec \"{pm.Cmd} run -it --rm --cgroups=disabled --network none busybox sh -c 'tty; echo it-ok'\" /dev/null < {fifo}; " +
+                   "rc=$?; kill $holder; exit $rc", pm.Env);
         Assert.True(r.Code == 0, r.Output);
         Assert.Contains("/dev/pts/0", r.Output);
         Assert.Contains("it-ok", r.Output);
