@@ -15,7 +15,10 @@ public static class SecurityProbes
     private static string Compile(string source, params string[] flags)
     {
         string src = Path.Combine(MiniRunHost.RepoRoot, "tests/MiniRun.Tests/Security", source);
-        string output = Path.Combine(Directory.CreateTempSubdirectory("minirun-probe-").FullName, Path.GetFileNameWithoutExtension(source));
+        string dir = Directory.CreateTempSubdirectory("minirun-probe-").FullName;
+        // One build per test process, removed when the process ends (the tests that use it hold no copy).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
+        string output = Path.Combine(dir, Path.GetFileNameWithoutExtension(source));
         var psi = new ProcessStartInfo("gcc") { RedirectStandardError = true, UseShellExecute = false };
         foreach (var f in flags) psi.ArgumentList.Add(f);
         psi.ArgumentList.Add("-o");
