@@ -245,8 +245,12 @@ public sealed class LifecycleTests : IClassFixture<LifecycleTests.Host>
         string name = Unique("rmd");
         string id = RunDetached("--rm", "--name", name, "busybox", "sh", "-c", "sleep 0.2");
         string dir = Path.Combine(_m.Root, "containers", id);
-        WaitFor("the container to remove itself", () => !Directory.Exists(dir));
-        Assert.False(File.Exists(Path.Combine(_m.Root, "containers", ".names", name)));
+        // ContainerStore.Retire moves the directory out first, then frees the name (the name is
+        // never free while the directory exists): wait for both, the second follows at once.
+        string nameFile = Path.Combine(_m.Root, "containers", ".names", name);
+        WaitFor("the container to remove itself and free its name", () => !Directory.Exists(dir) && !File.Exists(nameFile));
+        Assert.Equal(0, _m.Run("create", "--pull", "never", "--name", name, "busybox", "true").ExitCode);   // the name is free again
+        Assert.Equal(0, _m.Run("rm", name).ExitCode);
     }
 
     [Fact]
