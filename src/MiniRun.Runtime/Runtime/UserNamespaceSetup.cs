@@ -39,8 +39,9 @@ public static class UserNamespaceSetup
         {
             string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.GetFullPath(Path.Combine(bundleDir, spec.Root.Path));
             string userns = $"{procRoot}/{pid}/ns/user";
-            int usernsFd = IdmappedRootfs.IsIdentity(spec) ? -1 : Libc.open(userns, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);   // identity maps: no idmapping
-            if (usernsFd < 0 && !IdmappedRootfs.IsIdentity(spec))
+            bool identity = IdmappedRootfs.IsIdentity(spec);   // identity maps: no idmapping, no userns fd
+            int usernsFd = identity ? -1 : Libc.open(userns, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            if (usernsFd < 0 && !identity)
                 throw new KernelException($"open {userns}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
             try
             {
