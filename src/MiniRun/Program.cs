@@ -101,6 +101,7 @@ public static class Program
         all.AddRange(CgroupCli.Build(rootOption, debugOption));
         all.AddRange(ImageCli.Build(rootOption, debugOption));
         all.AddRange(RegistryCli.Build(rootOption, debugOption));
+        all.Add(NetworkDnsCli.Build(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();
         foreach (var command in only.Count > 0 ? only : all) root.Subcommands.Add(command);
         return root;
