@@ -17,6 +17,7 @@ public static class Errno
         ETXTBSY = 26, ENOSPC = 28, EROFS = 30, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36,
         ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, ENOEXEC = 8, E2BIG = 7,
         EOPNOTSUPP = 95, ENOTSUP = 95, ECONNREFUSED = 111;
+    public const int EADDRINUSE = 98, EADDRNOTAVAIL = 99;
 
     private static readonly Dictionary<int, string> Names = new()
     {
@@ -29,6 +30,7 @@ public static class Errno
         [EROFS] = "EROFS", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [ENAMETOOLONG] = "ENAMETOOLONG",
         [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ENODATA] = "ENODATA",
         [EOPNOTSUPP] = "EOPNOTSUPP", [ECONNREFUSED] = "ECONNREFUSED",
+        [EADDRINUSE] = "EADDRINUSE", [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
     };
 
     /// <summary>"Invalid argument (EINVAL)".</summary>

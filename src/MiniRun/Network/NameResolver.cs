@@ -90,18 +90,15 @@ public static class NameResolver
                 string reason = status is null ? "it exited before it was ready"
                     : status.StartsWith("error ") ? status[6..]
                     : NativeFailure(status, exe) ?? $"unexpected report \"{status}\"";
-                if (status is null && reader.TimedOut)
-                {
-                    if (resolver > 0) Libc.kill(resolver, 9);
-                    reason = $"not ready after {ReadyLimit.TotalSeconds:0} s";
-                }
+                if (status is null && reader.TimedOut) reason = $"not ready after {ReadyLimit.TotalSeconds:0} s";
+                if (resolver > 0) EndFailed(resolver, networkId);   // a retry must not find it still holding a socket
                 throw new RuntimeException($"start the name resolver for {gateway}:53: {reason}");
             }
             ulong start = ProcessIdentity.StartTime(resolver)
                 ?? throw new RuntimeException($"start the name resolver for {gateway}:53: it (pid {resolver}) ended right after it was ready");
             WritePidFile(dir, resolver, start);
-            trace.Call($"spawn \"minirun {Verb} --root {Path.GetFullPath(root)} {networkId[..Math.Min(12, networkId.Length)]}... {gateway}\" (setsid, via a middle process)",
-                $"{resolver}; listening on {gateway}:53 UDP and TCP");
+            trace.Call($"spawn minirun {Verb} {networkId[..Math.Min(12, networkId.Length)]} {gateway} (setsid, via a middle process)",
+                $"{resolver}; bound to {gateway}:53 UDP and TCP");
         }
         finally
         {
@@ -150,6 +147,22 @@ public static class NameResolver
         try { cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0'); }
         catch (IOException) { return null; }
         return cmdline.Contains(Verb) && cmdline.Contains(networkId) ? (pid, start) : null;
+    }
+
+    /// <summary>A resolver that failed to start is gone when EnsureRunning throws: it is waited for, and killed
+    /// (if it is still that resolver: its command line names the network) when it does not end by itself.</summary>
+    private static void EndFailed(int pid, string networkId)
+    {
+        if (ProcessIdentity.StartTime(pid) is not { } start) return;
+        if (ProcessIdentity.WaitGone(pid, start, TimeSpan.FromSeconds(5))) return;
+        try
+        {
+            var argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            if (!argv.Contains(Verb) || !argv.Contains(networkId) || !ProcessIdentity.IsAlive(pid, start)) return;
+        }
+        catch (IOException) { return; }
+        Libc.kill(pid, 9);
+        ProcessIdentity.WaitGone(pid, start, TimeSpan.FromSeconds(5));
     }
 
     /// <summary>The native stage's "C ERRNO STEP" (a spawn that failed before or at execve) as an error text.</summary>

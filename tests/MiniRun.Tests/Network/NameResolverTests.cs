@@ -37,8 +37,8 @@ public sealed class NameResolverTests : IDisposable
         File.WriteAllText(_resolvConf, "nameserver 127.0.0.1\n");   // inside the namespace: a fake, or nothing (ECONNREFUSED)
         Endpoints("net1");
         Endpoints("net2");
-        NetworkNamesTests.Write(Endpoints("net1"), "aaa", NetworkNamesTests.Endpoint("aaa", "web", "172.29.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
-        NetworkNamesTests.Write(Endpoints("net2"), "bbb", NetworkNamesTests.Endpoint("bbb", "db", "172.30.0.2/16", "db", "cache"));
+        EndpointFiles.Write(Endpoints("net1"), "aaa", EndpointFiles.Endpoint("aaa", "web", "172.29.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
+        EndpointFiles.Write(Endpoints("net2"), "bbb", EndpointFiles.Endpoint("bbb", "db", "172.30.0.2/16", "db", "cache"));
     }
 
     public void Dispose()
@@ -89,7 +89,7 @@ public sealed class NameResolverTests : IDisposable
         StartResolver("net1", Gateway1);
         Assert.Empty(Ask(Gateway1, "api").Answers);
 
-        NetworkNamesTests.Write(Endpoints("net1"), "ccc", NetworkNamesTests.Endpoint("ccc", "api", "172.29.0.3/16", "api", "backend"));
+        EndpointFiles.Write(Endpoints("net1"), "ccc", EndpointFiles.Endpoint("ccc", "api", "172.29.0.3/16", "api", "backend"));
         Assert.Equal(["172.29.0.3"], DnsTestClient.Addresses(Ask(Gateway1, "api")));
         Assert.Equal(["172.29.0.3"], DnsTestClient.Addresses(Ask(Gateway1, "backend")));
 
@@ -238,7 +238,7 @@ public sealed class NameResolverTests : IDisposable
         Assert.NotNull(running);
         _ns.Track(running.Value.Pid);
         Assert.Contains("start the network's name resolver on 172.30.0.1:53", output.ToString());
-        Assert.Contains($"= {running.Value.Pid}; listening on 172.30.0.1:53 UDP and TCP", output.ToString());
+        Assert.Contains($"= {running.Value.Pid}; bound to 172.30.0.1:53 UDP and TCP", output.ToString());
         Assert.Equal(["172.30.0.2"], DnsTestClient.Addresses(Ask(Gateway2, "db")));
         NameResolver.Stop(_root, "net2");
     }

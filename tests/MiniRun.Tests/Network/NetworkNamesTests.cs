@@ -12,21 +12,11 @@ public sealed class NetworkNamesTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public static string Endpoint(string id, string name, string address, params string[] aliases) =>
-        $$"""{ "ContainerId": "{{id}}", "Name": "{{name}}", "Aliases": [{{string.Join(", ", aliases.Select(a => $"\"{a}\""))}}], "IPv4Address": "{{address}}", "Interface": "eth0", "HostInterface": "veth0123456789a" }""";
-
-    /// <summary>Written as the engine does: a temporary file renamed into place.</summary>
-    public static void Write(string dir, string id, string json)
-    {
-        File.WriteAllText(Path.Combine(dir, id + ".json.tmp"), json);
-        File.Move(Path.Combine(dir, id + ".json.tmp"), Path.Combine(dir, id + ".json"), overwrite: true);
-    }
-
     [Fact]
     public void Reads_each_endpoint_file_with_its_name_aliases_and_address()
     {
-        Write(_dir, "aaa", Endpoint("aaa", "web", "172.18.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
-        Write(_dir, "bbb", Endpoint("bbb", "/db", "172.18.0.3"));
+        EndpointFiles.Write(_dir, "aaa", EndpointFiles.Endpoint("aaa", "web", "172.18.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
+        EndpointFiles.Write(_dir, "bbb", EndpointFiles.Endpoint("bbb", "/db", "172.18.0.3"));
         var names = NetworkNames.Load(_dir);
         Assert.Equal(2, names.Endpoints.Count);
         Assert.Equal(["172.18.0.2"], names.Lookup("myalias").Select(a => a.ToString()));
@@ -39,13 +29,13 @@ public sealed class NetworkNamesTests : IDisposable
     [Fact]
     public void Skips_files_being_written_garbage_and_endpoints_without_an_IPv4_address()
     {
-        Write(_dir, "good", Endpoint("good", "web", "172.18.0.2/16"));
-        File.WriteAllText(Path.Combine(_dir, "half.json.tmp"), Endpoint("half", "half", "172.18.0.4/16"));
+        EndpointFiles.Write(_dir, "good", EndpointFiles.Endpoint("good", "web", "172.18.0.2/16"));
+        File.WriteAllText(Path.Combine(_dir, "half.json.tmp"), EndpointFiles.Endpoint("half", "half", "172.18.0.4/16"));
         File.WriteAllText(Path.Combine(_dir, "broken.json"), "{ \"Name\": \"broken\", \"IPv4Addr");
         File.WriteAllText(Path.Combine(_dir, "array.json"), "[1, 2]");
-        File.WriteAllText(Path.Combine(_dir, "v6.json"), Endpoint("v6", "six", "fd00::2/64"));
-        File.WriteAllText(Path.Combine(_dir, "noname.json"), Endpoint("noname", "", "172.18.0.5/16"));
-        File.WriteAllText(Path.Combine(_dir, "notes.txt"), Endpoint("txt", "txt", "172.18.0.6/16"));
+        File.WriteAllText(Path.Combine(_dir, "v6.json"), EndpointFiles.Endpoint("v6", "six", "fd00::2/64"));
+        File.WriteAllText(Path.Combine(_dir, "noname.json"), EndpointFiles.Endpoint("noname", "", "172.18.0.5/16"));
+        File.WriteAllText(Path.Combine(_dir, "notes.txt"), EndpointFiles.Endpoint("txt", "txt", "172.18.0.6/16"));
         Assert.Equal(["web"], NetworkNames.Load(_dir).Endpoints.Select(e => e.Name));
     }
 
@@ -61,7 +51,7 @@ public sealed class NetworkNamesTests : IDisposable
     {
         var source = new NetworkNamesSource(_dir);
         Assert.False(source.Current.Knows("api"));
-        Write(_dir, "api", Endpoint("api", "api", "172.18.0.7/16"));
+        EndpointFiles.Write(_dir, "api", EndpointFiles.Endpoint("api", "api", "172.18.0.7/16"));
         Assert.True(source.Current.Knows("api"));
         File.Delete(Path.Combine(_dir, "api.json"));
         Assert.False(source.Current.Knows("api"));
@@ -92,5 +82,19 @@ public sealed class NetworkNamesTests : IDisposable
         reply.IsResponse = false;
         Assert.False(DnsForwarder.Matches(reply.ToBytes(), 77, question));
         Assert.False(DnsForwarder.Matches([0, 77], 77, question));
+    }
+}
+
+/// <summary>Endpoint files as the engine writes them.</summary>
+public static class EndpointFiles
+{
+    public static string Endpoint(string id, string name, string address, params string[] aliases) =>
+        $$"""{ "ContainerId": "{{id}}", "Name": "{{name}}", "Aliases": [{{string.Join(", ", aliases.Select(a => $"\"{a}\""))}}], "IPv4Address": "{{address}}", "Interface": "eth0", "HostInterface": "veth0123456789a" }""";
+
+    /// <summary>Written as the engine does: a temporary file renamed into place.</summary>
+    public static void Write(string dir, string id, string json)
+    {
+        File.WriteAllText(Path.Combine(dir, id + ".json.tmp"), json);
+        File.Move(Path.Combine(dir, id + ".json.tmp"), Path.Combine(dir, id + ".json"), overwrite: true);
     }
 }

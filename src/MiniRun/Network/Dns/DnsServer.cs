@@ -84,7 +84,7 @@ public sealed partial class DnsServer : IDisposable
             catch (SocketException) { continue; }   // an error queued on the socket; the next datagram is unaffected
             var query = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
             var client = received.RemoteEndPoint;
-            var decision = DnsResponder.Decide(query, _names.Current, DnsMessage.UdpLimit);
+            var decision = Decide(query, DnsMessage.UdpLimit);
             if (decision.Action == DnsAction.Reply) await SendUdp(decision.Reply!, client, cancel);
             else if (decision.Action == DnsAction.Forward)
             {
@@ -96,6 +96,17 @@ public sealed partial class DnsServer : IDisposable
                     finally { _forwards.Release(); }
                 }, CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>DnsResponder's decision; SERVFAIL when the endpoint directory cannot be read (the resolver keeps serving).</summary>
+    private DnsDecision Decide(byte[] query, int maxReply)
+    {
+        try { return DnsResponder.Decide(query, _names.Current, maxReply); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            bool isQuery = query.Length >= DnsMessage.HeaderSize && (query[2] & 0x80) == 0;
+            return isQuery ? new DnsDecision(DnsAction.Reply, DnsResponder.Failure(query)) : new DnsDecision(DnsAction.Drop);
         }
     }
 
@@ -134,7 +145,7 @@ public sealed partial class DnsServer : IDisposable
             idle.CancelAfter(TcpIdle);
             var query = await DnsTcp.ReadAsync(client, idle.Token);
             if (query is null) return;
-            var decision = DnsResponder.Decide(query, _names.Current, ushort.MaxValue);
+            var decision = Decide(query, ushort.MaxValue);
             byte[]? reply = decision.Action switch
             {
                 DnsAction.Reply => decision.Reply,
