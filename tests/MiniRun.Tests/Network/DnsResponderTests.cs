@@ -165,6 +165,13 @@ public class DnsResponderTests
         Assert.Equal("example.com", Assert.Single(reply.Questions).Name);
     }
 
+    [Fact]
+    public void A_container_name_too_long_for_DNS_gets_no_PTR()
+    {
+        var names = new NetworkNames([new NetworkEndpoint("c", new string('a', 70), [], IPAddress.Parse("172.18.0.2"))]);
+        Assert.Equal(DnsAction.Forward, DnsResponder.Decide(DnsMessageTests.BusyboxPtr, names, 512).Action);
+    }
+
     [Theory]
     [InlineData("2.0.18.172.in-addr.arpa", "172.18.0.2")]
     [InlineData("2.0.18.172.IN-ADDR.ARPA.", "172.18.0.2")]

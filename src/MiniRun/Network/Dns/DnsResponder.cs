@@ -48,7 +48,8 @@ public static class DnsResponder
         reply.Questions.Add(question);
         reply.Authoritative = true;
 
-        if (question.Type == DnsType.PTR && ReverseAddress(question.Name) is { } address && names.NameOf(address) is { } owner)
+        if (question.Type == DnsType.PTR && ReverseAddress(question.Name) is { } address && names.NameOf(address) is { } owner
+            && IsValidName(owner))   // a container name too long for DNS (a label over 63 bytes) has no PTR
         {
             reply.Answers.Add(DnsRecord.Ptr(question.Name, owner, Ttl));
             return Reply(reply, maxReply);
@@ -91,6 +92,12 @@ public static class DnsResponder
             bytes[i] = (byte)value;
         }
         return new IPAddress(bytes);
+    }
+
+    private static bool IsValidName(string name)
+    {
+        try { DnsMessage.EncodeName(name); return true; }
+        catch (DnsFormatException) { return false; }
     }
 
     /// <summary>A response header to the query's id and flags: QR set, opcode and RD kept, RA set.</summary>

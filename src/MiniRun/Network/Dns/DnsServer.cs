@@ -99,11 +99,12 @@ public sealed partial class DnsServer : IDisposable
         }
     }
 
-    /// <summary>DnsResponder's decision; SERVFAIL when the endpoint directory cannot be read (the resolver keeps serving).</summary>
+    /// <summary>DnsResponder's decision; SERVFAIL when it failed (the endpoint directory could not be read, say).</summary>
     private DnsDecision Decide(byte[] query, int maxReply)
     {
+        // Any failure answers this one query with SERVFAIL; the resolver goes on serving the others.
         try { return DnsResponder.Decide(query, _names.Current, maxReply); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             bool isQuery = query.Length >= DnsMessage.HeaderSize && (query[2] & 0x80) == 0;
             return isQuery ? new DnsDecision(DnsAction.Reply, DnsResponder.Failure(query)) : new DnsDecision(DnsAction.Drop);
