@@ -60,7 +60,7 @@ public static partial class NetworkDnsCli
                 if (readyFd < 0) throw new CliError("network-dns: --detach needs --ready-fd");
                 int pid = NativeStage.Spawn(0, readyFd, [], (-1, -1, -1), "/proc/self/exe",
                     ["minirun", NameResolver.Verb, "--root", Path.GetFullPath(root), "--new-session", "--ready-fd", $"{readyFd}",
-                     "--resolv-conf", resolvConf, networkId, gateway.ToString()], NameResolver.Environment());
+                     "--resolv-conf", resolvConf, networkId, gateway.ToString()], NameResolver.ResolverEnvironment());
                 report.Line($"pid {pid}");
                 return 0;   // the resolver, now an orphan, is adopted by init: whoever started us reaps only us
             }
@@ -75,7 +75,7 @@ public static partial class NetworkDnsCli
             report.Close();
             using var stop = new CancellationTokenSource();
             // The network was removed (`network rm` deletes its directory): nothing left to serve.
-            var watch = Task.Run(async () =>
+            _ = Task.Run(async () =>
             {
                 while (Directory.Exists(dir)) await Task.Delay(TimeSpan.FromSeconds(1));
                 stop.Cancel();

@@ -72,7 +72,7 @@ public static class NameResolver
         {
             // The write end is the spawn's "sync" descriptor: the native stage keeps it open across execve.
             argv.AddRange(["--ready-fd", $"{writeEnd}", networkId, gateway.ToString()]);
-            middle = NativeStage.Spawn(0, writeEnd, [], (devNull, devNull, devNull), exe, argv, Environment());
+            middle = NativeStage.Spawn(0, writeEnd, [], (devNull, devNull, devNull), exe, argv, ResolverEnvironment());
             Libc.close(writeEnd);
             writeEnd = -1;
             while (Libc.waitpid(middle, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
@@ -188,7 +188,7 @@ public static class NameResolver
     }
 
     /// <summary>PATH only, and a small gen0 budget so the resolver's resident memory stays a few MB (as the supervisor's).</summary>
-    internal static List<string> Environment() =>
+    internal static List<string> ResolverEnvironment() =>
         ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "DOTNET_GCgen0size=0x100000"];
 
     /// <summary>Lines from a pipe, each read waiting at most until the deadline (poll(2)).</summary>
