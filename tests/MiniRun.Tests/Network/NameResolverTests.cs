@@ -171,6 +171,40 @@ public sealed class NameResolverTests : IDisposable
     }
 
     [Fact]
+    public void Hostile_packets_get_FORMERR_or_nothing_and_the_resolver_goes_on()
+    {
+        var p = StartResolver("net1", Gateway1);
+        var loop = Convert.FromHexString("beef01000001000000000000" + "0161c00c" + "00010001");
+        _ns.Inside(() =>
+        {
+            // UDP: a response (dropped), garbage, then a pointer loop (FORMERR, same id)
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 15000 };
+            udp.Connect(new IPEndPoint(Gateway1, 53));
+            udp.Send(Convert.FromHexString("dead81800001000000000000037765620000010001"));
+            udp.Send(new byte[] { 1, 2, 3 });
+            udp.Send(new byte[1400]);
+            udp.Send(loop);
+            var buffer = new byte[512];
+            DnsMessage reply;
+            do reply = DnsMessage.Parse(buffer.AsSpan(0, udp.Receive(buffer)));
+            while (reply.Id == 0);   // the 1400 zero bytes are a query with id 0 and no question: FORMERR too
+            Assert.Equal(0xbeef, reply.Id);
+            Assert.Equal(DnsRcode.FormErr, reply.Rcode);
+
+            // TCP: a frame announcing more than it sends, then the connection closed
+            using (var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                tcp.Connect(new IPEndPoint(Gateway1, 53));
+                tcp.Send(new byte[] { 0xFF, 0xFF, 1, 2, 3 });
+            }
+            Assert.Equal(DnsRcode.FormErr, DnsMessage.Parse(DnsTestClient.Exchange(Gateway1, loop, tcp: true)).Rcode);
+        });
+        Assert.Equal(["172.29.0.2"], DnsTestClient.Addresses(Ask(Gateway1, "web")));
+        Assert.Equal(["172.29.0.2"], DnsTestClient.Addresses(Ask(Gateway1, "web", tcp: true)));
+        Assert.False(p.HasExited);
+    }
+
+    [Fact]
     public void The_resolver_ends_when_its_network_directory_is_removed()
     {
         var p = StartResolver("net1", Gateway1);
