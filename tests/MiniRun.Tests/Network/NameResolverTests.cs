@@ -31,14 +31,20 @@ public sealed class NameResolverTests : IDisposable
 
     public NameResolverTests()
     {
-        if (!File.Exists(MiniRunHost.Binary))
-            throw new InvalidOperationException($"{MiniRunHost.Binary} is missing: build it with ./minirun --version");
-        _resolvConf = Path.Combine(_root, "resolv.conf");
-        File.WriteAllText(_resolvConf, "nameserver 127.0.0.1\n");   // inside the namespace: a fake, or nothing (ECONNREFUSED)
-        Endpoints("net1");
-        Endpoints("net2");
-        EndpointFiles.Write(Endpoints("net1"), "aaa", EndpointFiles.Endpoint("aaa", "web", "172.29.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
-        EndpointFiles.Write(Endpoints("net2"), "bbb", EndpointFiles.Endpoint("bbb", "db", "172.30.0.2/16", "db", "cache"));
+        try
+        {
+            if (!File.Exists(MiniRunHost.Binary))
+                throw new InvalidOperationException($"{MiniRunHost.Binary} is missing: build it with ./minirun --version");
+            _resolvConf = Path.Combine(_root, "resolv.conf");
+            File.WriteAllText(_resolvConf, "nameserver 127.0.0.1\n");   // inside the namespace: a fake, or nothing (ECONNREFUSED)
+            EndpointFiles.Write(Endpoints("net1"), "aaa", EndpointFiles.Endpoint("aaa", "web", "172.29.0.2/16", "web", "3f2a1c9d0b12", "myalias"));
+            EndpointFiles.Write(Endpoints("net2"), "bbb", EndpointFiles.Endpoint("bbb", "db", "172.30.0.2/16", "db", "cache"));
+        }
+        catch
+        {
+            Dispose();   // xunit does not dispose a test class whose constructor failed: the namespace must not stay
+            throw;
+        }
     }
 
     public void Dispose()
