@@ -62,8 +62,18 @@ public sealed class SeccompFilterCache
     }
 
     /// <summary>This machine as far as the filter depends on it: "x64 Linux 6.18.0-... libseccomp /usr/lib/...:SIZE:MTIME".</summary>
+    /// <remarks>
+    /// The kernel release is read from /proc/sys/kernel/osrelease (uname -r): RuntimeInformation.OSDescription
+    /// is the distribution's name from /etc/os-release on Linux, which does not change with the kernel.
+    /// </remarks>
     public static string MachineFacts() =>
-        $"{RuntimeInformation.ProcessArchitecture} {RuntimeInformation.OSDescription} libseccomp {LibseccompIdentity()}";
+        $"{RuntimeInformation.ProcessArchitecture} Linux {KernelRelease()} libseccomp {LibseccompIdentity()}";
+
+    private static string KernelRelease()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
 
     /// <summary>Where libseccomp.so.2 is on Debian, Ubuntu, Fedora and Alpine-like layouts; its final target's size and time.</summary>
     private static string LibseccompIdentity()
