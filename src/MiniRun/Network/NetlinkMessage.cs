@@ -62,10 +62,11 @@ public sealed class NetlinkRequest
         return Attribute(type, v);
     }
 
-    /// <summary>A NUL-terminated string attribute (IFLA_IFNAME, IFLA_INFO_KIND).</summary>
-    public NetlinkRequest String(ushort type, string value)
+    /// <summary>A string attribute (NLA_STRING), NUL-terminated unless <paramref name="nul"/> is false: the kernel
+    /// takes both; iproute2 terminates names (IFLA_IFNAME) but not kinds (IFLA_INFO_KIND), and so does MiniRun.</summary>
+    public NetlinkRequest String(ushort type, string value, bool nul = true)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
+        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + (nul ? 1 : 0)];
         Encoding.UTF8.GetBytes(value, bytes);
         return Attribute(type, bytes);
     }

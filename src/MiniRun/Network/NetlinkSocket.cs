@@ -7,7 +7,8 @@
 // with its request, and only the ACK says that a change was made. The socket asks for capped
 // ACKs (NETLINK_CAP_ACK: the kernel echoes only the request's header, not all of it) and for
 // extended ACKs (NETLINK_EXT_ACK: the kernel adds a sentence such as "MTU is less than device
-// minimum" to an errno, which the error line then carries). A socket belongs for its whole life
+// minimum" to an errno, which the error line then carries), and for strict checking of GET
+// requests (NETLINK_GET_STRICT_CHK: a dump is filtered by the kernel, by link or routing table). A socket belongs for its whole life
 // to the network namespace it was created in, whichever thread uses it later (RtNetlink.OpenIn).
 //
 // Follows: netlink(7) ("Reliability", NLM_F_ACK, NLMSG_ERROR, NLMSG_DONE, NETLINK_CAP_ACK,
@@ -65,6 +66,7 @@ internal sealed unsafe partial class NetlinkSocket : IDisposable
         {
             SetOption(fd, Rt.NETLINK_CAP_ACK, "NETLINK_CAP_ACK");
             SetOption(fd, Rt.NETLINK_EXT_ACK, "NETLINK_EXT_ACK");
+            SetOption(fd, Rt.NETLINK_GET_STRICT_CHK, "NETLINK_GET_STRICT_CHK");
             // struct sockaddr_nl: family, pad, nl_pid (0: the kernel assigns one), nl_groups (none).
             byte* addr = stackalloc byte[12];
             new Span<byte>(addr, 12).Clear();

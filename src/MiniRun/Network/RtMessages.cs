@@ -13,7 +13,8 @@
 //   RTM_DELLINK  index                                                       delete a link
 //   RTM_NEWADDR  ifaddrmsg + IFA_LOCAL, IFA_BROADCAST, IFA_ADDRESS           an IPv4 address
 //   RTM_NEWROUTE rtmsg(main table, dst_len 0) + RTA_GATEWAY                   the default route
-//   RTM_GETLINK / RTM_GETADDR / RTM_GETROUTE                                  one link, or dumps
+//   RTM_GETLINK / RTM_GETADDR / RTM_GETROUTE                                  one link, or dumps (filtered
+//                                                  by the kernel: the socket asks for strict checking)
 //
 // Follows: rtnetlink(7) (ifinfomsg, ifaddrmsg, rtmsg and their attributes), veth(4);
 // linux/rtnetlink.h, linux/if_link.h (IFLA_*, IFLA_INFO_*), linux/veth.h, linux/if_addr.h.
@@ -27,7 +28,7 @@ namespace MiniRun.Network;
 public static class Rt
 {
     public const int AF_NETLINK = 16, NETLINK_ROUTE = 0, SOL_NETLINK = 270;
-    public const int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
+    public const int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
 
     public const ushort NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3;
     public const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18,
@@ -52,7 +53,7 @@ public static class Rt
     public const byte RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RT_SCOPE_UNIVERSE = 0, RTN_UNICAST = 1;
 
     public const uint IFF_UP = 0x1;
-    public const byte AF_UNSPEC = 0, AF_INET = 2;
+    public const byte AF_UNSPEC = 0, AF_INET = 2, AF_PACKET = 17;
 
     /// <summary>"RTM_NEWLINK" for 16, and so on (trace lines and errors).</summary>
     public static string Name(ushort type) => type switch
@@ -91,7 +92,7 @@ public static class RtMessages
         var m = new NetlinkRequest(Rt.RTM_NEWLINK, Create).Raw(IfInfo())
             .U32(Rt.IFLA_MTU, (uint)mtu).String(Rt.IFLA_IFNAME, name);
         int info = m.BeginNested(Rt.IFLA_LINKINFO);
-        m.String(Rt.IFLA_INFO_KIND, "bridge");
+        m.String(Rt.IFLA_INFO_KIND, "bridge", nul: false);
         return m.EndNested(info).ToArray(seq);
     }
 
@@ -101,7 +102,7 @@ public static class RtMessages
         var m = new NetlinkRequest(Rt.RTM_NEWLINK, Create).Raw(IfInfo())
             .U32(Rt.IFLA_MTU, (uint)mtu).String(Rt.IFLA_IFNAME, name);
         int info = m.BeginNested(Rt.IFLA_LINKINFO);
-        m.String(Rt.IFLA_INFO_KIND, "veth");
+        m.String(Rt.IFLA_INFO_KIND, "veth", nul: false);
         int data = m.BeginNested(Rt.IFLA_INFO_DATA);
         // The peer is described like a link of its own: an ifinfomsg, then its attributes.
         int peer = m.BeginNested(Rt.VETH_INFO_PEER);
@@ -132,9 +133,14 @@ public static class RtMessages
         new NetlinkRequest(Rt.RTM_GETLINK, Rt.NLM_F_REQUEST).Raw(IfInfo())
             .U32(Rt.IFLA_EXT_MASK, Rt.RTEXT_FILTER_VF | Rt.RTEXT_FILTER_SKIP_STATS).String(Rt.IFLA_IFNAME, name).ToArray(seq);
 
-    public static byte[] DumpLinks(uint seq) =>
-        new NetlinkRequest(Rt.RTM_GETLINK, Rt.NLM_F_REQUEST | Rt.NLM_F_DUMP).Raw(IfInfo())
+    /// <summary>Every link, as `ip link show` asks (family AF_PACKET), but without statistics (IFLA_EXT_MASK as for one link).</summary>
+    public static byte[] DumpLinks(uint seq)
+    {
+        var ifi = IfInfo();
+        ifi[0] = Rt.AF_PACKET;
+        return new NetlinkRequest(Rt.RTM_GETLINK, Rt.NLM_F_REQUEST | Rt.NLM_F_DUMP).Raw(ifi)
             .U32(Rt.IFLA_EXT_MASK, Rt.RTEXT_FILTER_VF | Rt.RTEXT_FILTER_SKIP_STATS).ToArray(seq);
+    }
 
     /// <summary>IFA_LOCAL (this end) and IFA_ADDRESS (equal on a broadcast link), IFA_BROADCAST below /31.</summary>
     public static byte[] AddAddress(uint seq, int index, IPAddress address, int prefixLength)
@@ -149,10 +155,12 @@ public static class RtMessages
         return m.Attribute(Rt.IFA_ADDRESS, V4(address)).ToArray(seq);
     }
 
-    public static byte[] DumpAddresses(uint seq)
+    /// <summary>The IPv4 addresses of link <paramref name="index"/> (the kernel filters by index on a socket with NETLINK_GET_STRICT_CHK).</summary>
+    public static byte[] DumpAddresses(uint seq, int index)
     {
         var ifa = new byte[8];
         ifa[0] = Rt.AF_INET;
+        BinaryPrimitives.WriteInt32LittleEndian(ifa.AsSpan(4), index);
         return new NetlinkRequest(Rt.RTM_GETADDR, Rt.NLM_F_REQUEST | Rt.NLM_F_DUMP).Raw(ifa).ToArray(seq);
     }
 
@@ -161,8 +169,12 @@ public static class RtMessages
         new NetlinkRequest(Rt.RTM_NEWROUTE, Create).Raw(RtMsg(Rt.RT_TABLE_MAIN, Rt.RTPROT_BOOT, Rt.RTN_UNICAST))
             .Attribute(Rt.RTA_GATEWAY, V4(gateway)).ToArray(seq);
 
-    public static byte[] DumpRoutes(uint seq) =>
-        new NetlinkRequest(Rt.RTM_GETROUTE, Rt.NLM_F_REQUEST | Rt.NLM_F_DUMP).Raw(RtMsg(0, 0, 0)).ToArray(seq);
+    /// <summary>The IPv4 routes of the main table (RTA_TABLE: the kernel filters by table on a strict socket).</summary>
+    public static byte[] DumpRoutes(uint seq)
+    {
+        var r = RtMsg(0, 0, 0);
+        return new NetlinkRequest(Rt.RTM_GETROUTE, Rt.NLM_F_REQUEST | Rt.NLM_F_DUMP).Raw(r).U32(Rt.RTA_TABLE, Rt.RT_TABLE_MAIN).ToArray(seq);
+    }
 
     /// <summary>struct rtmsg (12 bytes): family, dst_len, src_len, tos, table, protocol, scope, type, flags.</summary>
     private static byte[] RtMsg(byte table, byte protocol, byte type)

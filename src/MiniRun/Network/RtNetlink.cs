@@ -141,7 +141,7 @@ public sealed class RtNetlink : INetlink
     {
         int index = IndexOf(name, $"RTM_GETADDR {Q(name)}");
         string call = $"RTM_GETADDR dump, IPv4 of {Q(name)} ({index})";
-        var list = Dump(call, RtMessages.DumpAddresses).Where(m => m.Type == Rt.RTM_NEWADDR)
+        var list = Dump(call, seq => RtMessages.DumpAddresses(seq, index)).Where(m => m.Type == Rt.RTM_NEWADDR)
             .Select(RtMessages.ParseAddress).Where(a => a is not null && a.Index == index)
             .Select(a => (a!.Address, a.PrefixLength)).ToList();
         _trace.Call(call, list.Count == 0 ? "none" : string.Join(" ", list.Select(a => $"{a.Address}/{a.PrefixLength}")));
