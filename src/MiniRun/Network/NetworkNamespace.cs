@@ -49,8 +49,8 @@ public static class NetworkNamespace
             thread.Start();
             thread.Join();
             if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-            trace.Call($"unshare(CLONE_NEWNET) on a new thread; mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)",
-                "0: the mount holds the namespace after the thread ends");
+            trace.Call("unshare(CLONE_NEWNET) on a new thread", "0: that thread alone is in a new network namespace");
+            trace.Call($"mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)", "0: holds it after the thread ends");
 
             int ns = OpenFd(path);
             try
