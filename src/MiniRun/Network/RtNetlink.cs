@@ -157,7 +157,7 @@ public sealed class RtNetlink : INetlink
         var list = Dump(call, RtMessages.DumpRoutes).Where(m => m.Type == Rt.RTM_NEWROUTE)
             .Select(RtMessages.ParseRoute).Where(r => r is not null && r.Table == Rt.RT_TABLE_MAIN)
             .Select(r => (r!.Destination, r.PrefixLength, r.OutputIndex)).ToList();
-        _trace.Call(call, list.Count == 0 ? "none" : string.Join(" ", list.Select(r => $"{r.Destination}/{r.PrefixLength}@{r.OutputIndex}")));
+        _trace.Call(call, list.Count == 0 ? "none" : string.Join(", ", list.Select(r => $"{r.Destination}/{r.PrefixLength} dev {r.OutputIndex}")));
         return list;
     }
 

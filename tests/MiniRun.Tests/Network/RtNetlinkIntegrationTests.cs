@@ -144,4 +144,18 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
         Assert.Equal("1", TestNetworkNamespaces.Run("nsenter", "--net=" + host.Path, "cat", "/proc/sys/net/ipv4/ip_forward").Output.Trim());
         Assert.Equal(mine, NetworkNamespace.ReadSysctl("net.ipv4.ip_forward"));
     }
+
+    [Fact]
+    public void Open_binds_the_socket_to_the_namespace_of_the_thread_that_opens_it()
+    {
+        var host = _ns.Create("host");
+        host.Netlink.CreateBridge("mrt-br0", 1500);
+        // Open() on a thread inside the test's namespace: that socket keeps acting there from this thread.
+        using var opened = RtNetlink.OnThreadInNamespace(host.Fd, () => RtNetlink.Open(NullTrace.Instance));
+        Assert.Equal(["lo", "mrt-br0"], opened.Links().Select(l => l.Name));
+        opened.SetUp("mrt-br0");
+        Assert.True(host.Netlink.GetLink("mrt-br0")!.Up);
+        var bad = Assert.Throws<NetlinkException>(() => RtNetlink.OpenIn(-1, NullTrace.Instance));
+        Assert.Equal("setns(-1, CLONE_NEWNET): Bad file descriptor (EBADF)", bad.Message);
+    }
 }
