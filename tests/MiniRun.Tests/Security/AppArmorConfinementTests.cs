@@ -95,6 +95,7 @@ public sealed class AppArmorConfinementTests : IDisposable
         Assert.Equal(Enforced, conf.GetProperty("Live").GetProperty("AppArmor").GetString());
         Assert.Equal("unconfined", conf.GetProperty("Host").GetProperty("AppArmor").GetString());
         Assert.Equal(Enforced, Out("exec", "aa-conf", "cat", "/proc/self/attr/current"));
+        Assert.Equal(Enforced, Out("exec", "--privileged", "aa-conf", "cat", "/proc/self/attr/current"));   // as Docker's exec --privileged
         // the profile lets the host (unconfined) signal its processes: the trap runs
         Out("kill", "-s", "TERM", "aa-conf");
         Assert.Equal("7", Out("wait", "aa-conf"));

@@ -98,6 +98,15 @@ public sealed class AppArmorTests : IDisposable
     }
 
     [Fact]
+    public void Exec_privileged_keeps_the_containers_profile_as_dockers_does()
+    {
+        var container = new SpecProcess { Args = ["sh"], ApparmorProfile = "minirun-default" };
+        var exec = CapabilityPolicy.PrivilegedExec(container, lastCap: 40);
+        Assert.Equal("minirun-default", exec.ApparmorProfile);
+        Assert.Equal(41, exec.Capabilities!.Effective!.Count);
+    }
+
+    [Fact]
     public void The_default_profile_denies_what_dockers_does()
     {
         string p = AppArmor.DefaultProfileText;
