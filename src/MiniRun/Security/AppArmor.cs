@@ -164,6 +164,15 @@ public static class AppArmor
         """;
 }
 
+/// <summary>A host without AppArmor, whatever this machine has: unit tests that build specs pass it, so they never load profiles.</summary>
+public sealed class NoAppArmorHost : IAppArmorHost
+{
+    public static readonly NoAppArmorHost Instance = new();
+    public bool Enabled => false;
+    public IReadOnlySet<string> LoadedProfiles() => new HashSet<string>();
+    public void Load(string file) => throw new InvalidOperationException("no AppArmor on this host");
+}
+
 /// <summary>The real host: sysfs, securityfs, apparmor_parser.</summary>
 public sealed class AppArmorHost : IAppArmorHost
 {
