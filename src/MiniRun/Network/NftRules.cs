@@ -22,8 +22,11 @@
 //     postrouting-out-BR: `oifname != BR ip saddr SUBNET masquerade` (not for internal networks).
 //     postrouting-in-BR:  `ip saddr 127.0.0.0/8 masquerade` (the host's connections to a published
 //                         port on 127.0.0.1: the container could not answer 127.0.0.1), and the
-//                         hairpin `iifname BR ct status dnat masquerade` (a container reaching a
-//                         published port through the host's address).
+//                         hairpin `ip saddr SUBNET ct status dnat masquerade` (a container reaching
+//                         a published port on its own network through the host's address: the
+//                         answer must come back through the host to be un-DNATed). Matched on the
+//                         source, not on iifname: with br_netfilter active such a packet is bridged,
+//                         and the bridge's postrouting hook has no input interface.
 //   prerouting, output  nat, priority dstnat: `fib daddr type local jump ports`: connections to
 //               one of the host's own addresses (from outside, and from the host itself,
 //               127.0.0.1 included) go through the published ports.
@@ -103,7 +106,7 @@ public static partial class NftRules
             Chain($"forward-out-{bridge}", $"oifname {q} accept", "oifname @bridges drop", "accept");
             Chain($"postrouting-out-{bridge}", $"oifname != {q} ip saddr {subnet} masquerade");
         }
-        Chain($"postrouting-in-{bridge}", "ip saddr 127.0.0.0/8 masquerade", $"iifname {q} ct status dnat masquerade");
+        Chain($"postrouting-in-{bridge}", "ip saddr 127.0.0.0/8 masquerade", $"ip saddr {subnet} ct status dnat masquerade");
         lines.AddRange(Elements("add", bridge));
         return Script(lines);
     }

@@ -62,6 +62,11 @@ public sealed partial class NetnsLab : IDisposable
         Ip(Host, "link", "set", bridge, "up");
         Ip(Host, "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", ctr);
         Ip(Host, "link", "set", hostEnd, "master", bridge, "up");
+        // Hairpin mode, as Docker sets it on each container's port: with br_netfilter active (its
+        // bridge-nf-call-iptables), a connection from a container to its own published port is
+        // DNATed back to the port it came in by, and the bridge only sends a frame back out of
+        // its ingress port in hairpin mode.
+        Ip(Host, "link", "set", hostEnd, "type", "bridge_slave", "hairpin", "on");
         Ip(ctr, "addr", "add", ctrCidr, "dev", "eth0");
         Ip(ctr, "link", "set", "eth0", "up");
         Ip(ctr, "route", "add", "default", "via", gateway);

@@ -64,7 +64,11 @@ public sealed class NftFirewallNetnsTests : IDisposable
     [Fact]
     public void A_published_port_answers_on_the_hosts_loopback_its_own_address_and_from_another_machine()
     {
-        _lab.In(_lab.Host, () => _fw.AddNetwork("mrbr0", Net0, isInternal: false));
+        _lab.In(_lab.Host, () =>
+        {
+            _fw.AddNetwork("mrbr0", Net0, isInternal: false);
+            _fw.AddNetwork("mrbr1", Net1, isInternal: false);
+        });
         using var ports = Publish("ctr1", Ctr1, "mrbr0", "8080:80", "127.0.0.1:9090:80");
 
         // From the host itself: output chain DNAT; 127.0.0.1 needs route_localnet and is masqueraded to the gateway.
@@ -76,6 +80,12 @@ public sealed class NftFirewallNetnsTests : IDisposable
         // 127.0.0.1:9090 was published on 127.0.0.1 only: not on the host's other addresses.
         Assert.Null(Fetch(_lab.Outside, "http://198.51.100.1:9090/cgi-bin/addr"));
         Assert.Equal("hello", Fetch(_lab.Outside, "http://198.51.100.1:8080/index.html"));
+        // A container reaching a published port through the host's address: to itself (hairpin,
+        // masqueraded so the answer comes back the same way; the bridge port is in hairpin mode,
+        // see NetnsLab), and from another network (the isolation lets published ports through,
+        // as Docker does; masqueraded since it leaves mrbr1 by another interface).
+        Assert.Equal("10.99.0.1", Fetch(_lab.Ctr1, "http://198.51.100.1:8080/cgi-bin/addr"));
+        Assert.Equal("10.99.0.1", Fetch(_lab.Ctr2, "http://198.51.100.1:8080/cgi-bin/addr"));
 
         Assert.Equal("1", _lab.Exec(_lab.Host, "cat", "/proc/sys/net/ipv4/ip_forward").Trim());
         Assert.Equal("1", _lab.Exec(_lab.Host, "cat", "/proc/sys/net/ipv4/conf/mrbr0/route_localnet").Trim());

@@ -62,7 +62,7 @@ public sealed class NftRulesTests : IDisposable
             add chain ip minirun postrouting-in-minirun0
             flush chain ip minirun postrouting-in-minirun0
             add rule ip minirun postrouting-in-minirun0 ip saddr 127.0.0.0/8 masquerade
-            add rule ip minirun postrouting-in-minirun0 iifname "minirun0" ct status dnat masquerade
+            add rule ip minirun postrouting-in-minirun0 ip saddr 172.17.0.0/16 ct status dnat masquerade
             add element ip minirun bridges { "minirun0" }
             add element ip minirun forward-in { "minirun0" : jump forward-in-minirun0 }
             add element ip minirun forward-out { "minirun0" : jump forward-out-minirun0 }
@@ -91,7 +91,7 @@ public sealed class NftRulesTests : IDisposable
             add chain ip minirun postrouting-in-br-int
             flush chain ip minirun postrouting-in-br-int
             add rule ip minirun postrouting-in-br-int ip saddr 127.0.0.0/8 masquerade
-            add rule ip minirun postrouting-in-br-int iifname "br-int" ct status dnat masquerade
+            add rule ip minirun postrouting-in-br-int ip saddr 10.5.0.0/24 ct status dnat masquerade
             add element ip minirun bridges { "br-int" }
             add element ip minirun forward-in { "br-int" : jump forward-in-br-int }
             add element ip minirun forward-out { "br-int" : jump forward-out-br-int }
