@@ -25,6 +25,8 @@ packages=(
     gcc libc6-dev make   # NativeAOT linking, the C clone stage, bench/hide-cgroup2.c
     zlib1g-dev       # NativeAOT link dependency on some SDK versions
     iproute2         # ip: network namespace / veth tests
+    nftables         # nft: MiniRun's own table `ip minirun` (src/MiniRun/Network/NftFirewall.cs; docs/dependencies.md)
+    socat            # tests/MiniRun.Tests/Network: a UDP server in a test network namespace (busybox nc has no UDP)
     util-linux       # unshare, nsenter, findmnt, mount
     procps           # ps, pgrep in tests
     libcap2-bin      # capsh: the security lab decodes capability masks (docs/labs, SecurityLabTests)
@@ -67,7 +69,7 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >"$l
 
 # Check that the commands the scripts call are really there now.
 for c in busybox runc crun podman conmon containerd ctr containerd-shim-runc-v2 hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd \
-         docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod \
+         docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod nft socat \
          git vagrant apparmor_parser; do
     command -v "$c" >/dev/null || fail "$c is still missing after installing ${missing[*]}"
 done
