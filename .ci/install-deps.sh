@@ -18,11 +18,15 @@ packages=(
     runc crun        # reference runtimes (bench/, conformance checks)
     podman containerd    # tests/MiniRun.Tests/Oci: engines that drive minirun-oci (conmon, netavark, the runc shim come along)
     libseccomp2      # linux.seccomp is compiled with libseccomp (loaded only when a spec asks for seccomp)
+    apparmor         # apparmor_parser: the test VM (whose userland is this host's) loads minirun-default with it;
+                     # harmless on a kernel without AppArmor: its scripts and apparmor.service load nothing there
     hyperfine jq     # bench/run-start.sh
     skopeo umoci     # rootfs-fixtures/check-busybox.sh: independent OCI layout readers
     gcc libc6-dev make   # NativeAOT linking, the C clone stage, bench/hide-cgroup2.c
     zlib1g-dev       # NativeAOT link dependency on some SDK versions
     iproute2         # ip: network namespace / veth tests
+    nftables         # nft: MiniRun's own table `ip minirun` (src/MiniRun/Network/NftFirewall.cs; docs/dependencies.md)
+    socat            # tests/MiniRun.Tests/Network: a UDP server in a test network namespace (busybox nc has no UDP)
     util-linux       # unshare, nsenter, findmnt, mount
     procps           # ps, pgrep in tests
     libcap2-bin      # capsh: the security lab decodes capability masks (docs/labs, SecurityLabTests)
@@ -65,8 +69,8 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >"$l
 
 # Check that the commands the scripts call are really there now.
 for c in busybox runc crun podman conmon containerd ctr containerd-shim-runc-v2 hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd \
-         docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod \
-         git vagrant; do
+         docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod nft socat \
+         git vagrant apparmor_parser; do
     command -v "$c" >/dev/null || fail "$c is still missing after installing ${missing[*]}"
 done
 echo "install-deps: installed ${missing[*]}"

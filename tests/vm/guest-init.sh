@@ -6,7 +6,8 @@
 # resolved with `modprobe --show-depends` (virtio-9p, overlay, veth, bridge...), mounts the host's
 # / read-only over virtio-9p (mount tag "hostroot", Documentation/filesystems/9p.rst), puts a
 # tmpfs-backed overlayfs on top (Documentation/filesystems/overlayfs.rst) and switch_root(8)s into
-# it, running guest-run.sh (stage 2) as PID 1 there. The job (command script) comes from the host
+# it, running guest-run.sh (stage 2) as PID 1 there. securityfs is mounted beside sysfs, so the
+# guest has AppArmor as an Ubuntu host does. The job (command script) comes from the host
 # directory named by the kernel parameter minirun_vm.job=, read through the 9p share.
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /sbin /usr/sbin
 /bin/busybox --install -s
@@ -23,6 +24,10 @@ fail() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# securityfs: the LSMs' files; AppArmor's policy interface (/sys/kernel/security/apparmor) is
+# there, and MiniRun confines containers only where it is (Documentation/admin-guide/LSM/apparmor.rst).
+# Debian's kernel enables AppArmor by default (CONFIG_LSM lists it); it moves into the new root with /sys.
+mount -t securityfs securityfs /sys/kernel/security || echo "minirun-vm init: mount securityfs failed (continuing: containers run without AppArmor)"
 
 while read -r mod; do
     insmod "/modules/$mod" 2>/dev/null || echo "minirun-vm init: insmod $mod failed (continuing)"

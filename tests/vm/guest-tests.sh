@@ -12,7 +12,9 @@
 #   costs minutes of JIT under TCG; nothing is built or restored, no network is touched;
 # - the TRX file (VSTest's results format: UnitTestResult testName/outcome) gives per-test
 #   outcomes, so skipped cgroup tests are counted and named, and a stage whose cgroup tests were
-#   all skipped fails (a VM stage that silently skips proves nothing).
+#   all skipped fails (a VM stage that silently skips proves nothing);
+# - MINIRUN_TEST_VM=1 for the tests: the AppArmor tests do not skip here (the kernel has AppArmor)
+#   and fail if containers are not confined.
 # Prints "MINIRUN-VM-TESTS: total=N passed=N failed=N skipped=N cgroup=N cgroup_skipped=N ..." last.
 set -uo pipefail
 filter="${1:?usage: guest-tests.sh FILTER}"
@@ -49,6 +51,13 @@ if [ "$probe" != 67108864 ]; then
     exit 125
 fi
 say "preflight: minirun run --memory 64m reads memory.max = 67108864 inside: cgroup v2 is usable"
+# AppArmor: Debian's kernel has it (like the students' Ubuntu), guest-init.sh mounts securityfs,
+# apparmor_parser is the host's (.ci/install-deps.sh). Not a preflight failure when absent: the
+# AppArmor tests then fail by name instead of skipping, because this variable tells them they are
+# in the throwaway VM (Security/AppArmorFactAttribute.cs), where they may also unload profiles.
+export MINIRUN_TEST_VM=1
+aa_enabled="$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent)"
+say "AppArmor: module enabled=$aa_enabled, securityfs $([ -d /sys/kernel/security/apparmor ] && echo mounted || echo 'NOT mounted'), $(command -v apparmor_parser >/dev/null && apparmor_parser --version | head -n1 || echo 'apparmor_parser NOT installed (.ci/install-deps.sh installs it)')"
 
 # ---- the tests ---------------------------------------------------------------------------------
 # Debug, RuntimeIdentifier linux-x64 (Directory.Build.props): bin/Debug/net10.0/linux-x64/
@@ -77,6 +86,9 @@ cg=$(count "" cgroup); cg_skipped=$(count NotExecuted cgroup); cg_passed=$(count
 # the tests against the real kernel's cgroup v2 (namespace MiniRun.Tests.CgroupV2): those are the
 # ones a host without cgroup v2 skips, and the reason this stage exists
 kcg=$(count "" '[.]cgroupv2[.]'); kcg_skipped=$(count NotExecuted '[.]cgroupv2[.]')
+# the containers confined by AppArmor (Security/AppArmorConfinementTests, AppArmorReloadTests):
+# they never skip here (MINIRUN_TEST_VM=1), counted so the summary shows they ran
+aa=$(count "" 'apparmor(confinement|reload)tests'); aa_passed=$(count Passed 'apparmor(confinement|reload)tests')
 if [ "$skipped" -gt 0 ]; then
     say "skipped tests:"
     printf '%s\n' "$outcomes" | awk -F'\t' '$1 == "NotExecuted" { print "  " $2 }'
@@ -85,8 +97,8 @@ if [ "$failed" -gt 0 ]; then
     say "failed tests:"
     printf '%s\n' "$outcomes" | awk -F'\t' '$1 == "Failed" { print "  " $2 }'
 fi
-say "$total run: $passed passed, $failed failed, $skipped skipped; cgroup tests: $cg ($cg_passed passed, $cg_skipped skipped), of them in CgroupV2: $kcg ($kcg_skipped skipped)"
-echo "MINIRUN-VM-TESTS: total=$total passed=$passed failed=$failed skipped=$skipped cgroup=$cg cgroup_skipped=$cg_skipped cgroupv2=$kcg cgroupv2_skipped=$kcg_skipped"
+say "$total run: $passed passed, $failed failed, $skipped skipped; cgroup tests: $cg ($cg_passed passed, $cg_skipped skipped), of them in CgroupV2: $kcg ($kcg_skipped skipped); AppArmor confinement tests: $aa ($aa_passed passed)"
+echo "MINIRUN-VM-TESTS: total=$total passed=$passed failed=$failed skipped=$skipped cgroup=$cg cgroup_skipped=$cg_skipped cgroupv2=$kcg cgroupv2_skipped=$kcg_skipped apparmor=$aa apparmor_passed=$aa_passed"
 rm -rf "$results"
 if [ "$cg" -eq 0 ]; then
     say "FAIL: no cgroup test matched the filter inside the VM"

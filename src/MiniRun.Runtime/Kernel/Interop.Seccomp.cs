@@ -45,6 +45,8 @@ internal static unsafe partial class Seccomp
     public const int NR_SCMP_ERROR = -1;
     /// <summary>SCMP_FLTATR_API_SYSRAWRC: return the kernel's errno instead of ECANCELED (libseccomp 2.5).</summary>
     public const int SCMP_FLTATR_API_SYSRAWRC = 9;
+    /// <summary>SCMP_FLTATR_CTL_OPTIMIZE: the program's layout; 2 = a binary tree sorted by system call number (libseccomp 2.5).</summary>
+    public const int SCMP_FLTATR_CTL_OPTIMIZE = 8;
 
     [LibraryImport(Library)]
     public static partial nint seccomp_init(uint defaultAction);

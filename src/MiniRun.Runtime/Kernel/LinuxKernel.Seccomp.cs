@@ -14,7 +14,11 @@
 // file descriptor, here a memfd, read back and narrated line by line. exec cannot load the filter
 // with libseccomp (its child runs only C): ExportSeccompBpf hands it the raw BPF program instead.
 //
-// Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_attr_set(3), seccomp_rule_add(3),
+// The program is laid out as a binary tree sorted by system call number (SCMP_FLTATR_CTL_OPTIMIZE 2)
+// rather than libseccomp's default list: the same decisions, found in a few comparisons, so the
+// kernel takes it faster at seccomp(2) and checks each call faster (docs/benchmarks.md, issue 11).
+//
+// Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_attr_set(3) (SCMP_FLTATR_CTL_OPTIMIZE), seccomp_rule_add(3),
 // seccomp_syscall_resolve_name(3), seccomp_export_pfc(3), seccomp_export_bpf(3), seccomp_load(3),
 // memfd_create(2).
 using Microsoft.Win32.SafeHandles;
@@ -59,6 +63,11 @@ public sealed unsafe partial class LinuxKernel
             }
             // libseccomp reports every kernel error as ECANCELED unless asked for the kernel's own errno (EACCES, ...).
             CheckSeccomp(seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1), "seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)", "seccomp_attr_set SCMP_FLTATR_API_SYSRAWRC 1");
+            // A binary tree by system call number instead of libseccomp's default linear list: the same
+            // decisions, but a call is found in ~10 comparisons instead of up to ~400, so seccomp(2)
+            // takes the program ~3x faster (the kernel walks it for every call number to build its
+            // allow cache: 0.72 -> 0.24 ms for Docker's default profile) and each call is checked faster.
+            CheckSeccomp(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), "seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)", "seccomp_attr_set SCMP_FLTATR_CTL_OPTIMIZE 2");
             foreach (var a in profile.Attributes)
                 CheckSeccomp(seccomp_attr_set(ctx, a.Attribute, a.Value), $"seccomp_attr_set(ctx, {a.Name}, {a.Value})", $"seccomp_attr_set {a.Name} {a.Value}");
             var skipped = new List<string>();

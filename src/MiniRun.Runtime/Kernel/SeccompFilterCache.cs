@@ -7,7 +7,8 @@
 // on every start and every exec, always with the same result. The result depends only on the
 // checked profile (Spec/SeccompProfile.cs: actions, architectures, attributes, rules), the
 // machine's architecture and kernel, and the libseccomp library that built it; all of them make
-// the key. docs/security.md "The seccomp filter cache".
+// the key, with a version that changes when MiniRun builds the program differently (v2: libseccomp's
+// binary-tree layout). docs/security.md "The seccomp filter cache".
 //
 // Files: DIR/<sha256 of the key>.bpf, DIR 0700 and each file 0600, owned by root (DIR is under
 // the runtime's state root: STATE/seccomp-cache). A file is
@@ -46,7 +47,7 @@ public sealed class SeccompFilterCache
     /// </summary>
     public static string Key(SeccompProfile profile, string? machineFacts = null)
     {
-        var text = new StringBuilder("minirun seccomp filter v1\n");
+        var text = new StringBuilder("minirun seccomp filter v2\n");   // v2: binary-tree layout (LinuxKernel.Seccomp.cs)
         text.Append(machineFacts ?? MachineFacts()).Append('\n');
         text.Append($"default {profile.DefaultAction:x8}\n");
         foreach (var (name, token) in profile.ExtraArchitectures) text.Append($"arch {name} {token:x8}\n");
@@ -61,8 +62,18 @@ public sealed class SeccompFilterCache
     }
 
     /// <summary>This machine as far as the filter depends on it: "x64 Linux 6.18.0-... libseccomp /usr/lib/...:SIZE:MTIME".</summary>
+    /// <remarks>
+    /// The kernel release is read from /proc/sys/kernel/osrelease (uname -r): RuntimeInformation.OSDescription
+    /// is the distribution's name from /etc/os-release on Linux, which does not change with the kernel.
+    /// </remarks>
     public static string MachineFacts() =>
-        $"{RuntimeInformation.ProcessArchitecture} {RuntimeInformation.OSDescription} libseccomp {LibseccompIdentity()}";
+        $"{RuntimeInformation.ProcessArchitecture} Linux {KernelRelease()} libseccomp {LibseccompIdentity()}";
+
+    private static string KernelRelease()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
 
     /// <summary>Where libseccomp.so.2 is on Debian, Ubuntu, Fedora and Alpine-like layouts; its final target's size and time.</summary>
     private static string LibseccompIdentity()

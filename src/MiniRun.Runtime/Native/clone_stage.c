@@ -162,7 +162,8 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
  *   caller (the CLI)
  *     +-- clone(CLONE_VM|CLONE_VFORK)  the supervisor-to-be, running only supervisor_main below:
  *           setsid, PR_SET_CHILD_SUBREAPER, then minirun_spawn(init) as its own child (so the
- *           container's PID 1 is the supervisor's child), stores init's pid in *out (memory it
+ *           container's PID 1 is the supervisor's child; init first joins the namespaces in
+ *           join_fds, e.g. the network namespace the engine made for a bridge network), stores init's pid in *out (memory it
  *           shares with the caller), clears close-on-exec on the descriptors the supervisor keeps,
  *           puts /dev/null on 0, 1, 2, ignores SIGHUP and SIGPIPE, and execs `minirun supervise`.
  *
@@ -174,8 +175,8 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
  * Man pages: clone(2), setsid(2), prctl(2) PR_SET_CHILD_SUBREAPER, execve(2).
  */
 struct supervised_args {
-    int init_flags, init_sync_fd, null_fd, keep_count, exe_fd;
-    const int *init_stdio, *keep_fds;
+    int init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count;
+    const int *init_stdio, *keep_fds, *join_fds;
     const char *exe;
     char *const *init_argv, *const *init_envp, *const *sup_argv, *const *sup_envp;
     volatile int *out;
@@ -190,7 +191,7 @@ static int supervisor_main(void *p)
         a->out[1] = errno;
         _exit(125);
     }
-    int pid = minirun_spawn(a->init_flags, a->init_sync_fd, NULL, 0, a->init_stdio, a->exe, a->exe_fd,
+    int pid = minirun_spawn(a->init_flags, a->init_sync_fd, a->join_fds, a->join_count, a->init_stdio, a->exe, a->exe_fd,
                             a->init_argv, a->init_envp);
     a->out[0] = pid;
     if (pid < 0)
@@ -226,12 +227,13 @@ static int supervisor_main(void *p)
 }
 
 int minirun_spawn_supervised(int init_flags, int init_sync_fd, const int *init_stdio,
+                             const int *join_fds, int join_count,
                              const int *keep_fds, int keep_count, int null_fd, const char *exe, int exe_fd,
                              char *const init_argv[], char *const init_envp[],
                              char *const sup_argv[], char *const sup_envp[], int *out)
 {
-    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, exe_fd, init_stdio, keep_fds,
-                                 exe, init_argv, init_envp, sup_argv, sup_envp, out };
+    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count, init_stdio, keep_fds,
+                                 join_fds, exe, init_argv, init_envp, sup_argv, sup_envp, out };
     out[0] = -EAGAIN;
     out[1] = 0;
     /* Room for this child's frame and the 64 KiB stack minirun_spawn gives init. */

@@ -23,26 +23,29 @@ internal static unsafe partial class NativeStage
 
     [LibraryImport("minirun_native", EntryPoint = "minirun_spawn_supervised")]
     private static partial int minirun_spawn_supervised(int initFlags, int initSyncFd, int* initStdio,
-        int* keepFds, int keepCount, int nullFd, byte* exe, int exeFd, byte** initArgv, byte** initEnvp,
+        int* joinFds, int joinCount, int* keepFds, int keepCount, int nullFd, byte* exe, int exeFd, byte** initArgv, byte** initEnvp,
         byte** supArgv, byte** supEnvp, int* output);
 
     /// <summary>
     /// The fast path of `run`: clones the supervisor-to-be, which clones init into new namespaces
     /// (its own child), then execs <paramref name="supervisorArgv"/> keeping <paramref name="keepFds"/>
-    /// open. Returns (supervisor pid, init pid); throws KernelException when a clone or the exec failed.
+    /// open. Init first joins the namespaces <paramref name="joinFds"/> (setns), then creates <paramref name="initFlags"/>.
+    /// Returns (supervisor pid, init pid); throws KernelException when a clone or the exec failed.
     /// </summary>
     public static (int Supervisor, int Init) SpawnSupervised(int initFlags, int initSyncFd, (int In, int Out, int Err) initStdio,
-        IReadOnlyList<int> keepFds, int nullFd, string exe, IReadOnlyList<string> initArgv, IReadOnlyList<string> initEnvp,
+        IReadOnlyList<int> joinFds, IReadOnlyList<int> keepFds, int nullFd, string exe, IReadOnlyList<string> initArgv, IReadOnlyList<string> initEnvp,
         IReadOnlyList<string> supervisorArgv, IReadOnlyList<string> supervisorEnvp)
     {
         using var init = new NativeStrings(exe, initArgv, initEnvp);
         using var sup = new NativeStrings(exe, supervisorArgv, supervisorEnvp);
         int[] keep = keepFds.ToArray();
+        int[] join = joinFds.ToArray();
         int* std = stackalloc int[3] { initStdio.In, initStdio.Out, initStdio.Err };
         int* output = stackalloc int[2];
         int pid;
         fixed (int* k = keep)
-            pid = minirun_spawn_supervised(initFlags, initSyncFd, std, k, keep.Length, nullFd, init.Path, SealedExe.Descriptor(exe),
+        fixed (int* j = join)
+            pid = minirun_spawn_supervised(initFlags, initSyncFd, std, j, join.Length, k, keep.Length, nullFd, init.Path, SealedExe.Descriptor(exe),
                 init.Argv, init.Envp, sup.Argv, sup.Envp, output);
         if (pid < 0)
             throw new KernelException("clone the supervisor (CLONE_VM|CLONE_VFORK)", -pid);

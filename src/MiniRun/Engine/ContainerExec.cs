@@ -3,7 +3,8 @@
 // exec (OciRuntime.Exec: the one exec path, which the health probes use too).
 //
 // The command gets the container's confinement (config.json's process capabilities,
-// noNewPrivileges, rlimits, umask and linux.seccomp), as Docker's exec does. The CLI
+// noNewPrivileges, rlimits, umask, linux.seccomp and apparmorProfile, minirun-default loaded again
+// first if the kernel lost it), as Docker's exec does. The CLI
 // (Cli/ExecCommand.cs) resolves the flags, relays the terminal and waits.
 //
 // Follows: docker-exec(1); moby daemon/exec.go for the messages ("is paused, unpause the container
@@ -27,6 +28,11 @@ public static class ContainerExec
         }
         if (!ContainerLiveness.IsRunning(record))
             throw new ContainerException($"container {record.Id} is not running", 1);
+        try { MiniRun.Security.AppArmor.EnsureLoadedFor(store, record.Id); }   // minirun-default again if the kernel lost it
+        catch (Exception e) when (e is MiniRun.Spec.RunConfigException or InvalidDataException)
+        {
+            throw new ContainerException(e.Message, 126);   // Docker's status when the runtime cannot start the command
+        }
         try
         {
             return ContainerRuntime.For(store).Exec(record.Id, options);   // the runtime core's exec

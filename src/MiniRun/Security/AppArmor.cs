@@ -8,7 +8,11 @@
 // profile. minirun-default is MiniRun's own text with the same meaning (written from those
 // documented rules; see docs/security.md "AppArmor"). It is loaded with `apparmor_parser -Kr`
 // (replace, skip the cache) when the kernel does not list it or the text MiniRun wrote last time
-// (kept in ROOT/apparmor/) differs from this version's.
+// (kept in ROOT/apparmor/) differs from this version's: at `create`/`run`, and again before every
+// later start (start, restart, the restart policy, `boot`), `exec` and health probe of a container
+// whose config.json names it, because the kernel forgets profiles (a reboot, aa-remove-unknown,
+// apparmor_parser -R) and the core would then fail to set the label (ENOENT). Docker reloads
+// docker-default at the same points.
 //
 // The choice, as Docker makes it (`--security-opt apparmor=VALUE`, parsed by Security/SecurityOptions.cs):
 //   no flag          minirun-default on a host where AppArmor can confine (enabled, securityfs,
@@ -76,10 +80,25 @@ public static class AppArmor
         bool same = File.Exists(file) && File.ReadAllText(file) == DefaultProfileText;
         if (same && host.LoadedProfiles().Contains(DefaultProfile)) return;
         Directory.CreateDirectory(dir);
-        string temp = file + ".tmp";
+        string temp = $"{file}.{Environment.ProcessId}.tmp";   // per process: two starts may load at once
         File.WriteAllText(temp, DefaultProfileText);
         File.Move(temp, file, overwrite: true);
         host.Load(file);
+    }
+
+    /// <summary>
+    /// Before a start, an exec or a health probe of container <paramref name="id"/>: when its
+    /// config.json names minirun-default and the host can confine, loads the profile again if the
+    /// kernel lost it. Nothing for another profile (the user's to keep loaded) or on a host without
+    /// AppArmor (the core refuses the label there in one line).
+    /// </summary>
+    public static void EnsureLoadedFor(MiniRun.Containers.ContainerStore store, string id, IAppArmorHost? host = null)
+    {
+        host ??= new AppArmorHost();
+        if (!host.Enabled) return;
+        string config = Path.Combine(store.DirOf(id), "config.json");
+        if (!File.Exists(config) || RuntimeSpec.Load(config).Process.ApparmorProfile != DefaultProfile) return;
+        EnsureDefaultLoaded(Path.GetDirectoryName(store.Root)!, host);   // store.Root is ROOT/containers
     }
 
     /// <summary>
@@ -143,6 +162,15 @@ public static class AppArmor
         }
 
         """;
+}
+
+/// <summary>A host without AppArmor, whatever this machine has: unit tests that build specs pass it, so they never load profiles.</summary>
+public sealed class NoAppArmorHost : IAppArmorHost
+{
+    public static readonly NoAppArmorHost Instance = new();
+    public bool Enabled => false;
+    public IReadOnlySet<string> LoadedProfiles() => new HashSet<string>();
+    public void Load(string file) => throw new InvalidOperationException("no AppArmor on this host");
 }
 
 /// <summary>The real host: sysfs, securityfs, apparmor_parser.</summary>

@@ -126,6 +126,7 @@ public static class CapabilityPolicy
         {
             User = container.User, Args = container.Args, Env = container.Env, Cwd = container.Cwd,
             NoNewPrivileges = container.NoNewPrivileges, Rlimits = container.Rlimits, OomScoreAdj = container.OomScoreAdj,
+            ApparmorProfile = container.ApparmorProfile,   // Docker: exec --privileged keeps the container's AppArmor profile
             Capabilities = new() { Bounding = all.ToList(), Effective = all.ToList(), Permitted = all.ToList() },
         };
     }

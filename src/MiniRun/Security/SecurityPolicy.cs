@@ -26,7 +26,7 @@ public static class SecurityPolicy
     /// <summary>Applies the flags of <paramref name="o"/> to a spec SpecGenerator made (its user is already set).</summary>
     /// <param name="root">The MiniRun root: where the AppArmor profile's text is kept (Security/AppArmor.cs); null: no AppArmor decision (tests).</param>
     public static void Apply(RuntimeSpec spec, RunOptions o, string user, int? lastCap = null, SeccompHost? host = null, ulong? usable = null,
-        string? root = null)
+        string? root = null, IAppArmorHost? appArmor = null)
     {
         int last = lastCap ?? CapabilityPolicy.HostLastCap();
         var security = SecurityOptions.Parse(o.SecurityOpt);
@@ -36,7 +36,7 @@ public static class SecurityPolicy
         spec.Linux.Seccomp = o.Privileged || security.SeccompUnconfined ? null
             : SeccompPolicy.Convert(security.Seccomp ?? SeccompPolicy.DefaultProfileJson(), caps, host ?? SeccompHost.Current());
         if (root is not null)
-            spec.Process.ApparmorProfile = AppArmor.ProfileFor(security.AppArmor, o.Privileged, root);
+            spec.Process.ApparmorProfile = AppArmor.ProfileFor(security.AppArmor, o.Privileged, root, appArmor);
         if (o.Privileged)
         {
             spec.Linux.MaskedPaths = [];

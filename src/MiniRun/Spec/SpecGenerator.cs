@@ -52,7 +52,7 @@ public static class SpecGenerator
     /// <param name="lookupEnv">Calling environment for `-e VAR` / env-file `VAR` lines; default: this process's.</param>
     public static RuntimeSpec Generate(ImageConfig image, RunOptions o, string containerId,
         IReadOnlyList<string> layerDirsBottomFirst, string containerDir, Func<string, string?>? lookupEnv = null,
-        SecurityHostFacts? security = null)
+        SecurityHostFacts? security = null, MiniRun.Security.IAppArmorHost? appArmor = null)
     {
         ContainerConfig cfg = image.Config ?? new ContainerConfig();
 
@@ -98,7 +98,7 @@ public static class SpecGenerator
         // Capabilities, seccomp, no_new_privs, AppArmor (minirun-default where the host has AppArmor;
         // ROOT is two levels above the container's directory, ROOT/containers/ID), --privileged.
         MiniRun.Security.SecurityPolicy.Apply(spec, o, user, security?.LastCap, security?.Host, security?.Usable,
-            Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!);
+            Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(containerDir)))!, appArmor);
         return spec;
     }
 

@@ -24,7 +24,19 @@ internal sealed partial class Supervisor
         try { record = _store.Load(_id); }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException) { return; }
         if (record.Config.Healthcheck is not { } config) return;
-        var probe = ExecHealthProbe.For(ContainerRuntime.For(_store), _id);
+        var exec = ExecHealthProbe.For(ContainerRuntime.For(_store), _id);
+        var store = _store;
+        string id = _id;
+        HealthProbe probe = (command, timeout, stop) =>
+        {
+            // minirun-default again if the kernel lost it; a failed load fails this probe in its output
+            try { MiniRun.Security.AppArmor.EnsureLoadedFor(store, id); }
+            catch (Exception e) when (e is MiniRun.Spec.RunConfigException or IOException or InvalidDataException)
+            {
+                return new HealthResult { Start = DateTimeOffset.UtcNow, End = DateTimeOffset.UtcNow, ExitCode = -1, Output = e.Message };
+            }
+            return exec(command, timeout, stop);
+        };
         _health = new HealthMonitor(config, _startedAt, probe, HealthMonitor.RecordWriter(_store, _id));
         _health.Start();
     }

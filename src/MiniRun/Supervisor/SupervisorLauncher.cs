@@ -49,7 +49,8 @@ public sealed class LaunchedSupervisor : IDisposable
 public static class SupervisorLauncher
 {
     /// <summary>The fast path of `run`: supervisor and init cloned at once (init waits for "B").</summary>
-    public static LaunchedSupervisor LaunchWithInit(int flags, bool tty, bool interactive, string exe, ConsoleTrace? trace)
+    public static LaunchedSupervisor LaunchWithInit(int flags, bool tty, bool interactive, string exe, ConsoleTrace? trace,
+        IReadOnlyList<string>? joinPaths = null)
     {
         var (control, controlChild) = SocketPair();
         var (syncParent, syncChild) = SyncChannel.CreatePair();
@@ -57,6 +58,14 @@ public static class SupervisorLauncher
         var close = new List<int> { controlChild, devNull };
         try
         {
+            var joinFds = new List<int>();
+            foreach (var path in joinPaths ?? [])   // e.g. the network namespace of a bridge network (Network/ContainerNetwork.cs)
+            {
+                int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+                if (fd < 0) throw new KernelException($"open namespace {path}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                close.Add(fd);
+                joinFds.Add(fd);
+            }
             int outR = -1, errR = -1, inW = -1;
             (int In, int Out, int Err) initStdio = (devNull, devNull, devNull);
             if (!tty)
@@ -80,7 +89,7 @@ public static class SupervisorLauncher
             if (trace is not null)
                 env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
             var keep = new List<int> { controlChild, outR, errR, inW };
-            var (supervisor, init) = NativeStage.SpawnSupervised(flags, syncChild.Fd, initStdio, keep, devNull, exe,
+            var (supervisor, init) = NativeStage.SpawnSupervised(flags, syncChild.Fd, initStdio, joinFds, keep, devNull, exe,
                 ["minirun", "init"], env,
                 ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment());
             trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{init} (host view); its parent is the supervisor {supervisor}; inside its new PID namespace it is PID 1");
@@ -125,11 +134,17 @@ public static class SupervisorLauncher
     }
 
     /// <summary>
-    /// The supervisor's environment: PATH only, plus a small gen0 budget for the GC so its
+    /// The supervisor's environment: PATH (and MINIRUN_DAEMON_CONFIG when set), plus a small gen0 budget for the GC so its
     /// resident memory stays a few MB (it allocates little, and never much at once).
     /// </summary>
-    private static List<string> SupervisorEnvironment() =>
-        ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "DOTNET_GCgen0size=0x100000"];
+    private static List<string> SupervisorEnvironment()
+    {
+        var env = new List<string> { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "DOTNET_GCgen0size=0x100000" };
+        // The machine-wide settings file, when the caller names another (tests): restarts read the same one.
+        if (Environment.GetEnvironmentVariable(MiniRun.Security.DaemonConfig.PathVariable) is { Length: > 0 } config)
+            env.Add($"{MiniRun.Security.DaemonConfig.PathVariable}={config}");
+        return env;
+    }
 
     private static unsafe (int Ours, int Theirs) SocketPair()
     {

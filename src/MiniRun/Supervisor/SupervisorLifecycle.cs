@@ -208,6 +208,7 @@ internal sealed unsafe partial class Supervisor
                 stdio = new StdioFds(stdinR, outW, errW);
             }
             ContainerRuntime.Delete(_store, _id!, force: false);   // the previous run's state, if its delete failed
+            MiniRun.Security.AppArmor.EnsureLoadedFor(_store, _id!);   // minirun-default again if the kernel lost it (a reboot)
             OciStarted started;
             try
             {
@@ -236,7 +237,8 @@ internal sealed unsafe partial class Supervisor
             CloseContainerIo();
             return (e.ExitCode, e.Reason);
         }
-        catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException
+            or InvalidDataException or MiniRun.Spec.RunConfigException)
         {
             foreach (var fd in childEnds) Libc.close(fd);
             CloseContainerIo();

@@ -105,8 +105,8 @@ public sealed class ExecResolutionTests
     {
         var image = new ImageConfig { Architecture = "amd64", Os = "linux", Config = new ContainerConfig { Cmd = ["/bin/sh"] } };
         string id = new('a', 64);
-        var with = SpecGenerator.Generate(image, new RunOptions { Image = "x", Init = true }, id, ["/l"], "/c/" + id, _ => null);
-        var without = SpecGenerator.Generate(image, new RunOptions { Image = "x" }, id, ["/l"], "/c/" + id, _ => null);
+        var with = SpecGenerator.Generate(image, new RunOptions { Image = "x", Init = true }, id, ["/l"], "/c/" + id, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
+        var without = SpecGenerator.Generate(image, new RunOptions { Image = "x" }, id, ["/l"], "/c/" + id, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         Assert.Equal("true", with.Annotations![SpecGenerator.InitAnnotation]);
         Assert.True(InitSupervisorStep.Requested(with));
         Assert.False(InitSupervisorStep.Requested(without));

@@ -17,7 +17,7 @@ public sealed class HookStepsTests : IDisposable
     private (FakeKernel Kernel, InitContext Context) Make(SpecHooks? hooks, bool hookPoint = true)
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"], Env = ["PATH=/bin"] } };
-        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox" }, new string('a', 64), ["/l"], _bundle, _ => null);
+        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox" }, new string('a', 64), ["/l"], _bundle, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         spec.Hooks = hooks;
         var k = new FakeKernel();
         k.Files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/sh\n";

@@ -32,7 +32,7 @@ public sealed class IdmappedRootfsTests : IDisposable
     private RuntimeSpec Spec(bool userns)
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"] } };
-        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox" }, new string('c', 64), ["/l/base", "/l/top"], _bundle, _ => null);
+        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox" }, new string('c', 64), ["/l/base", "/l/top"], _bundle, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         if (userns)
         {
             spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });

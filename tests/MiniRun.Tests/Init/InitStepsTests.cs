@@ -15,7 +15,7 @@ public sealed class InitStepsTests : IDisposable
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"], Env = ["PATH=/usr/bin:/bin"] } };
         var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", Tty = terminal, User = user, Workdir = cwd },
-            new string('a', 64), ["/store/layers/base", "/store/layers/top"], _bundle, _ => null);
+            new string('a', 64), ["/store/layers/base", "/store/layers/top"], _bundle, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         return spec;
     }
 

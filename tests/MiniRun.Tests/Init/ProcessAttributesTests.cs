@@ -18,7 +18,7 @@ public sealed class ProcessAttributesTests : IDisposable
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"], Env = ["PATH=/usr/bin:/bin"] } };
         return SpecGenerator.Generate(image, new RunOptions { Image = "busybox", User = user },
-            new string('a', 64), ["/store/layers/base"], _bundle, _ => null);
+            new string('a', 64), ["/store/layers/base"], _bundle, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
     }
 
     private (FakeKernel Kernel, InitContext Context, StringWriter Trace) Make(RuntimeSpec spec, string capLastCap = "40\n")

@@ -26,7 +26,7 @@ public sealed class SeccompStepTests : IDisposable
     private (FakeKernel Kernel, InitContext Context, RecordingTrace Trace) Make(SpecSeccomp? seccomp, string user = "")
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"], Env = ["PATH=/bin"] } };
-        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", User = user }, new string('b', 64), ["/l/base"], _bundle, _ => null);
+        var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", User = user }, new string('b', 64), ["/l/base"], _bundle, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         spec.Linux.Seccomp = seccomp;
         var k = new FakeKernel();
         k.Files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n";

@@ -1,6 +1,6 @@
 // SeccompCompileTests: the real LinuxKernel builds filters with the host's libseccomp - compiled,
 // never loaded (a filter loaded here would filter the test host): unknown names are skipped and
-// reported, --trace shows the PFC listing, podman's whole default profile is accepted, and a
+// reported, the program is laid out as a binary tree, --trace shows the PFC listing, podman's whole default profile is accepted, and a
 // libseccomp refusal is a one-line error naming the rule.
 using MiniRun.Kernel;
 using MiniRun.Spec;
@@ -43,6 +43,7 @@ public sealed class SeccompCompileTests
         string all = string.Join('\n', trace.Lines);
         Assert.Contains("seccomp_init(SCMP_ACT_ALLOW) = ctx", all);
         Assert.Contains("seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) = 0", all);
+        Assert.Contains("seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) = 0", all);   // the binary-tree layout
         Assert.Contains("seccomp_rule_add_array(ctx, ...) x 3 = 0 (1 unknown system call names skipped)", all);
         Assert.Contains("libseccomp 2.", all);
         Assert.Contains("\"mkdir\"", all);       // the PFC listing names each filtered call

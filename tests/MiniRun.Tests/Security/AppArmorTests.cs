@@ -1,8 +1,8 @@
 // AppArmorTests: which profile a container gets (Security/AppArmor.cs, with a fake host), how
 // minirun-default is loaded, the core's step that sets the label (through the kernel fake), and
-// on this host (no AppArmor): no profile, `inspect` says so, a bundle asking for one is refused.
-// A confined container (attr/current "minirun-default (enforce)", a denied mount) needs a kernel
-// with AppArmor, apparmor_parser and securityfs: not tested here (docs/security.md "AppArmor").
+// on a host without AppArmor (the development machine): no profile, `inspect` says so, a bundle
+// asking for one is refused. Confined containers (attr/current "minirun-default (enforce)", a
+// denied mount) are AppArmorConfinementTests, which run in the test VM (docs/security.md "AppArmor").
 using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Security;
@@ -70,6 +70,43 @@ public sealed class AppArmorTests : IDisposable
     }
 
     [Fact]
+    public void Before_a_start_or_exec_minirun_default_is_loaded_again_only_for_containers_that_use_it()
+    {
+        var store = new MiniRun.Containers.ContainerStore(_root);
+        void Config(string id, string? profile)
+        {
+            Directory.CreateDirectory(store.DirOf(id));
+            string apparmor = profile is null ? "" : $",\"apparmorProfile\":\"{profile}\"";
+            File.WriteAllText(Path.Combine(store.DirOf(id), "config.json"),
+                $"{{\"ociVersion\":\"1.0.2\",\"process\":{{\"args\":[\"true\"],\"cwd\":\"/\"{apparmor}}}}}");
+        }
+        Config("a", "minirun-default");
+        Config("b", "docker-default");
+        Config("c", null);
+        var host = new FakeHost();
+        AppArmor.EnsureLoadedFor(store, "b", host);
+        AppArmor.EnsureLoadedFor(store, "c", host);
+        AppArmor.EnsureLoadedFor(store, "gone", host);                 // no config.json: nothing to start
+        Assert.Empty(host.Loads);
+        AppArmor.EnsureLoadedFor(store, "a", host);                    // the kernel lost it (a reboot): loaded
+        AppArmor.EnsureLoadedFor(store, "a", host);                    // loaded already: not again
+        Assert.Equal([AppArmor.DefaultProfileText], host.Loads);
+        Assert.Equal(AppArmor.DefaultProfileText, File.ReadAllText(Path.Combine(_root, "apparmor", "minirun-default")));
+        var off = new FakeHost { Enabled = false };
+        AppArmor.EnsureLoadedFor(store, "a", off);                     // no AppArmor: the core refuses the label itself
+        Assert.Empty(off.Loads);
+    }
+
+    [Fact]
+    public void Exec_privileged_keeps_the_containers_profile_as_dockers_does()
+    {
+        var container = new SpecProcess { Args = ["sh"], ApparmorProfile = "minirun-default" };
+        var exec = CapabilityPolicy.PrivilegedExec(container, lastCap: 40);
+        Assert.Equal("minirun-default", exec.ApparmorProfile);
+        Assert.Equal(41, exec.Capabilities!.Effective!.Count);
+    }
+
+    [Fact]
     public void The_default_profile_denies_what_dockers_does()
     {
         string p = AppArmor.DefaultProfileText;
@@ -130,10 +167,9 @@ public sealed class AppArmorTests : IDisposable
     }
 
     /// <summary>This host has no AppArmor: containers run without a profile, and inspect says so.</summary>
-    [Fact]
+    [WithoutAppArmorFact]
     public void On_this_host_containers_have_no_profile()
     {
-        if (new AppArmorHost().Enabled) return;   // a host with AppArmor: the VM would be where to check it
         using var host = new MiniRunHost();
         var r = host.Run("run", "--name", "noaa", "busybox", "true");
         Assert.True(r.ExitCode == 0, r.Stderr);

@@ -18,7 +18,7 @@ public sealed class CapabilitySeccompPolicyTests
     private static RuntimeSpec Gen(RunOptions o, string? imageUser = null, SeccompHost? host = null) =>
         SpecGenerator.Generate(new ImageConfig { Config = new ContainerConfig { Cmd = ["sh"], User = imageUser } }, o,
             new string('c', 64), ["/l/base"], "/var/lib/minirun/containers/x", _ => null,
-            new SpecGenerator.SecurityHostFacts(LastCap, host ?? Amd64));
+            new SpecGenerator.SecurityHostFacts(LastCap, host ?? Amd64), appArmor: MiniRun.Security.NoAppArmorHost.Instance);
 
     private static RunOptions Opts(Action<RunOptions>? edit = null)
     {

@@ -55,6 +55,7 @@ public sealed class SeccompFilterCacheTests : IDisposable
         Assert.NotEqual(a, SeccompFilterCache.Key(Profile(nnp: true), "x64 Linux 6.1"));
         Assert.NotEqual(a, SeccompFilterCache.Key(Profile(), "x64 Linux 6.18"));
         Assert.Contains("libseccomp", SeccompFilterCache.MachineFacts());
+        Assert.Contains($" Linux {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()} ", SeccompFilterCache.MachineFacts());   // the kernel release, not the distribution's name
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class UsernsRemapUnitTests
     }
 
     private static RuntimeSpec Spec() => SpecGenerator.Generate(new MiniImage.Oci.ImageConfig(), new RunOptions { Image = "x", Command = ["true"] },
-        new string('a', 64), ["/l/base"], "/c", _ => null);
+        new string('a', 64), ["/l/base"], "/c", _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
 
     [Fact]
     public void Remap_adds_a_user_namespace_mapping_the_whole_range_from_container_id_0()

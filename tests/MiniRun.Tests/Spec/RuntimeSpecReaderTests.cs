@@ -15,7 +15,7 @@ public sealed class RuntimeSpecReaderTests : IDisposable
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh"], Env = ["PATH=/bin"], User = "student" } };
         var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", Tty = true, ConsoleWidth = 120, ConsoleHeight = 40, Workdir = "/srv", Name = "x" },
-            new string('c', 64), ["/l/base", "/l/top"], "/bundle", _ => null);
+            new string('c', 64), ["/l/base", "/l/top"], "/bundle", _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         spec.Root.Readonly = true;
         spec.Process.NoNewPrivileges = true;
         spec.Process.User.Uid = 7; spec.Process.User.Gid = 8; spec.Process.User.Umask = 18; spec.Process.User.AdditionalGids = [1, 2];

@@ -19,7 +19,7 @@ public sealed class RuntimeSpecWriterTests
     {
         var image = new MiniImage.Oci.ImageConfig { Config = new MiniImage.Oci.ContainerConfig { Cmd = ["sh", "-c", "echo \"a+b<c>&'d'\" é\t\\"], Env = ["PATH=/bin", "X=ü€😀"], User = "student" } };
         var spec = SpecGenerator.Generate(image, new RunOptions { Image = "busybox", Tty = true, ConsoleWidth = 120, ConsoleHeight = 40, Workdir = "/srv", Name = "x" },
-            new string('c', 64), ["/l/base", "/l/top"], "/bundle", _ => null);
+            new string('c', 64), ["/l/base", "/l/top"], "/bundle", _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         spec.Hostname = "host<1>";
         spec.Annotations = new() { ["org.example/a"] = "1", ["b&c"] = "\"q\"" };
         spec.Root.Readonly = true;

@@ -22,7 +22,7 @@ public class SpecGeneratorTests
     }
 
     private static RuntimeSpec Gen(ImageConfig image, RunOptions o) =>
-        SpecGenerator.Generate(image, o, Id, Layers, Dir, _ => null);
+        SpecGenerator.Generate(image, o, Id, Layers, Dir, _ => null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
 
     [Fact]
     public void OnlyRmContainersGetAVolatileOverlay()
@@ -183,7 +183,7 @@ public class SpecGeneratorTests
     public void EnvLookupUsesCallingEnvironment()
     {
         var s = SpecGenerator.Generate(Image(), new RunOptions { Image = "x", Env = { "SECRET", "LANG" } }, Id, Layers, Dir,
-            n => n == "SECRET" ? "s3" : null);
+            n => n == "SECRET" ? "s3" : null, appArmor: MiniRun.Security.NoAppArmorHost.Instance);
         // SECRET copied from the caller; LANG unset there, so the image's LANG is removed (Docker).
         Assert.Equal(new[] { "PATH=/usr/local/bin:/usr/bin:/bin", "HOSTNAME=3f4e5d6c7b8a", "SECRET=s3" }, s.Process.Env);
     }
