@@ -55,6 +55,7 @@ public static class Program
         {
             CliError c => c.ExitCode,
             ContainerException c => c.ExitCode,
+            MiniRun.Network.NetworkException n => n.ExitCode,
             ContainerNotFoundException => 1,   // Docker: "No such container" exits 1
             _ => 125,
         };
@@ -102,6 +103,7 @@ public static class Program
         all.AddRange(ImageCli.Build(rootOption, debugOption));
         all.AddRange(RegistryCli.Build(rootOption, debugOption));
         all.Add(NetworkDnsCli.Build(rootOption, debugOption));
+        all.AddRange(NetworkCli.Build(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();
         foreach (var command in only.Count > 0 ? only : all) root.Subcommands.Add(command);
         return root;

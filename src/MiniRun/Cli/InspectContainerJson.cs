@@ -35,6 +35,9 @@ public static class InspectContainerJson
 
         string status = ContainerLiveness.Effective(c, host.ProcRoot);
         bool up = PsState.IsUp(status);
+        MiniRun.Network.ContainerNetworkState? net = null;
+        try { net = MiniRun.Network.ContainerNetworkFile.Read(bundle); }
+        catch (MiniRun.Network.NetworkException) { }
         var args = c.Command.Count > 0 ? c.Command : c.Config.Cmd;
 
         w.WriteStartObject();
@@ -53,12 +56,12 @@ public static class InspectContainerJson
         w.WriteString("Driver", "overlay2");
         w.WriteString("Platform", "linux");
         w.WriteString("AppArmorProfile", spec?.Process.ApparmorProfile ?? "");   // "": none (no AppArmor on the host, or unconfined)
-        HostConfig(w, c);
+        HostConfig(w, c, net);
         GraphDriver(w, spec, bundle);
         w.WriteStartArray("Mounts");
         w.WriteEndArray();
         Config(w, c, spec, args);
-        NetworkSettings(w);
+        NetworkSettings(w, net, up, c.Id);
         MiniRunSection(w, c, bundle, up, host, spec);
         w.WriteEndObject();
     }
@@ -99,7 +102,7 @@ public static class InspectContainerJson
         w.WriteEndObject();
     }
 
-    private static void HostConfig(Utf8JsonWriter w, ContainerRecord c)
+    private static void HostConfig(Utf8JsonWriter w, ContainerRecord c, MiniRun.Network.ContainerNetworkState? net)
     {
         var h = c.HostConfig;
         var r = h.Resources;
@@ -111,7 +114,27 @@ public static class InspectContainerJson
         w.WriteStartObject("Config");
         w.WriteEndObject();
         w.WriteEndObject();
-        w.WriteString("NetworkMode", "none");
+        var request = net?.Request ?? new MiniRun.Network.NetworkRequest { Mode = "none" };   // older containers: none
+        w.WriteString("NetworkMode", request.Mode);
+        w.WriteStartObject("PortBindings");
+        foreach (var group in request.Publish.GroupBy(b => $"{b.ContainerPort}/{b.Protocol}"))
+        {
+            w.WriteStartArray(group.Key);
+            foreach (var b in group)
+            {
+                w.WriteStartObject();
+                w.WriteString("HostIp", b.HostIp);
+                w.WriteString("HostPort", b.HostPortFirst == 0 ? "" : b.HostPortFirst == b.HostPortLast ? $"{b.HostPortFirst}" : $"{b.HostPortFirst}-{b.HostPortLast}");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        w.WriteBoolean("PublishAllPorts", request.PublishAll);
+        StringArray(w, "Dns", request.Dns);
+        StringArray(w, "DnsOptions", request.DnsOptions);
+        StringArray(w, "DnsSearch", request.DnsSearch);
+        StringArray(w, "ExtraHosts", request.ExtraHosts);
         w.WriteStartObject("RestartPolicy");
         w.WriteString("Name", h.RestartPolicy.Name);
         w.WriteNumber("MaximumRetryCount", h.RestartPolicy.MaximumRetryCount);
@@ -189,20 +212,61 @@ public static class InspectContainerJson
         w.WriteEndObject();
     }
 
-    /// <summary>MiniRun containers have only a loopback interface (Docker's --network none).</summary>
-    private static void NetworkSettings(Utf8JsonWriter w)
+    /// <summary>Docker's NetworkSettings from network.json: the namespace file, published ports, one entry per network.</summary>
+    private static void NetworkSettings(Utf8JsonWriter w, MiniRun.Network.ContainerNetworkState? net, bool up, string id)
     {
+        var endpoints = up ? net?.Endpoints ?? [] : [];
+        var first = endpoints.FirstOrDefault();
+        bool onDefault = first?.NetworkName == MiniRun.Network.NetworkStore.DefaultName;
         w.WriteStartObject("NetworkSettings");
         w.WriteString("Bridge", "");
-        w.WriteString("SandboxID", "");
-        w.WriteString("SandboxKey", "");
+        w.WriteString("SandboxID", string.IsNullOrEmpty(net?.SandboxKey) ? "" : Path.GetFileName(net.SandboxKey));
+        w.WriteString("SandboxKey", up ? net?.SandboxKey ?? "" : "");
         w.WriteStartObject("Ports");
+        if (up && net is not null)
+        {
+            var published = net.Ports.GroupBy(b => $"{b.ContainerPort}/{b.Protocol}").ToDictionary(g => g.Key, g => g.ToList());
+            foreach (var key in net.Request.Exposed.Concat(published.Keys).Distinct())
+            {
+                if (!published.TryGetValue(key, out var list)) { w.WriteNull(key); continue; }
+                w.WriteStartArray(key);
+                foreach (var b in list)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("HostIp", b.HostIp.Length == 0 ? "0.0.0.0" : b.HostIp);
+                    w.WriteString("HostPort", b.HostPort.ToString());
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+        }
         w.WriteEndObject();
-        w.WriteString("Gateway", "");
-        w.WriteString("IPAddress", "");
-        w.WriteNumber("IPPrefixLen", 0);
-        w.WriteString("MacAddress", "");
+        // The top-level address fields describe the default bridge only, as in Docker.
+        w.WriteString("Gateway", onDefault ? first!.Gateway.ToString() : "");
+        w.WriteString("IPAddress", onDefault ? first!.Address.ToString() : "");
+        w.WriteNumber("IPPrefixLen", onDefault ? first!.PrefixLength : 0);
+        w.WriteString("MacAddress", onDefault ? first!.MacAddress : "");
         w.WriteStartObject("Networks");
+        foreach (var e in endpoints)
+        {
+            w.WriteStartObject(e.NetworkName);
+            w.WriteString("NetworkID", e.NetworkId);
+            w.WriteString("EndpointID", MiniRun.Network.ContainerNetwork.EndpointId(id, e.NetworkId));
+            w.WriteString("Gateway", e.Gateway.ToString());
+            w.WriteString("IPAddress", e.Address.ToString());
+            w.WriteNumber("IPPrefixLen", e.PrefixLength);
+            w.WriteString("MacAddress", e.MacAddress);
+            if (e.Aliases.Count > 0) StringArray(w, "Aliases", e.Aliases); else w.WriteNull("Aliases");
+            w.WriteString("InterfaceName", e.Interface);
+            w.WriteString("HostInterfaceName", e.HostInterface);
+            w.WriteEndObject();
+        }
+        if (endpoints.Count == 0 && net?.Request.Mode is string mode && !mode.StartsWith("container:"))
+        {
+            w.WriteStartObject(mode);   // not running: the network it will join, without an address (as Docker shows)
+            w.WriteString("IPAddress", "");
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
         w.WriteEndObject();
     }

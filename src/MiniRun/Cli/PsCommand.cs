@@ -2,7 +2,7 @@
 //
 // Why: after `run` returns, the container still exists (without --rm); `ps` lists containers
 // with Docker's columns (CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES, and SIZE
-// with -s) and tells the truth about each one's state (a recorded "running" whose process is
+// with -s; PORTS from the container's network.json) and tells the truth about each one's state (a recorded "running" whose process is
 // gone shows as exited, see PsState). It reads only the container.json files; the image store
 // is opened only for -s and for --filter ancestor=, so `ps` stays fast with many containers.
 // Rules as Docker's: newest first; without -a only running (also paused, restarting)
@@ -56,13 +56,25 @@ public static class PsCommand
                 HumanFormat.Command(c.Command, o.NoTrunc),
                 HumanFormat.Ago(c.Created, now),
                 PsState.StatusText(c, effective, now),
-                "",
+                PortsColumn(store, c, effective),
                 c.Name,
             };
             if (o.Size) cells.Add(PsSize.Column(store, images, c));
             return (IReadOnlyList<string>)cells;
         })));
         return 0;
+    }
+
+    /// <summary>Docker's PORTS: published ports while it runs ("0.0.0.0:8080->80/tcp"), exposed ones alone ("80/tcp").</summary>
+    private static string PortsColumn(ContainerStore store, ContainerRecord c, string effective)
+    {
+        if (!PsState.IsUp(effective)) return "";
+        try
+        {
+            var state = MiniRun.Network.ContainerNetworkFile.Read(store.DirOf(c.Id));
+            return state is null ? "" : MiniRun.Network.PortSpec.PortsColumn(state.Ports, state.Request.Exposed);
+        }
+        catch (MiniRun.Network.NetworkException) { return ""; }
     }
 
     /// <summary>The containers to show, newest first, with their status now.</summary>

@@ -54,6 +54,7 @@ public static class RunCli
         var imageAndCommand = new Argument<string[]>("IMAGE [COMMAND] [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
         var resources = ResourceCli.Options();
         var security = SecurityCli.Options();
+        var network = NetworkFlagsCli.Options();
         foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init,
                                           healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck, userns })
             cmd.Options.Add(o);
@@ -61,6 +62,7 @@ public static class RunCli
             foreach (var o in new Option[] { trace, tracePause, detach, detachKeys }) cmd.Options.Add(o);
         foreach (var o in resources.All) cmd.Options.Add(o);
         foreach (var o in security.All) cmd.Options.Add(o);
+        foreach (var o in network.All) cmd.Options.Add(o);
         cmd.Arguments.Add(imageAndCommand);
         cmd.TreatUnmatchedTokensAsErrors = true;
         return p =>
@@ -82,6 +84,7 @@ public static class RunCli
                     p.GetValue(healthStartPeriod), p.GetValue(healthRetries), p.GetValue(noHealthcheck)),
             };
             security.Read(p, options);
+            network.Read(p, options);
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
             catch (FormatException e) { throw new CliError(e.Message); }

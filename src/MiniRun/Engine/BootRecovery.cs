@@ -5,7 +5,8 @@
 // daemon does it when it starts; MiniRun has no daemon, so a one-shot unit runs this verb at boot:
 //   1. every record that still says running/paused/restarting belongs to a container that died
 //      with the machine: it is marked exited (code 255, "the machine restarted"), as ps would
-//      show it anyway;
+//      show it anyway, and its network is released (Network/ContainerNetwork.cs Detach: the IPAM
+//      lease and endpoint files outlive the machine; the veth, rules and namespace did not);
 //   2. containers with --restart always, unless-stopped (not stopped by hand), or on-failure (that
 //      were running when the machine went down and have retries left) are started again.
 // A container that was stopped with `stop`/`kill` stays stopped, as in Docker. First it deletes
@@ -38,6 +39,8 @@ public static class BootRecovery
             if (wasUp)
             {
                 record = StateRecorder.DiedWithMachine(store, c.Id, RestartRules.DiedWithMachine);
+                try { MiniRun.Network.ContainerNetwork.Detach(root, c.Id, store.DirOf(c.Id), MiniRun.Trace.NullTrace.Instance); }
+                catch (Exception e) { output.WriteLine($"{record.Name}: releasing its network failed: {e.Message}"); }
             }
             if (!RestartRules.ShouldStartAtBoot(record.HostConfig.RestartPolicy, wasUp, record.RestartCount, record.State.ManuallyStopped)) continue;
             try

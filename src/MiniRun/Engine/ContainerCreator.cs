@@ -26,8 +26,10 @@ public sealed record CreatedContainer(ContainerStore Store, ContainerRecord Reco
 public static class ContainerCreator
 {
     /// <param name="findImage">The image to run, from the store or pulled (--pull): the CLI's ImageAcquisition.</param>
+    /// <param name="network">`run` plans the network before its early clone; null: planned here (`create`).</param>
     public static CreatedContainer Create(string root, RunOptions o, RestartPolicy restart, ConsoleTrace? trace,
-        ResourceLimits limits, CgroupV2Host? cgroupHost, Func<ImageStore, ImageSummary> findImage)
+        ResourceLimits limits, CgroupV2Host? cgroupHost, Func<ImageStore, ImageSummary> findImage,
+        MiniRun.Network.NetworkPlan? network = null)
     {
         cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
@@ -43,6 +45,8 @@ public static class ContainerCreator
 
         var health = MiniRun.Health.HealthSettings.Resolve(o.Health, config.Config?.Healthcheck);   // bad flags fail before anything exists
         var userns = MiniRun.Security.UsernsRemap.Plan(o.Userns);   // --userns / daemon.json; remap: user and ranges exist
+        network ??= MiniRun.Network.ContainerNetwork.Plan(root, o, (ITrace?)trace ?? NullTrace.Instance);   // --network, -p, --dns...
+        network = network with { Request = network.Request with { Exposed = config.Config?.ExposedPorts?.Keys.ToList() ?? [] } };
         var containers = new ContainerStore(root);
         RuntimeSpec? spec = null;
         var record = containers.Create(o.Name, r =>
@@ -50,6 +54,7 @@ public static class ContainerCreator
             string dir = containers.DirOf(r.Id);
             spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
             MiniRun.Security.UsernsRemap.ApplyToSpec(spec, userns);
+            MiniRun.Network.ContainerNetwork.ApplyToSpec(spec, network);   // a new namespace, the host's, or a path to join
             r.Image = o.Image;
             r.ImageId = image.ImageId;
             r.Command = spec.Process.Args;
@@ -84,6 +89,7 @@ public static class ContainerCreator
             foreach (var sub in new[] { "rootfs", "upper", "work" })
                 Directory.CreateDirectory(Path.Combine(bundle, sub));
             EtcFiles.WriteAll(bundle, spec!.Hostname!, EtcFiles.ReadHostResolvConf());
+            MiniRun.Network.ContainerNetwork.Record(bundle, network);   // network.json: the request; the start attaches it
             // Everything the start needs goes into config.json: the runtime core makes the cgroup
             // from linux.cgroupsPath and linux.resources at each start, and init writes oomScoreAdj.
             spec.Process.OomScoreAdj = limits.OomScoreAdj;

@@ -6,9 +6,11 @@
 // the same bundle podman or containerd would give `minirun-oci create`. The CLI (Cli/RunCommand.cs)
 // parses the flags and prints; everything between is here.
 //
-// Steps: clone the supervisor and init at once (native stage) -> resolve the image, unpack its
-// layers once (shared), reserve an id and a name, write the bundle (ContainerCreator) -> hand the
-// container to the supervisor ('n') -> the core's RunDetached (init's handshake) -> 'r': the
+// Steps: plan the network (a bridge network: make its namespace, Network/ContainerNetwork.cs) ->
+// clone the supervisor and init at once (native stage; init joins that namespace) -> resolve the
+// image, unpack its layers once (shared), reserve an id and a name, write the bundle
+// (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network (veth,
+// address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the core's RunDetached (init's handshake) -> 'r': the
 // supervisor records "running" -> with -d return once it has; in the foreground attach to the
 // supervisor like `attach` (output, stdin, terminal, detach keys) and return the exit code it
 // reports. The supervisor records the exit, applies --restart and removes the container with
@@ -19,6 +21,7 @@ using MiniImage.Store;
 using MiniRun.Cgroups;
 using MiniRun.Containers;
 using MiniRun.Kernel;
+using MiniRun.Network;
 using MiniRun.Runtime;
 using MiniRun.Spec;
 using MiniRun.Supervisor;
@@ -48,33 +51,42 @@ public static class ContainerRunner
         var (limits, cgroupHost) = ContainerCreator.CheckResources(o);
         // Foreground: SIGINT/SIGTERM from now on are for the container.
         using var waiter = flags.Detach ? null : new ProcessWaiter();
-        int cloneFlags = ContainerStarter.RunFlags | MiniRun.Security.UsernsRemap.CloneFlag(o.Userns);   // --userns=remap: CLONE_NEWUSER
+        // The network is planned first: for a bridge network the engine makes the namespace, and
+        // init joins it from its clone on (config.json names the same path for every later start).
+        ITrace narrate = (ITrace?)trace ?? NullTrace.Instance;
+        var network = ContainerNetwork.Plan(root, o, narrate);
+        ContainerNetwork.MakeNamespace(network, narrate);
+        bool handedOver = false;
+        int cloneFlags = ContainerNetwork.CloneFlags(
+            ContainerStarter.RunFlags | MiniRun.Security.UsernsRemap.CloneFlag(o.Userns), network);   // --userns=remap: CLONE_NEWUSER
+        IReadOnlyList<string> joins = network.JoinPath is string join ? [join] : [];
         // Without --trace, clone the supervisor and the container's first process before preparing
         // the bundle: both runtimes start up (a few ms each) while this process resolves the image
         // and writes the bundle. Init waits for the bundle and reads only that; both end if it never
         // comes. With --trace everything runs in reading order.
-        LaunchedSupervisor? early = trace is null
-            ? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null)
-            : null;
+        LaunchedSupervisor? early = null;
         try
         {
-            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage);
-            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags);
+            if (trace is null) early = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null, joins);
+            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, network);
+            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, joins, ref handedOver);
         }
         finally
         {
             early?.Abort();   // still here: the container was never started
+            if (!handedOver) ContainerNetwork.Abandon(network);   // its namespace, made above (the supervisor releases it from here on)
         }
     }
 
     private static RunOutcome Start(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
-        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags)
+        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags,
+        IReadOnlyList<string> joins, ref bool handedOver)
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
         try
         {
-            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace);
+            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace, joins);
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
             // From here on the supervisor owns the container: it records the end and, with --rm, removes it.
@@ -83,6 +95,7 @@ public static class ContainerRunner
                 launched.Abort();
                 throw new ContainerException($"start container {record.Id}: the supervisor ended before it took the container");
             }
+            handedOver = true;
         }
         catch
         {
@@ -93,6 +106,24 @@ public static class ContainerRunner
         {
             int initPid = launched.Init.Pid;
             waiter?.Attach(initPid);
+            // Its network before its command: veth, address, route, published ports (held by the supervisor).
+            PortReservation? ports;
+            try
+            {
+                ports = ContainerNetwork.Attach(root, record, bundle, (ITrace?)trace ?? NullTrace.Instance);
+            }
+            catch (Exception e) when (e is NetworkException or RuntimeException or KernelException or IOException)
+            {
+                int code = e is NetworkException n ? n.ExitCode : 125;
+                AttachProtocol.Send(launched.Control, (byte)'f', $"{code} {e.Message}");
+                launched.Init.Abort();
+                new AttachClient(launched.Control).WaitForExit();   // recorded (or removed with --rm) when this returns
+                ReapSupervisor(launched.SupervisorPid);
+                throw new ContainerException(e.Message, code);
+            }
+            using (ports)
+                foreach (int fd in ports?.Fds ?? [])
+                    AttachProtocol.Send(launched.Control, (byte)'p', [], fd);
             OciStarted started;
             try
             {

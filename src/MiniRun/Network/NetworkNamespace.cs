@@ -75,6 +75,20 @@ public static class NetworkNamespace
         return fd;
     }
 
+    /// <summary>
+    /// A descriptor of the namespace held on <paramref name="path"/>, or -1 when the path is absent
+    /// or is not a mounted namespace (the empty file a reboot leaves behind): fstatfs says nsfs.
+    /// </summary>
+    public static int TryOpenMounted(string path)
+    {
+        const long NSFS_MAGIC = 0x6e736673;
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        if (Libc.FstatfsType(fd) == NSFS_MAGIC) return fd;
+        Libc.close(fd);
+        return -1;
+    }
+
     /// <summary>Unmounts and removes <paramref name="path"/>; a path that is absent or not mounted is fine (cleanup runs again after a crash).</summary>
     public static void Remove(string path, ITrace trace)
     {

@@ -44,6 +44,8 @@ public static class Rt
     public const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_LINK = 5, IFLA_MASTER = 10,
         IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28, IFLA_EXT_MASK = 29;
     public const ushort IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2;
+    /// <summary>IFLA_PROTINFO (bridge port settings, with family AF_BRIDGE) and its IFLA_BRPORT_MODE (hairpin).</summary>
+    public const ushort IFLA_PROTINFO = 12, IFLA_BRPORT_MODE = 4, NLA_F_NESTED = 0x8000;
     public const ushort VETH_INFO_PEER = 1;
     public const uint RTEXT_FILTER_VF = 1, RTEXT_FILTER_SKIP_STATS = 8;
 
@@ -53,7 +55,7 @@ public static class Rt
     public const byte RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RT_SCOPE_UNIVERSE = 0, RTN_UNICAST = 1;
 
     public const uint IFF_UP = 0x1;
-    public const byte AF_UNSPEC = 0, AF_INET = 2, AF_PACKET = 17;
+    public const byte AF_UNSPEC = 0, AF_INET = 2, AF_BRIDGE = 7, AF_PACKET = 17;
 
     /// <summary>"RTM_NEWLINK" for 16, and so on (trace lines and errors).</summary>
     public static string Name(ushort type) => type switch
@@ -77,10 +79,10 @@ public static class RtMessages
     private const ushort Change = Rt.NLM_F_REQUEST | Rt.NLM_F_ACK;
 
     /// <summary>struct ifinfomsg (16 bytes): family, pad, type, index, flags, change.</summary>
-    private static byte[] IfInfo(int index = 0, uint flags = 0, uint change = 0)
+    private static byte[] IfInfo(int index = 0, uint flags = 0, uint change = 0, byte family = Rt.AF_UNSPEC)
     {
         var b = new byte[16];
-        b[0] = Rt.AF_UNSPEC;
+        b[0] = family;
         BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), index);
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), flags);
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(12), change);
@@ -110,6 +112,19 @@ public static class RtMessages
         m.EndNested(peer);
         m.EndNested(data);
         return m.EndNested(info).ToArray(seq);
+    }
+
+    /// <summary>
+    /// Hairpin mode on a bridge port (what `bridge link set dev NAME hairpin on` sends): the bridge
+    /// may send a frame back out of the port it came in by, so a container reaches its own published
+    /// port through the host's address (the DNAT turns the packet around towards it).
+    /// </summary>
+    public static byte[] SetHairpin(uint seq, int index, bool on)
+    {
+        var m = new NetlinkRequest(Rt.RTM_NEWLINK, Change).Raw(IfInfo(index, family: Rt.AF_BRIDGE));
+        int prot = m.BeginNested(Rt.IFLA_PROTINFO | Rt.NLA_F_NESTED);
+        m.Attribute(Rt.IFLA_BRPORT_MODE, [(byte)(on ? 1 : 0)]);
+        return m.EndNested(prot).ToArray(seq);
     }
 
     public static byte[] SetMaster(uint seq, int index, int masterIndex) =>

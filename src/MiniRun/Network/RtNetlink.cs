@@ -112,6 +112,13 @@ public sealed class RtNetlink : INetlink
         Change($"RTM_NEWLINK {Q(name)} ({index}) IFLA_MASTER {Q(master)} ({masterIndex})", seq => RtMessages.SetMaster(seq, index, masterIndex));
     }
 
+    public void SetHairpin(string name, bool on)
+    {
+        int index = IndexOf(name, $"RTM_NEWLINK AF_BRIDGE {Q(name)} IFLA_BRPORT_MODE hairpin");
+        Change($"RTM_NEWLINK AF_BRIDGE {Q(name)} ({index}) IFLA_BRPORT_MODE hairpin {(on ? "on" : "off")}",
+            seq => RtMessages.SetHairpin(seq, index, on));
+    }
+
     public void SetUp(string name)
     {
         int index = IndexOf(name, $"RTM_NEWLINK {Q(name)} IFF_UP");

@@ -1,5 +1,5 @@
 // DaemonConfig: MiniRun's machine-wide defaults, /etc/minirun/daemon.json, in the format and with
-// the key names of Docker's /etc/docker/daemon.json. Read: "userns-remap".
+// the key names of Docker's /etc/docker/daemon.json. Read: "userns-remap", "bridge", "bip".
 //
 // Why: Docker turns user namespaces on for every container with one setting of the daemon
 // ("userns-remap": "default"); the course's instructions say so. MiniRun has no daemon, so each
@@ -10,6 +10,10 @@
 //   "userns-remap": ""          off (also when the file or the key is absent)
 //   "userns-remap": "default"   remap to user "minirun", created with its ranges when absent
 //   "userns-remap": "NAME"      remap to an existing user NAME with ranges in /etc/subuid and /etc/subgid
+//   "bridge": "none"            no default bridge network: containers without --network get none
+//                               (the test suite's setting outside its own network namespaces)
+//   "bridge": "NAME"            the default bridge's interface name (default minirun0)
+//   "bip": "172.17.0.1/16"      the default bridge's gateway address and prefix (Network/NetworkStore.cs)
 // Other keys are left alone (a file shared with Docker's keys stays valid); a key MiniRun reads
 // with the wrong type is an error naming the file.
 //
@@ -18,7 +22,7 @@ using System.Text.Json;
 
 namespace MiniRun.Security;
 
-public sealed record DaemonConfig(string UsernsRemap)
+public sealed record DaemonConfig(string UsernsRemap, string? Bridge = null, string? Bip = null)
 {
     public const string DefaultPath = "/etc/minirun/daemon.json";
     public const string PathVariable = "MINIRUN_DAEMON_CONFIG";
@@ -46,14 +50,35 @@ public sealed record DaemonConfig(string UsernsRemap)
             using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new FormatException($"{path}: the configuration must be a JSON object");
-            if (!doc.RootElement.TryGetProperty("userns-remap", out var remap) || remap.ValueKind == JsonValueKind.Null) return Empty;
-            if (remap.ValueKind != JsonValueKind.String)
-                throw new FormatException($"{path}: \"userns-remap\" must be a string (\"default\", a user name, or \"\")");
-            return new DaemonConfig(remap.GetString()!.Trim());
+            string remap = Text(doc.RootElement, "userns-remap", path, "\"default\", a user name, or \"\"") ?? "";
+            string? bridge = Text(doc.RootElement, "bridge", path, "\"none\" or an interface name");
+            string? bip = Text(doc.RootElement, "bip", path, "an address with its prefix, e.g. \"172.17.0.1/16\"");
+            if (bridge is { Length: > 15 })
+                throw new FormatException($"{path}: \"bridge\": \"{bridge}\" is longer than an interface name may be (15)");
+            if (!string.IsNullOrEmpty(bip) && !IsAddressWithPrefix(bip))
+                throw new FormatException($"{path}: \"bip\": \"{bip}\" is not an IPv4 address with a prefix (172.17.0.1/16)");
+            return new DaemonConfig(remap, bridge, bip);
         }
         catch (JsonException e)
         {
             throw new FormatException($"{path}: not valid JSON: {e.Message}", e);
         }
+    }
+
+    private static bool IsAddressWithPrefix(string s)
+    {
+        int slash = s.IndexOf('/');
+        return slash > 0 && System.Net.IPAddress.TryParse(s[..slash], out var a) &&
+               a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork &&
+               int.TryParse(s[(slash + 1)..], out int prefix) && prefix is >= 8 and <= 30;
+    }
+
+    /// <summary>A string key, trimmed; null when absent or null; any other type is an error naming the file.</summary>
+    private static string? Text(JsonElement root, string key, string path, string expected)
+    {
+        if (!root.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.String)
+            throw new FormatException($"{path}: \"{key}\" must be a string ({expected})");
+        return v.GetString()!.Trim();
     }
 }

@@ -3,9 +3,10 @@
 // listed as bind mounts by SpecGenerator).
 //
 // Why: the image's copies describe the machine the image was built on. Docker writes fresh ones
-// per container; MiniRun does the same, matching Docker's content for `--network none` (the only
-// network MiniRun has so far): /etc/hosts has the localhost and IPv6 multicast lines and no line
-// for the container's own name (it has no address); resolv.conf is the host's, minus nameservers
+// per container; MiniRun does the same. Written here at create, with Docker's content for
+// `--network none`: /etc/hosts has the localhost and IPv6 multicast lines and no line for the
+// container's own name (it has no address yet; Network/ContainerNetwork.cs adds its address,
+// its name and --add-host lines, and applies --dns*, when it attaches a network at each start); resolv.conf is the host's, minus nameservers
 // on loopback addresses (127.0.0.0/8, ::1), which cannot be reached from a new network namespace;
 // if none is left, Google's public resolvers 8.8.8.8 and 8.8.4.4 are written, like Docker. Nothing
 // is contacted here: these are only lines in a file.

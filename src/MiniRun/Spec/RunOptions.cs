@@ -73,4 +73,21 @@ public sealed class RunOptions
     public bool Privileged { get; set; }
     /// <summary>--security-opt values as recorded (a seccomp=FILE already replaced by its JSON: Security/SecurityOptions.cs).</summary>
     public List<string> SecurityOpt { get; set; } = new();
+
+    /// <summary>--network / --net: null = the default (daemon.json: bridge, or none), "none", "host", "bridge", "container:NAME", a user network.</summary>
+    public string? Network { get; set; }
+    /// <summary>-p / --publish as typed (Network/PortSpec.cs).</summary>
+    public List<string> Publish { get; set; } = new();
+    /// <summary>-P / --publish-all: every EXPOSEd port to an ephemeral host port.</summary>
+    public bool PublishAll { get; set; }
+    /// <summary>--network-alias: extra names on a user network.</summary>
+    public List<string> NetworkAliases { get; set; } = new();
+    /// <summary>--ip: the IPv4 address on a user network.</summary>
+    public string? Ip { get; set; }
+    /// <summary>--dns, --dns-search, --dns-option: resolv.conf lines.</summary>
+    public List<string> Dns { get; set; } = new();
+    public List<string> DnsSearch { get; set; } = new();
+    public List<string> DnsOptions { get; set; } = new();
+    /// <summary>--add-host NAME:IP as typed.</summary>
+    public List<string> AddHosts { get; set; } = new();
 }

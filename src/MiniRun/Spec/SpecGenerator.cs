@@ -11,7 +11,9 @@
 //     /etc/group gives root, as in Docker; a null would make init fall back to "uid:gid", and an
 //     explicit group means no supplementary groups (runc's rule, right for foreign bundles).
 //   - hostname: --hostname, else the first 12 hex digits of the container ID.
-//   - namespaces: pid, network, ipc, uts, mount, cgroup; no user namespace (Docker's default).
+//   - namespaces: pid, network, ipc, uts, mount, cgroup; no user namespace (Docker's default). The
+//     network entry is then the engine's (Network/ContainerNetwork.cs ApplyToSpec): new for
+//     --network none, a path to join for bridge networks and container:NAME, absent for host.
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
 //     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
 //   - security (Security/SecuritySpec.cs): Docker's masked and read-only paths, its device allow

@@ -6,8 +6,9 @@
 // start time before it is signalled. The supervisor goes first (so no restart policy brings the
 // container back), then the runtime core's forced delete (Containers/ContainerRuntime.cs): PID 1
 // (the kernel then kills the rest of its PID namespace), the cgroup (cgroup.kill catches anything
-// that escaped) and the core's state. Mounts need nothing: they all live in the container's mount
-// namespace, which ends with its last process.
+// that escaped) and the core's state; then its network (ports, veth, lease, the namespace's bind
+// mount: Network/ContainerNetwork.cs Detach, which a killed supervisor never ran). Other mounts
+// need nothing: they all live in the container's mount namespace, which ends with its last process.
 //
 // Follows: docker-rm(1); kill(2); cgroups(7) cgroup.kill.
 using MiniRun.Containers;
@@ -32,6 +33,7 @@ public static class ContainerRemover
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
         ContainerRuntime.Delete(store, c.Id, force: true);
+        MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), MiniRun.Trace.NullTrace.Instance);
     }
 
     /// <summary>Everything: processes, cgroup, directory and name.</summary>

@@ -39,6 +39,8 @@ internal sealed unsafe partial class Supervisor
     private int _listen = -1, _dirFd = -1;
     // The container's side: stdout/stderr pipes (read ends), the terminal's master, stdin's target.
     private int _out = -1, _err = -1, _master = -1, _stdin = -1;
+    /// <summary>Published ports' host sockets: bound (not listening) so nothing else takes the ports while the container runs.</summary>
+    private readonly List<int> _portFds = new();
     private readonly List<byte> _stdinPending = new();
     private bool _closeStdinWhenDrained;
     private int _initPid, _pidfd = -1;

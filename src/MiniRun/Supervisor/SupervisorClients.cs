@@ -74,6 +74,10 @@ internal sealed unsafe partial class Supervisor
                     passed = -1;
                 }
                 break;
+            case 'p' when c.Control:
+                // a published port's host socket, bound by `run` (Network/ContainerNetwork.cs): held while the container runs
+                if (passed >= 0) { _portFds.Add(passed); passed = -1; }
+                break;
             case 'r' when c.Control:
                 Running(c, wantsAck: payload.Length > 0);
                 break;

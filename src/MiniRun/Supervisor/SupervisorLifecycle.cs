@@ -4,7 +4,9 @@
 // for the exit status, drains the output, reaps the orphans that came to it (the rest of the
 // PID namespace, killed by the kernel when PID 1 died), records the exit - Docker's 128+N for
 // signal N, and OOMKilled when memory.events oom_kill rose - and then applies the restart
-// policy, or ends: cgroup removed, with --rm the whole container removed, clients told the code.
+// policy, or ends: cgroup removed, network released (namespace, veth, lease, port rules and the
+// held host ports: Network/ContainerNetwork.cs), with --rm the whole container removed, clients
+// told the code. Each start (StartContainer) attaches the network again before the core starts it.
 //
 // Follows: waitpid(2); runtime-spec runtime.md "start"; docker-run(1) "--restart", "--rm";
 // cgroup-v2.rst "memory.events".
@@ -14,6 +16,7 @@ using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
 using MiniRun.Spec;
+using MiniRun.Trace;
 
 namespace MiniRun.Supervisor;
 
@@ -116,6 +119,7 @@ internal sealed unsafe partial class Supervisor
             StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
             try { ContainerRuntime.Delete(_store!, _id!, force: true); }   // the next start makes it again from config.json
             catch (RuntimeException) { }                                   // retried by StartContainer
+            ReleaseNetwork();                                              // and its network (namespace, veth, lease, ports)
             SendExitToClients(code);
             _restartAt = DateTime.UtcNow + delay;
             return;
@@ -134,6 +138,7 @@ internal sealed unsafe partial class Supervisor
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
+            ReleaseNetwork();
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
             else
@@ -209,6 +214,10 @@ internal sealed unsafe partial class Supervisor
             }
             ContainerRuntime.Delete(_store, _id!, force: false);   // the previous run's state, if its delete failed
             MiniRun.Security.AppArmor.EnsureLoadedFor(_store, _id!);   // minirun-default again if the kernel lost it (a reboot)
+            // The network namespace named in config.json, its veth, address and published ports.
+            using (var ports = MiniRun.Network.ContainerNetwork.Attach(Path.GetDirectoryName(_store.Root)!, record, bundle, NullTrace.Instance))
+                if (ports is not null)
+                    foreach (int fd in ports.Fds) _portFds.Add(Libc.fcntl(fd, 1030 /*F_DUPFD_CLOEXEC*/, 0));   // ours; the hold closes its own
             OciStarted started;
             try
             {
@@ -235,15 +244,26 @@ internal sealed unsafe partial class Supervisor
         catch (ContainerStartException e)
         {
             CloseContainerIo();
+            ReleaseNetwork();
             return (e.ExitCode, e.Reason);
         }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException
-            or InvalidDataException or MiniRun.Spec.RunConfigException)
+            or InvalidDataException or MiniRun.Spec.RunConfigException or MiniRun.Network.NetworkException)
         {
             foreach (var fd in childEnds) Libc.close(fd);
             CloseContainerIo();
-            return (125, e.Message);
+            ReleaseNetwork();
+            return (e is MiniRun.Network.NetworkException n ? n.ExitCode : 125, e.Message);
         }
+    }
+
+    /// <summary>This run's network is over: port rules, veth, lease, namespace (Network/ContainerNetwork.cs), and the held ports.</summary>
+    private void ReleaseNetwork()
+    {
+        try { MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(_store!.Root)!, _id!, _store.DirOf(_id!), NullTrace.Instance); }
+        catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
+        foreach (int fd in _portFds) Libc.close(fd);
+        _portFds.Clear();
     }
 
     /// <summary>oom_kill from the cgroup's memory.events; -1 without a cgroup (or memory controller).</summary>

@@ -23,9 +23,17 @@ public sealed class MiniRunHost : IDisposable
     public static string FixtureLayout => Path.Combine(RepoRoot, "rootfs-fixtures/out/busybox");
 
     public string Root { get; }
+    /// <summary>A command every minirun runs under, e.g. nsenter into a test's network namespace (Network/NetnsHost.cs).</summary>
+    private readonly IReadOnlyList<string> _prefix;
+    /// <summary>Environment given to every minirun (e.g. its own daemon.json).</summary>
+    private readonly IReadOnlyDictionary<string, string> _env;
 
-    public MiniRunHost()
+    public MiniRunHost() : this([], new Dictionary<string, string>()) { }
+
+    public MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env)
     {
+        _prefix = prefix;
+        _env = env;
         if (Environment.UserName != "root" && geteuid() != 0)
             throw new InvalidOperationException("the integration tests need root (they create namespaces and mounts)");
         if (!File.Exists(Binary))
@@ -57,14 +65,7 @@ public sealed class MiniRunHost : IDisposable
     /// <summary>Runs minirun with --root set; optional stdin text and extra environment.</summary>
     public RunResult RunWith(string? stdin, IDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo(Binary)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("--root");
-        psi.ArgumentList.Add(Root);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = StartInfo(args);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -90,16 +91,24 @@ public sealed class MiniRunHost : IDisposable
     }
 
     /// <summary>Starts minirun without waiting (for signal tests); the caller waits and disposes.</summary>
-    public Process Start(params string[] args)
+    public Process Start(params string[] args) => Process.Start(StartInfo(args))!;
+
+    private ProcessStartInfo StartInfo(string[] args)
     {
-        var psi = new ProcessStartInfo(Binary)
+        var psi = new ProcessStartInfo(_prefix.Count > 0 ? _prefix[0] : Binary)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
+        if (_prefix.Count > 0)
+        {
+            foreach (var a in _prefix.Skip(1)) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(Binary);
+        }
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(Root);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
+        foreach (var (k, v) in _env) psi.Environment[k] = v;
+        return psi;
     }
 
     /// <summary>The container.json of the container with this name.</summary>

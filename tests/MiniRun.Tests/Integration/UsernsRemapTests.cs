@@ -219,7 +219,7 @@ public sealed class UsernsRemapTests : IClassFixture<UsernsRemapTests.Fixture>
     {
         var (uid, _) = _f.Range;
         string config = Path.Combine(_m.Root, "daemon.json");
-        File.WriteAllText(config, """{ "userns-remap": "default" }""");
+        File.WriteAllText(config, """{ "userns-remap": "default", "bridge": "none" }""");   // no bridge: tests keep off the machine's network
         var env = new Dictionary<string, string> { [DaemonConfig.PathVariable] = config };
         var on = _m.RunWith(null, env, "run", "--rm", "busybox", "cat", "/proc/self/uid_map");
         Assert.True(on.ExitCode == 0, on.Stderr);

@@ -124,6 +124,12 @@ public sealed class FakeNetlink : INetlink
         link.MasterIndex = m.Index;
     }
 
+    public void SetHairpin(string name, bool on)
+    {
+        string op = Record($"SetHairpin {name} {on}");
+        Need(name, op);
+    }
+
     public void SetUp(string name)
     {
         string op = Record($"SetUp {name}");
