@@ -3,7 +3,8 @@
 //
 // Why on first use and not at `network create`: the bridge and the nftables table live in the
 // kernel and are gone after a reboot, while the network's record stays; checking at each attach
-// (one RTM_GETLINK) makes them again whenever they are missing, so `boot` needs no network step.
+// (one RTM_GETLINK, plus an RTM_GETADDR of the bridge) makes them again whenever they are missing,
+// so `boot` needs no network step; the host's links and routes are dumped only to make the bridge.
 // The firewall is asked only when the bridge is made here (one `nft` run costs milliseconds; a
 // start must not pay it each time). The MTU comes from the host's uplink (the interface of the
 // default route), as Docker does, else 1500. A subnet that a host route already covers (another
@@ -25,34 +26,34 @@ public static class BridgeNetwork
         if (!n.IsBridge || n.Bridge is null || n.Subnet is null || n.Gateway is null)
             throw new NetworkException($"network {n.Name} is not a bridge network");
         using var held = MiniRun.Containers.FileLock.Exclusive(Path.Combine(store.DirOf(n), ".lock"));
+        var bridge = host.GetLink(n.Bridge);
+        if (bridge is not null)
+        {
+            if (!host.Addresses(n.Bridge).Any(a => a.Address.Equals(n.Gateway)))
+            {
+                host.AddAddress(n.Bridge, n.Gateway, n.Subnet.Value.PrefixLength);
+                host.SetUp(n.Bridge);
+            }
+            return new Made(bridge.Mtu, Created: false);
+        }
+        // Only a bridge to make needs the host's links and routes (dumps that grow with every veth).
         var links = host.Links();
         int mtu = UplinkMtu(host, links);
-        var bridge = links.FirstOrDefault(l => l.Name == n.Bridge);
-        bool created = false;
-        if (bridge is null)
+        var clash = host.Routes().FirstOrDefault(r => r.PrefixLength > 0 &&
+            NetworkStore.Overlaps(new IPNetwork(r.Destination, r.PrefixLength), n.Subnet.Value));
+        if (clash != default)
         {
-            var clash = host.Routes().FirstOrDefault(r => r.PrefixLength > 0 &&
-                NetworkStore.Overlaps(new IPNetwork(r.Destination, r.PrefixLength), n.Subnet.Value));
-            if (clash != default)
-            {
-                string dev = links.FirstOrDefault(l => l.Index == clash.OutputIndex)?.Name ?? $"#{clash.OutputIndex}";
-                throw new NetworkException($"network {n.Name}: subnet {n.Subnet} overlaps the host's route {clash.Destination}/{clash.PrefixLength} on {dev}; " +
-                    "choose another with \"bip\" in daemon.json or --subnet", 125);
-            }
-            trace.Step($"make the bridge {n.Bridge}",
-                "a virtual switch on the host; each container's veth plugs into it, the gateway address is its own");
-            host.CreateBridge(n.Bridge, mtu);
-            host.AddAddress(n.Bridge, n.Gateway, n.Subnet.Value.PrefixLength);
-            host.SetUp(n.Bridge);
-            created = true;
+            string dev = links.FirstOrDefault(l => l.Index == clash.OutputIndex)?.Name ?? $"#{clash.OutputIndex}";
+            throw new NetworkException($"network {n.Name}: subnet {n.Subnet} overlaps the host's route {clash.Destination}/{clash.PrefixLength} on {dev}; " +
+                "choose another with \"bip\" in daemon.json or --subnet", 125);
         }
-        else if (!host.Addresses(n.Bridge).Any(a => a.Address.Equals(n.Gateway)))
-        {
-            host.AddAddress(n.Bridge, n.Gateway, n.Subnet.Value.PrefixLength);
-            host.SetUp(n.Bridge);
-        }
-        if (created) firewall().AddNetwork(n.Bridge, n.Subnet.Value, n.Internal);
-        return new Made(bridge?.Mtu ?? mtu, created);
+        trace.Step($"make the bridge {n.Bridge}",
+            "a virtual switch on the host; each container's veth plugs into it, the gateway address is its own");
+        host.CreateBridge(n.Bridge, mtu);
+        host.AddAddress(n.Bridge, n.Gateway, n.Subnet.Value.PrefixLength);
+        host.SetUp(n.Bridge);
+        firewall().AddNetwork(n.Bridge, n.Subnet.Value, n.Internal);
+        return new Made(mtu, Created: true);
     }
 
     /// <summary>The MTU of the interface the default route leaves by; 1500 when there is none.</summary>

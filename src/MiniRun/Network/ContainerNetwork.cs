@@ -216,10 +216,14 @@ public static class ContainerNetwork
                 {
                     hold = k.ReservePorts(wanted, endpoints[0].Address, () => OtherContainersPorts(root, c.Id), trace);
                     bound = hold.Bindings.ToList();
-                    (firewall ??= k.Firewall(store.Dir, trace)).AddPorts(c.Id, networks[0].Bridge!, endpoints[0].Address, bound);
                 }
+                bool hadPorts = state.Ports.Count > 0;   // a Detach that failed: its rules may still be there
                 state = state with { Endpoints = endpoints, Ports = bound };
+                // The ports are recorded before their rules exist: a crash from here on leaves ports that Detach removes.
                 ContainerNetworkFile.Write(containerDir, state);
+                if (bound.Count > 0)
+                    (firewall ??= k.Firewall(store.Dir, trace)).AddPorts(c.Id, networks[0].Bridge!, endpoints[0].Address, bound,
+                        ownerHasNone: !hadPorts);
                 WriteEtcFiles(containerDir, c, state, networks[0]);
             }
             finally
@@ -336,7 +340,9 @@ public static class ContainerNetwork
         if (state is null || !state.Request.IsBridged) return;
         k ??= Kernel();
         var store = new NetworkStore(root);
-        if (state.Request.Publish.Count > 0 || state.Request.PublishAll || state.Ports.Count > 0)
+        // Port rules exist only while the record lists ports (Attach writes them first, the end
+        // below clears them): a second Detach (`--rm` after the end's) runs no nft.
+        if (state.Ports.Count > 0)
             k.Firewall(store.Dir, trace).RemovePorts(containerId);
         using (var host = k.OpenHost(trace))
         {

@@ -22,8 +22,10 @@ public interface IFirewall
     /// <summary>Removes that network's rules; removes MiniRun's table when no network is left.</summary>
     void RemoveNetwork(string bridge);
     /// <summary>DNAT from each binding's host address and port (prerouting, and output for the host's
-    /// own connections, 127.0.0.1 included) to <paramref name="containerAddress"/>, tagged with <paramref name="owner"/>.</summary>
-    void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports);
+    /// own connections, 127.0.0.1 included) to <paramref name="containerAddress"/>, tagged with <paramref name="owner"/>,
+    /// replacing the owner's rules. <paramref name="ownerHasNone"/>: the caller knows the owner has no port rules
+    /// now (its record lists no ports), so they need not be looked up; a leftover would only be doubled.</summary>
+    void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports, bool ownerHasNone = false);
     /// <summary>Removes every port rule tagged with <paramref name="owner"/>.</summary>
     void RemovePorts(string owner);
 }

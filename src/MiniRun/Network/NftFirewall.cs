@@ -17,6 +17,12 @@
 //     port and keeps the client's packets on one path (netavark makes the same choice); the guard
 //     chain (NftRules) keeps containers from using route_localnet to reach the host's loopback.
 //
+// Cost: each nft run is a process start plus nft's parse and its netlink transaction (~2.5 ms at
+// best here; the skeleton adds ~5 ms, a listing ~2.5 ms more, and a loaded machine multiplies it
+// all). So a container's start publishes its ports with one run of a skeleton-less script when its
+// record says it has none yet, and its end lists its jumps (to delete them by handle) and removes
+// them in a second run, without the skeleton since the listing just showed the table exists.
+//
 // Processes in different MiniRun commands change the table concurrently: every method holds an
 // flock (FileLock) on lockPath, so "list, then change" (the handles of an owner's jump, "is any
 // network left") cannot interleave. Only table `ip minirun` is ever listed, changed or deleted.
@@ -72,14 +78,17 @@ public sealed class NftFirewall : IFirewall
         else if (left is not null) _trace.Note($"table {NftRules.Table} kept: networks left on {string.Join(", ", left)}");
     }
 
-    public void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports)
+    public void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports, bool ownerHasNone = false)
     {
         NftRules.CheckBridge(bridge);
         NftRules.CheckOwner(owner);
+        string what = $"add ports of {Short(owner)} -> {containerAddress} on \"{bridge}\"";
         using var _ = Lock();
+        // A container's start: one nft run, without the skeleton (the bridge's rules made the table);
+        // only if the table is gone does the full script follow.
+        if (ownerHasNone && TryApply(what, NftRules.AddPorts(owner, containerAddress, ports, [], withSkeleton: false))) return;
         var handles = OwnerJumps(owner);
-        string script = NftRules.AddPorts(owner, containerAddress, ports, handles ?? []);
-        Apply($"add ports of {Short(owner)} -> {containerAddress} on \"{bridge}\"", script);
+        Apply(what, NftRules.AddPorts(owner, containerAddress, ports, handles ?? []));
     }
 
     public void RemovePorts(string owner)
@@ -88,7 +97,8 @@ public sealed class NftFirewall : IFirewall
         using var _ = Lock();
         var handles = OwnerJumps(owner);
         if (handles is null) return;   // no table: nothing of anyone's is left
-        Apply($"remove ports of {Short(owner)}", NftRules.RemovePorts(owner, handles));
+        // The table exists (just listed, and only a holder of this lock deletes it): no skeleton needed.
+        Apply($"remove ports of {Short(owner)}", NftRules.RemovePorts(owner, handles, withSkeleton: false));
     }
 
     /// <summary>The names in the `bridges` set, or null when MiniRun's table does not exist.</summary>
@@ -141,14 +151,37 @@ public sealed class NftFirewall : IFirewall
 
     private void Apply(string what, string script)
     {
-        int commands = script.Count(c => c == '\n');
         var (code, _, stderr) = Run(["-f", "-"], script);
         if (code != 0)
             throw new RuntimeException($"nft -f - ({what}): {NftMessage(stderr)}; rule set: {string.Join("; ", script.TrimEnd('\n').Split('\n'))}");
+        Narrate(what, script);
+    }
+
+    // A script without the skeleton: false (nothing changed: one transaction) when MiniRun's table is absent.
+    private bool TryApply(string what, string script)
+    {
+        var (code, _, stderr) = Run(["-f", "-"], script);
+        if (code == 0)
+        {
+            Narrate(what, script);
+            return true;
+        }
+        if (stderr.Contains("No such file or directory", StringComparison.Ordinal))
+        {
+            _trace.Call($"nft -f - ({what}, table assumed)", $"absent: {NftMessage(stderr)}; again with the table's skeleton");
+            return false;
+        }
+        throw new RuntimeException($"nft -f - ({what}): {NftMessage(stderr)}; rule set: {string.Join("; ", script.TrimEnd('\n').Split('\n'))}");
+    }
+
+    private void Narrate(string what, string script)
+    {
+        int commands = script.Count(c => c == '\n');
         _trace.Call($"nft -f - ({what}: {commands} commands, one transaction)", "0");
         if (!_trace.Enabled) return;
-        int skeleton = NftRules.Skeleton().Count;
-        foreach (var line in script.TrimEnd('\n').Split('\n').Skip(skeleton))
+        var skeleton = NftRules.Skeleton();
+        int skip = script.StartsWith(skeleton[0] + "\n", StringComparison.Ordinal) ? skeleton.Count : 0;
+        foreach (var line in script.TrimEnd('\n').Split('\n').Skip(skip))
             _trace.Note(line.Replace($" {NftRules.Table} ", " ", StringComparison.Ordinal));
     }
 

@@ -191,6 +191,34 @@ public sealed class NftFirewallNetnsTests : IDisposable
     }
 
     [Fact]
+    public void A_first_publish_is_one_nft_run_and_makes_the_table_again_when_it_is_gone()
+    {
+        _lab.In(_lab.Host, () => _fw.AddNetwork("mrbr0", Net0, isInternal: false));
+        int before = _trace.Lines.Count;
+        using var one = _lab.In(_lab.Host, () =>
+        {
+            var reservation = PortReservation.Reserve(PortSpec.ParseAll(["8080:80"]), Ctr1);
+            _fw.AddPorts("ctr1", "mrbr0", Ctr1, reservation.Bindings, ownerHasNone: true);
+            return reservation;
+        });
+        var calls = _trace.Lines.Skip(before).Where(l => l.StartsWith("call nft", StringComparison.Ordinal)).ToList();
+        Assert.Single(calls);   // no listing of the owner's jumps, no skeleton
+        Assert.StartsWith("call nft -f - (add ports of ctr1 -> 10.99.0.2 on \"mrbr0\": 4 commands, one transaction)", calls[0]);
+        Assert.Equal("10.99.0.1", Fetch(_lab.Host, "http://127.0.0.1:8080/cgi-bin/addr"));
+
+        // Someone deleted MiniRun's table: the skeleton-less script fails as a whole, the full one follows.
+        _lab.Exec(_lab.Host, "nft", "delete table ip minirun");
+        _lab.In(_lab.Host, () => _fw.AddPorts("ctr1", "mrbr0", Ctr1, one.Bindings, ownerHasNone: true));
+        Assert.Contains(_trace.Lines, l => l.StartsWith("call nft -f - (add ports of ctr1 -> 10.99.0.2 on \"mrbr0\", table assumed) = absent", StringComparison.Ordinal));
+        string rules = Ruleset();
+        Assert.Single(rules.Split('\n'), l => l.Contains("jump port-ctr1"));
+        Assert.Contains("tcp dport 8080 dnat to 10.99.0.2:80", rules);
+        Assert.Contains("fib daddr type local jump ports", rules);
+        _lab.In(_lab.Host, () => _fw.RemovePorts("ctr1"));
+        Assert.DoesNotContain("port-ctr1", Ruleset());
+    }
+
+    [Fact]
     public void An_nft_failure_names_the_change_and_leaves_nothing_half_done()
     {
         _lab.In(_lab.Host, () => _fw.AddNetwork("mrbr0", Net0, isInternal: false));
@@ -202,7 +230,7 @@ public sealed class NftFirewallNetnsTests : IDisposable
         var e = Assert.Throws<MiniRun.Runtime.RuntimeException>(() => _lab.In(_lab.Host, () => _fw.RemovePorts("x")));
         Assert.StartsWith("nft -f - (remove ports of x): line ", e.Message);
         Assert.Contains("Device or resource busy", e.Message);
-        Assert.Contains("; rule set: add table ip minirun; ", e.Message);
+        Assert.Contains("; rule set: add chain ip minirun port-x; flush chain ip minirun port-x; delete chain ip minirun port-x", e.Message);
         Assert.Equal(before, Ruleset());
     }
 

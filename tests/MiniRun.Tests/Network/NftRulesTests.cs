@@ -157,6 +157,26 @@ public sealed class NftRulesTests : IDisposable
     }
 
     [Fact]
+    public void A_containers_port_scripts_can_leave_the_skeleton_out()
+    {
+        PortBinding[] ports = [new("", 8080, 80, "tcp")];
+        Assert.Equal("""
+            add chain ip minirun port-4f1c9e
+            flush chain ip minirun port-4f1c9e
+            add rule ip minirun port-4f1c9e tcp dport 8080 dnat to 172.17.0.2:80
+            add rule ip minirun ports jump port-4f1c9e comment "4f1c9e"
+
+            """, NftRules.AddPorts("4f1c9e", IPAddress.Parse("172.17.0.2"), ports, [], withSkeleton: false));
+        Assert.Equal("""
+            delete rule ip minirun ports handle 17
+            add chain ip minirun port-4f1c9e
+            flush chain ip minirun port-4f1c9e
+            delete chain ip minirun port-4f1c9e
+
+            """, NftRules.RemovePorts("4f1c9e", [17], withSkeleton: false));
+    }
+
+    [Fact]
     public void Names_and_bindings_that_cannot_be_written_safely_are_refused()
     {
         Assert.Throws<ArgumentException>(() => NftRules.AddNetwork("br0\"; flush ruleset", IPNetwork.Parse("10.0.0.0/24"), false));
