@@ -4,6 +4,8 @@
 #       and on the bridge with one published port (`-p`: the port's socket, the nft rules, the
 #       scan of the other containers' ports), in ROUNDS short interleaved hyperfine sessions
 #       whose times are pooled (as bench/run-security.sh does); medians and the differences;
+#       also `run -d busybox sleep 600` bridge vs none: the start alone, without the teardown that
+#       `run --rm` waits for (each container removed by --prepare, untimed);
 #   (b) the course's loop, COUNT times `run -d -p $((8000+i)):80 busybox sleep 600`, timed as a
 #       whole, for MiniRun and then for rootful podman with its netavark backend; then `rm -f` of
 #       all (timed too) and a check that no veth, lease or port rule is left; the ratio of totals.
@@ -117,6 +119,10 @@ put() { jq "$1" "${@:2}" "$results" >"$results.new" && mv "$results.new" "$resul
 # (a) Start latency: rounds of short hyperfine sessions, run inside the namespace, times pooled.
 if [[ $do_start == 1 ]]; then
     run="$minirun --root $root run --rm --pull never"
+    rund="$minirun --root $root run -d --pull never"
+    printf '#!/bin/sh\n"%s" --root "%s" ps -aq --no-trunc | xargs -r "%s" --root "%s" rm -f >/dev/null\n' \
+        "$minirun" "$root" "$minirun" "$root" >"$work/rm-all"
+    chmod +x "$work/rm-all"
     per_round=$(( (runs + rounds - 1) / rounds )); (( per_round >= 2 )) || per_round=2
     for ((r = 1; r <= rounds; r++)); do
         log "start latency: round $r of $rounds ($per_round runs of each command)"
@@ -124,6 +130,10 @@ if [[ $do_start == 1 ]]; then
             -n "network none" "$run --network none busybox true" \
             -n "bridge" "$run busybox true" \
             -n "bridge -p 9000:80" "$run -p 9000:80 busybox true" >&2
+        # The start alone: `run -d` returns once the container runs; its removal is not timed (--prepare).
+        IN hyperfine -N --runs "$per_round" --style basic --export-json "$work/round-d-$r.json" --prepare "$work/rm-all" \
+            -n "run -d, network none" "$rund --network none busybox sleep 600" \
+            -n "run -d, bridge" "$rund busybox sleep 600" >&2
     done
     jq -s '
       def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
@@ -132,8 +142,11 @@ if [[ $do_start == 1 ]]; then
          {name: .[0].command, median_ms: ($t | median | ms), mean_ms: ($mean | ms),
           stddev_ms: ($t | map((. - $mean) * (. - $mean)) | add / (length - 1) | sqrt | ms),
           min_ms: ($t | min | ms), max_ms: ($t | max | ms), runs: ($t | length), times: $t})]' "$work"/round-*.json >"$work/start.json"
-    put '.start = $s[0] | .bridge_minus_none_ms = ((.start[] | select(.name == "bridge") | .median_ms) - (.start[] | select(.name == "network none") | .median_ms) | . * 100 | round / 100)
-         | .publish_minus_bridge_ms = ((.start[] | select(.name == "bridge -p 9000:80") | .median_ms) - (.start[] | select(.name == "bridge") | .median_ms) | . * 100 | round / 100)' \
+    IN "$work/rm-all"
+    put 'def med($n): .start[] | select(.name == $n) | .median_ms;
+         .start = $s[0] | .bridge_minus_none_ms = (med("bridge") - med("network none") | . * 100 | round / 100)
+         | .publish_minus_bridge_ms = (med("bridge -p 9000:80") - med("bridge") | . * 100 | round / 100)
+         | .detached_bridge_minus_none_ms = (med("run -d, bridge") - med("run -d, network none") | . * 100 | round / 100)' \
         --slurpfile s "$work/start.json"
 fi
 
@@ -223,7 +236,8 @@ if [[ $do_start == 1 ]]; then
     echo "|---|---:|---:|---:|---:|---:|"
     jq -r '.start[] | "| \(.name) | \(.median_ms) | \(.mean_ms) ± \(.stddev_ms) | \(.min_ms) | \(.max_ms) | \(.runs) |"' "$result"
     echo
-    jq -r '"bridge - none = \(.bridge_minus_none_ms) ms (target: at most 5 ms); -p 9000:80 adds \(.publish_minus_bridge_ms) ms more (medians)"' "$result"
+    jq -r '"run --rm: bridge - none = \(.bridge_minus_none_ms) ms (target: at most 5 ms); -p 9000:80 adds \(.publish_minus_bridge_ms) ms more",
+           "run -d (the start alone): bridge - none = \(.detached_bridge_minus_none_ms) ms (medians)"' "$result"
     echo
 fi
 if [[ $do_loop == 1 ]]; then

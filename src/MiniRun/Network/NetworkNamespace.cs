@@ -6,10 +6,11 @@
 // with a path), which joins it. A namespace lives while a process, an open descriptor or a
 // mount holds it; the bind mount is the holder that survives MiniRun's own processes.
 //
-// Create: an empty file is made first (a bind mount needs an existing target); then a dedicated
-// thread calls unshare(CLONE_NEWNET), which moves only that thread into a new namespace, and
-// bind-mounts /proc/thread-self/ns/net onto the file. The thread ends: the mount holds the
-// namespace. `lo` is brought up inside over netlink (a new namespace's loopback is down).
+// Create: an empty file is made first (a bind mount needs an existing target); then the calling
+// thread calls unshare(CLONE_NEWNET), which moves only that thread into a new namespace,
+// bind-mounts /proc/thread-self/ns/net onto the file and returns to its own namespace
+// (RtNetlink.FromNamespaceOfThisThread): the mount holds the namespace. `lo` is brought up inside
+// over netlink (a new namespace's loopback is down).
 // Remove: umount2(MNT_DETACH) and unlink; the namespace goes when its last holder does (a
 // process still inside keeps it alive until it exits).
 //
@@ -34,23 +35,16 @@ public static class NetworkNamespace
         trace.Call($"open({Q(path)}, O_CREAT|O_EXCL)", "0: the mount point of the new namespace");
         try
         {
-            Exception? failure = null;
-            var thread = new Thread(() =>
+            RtNetlink.FromNamespaceOfThisThread(() =>
             {
-                try
-                {
-                    if (Libc.unshare(Namespaces.CLONE_NEWNET) != 0)
-                        throw Error("unshare(CLONE_NEWNET)", Marshal.GetLastPInvokeError());
-                    if (Libc.mount("/proc/thread-self/ns/net", path, null, Libc.MS_BIND, null) != 0)
-                        throw Error($"mount --bind /proc/thread-self/ns/net on {Q(path)}", Marshal.GetLastPInvokeError());
-                }
-                catch (Exception e) { failure = e; }
-            }, 1 << 20) { Name = "minirun-netns-new", IsBackground = true };
-            thread.Start();
-            thread.Join();
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-            trace.Call("unshare(CLONE_NEWNET) on a new thread", "0: that thread alone is in a new network namespace");
-            trace.Call($"mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)", "0: holds it after the thread ends");
+                if (Libc.unshare(Namespaces.CLONE_NEWNET) != 0)
+                    throw Error("unshare(CLONE_NEWNET)", Marshal.GetLastPInvokeError());
+                if (Libc.mount("/proc/thread-self/ns/net", path, null, Libc.MS_BIND, null) != 0)
+                    throw Error($"mount --bind /proc/thread-self/ns/net on {Q(path)}", Marshal.GetLastPInvokeError());
+                return 0;
+            });
+            trace.Call("unshare(CLONE_NEWNET)", "0: this thread alone is in a new network namespace");
+            trace.Call($"mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)", "0: holds it from now on");
 
             int ns = OpenFd(path);
             try

@@ -73,7 +73,9 @@ public sealed class NetworkStore
     /// <summary>Every network, the built-in ones first made when absent (bridge only if the daemon config has it).</summary>
     public IReadOnlyList<NetworkRecord> List()
     {
-        EnsureBuiltIn();
+        var all = ReadAll();
+        if (HasBuiltIn(all)) return all;   // the usual case: one read of the records, daemon.json not needed
+        Locked(() => { EnsureBuiltInLocked(); return 0; });
         return ReadAll();
     }
 
@@ -200,13 +202,10 @@ public sealed class NetworkStore
     public static string? DefaultBridge(MiniRun.Security.DaemonConfig config) =>
         config.Bridge switch { null or "" => DefaultBridgeInterface, "none" => null, var b => b };
 
-    private void EnsureBuiltIn()
-    {
-        if (ReadAll().Count(n => n.Name is HostName or NoneName) == 2 &&
-            (DefaultBridge(MiniRun.Security.DaemonConfig.Load()) is null || ReadAll().Any(n => n.Name == DefaultName)))
-            return;
-        Locked(() => { EnsureBuiltInLocked(); return 0; });
-    }
+    // host and none exist, and bridge too unless daemon.json says "bridge": "none".
+    private static bool HasBuiltIn(List<NetworkRecord> all) =>
+        all.Count(n => n.Name is HostName or NoneName) == 2 &&
+        (all.Any(n => n.Name == DefaultName) || DefaultBridge(MiniRun.Security.DaemonConfig.Load()) is null);
 
     private void EnsureBuiltInLocked()
     {

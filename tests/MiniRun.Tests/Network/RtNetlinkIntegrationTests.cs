@@ -104,9 +104,20 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
     {
         string path = Path.Combine(_ns.Dir, "solo");
         var trace = new RecordingTrace();
+        static string ThreadNamespace() => Path.GetFileName(File.ResolveLinkTarget("/proc/thread-self/ns/net", false)!.FullName);
+        string mine = ThreadNamespace();
         NetworkNamespace.Create(path, trace);
         try
         {
+            Assert.Equal(mine, ThreadNamespace());   // the calling thread made it, and is back in its own
+            int fd = NetworkNamespace.OpenFd(path);
+            try
+            {
+                Assert.NotEqual(mine, RtNetlink.InNamespace(fd, ThreadNamespace));
+                Assert.Throws<InvalidOperationException>(() => RtNetlink.InNamespace<int>(fd, () => throw new InvalidOperationException()));
+                Assert.Equal(mine, ThreadNamespace());   // back, also after the work threw
+            }
+            finally { MiniRun.Kernel.Libc.close(fd); }
             Assert.Contains(File.ReadLines("/proc/self/mountinfo"), l => l.Contains($" {path} ") && l.Contains(" - nsfs "));
             // Another namespace than this process's, with lo up.
             string own = File.ResolveLinkTarget("/proc/self/ns/net", false)!.FullName;
@@ -114,7 +125,7 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
             Assert.StartsWith("net:[", inside);
             Assert.NotEqual(Path.GetFileName(own), inside.Trim());
             Assert.Matches("lo: <LOOPBACK,UP,LOWER_UP>", TestNetworkNamespaces.Ip(path, "-o", "link", "show", "lo"));
-            Assert.Contains(trace.Lines, l => l.Contains("unshare(CLONE_NEWNET) on a new thread"));
+            Assert.Contains(trace.Lines, l => l.Contains("unshare(CLONE_NEWNET) = 0: this thread alone is in a new network namespace"));
             Assert.Contains(trace.Lines, l => l.Contains("RTM_NEWLINK \"lo\" (1) IFF_UP = ok"));
 
             var again = Assert.Throws<NetlinkException>(() => NetworkNamespace.Create(path, NullTrace.Instance));
