@@ -30,7 +30,7 @@ public sealed class MiniRunHost : IDisposable
 
     public MiniRunHost() : this([], new Dictionary<string, string>()) { }
 
-    public MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env)
+    internal MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env)
     {
         _prefix = prefix;
         _env = env;
