@@ -130,6 +130,20 @@ public sealed class BridgeNetworkTests : IDisposable
         AssertNothingLeft();
     }
 
+    /// <summary>The course's exercise: 100 web servers, each on its own published port, fetched from the host.</summary>
+    [Fact]
+    public void The_course_loop_of_a_hundred_web_servers_each_on_its_own_port()
+    {
+        var ids = new List<string>();
+        for (int port = 8000; port < 8100; port++)
+            ids.Add(Web($"web-{port}", "-p", $"{port}:80"));
+        foreach (int port in new[] { 8000, 8042, 8099 })
+            Assert.Equal($"hello web-{port}\n", Fetch($"http://127.0.0.1:{port}/"));
+        Assert.Equal(100, _h.Run("ps", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(_h.Run(["rm", "-f", .. ids]).ExitCode == 0);
+        AssertNothingLeft();
+    }
+
     [Fact]
     public void A_killed_supervisor_leaves_nothing_after_rm_f()
     {
@@ -144,7 +158,7 @@ public sealed class BridgeNetworkTests : IDisposable
     {
         AssertOnlyVethsOf(0);
         Assert.DoesNotContain("dnat to", _h.In("nft list table ip minirun").Stdout);
-        Assert.DoesNotContain(MiniRunHost.HostMounts(), m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal));
+        Assert.DoesNotContain(MiniRunHost.HostMountsWithNamespaces(), m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal));
         foreach (var ipam in Directory.EnumerateFiles(Path.Combine(_h.M.Root, "networks"), "ipam.json", SearchOption.AllDirectories))
             Assert.DoesNotMatch(@"[0-9a-f]{64}", File.ReadAllText(ipam));   // no lease has an owner left
     }
