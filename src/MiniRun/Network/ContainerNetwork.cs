@@ -113,6 +113,8 @@ public static class ContainerNetwork
     {
         if (string.IsNullOrEmpty(plan.SandboxKey)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(plan.SandboxKey)!, MiniRun.Security.StoreAccess.OwnerOnly);
+        trace.Step("make the container's network namespace",
+            "the engine makes it (a bind mount holds it) so it can plug a veth into it; the container's first process joins it");
         (k ?? Kernel()).CreateNamespace(plan.SandboxKey, trace);
     }
 
