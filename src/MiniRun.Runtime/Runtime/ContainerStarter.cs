@@ -261,8 +261,7 @@ public static class ContainerStarter
         foreach (var (type, flag, procName) in Namespaces.All)
         {
             string? mine = Namespaces.Inode(pid, procName, procRoot), host = Namespaces.Inode(0, procName, procRoot);
-            // Not created by this clone: the host's, or one it joined (a network namespace the engine made).
-            string verdict = (flags & flag) != 0 ? "new" : mine == host ? "shared with the host" : "joined (made before the clone)";
+            string verdict = (flags & flag) != 0 ? "new" : mine == host ? "shared with the host" : "joined (config.json names its path)";
             trace.Note($"{procName,-6} namespace: {mine} (host: {host}) {verdict}   ls -l {procRoot}/{pid}/ns/{procName}");
         }
     }
