@@ -154,6 +154,37 @@ public sealed class BridgeNetworkTests : IDisposable
         AssertNothingLeft();
     }
 
+    /// <summary>
+    /// The machine dies (every process killed, the bridge, the nftables table and the namespace
+    /// mounts gone, as after a reboot) while two containers run; `boot` releases their leases and
+    /// endpoints, brings back the one whose policy says always, with its network made again, and
+    /// leaves nothing of the other.
+    /// </summary>
+    [Fact]
+    public void Boot_after_the_machines_death_releases_the_network_and_brings_back_a_restart_always_container()
+    {
+        Web("back", "-p", "8095:80", "--restart", "always");
+        Web("gone", "-p", "8096:80");
+        foreach (var name in new[] { "back", "gone" })
+        {
+            var state = _h.M.Record(name).GetProperty("State");
+            NetnsHost.Sh($"kill -9 {state.GetProperty("SupervisorPid").GetInt32()} {state.GetProperty("Pid").GetInt32()}");
+        }
+        Thread.Sleep(300);
+        _h.In("ip link del minirun0; nft delete table ip minirun; ip -o link show type veth | cut -d: -f2 | cut -d@ -f1 | xargs -r -n1 ip link del");
+        foreach (var mount in MiniRunHost.HostMountsWithNamespaces().Where(m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal)))
+            NetnsHost.Sh($"umount -l {NetnsHost.Quote(mount)}");
+
+        var boot = _h.Run("boot");
+        Assert.True(boot.ExitCode == 0, boot.Stdout + boot.Stderr);
+        Assert.Equal("hello back\n", Fetch("http://127.0.0.1:8095/"));
+        Assert.Equal("", _h.Run("port", "gone").Stdout);
+        AssertOnlyVethsOf(1);
+        var leases = Directory.EnumerateFiles(Path.Combine(_h.M.Root, "networks"), "ipam.json", SearchOption.AllDirectories)
+            .Select(File.ReadAllText).Single(t => t.Trim().Length > 0);
+        Assert.Single(leases.Trim().Split('\n'));   // the running one's lease only
+    }
+
     private void AssertNothingLeft()
     {
         AssertOnlyVethsOf(0);
