@@ -66,7 +66,7 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     private readonly ITestOutputHelper _out;
     public NetworkLabTests(Fixture f, ITestOutputHelper output) { _f = f; _out = output; }
 
-    private static string Squeeze(string s) => Regex.Replace(s.Trim(), @"[ \t]+", " ");
+    private static string Squeeze(string s) => LabDocument.Squeeze(s);
 
     /// <summary>
     /// Whether <paramref name="actual"/> is the <paramref name="expected"/> line: literal text, each
@@ -181,13 +181,7 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     [Fact]
     public void The_japanese_lab_has_the_same_commands_outputs_and_conditions_as_the_english_one()
     {
-        var en = SecurityLabTests.Parse(EnglishLab);
-        var ja = SecurityLabTests.Parse(JapaneseLab);
-        Assert.Equal(en.Select(c => c.Command), ja.Select(c => c.Command));
-        Assert.Equal(en.Select(c => c.Needs), ja.Select(c => c.Needs));
-        foreach (var (e, j) in en.Zip(ja))
-            Assert.True(e.Expected.Select(Squeeze).SequenceEqual(j.Expected.Select(Squeeze)),
-                $"expected output of `{e.Command}` differs: en line {e.Line}, ja line {j.Line}");
+        LabDocument.AssertTwinsAgree(EnglishLab, JapaneseLab);
     }
 
     [Theory]
@@ -195,9 +189,6 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     [InlineData("ja")]
     public void Every_source_file_the_lab_names_exists(string language)
     {
-        string text = File.ReadAllText(Path.Combine(MiniRunHost.RepoRoot, $"docs/labs/{language}/02-network.md"));
-        var named = Regex.Matches(text, @"`(src/[^`\s]+\.(?:cs|json))`").Select(m => m.Groups[1].Value).Distinct().ToList();
-        Assert.True(named.Count >= 10, $"only {named.Count} source files named");
-        Assert.All(named, path => Assert.True(File.Exists(Path.Combine(MiniRunHost.RepoRoot, path)), $"{language} lab names {path}, which does not exist"));
+        LabDocument.AssertNamedSourcesExist($"{language}/02-network.md", 10);
     }
 }
