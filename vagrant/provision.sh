@@ -60,7 +60,8 @@ apt_install() {
 # 1. Build dependencies: gcc/libc6-dev/zlib1g-dev link the NativeAOT binary and compile the C
 #    clone stage; make for bench/; busybox-static is the fixture image's /bin/busybox; git, curl,
 #    ca-certificates for cloning and HTTPS (NuGet restore, pulls); iproute2 for `ip` in exercises.
-packages=(gcc make libc6-dev zlib1g-dev busybox-static git curl ca-certificates iproute2 tar gzip)
+packages=(gcc make libc6-dev zlib1g-dev busybox-static git curl ca-certificates iproute2 tar gzip
+          nftables libseccomp2)   # nft: the bridge network's NAT and published ports (docs/networking.md)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 if ((${#missing[@]} == 0)); then

@@ -192,8 +192,8 @@ public static class ContainerStarter
                 UserNamespaceSetup.Run(init.Pid, request.Spec, request.BundleDir, request.Trace, request.ProcRoot, () => init.Channel.Send("G"),
                     request.NodevDevices);
             }
-            if (request.Trace is { } t && (init.Flags & Namespaces.CLONE_NEWUSER) != 0)
-                init.Channel.Send("T " + t.NextNumber);   // init numbers its calls after the ones made here since the clone
+            if (request.Trace is { } t)
+                init.Channel.Send("T " + t.NextNumber);   // init numbers its calls after the ones made here since the clone (id maps, the network, the cgroup)
             if (request.SeccompCache is { } cache && request.Spec.Linux.Seccomp is not null && !cache.Contains('\n'))
                 init.Channel.Send("C " + cache);   // sync 0a: where compiled seccomp filters are kept
             // sync 0: the bundle is complete, go ("N": and keep the device list with nodev mounts, Init/NodevDeviceSteps.cs)
@@ -261,7 +261,7 @@ public static class ContainerStarter
         foreach (var (type, flag, procName) in Namespaces.All)
         {
             string? mine = Namespaces.Inode(pid, procName, procRoot), host = Namespaces.Inode(0, procName, procRoot);
-            string verdict = (flags & flag) != 0 ? "new" : "shared with the host";
+            string verdict = (flags & flag) != 0 ? "new" : mine == host ? "shared with the host" : "joined (config.json names its path)";
             trace.Note($"{procName,-6} namespace: {mine} (host: {host}) {verdict}   ls -l {procRoot}/{pid}/ns/{procName}");
         }
     }

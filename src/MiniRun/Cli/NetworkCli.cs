@@ -40,9 +40,11 @@ public static class NetworkCli
         network.Subcommands.Add(Ls("ls", rootOption, debugOption));
         network.Subcommands.Add(Program.Verb("inspect", "Display detailed information on one or more networks", rootOption, debugOption, cmd =>
         {
+            var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template subset: {{.Path}}, {{json .Path}}" };
             var names = new Argument<string[]>("NETWORK") { Arity = ArgumentArity.OneOrMore };
+            cmd.Options.Add(format);
             cmd.Arguments.Add(names);
-            return p => Inspect(p.GetValue(rootOption)!, p.GetValue(names)!, Console.Out);
+            return p => Inspect(p.GetValue(rootOption)!, p.GetValue(names)!, Console.Out, p.GetValue(format));
         }));
         network.Subcommands.Add(Program.Verb("rm", "Remove one or more networks", rootOption, debugOption, cmd =>
         {
@@ -168,7 +170,7 @@ public static class NetworkCli
         return true;
     }
 
-    public static int Inspect(string root, IReadOnlyList<string> names, TextWriter output)
+    public static int Inspect(string root, IReadOnlyList<string> names, TextWriter output, string? format = null)
     {
         var store = new NetworkStore(root);
         var found = new List<NetworkRecord>();
@@ -183,7 +185,12 @@ public static class NetworkCli
                 foreach (var n in found) Write(w, store, n);
                 w.WriteEndArray();
             }
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            if (format is null) output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            else
+            {
+                using var doc = JsonDocument.Parse(stream.ToArray());
+                foreach (var n in doc.RootElement.EnumerateArray()) output.WriteLine(ImageInspectTemplate.Render(format, n));
+            }
         }
         foreach (var m in missing) Console.Error.WriteLine($"Error response from daemon: network {m} not found");
         return missing.Count == 0 ? 0 : 1;

@@ -77,7 +77,7 @@ public static class NetworkCommands
             if (store.Endpoints(n).Count > 0)
                 throw new NetworkException($"Error response from daemon: error while removing network: network {n.Name} id {n.Id} has active endpoints");
             k ??= ContainerNetwork.Kernel();
-            NameResolver.Stop(Path.GetDirectoryName(store.Dir)!, n.Id);
+            k.StopResolver(Path.GetDirectoryName(store.Dir)!, n.Id);
             using (var host = k.OpenHost(NullTrace.Instance))
                 BridgeNetwork.Remove(n, host, k.Firewall(store.Dir, NullTrace.Instance));
             store.Delete(n);

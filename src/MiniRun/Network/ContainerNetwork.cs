@@ -42,6 +42,10 @@ public sealed class NetworkKernel
     public required Action<string, ITrace> RemoveNamespace { get; init; }
     /// <summary>Binds the host ports (kept for the container's life); the other containers' ports name a conflict.</summary>
     public required Func<IReadOnlyList<PortRequest>, IPAddress, Func<IReadOnlyList<PortBinding>>, ITrace, PortReservation> ReservePorts { get; init; }
+    /// <summary>The name resolver of a user network (root, network id, gateway): started when not running.</summary>
+    public required Action<string, string, IPAddress, ITrace> EnsureResolver { get; init; }
+    /// <summary>Ends a user network's resolver (root, network id), for `network rm`.</summary>
+    public required Action<string, string> StopResolver { get; init; }
 }
 
 /// <summary>What `run`/`create` decided before the container existed.</summary>
@@ -109,6 +113,8 @@ public static class ContainerNetwork
     {
         if (string.IsNullOrEmpty(plan.SandboxKey)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(plan.SandboxKey)!, MiniRun.Security.StoreAccess.OwnerOnly);
+        trace.Step("make the container's network namespace",
+            "the engine makes it (a bind mount holds it) so it can plug a veth into it; the container's first process joins it");
         (k ?? Kernel()).CreateNamespace(plan.SandboxKey, trace);
     }
 
@@ -207,7 +213,7 @@ public static class ContainerNetwork
                 {
                     var requested = i == 0 && state.Request.Ipv4Address is string ip ? IPAddress.Parse(ip) : null;
                     endpoints.Add(AttachOne(store, c, networks[i], "eth" + i, netns, host, inside, trace,
-                        () => firewall ??= k.Firewall(store.Dir, trace), requested, state.Request.Aliases, defaultRoute: i == 0));
+                        () => firewall ??= k.Firewall(store.Dir, trace), requested, state.Request.Aliases, defaultRoute: i == 0, k.EnsureResolver));
                 }
                 var wanted = state.Request.Publish
                     .Concat(state.Request.PublishAll ? PortSpec.PublishAllExposed(state.Request.Exposed, state.Request.Publish) : []).ToList();
@@ -243,11 +249,11 @@ public static class ContainerNetwork
     /// <summary>One network: the bridge if missing, an address, the veth pair (peer born in the namespace as <paramref name="ifName"/>).</summary>
     private static Endpoint AttachOne(NetworkStore store, ContainerRecord c, NetworkRecord n, string ifName, int netns,
         INetlink host, INetlink inside, ITrace trace, Func<IFirewall> firewall, IPAddress? requested,
-        IReadOnlyList<string> requestedAliases, bool defaultRoute)
+        IReadOnlyList<string> requestedAliases, bool defaultRoute, Action<string, string, IPAddress, ITrace> resolver)
     {
         var made = BridgeNetwork.Ensure(store, n, host, trace, firewall);
         if (n.IsUserDefined && NameResolver.Available)   // names of this network's containers, on its gateway (Dns/)
-            NameResolver.EnsureRunning(Path.GetDirectoryName(store.Dir)!, n.Id, n.Gateway!, trace);
+            resolver(Path.GetDirectoryName(store.Dir)!, n.Id, n.Gateway!, trace);
         var ipam = IpamOf(store, n);
         var address = ipam.Allocate(c.Id, requested);
         string hostIf = HostInterfaceName(c.Id, n.Id);
@@ -303,7 +309,7 @@ public static class ContainerNetwork
                 using var inside = k.OpenIn(netns, trace);
                 string ifName = "eth" + Enumerable.Range(0, 100).First(i => inside.GetLink("eth" + i) is null);
                 var ep = AttachOne(store, c, n, ifName, netns, host, inside, trace, () => k.Firewall(store.Dir, trace),
-                    ip is null ? null : IPAddress.Parse(ip), aliases, defaultRoute: false);
+                    ip is null ? null : IPAddress.Parse(ip), aliases, defaultRoute: false, k.EnsureResolver);
                 state = state with { Endpoints = state.Endpoints.Append(ep).ToList() };
             }
             finally { MiniRun.Kernel.Libc.close(netns); }

@@ -29,7 +29,7 @@ public interface INetlink : IDisposable
     void CreateVeth(string name, string peerName, int mtu, int peerNetnsFd);
     /// <summary>RTM_NEWLINK IFLA_MASTER: enslaves <paramref name="name"/> to the bridge <paramref name="master"/>.</summary>
     void SetMaster(string name, string master);
-    /// <summary>RTM_NEWLINK (AF_BRIDGE) IFLA_PROTINFO/IFLA_BRPORT_MODE: hairpin on a bridge port (a container reaching its own published port).</summary>
+    /// <summary>RTM_SETLINK (AF_BRIDGE) IFLA_PROTINFO/IFLA_BRPORT_MODE: hairpin on a bridge port (a container reaching its own published port).</summary>
     void SetHairpin(string name, bool on);
     /// <summary>RTM_NEWLINK with IFF_UP set.</summary>
     void SetUp(string name);

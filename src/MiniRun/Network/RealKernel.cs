@@ -1,6 +1,6 @@
 // RealKernel: the NetworkKernel of a real run - rtnetlink sockets (RtNetlink), network namespaces
 // held by bind mounts (NetworkNamespace), MiniRun's nftables table (NftFirewall) and host ports
-// held by bound sockets (PortReservation). Tests replace it with fakes (ContainerNetwork.KernelOverride).
+// held by bound sockets (PortReservation), the name resolvers of user networks (NameResolver). Tests replace it with fakes (ContainerNetwork.KernelOverride).
 //
 // Follows: rtnetlink(7), ip-netns(8), nft(8), bind(2).
 namespace MiniRun.Network;
@@ -16,5 +16,7 @@ internal static class RealKernel
         OpenNamespace = NetworkNamespace.TryOpenMounted,
         RemoveNamespace = NetworkNamespace.Remove,
         ReservePorts = (wanted, address, others, trace) => PortReservation.Reserve(wanted, address, others, trace),
+        EnsureResolver = NameResolver.EnsureRunning,
+        StopResolver = NameResolver.Stop,
     };
 }

@@ -31,7 +31,7 @@ public static class Rt
     public const int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
 
     public const ushort NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3;
-    public const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18,
+    public const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_SETLINK = 19,
         RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_GETADDR = 22,
         RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26;
 
@@ -60,7 +60,7 @@ public static class Rt
     /// <summary>"RTM_NEWLINK" for 16, and so on (trace lines and errors).</summary>
     public static string Name(ushort type) => type switch
     {
-        RTM_NEWLINK => "RTM_NEWLINK", RTM_DELLINK => "RTM_DELLINK", RTM_GETLINK => "RTM_GETLINK",
+        RTM_NEWLINK => "RTM_NEWLINK", RTM_DELLINK => "RTM_DELLINK", RTM_GETLINK => "RTM_GETLINK", RTM_SETLINK => "RTM_SETLINK",
         RTM_NEWADDR => "RTM_NEWADDR", RTM_DELADDR => "RTM_DELADDR", RTM_GETADDR => "RTM_GETADDR",
         RTM_NEWROUTE => "RTM_NEWROUTE", RTM_DELROUTE => "RTM_DELROUTE", RTM_GETROUTE => "RTM_GETROUTE",
         NLMSG_ERROR => "NLMSG_ERROR", NLMSG_DONE => "NLMSG_DONE", _ => $"message type {type}",
@@ -117,11 +117,13 @@ public static class RtMessages
     /// <summary>
     /// Hairpin mode on a bridge port (what `bridge link set dev NAME hairpin on` sends): the bridge
     /// may send a frame back out of the port it came in by, so a container reaches its own published
-    /// port through the host's address (the DNAT turns the packet around towards it).
+    /// port through the host's address (the DNAT turns the packet around towards it). RTM_SETLINK, not
+    /// RTM_NEWLINK: the kernel reads IFLA_PROTINFO only in its AF_BRIDGE setlink handler; an
+    /// RTM_NEWLINK goes to the generic one, which acknowledges the message and ignores the attribute.
     /// </summary>
     public static byte[] SetHairpin(uint seq, int index, bool on)
     {
-        var m = new NetlinkRequest(Rt.RTM_NEWLINK, Change).Raw(IfInfo(index, family: Rt.AF_BRIDGE));
+        var m = new NetlinkRequest(Rt.RTM_SETLINK, Change).Raw(IfInfo(index, family: Rt.AF_BRIDGE));
         int prot = m.BeginNested(Rt.IFLA_PROTINFO | Rt.NLA_F_NESTED);
         m.Attribute(Rt.IFLA_BRPORT_MODE, [(byte)(on ? 1 : 0)]);
         return m.EndNested(prot).ToArray(seq);

@@ -149,8 +149,8 @@ public sealed class RtNetlink : INetlink
 
     public void SetHairpin(string name, bool on)
     {
-        int index = IndexOf(name, $"RTM_NEWLINK AF_BRIDGE {Q(name)} IFLA_BRPORT_MODE hairpin");
-        Change($"RTM_NEWLINK AF_BRIDGE {Q(name)} ({index}) IFLA_BRPORT_MODE hairpin {(on ? "on" : "off")}",
+        int index = IndexOf(name, $"RTM_SETLINK AF_BRIDGE {Q(name)} IFLA_BRPORT_MODE hairpin");
+        Change($"RTM_SETLINK AF_BRIDGE {Q(name)} ({index}) IFLA_BRPORT_MODE hairpin {(on ? "on" : "off")}",
             seq => RtMessages.SetHairpin(seq, index, on));
     }
 

@@ -135,7 +135,7 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
         return commands;
     }
 
-    private static string Squeeze(string s) => Regex.Replace(s.Trim(), @"[ \t]+", " ");
+    private static string Squeeze(string s) => LabDocument.Squeeze(s);
 
     /// <summary>An expected line as a regex: the text literally, each &lt;word&gt; one run of non-blanks.</summary>
     private static Regex Pattern(string expected) =>
@@ -189,13 +189,7 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
     [Fact]
     public void The_japanese_lab_has_the_same_commands_outputs_and_conditions_as_the_english_one()
     {
-        var en = Parse(EnglishLab);
-        var ja = Parse(JapaneseLab);
-        Assert.Equal(en.Select(c => c.Command), ja.Select(c => c.Command));
-        Assert.Equal(en.Select(c => c.Needs), ja.Select(c => c.Needs));
-        foreach (var (e, j) in en.Zip(ja))
-            Assert.True(e.Expected.Select(Squeeze).SequenceEqual(j.Expected.Select(Squeeze)),
-                $"expected output of `{e.Command}` differs: en line {e.Line}, ja line {j.Line}");
+        LabDocument.AssertTwinsAgree(EnglishLab, JapaneseLab);
     }
 
     [Theory]
@@ -203,10 +197,7 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
     [InlineData("ja")]
     public void Every_source_file_the_lab_names_exists(string language)
     {
-        string text = File.ReadAllText(Path.Combine(MiniRunHost.RepoRoot, $"docs/labs/{language}/01-security.md"));
-        var named = Regex.Matches(text, @"`(src/[^`\s]+\.(?:cs|json))`").Select(m => m.Groups[1].Value).Distinct().ToList();
-        Assert.True(named.Count >= 8, $"only {named.Count} source files named");
-        Assert.All(named, path => Assert.True(File.Exists(Path.Combine(MiniRunHost.RepoRoot, path)), $"{language} lab names {path}, which does not exist"));
+        LabDocument.AssertNamedSourcesExist($"{language}/01-security.md", 8);
     }
 
     [Fact]

@@ -130,6 +130,20 @@ public sealed class BridgeNetworkTests : IDisposable
         AssertNothingLeft();
     }
 
+    /// <summary>The course's exercise: 100 web servers, each on its own published port, fetched from the host.</summary>
+    [Fact]
+    public void The_course_loop_of_a_hundred_web_servers_each_on_its_own_port()
+    {
+        var ids = new List<string>();
+        for (int port = 8000; port < 8100; port++)
+            ids.Add(Web($"web-{port}", "-p", $"{port}:80"));
+        foreach (int port in new[] { 8000, 8042, 8099 })
+            Assert.Equal($"hello web-{port}\n", Fetch($"http://127.0.0.1:{port}/"));
+        Assert.Equal(100, _h.Run("ps", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(_h.Run(["rm", "-f", .. ids]).ExitCode == 0);
+        AssertNothingLeft();
+    }
+
     [Fact]
     public void A_killed_supervisor_leaves_nothing_after_rm_f()
     {
@@ -140,11 +154,42 @@ public sealed class BridgeNetworkTests : IDisposable
         AssertNothingLeft();
     }
 
+    /// <summary>
+    /// The machine dies (every process killed, the bridge, the nftables table and the namespace
+    /// mounts gone, as after a reboot) while two containers run; `boot` releases their leases and
+    /// endpoints, brings back the one whose policy says always, with its network made again, and
+    /// leaves nothing of the other.
+    /// </summary>
+    [Fact]
+    public void Boot_after_the_machines_death_releases_the_network_and_brings_back_a_restart_always_container()
+    {
+        Web("back", "-p", "8095:80", "--restart", "always");
+        Web("gone", "-p", "8096:80");
+        foreach (var name in new[] { "back", "gone" })
+        {
+            var state = _h.M.Record(name).GetProperty("State");
+            NetnsHost.Sh($"kill -9 {state.GetProperty("SupervisorPid").GetInt32()} {state.GetProperty("Pid").GetInt32()}");
+        }
+        Thread.Sleep(300);
+        _h.In("ip link del minirun0; nft delete table ip minirun; ip -o link show type veth | cut -d: -f2 | cut -d@ -f1 | xargs -r -n1 ip link del");
+        foreach (var mount in MiniRunHost.HostMountsWithNamespaces().Where(m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal)))
+            NetnsHost.Sh($"umount -l {NetnsHost.Quote(mount)}");
+
+        var boot = _h.Run("boot");
+        Assert.True(boot.ExitCode == 0, boot.Stdout + boot.Stderr);
+        Assert.Equal("hello back\n", Fetch("http://127.0.0.1:8095/"));
+        Assert.Equal("", _h.Run("port", "gone").Stdout);
+        AssertOnlyVethsOf(1);
+        var leases = Directory.EnumerateFiles(Path.Combine(_h.M.Root, "networks"), "ipam.json", SearchOption.AllDirectories)
+            .Select(File.ReadAllText).Single(t => t.Trim().Length > 0);
+        Assert.Single(leases.Trim().Split('\n'));   // the running one's lease only
+    }
+
     private void AssertNothingLeft()
     {
         AssertOnlyVethsOf(0);
         Assert.DoesNotContain("dnat to", _h.In("nft list table ip minirun").Stdout);
-        Assert.DoesNotContain(MiniRunHost.HostMounts(), m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal));
+        Assert.DoesNotContain(MiniRunHost.HostMountsWithNamespaces(), m => m.StartsWith(_h.M.Root + "/", StringComparison.Ordinal));
         foreach (var ipam in Directory.EnumerateFiles(Path.Combine(_h.M.Root, "networks"), "ipam.json", SearchOption.AllDirectories))
             Assert.DoesNotMatch(@"[0-9a-f]{64}", File.ReadAllText(ipam));   // no lease has an owner left
     }

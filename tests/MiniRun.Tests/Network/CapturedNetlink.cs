@@ -32,6 +32,10 @@ internal static class CapturedNetlink
     /// <summary>then RTM_NEWLINK index 3 IFLA_MASTER 2 (sendmsg, 40 bytes).</summary>
     public const string SetMasterRequest = "2800000010000500e726166b000000000000000003000000000000000000000008000a0002000000";
 
+    /// <summary>`bridge link set dev veth0 hairpin on` (captured later, same script): RTM_SETLINK AF_BRIDGE index 3,
+    /// IFLA_PROTINFO { IFLA_BRPORT_MODE 1 } (sendmsg, 44 bytes).</summary>
+    public const string HairpinRequest = "2c00000013000500cd36166b00000000070000000300000000000000000000000c000c800500040001000000";
+
     /// <summary>the reply to RTM_GETLINK "veth0" before `ip link set veth0 up`: index 3, master 2, down (recvmsg, 1492 bytes).</summary>
     public const string Veth0Reply =
         "d405000010000000e726166b66a4a484000001000300000002100000000000000a000300766574683000000008000d00" +

@@ -32,6 +32,9 @@ public sealed class FakeNetworks
         return (ns, fd);
     }
 
+    /// <summary>Lets another descriptor number name <paramref name="ns"/> too (a test that hands out real descriptors).</summary>
+    public void Register(int fd, FakeNetlink ns) => _byFd[fd] = ns;
+
     internal FakeNetlink Resolve(int fd, string operation) =>
         _byFd.TryGetValue(fd, out var ns) ? ns : throw new NetlinkException(operation, Errno.EBADF);
 

@@ -36,6 +36,7 @@ public sealed class NetlinkMessageTests
     {
         Same(CapturedNetlink.GetLinkRequest, RtMessages.GetLink(Seq(CapturedNetlink.GetLinkRequest), "veth0"));
         Same(CapturedNetlink.SetMasterRequest, RtMessages.SetMaster(Seq(CapturedNetlink.SetMasterRequest), 3, 2));
+        Same(CapturedNetlink.HairpinRequest, RtMessages.SetHairpin(Seq(CapturedNetlink.HairpinRequest), 3, true));
         Same(CapturedNetlink.SetUpRequest, RtMessages.SetUp(Seq(CapturedNetlink.SetUpRequest), 3));
         Same(CapturedNetlink.RenameRequest, RtMessages.Rename(Seq(CapturedNetlink.RenameRequest), 4, "vx"));
         Same(CapturedNetlink.MoveRequest, RtMessages.MoveToNamespace(Seq(CapturedNetlink.MoveRequest), 4, 4));

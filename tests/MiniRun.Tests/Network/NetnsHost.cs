@@ -78,7 +78,7 @@ public sealed class NetnsHost : IDisposable
         foreach (var pid in Sh($"ip netns pids {Name}", check: false).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             Sh($"kill -9 {pid.Trim()}", check: false);
         // Mounts under the test root (a namespace file whose container never got removed).
-        foreach (var mount in MiniRunHost.HostMounts().Where(m => m.StartsWith(M.Root + "/", StringComparison.Ordinal)).Reverse())
+        foreach (var mount in MiniRunHost.HostMountsWithNamespaces().Where(m => m.StartsWith(M.Root + "/", StringComparison.Ordinal)).Reverse())
             Sh($"umount -l {Quote(mount)}", check: false);
         M.Dispose();
         Sh($"ip netns del {Name}", check: false);

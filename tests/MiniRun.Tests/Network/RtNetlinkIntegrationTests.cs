@@ -34,6 +34,7 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
         host.SetUp("mrt-br0");
         host.CreateVeth("mrt-v0", "mrt-p0", 1500, ctrFd);
         host.SetMaster("mrt-v0", "mrt-br0");
+        host.SetHairpin("mrt-v0", true);
         host.SetUp("mrt-v0");
         ctr.Rename("mrt-p0", "eth0");
         ctr.AddAddress("eth0", Ip("10.99.0.2"), 24);
@@ -53,6 +54,9 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
         Assert.Contains("inet 10.99.0.2/24 brd 10.99.0.255 scope global eth0", TestNetworkNamespaces.Ip(ctr.Path, "-4", "-o", "addr", "show", "dev", "eth0"));
         Assert.Contains("default via 10.99.0.1 dev eth0", TestNetworkNamespaces.Ip(ctr.Path, "route", "show"));
         Assert.Contains("mrt-v0@", TestNetworkNamespaces.Ip(host.Path, "-o", "link", "show", "master", "mrt-br0"));
+        // Hairpin on the bridge port (a kernel that ignored the request would still acknowledge it).
+        var (_, port) = TestNetworkNamespaces.Run("nsenter", "--net=" + host.Path, "bridge", "-d", "link", "show", "dev", "mrt-v0");
+        Assert.Contains("hairpin on", port);
         Assert.DoesNotContain("eth0", TestNetworkNamespaces.Ip(host.Path, "-o", "link", "show"));
         // The veth's two ends name each other's index: eth0@ifN on one side, mrt-v0@ifM on the other.
         int v0 = host.Netlink.GetLink("mrt-v0")!.Index, eth0 = ctr.Netlink.GetLink("eth0")!.Index;
@@ -68,6 +72,7 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
         Assert.Contains(trace.Lines, l => l.Contains("RTM_NEWLINK veth \"mrt-v0\" peer \"mrt-p0\" mtu 1500 IFLA_NET_NS_FD " + ctr.Fd) && l.EndsWith("= ok"));
         Assert.Contains(trace.Lines, l => l.Contains("RTM_NEWADDR 10.99.0.2/24 brd 10.99.0.255 on \"eth0\""));
         Assert.Contains(trace.Lines, l => l.Contains("RTM_NEWROUTE default via 10.99.0.1"));
+        Assert.Contains(trace.Lines, l => l.Contains("RTM_SETLINK AF_BRIDGE \"mrt-v0\"") && l.Contains("IFLA_BRPORT_MODE hairpin on"));
         Assert.Contains(trace.Lines, l => l.Contains($"setns({ctr.Fd}, CLONE_NEWNET)"));
         Assert.All(trace.Lines, l => Assert.True(l.Length < 120, l));
 

@@ -46,6 +46,7 @@ public sealed class UserNetworkTests : IDisposable
         var inspect = _h.Run("network", "inspect", "app");
         Assert.Contains("\"Subnet\": \"10.123.0.0/24\"", inspect.Stdout);
         Assert.Contains("\"Gateway\": \"10.123.0.1\"", inspect.Stdout);
+        Assert.Equal("bridge local", _h.Run("network", "inspect", "-f", "{{.Driver}} {{.Scope}}", "app").Stdout.Trim());
         var again = _h.Run("network", "create", "app");
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("network with name app already exists", again.Stderr);

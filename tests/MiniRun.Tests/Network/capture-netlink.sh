@@ -19,6 +19,7 @@ S="strace -e trace=sendto,sendmsg,recvmsg -e write=all -e read=all -s 4096"
 echo "== bridge";  $S ip link add name br0 mtu 1500 type bridge
 echo "== veth";    $S ip link add veth0 mtu 1500 type veth peer name eth0 mtu 1500 netns $dir/b
 echo "== master";  $S ip link set veth0 master br0
+echo "== hairpin"; $S bridge link set dev veth0 hairpin on
 echo "== up";      $S ip link set veth0 up
 ip link set br0 up
 echo "== addr";    $S ip addr add 172.17.0.1/16 broadcast 172.17.255.255 dev br0

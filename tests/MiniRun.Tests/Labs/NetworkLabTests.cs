@@ -1,0 +1,194 @@
+// NetworkLabTests: the network lab (docs/labs/en/02-network.md and its Japanese twin
+// docs/labs/ja/02-network.md) cannot rot: every command of the English lab is run with the real
+// binary, in order, and its output compared with the lab's expected output.
+//
+// The lab's convention is the security lab's (SecurityLabTests, whose parser this class uses):
+// ```console blocks, "$ " lines are commands, the lines after them their expected output
+// (stdout and stderr together), runs of blanks compare as one, `<!-- lab: needs PATH -->` before
+// a block runs it only where PATH exists, and the Japanese lab holds exactly the same blocks.
+// One addition, written at the top of the lab for the students too: a "<word>" binds. The first
+// time a word matches (one run of non-blanks), the text it matched is kept, and every later
+// "<word>" of the same name, in any later line of the lab, must be that same text. So the lab's
+// claims that tie two outputs together are checked, not only their shapes: the container's
+// eth0@if<veth-index> is the index of the host's veth, the port httpd logs is the one conntrack
+// recorded, the chain `port-<web-id>` is named after the container id `run -d` printed.
+//
+// Where it runs: on the students' VM the commands run on the real host with sudo. Here every
+// command runs inside a network namespace this test creates (NetnsHost: only `lo`, no route out,
+// so no packet can leave and nothing of the machine's own network is touched): `bash -c` under
+// `nsenter --net=/run/netns/NAME`, in a scratch directory whose `./minirun` is a script calling
+// the built binary with the NetnsHost's temporary --root and a daemon.json of its own (`{}`: the
+// default bridge network, which every other test turns off). `sudo` is a shell function that just
+// runs its arguments (the tests run as root).
+//
+// Cleanup, even when a step fails: NetnsHost removes every container and network of its root,
+// kills whatever process is left in the namespace (only ours can be there: containers,
+// supervisors, the name resolver) and deletes the namespace, with the bridges, veths and the
+// nftables table in it; the scratch directory is deleted.
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using MiniRun.Tests.Integration;
+using MiniRun.Tests.Network;
+using Xunit.Abstractions;
+
+namespace MiniRun.Tests.Labs;
+
+[Collection("network")]
+public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
+{
+    public static string EnglishLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/en/02-network.md");
+    public static string JapaneseLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/ja/02-network.md");
+
+    public sealed class Fixture : IDisposable
+    {
+        public NetnsHost Host { get; } = new("{}");
+        public string Scratch { get; } = Directory.CreateTempSubdirectory("minirun-netlab-").FullName;
+
+        public Fixture()
+        {
+            // ./minirun in the lab's commands: the built binary with the namespace host's root and daemon.json.
+            string wrapper = Path.Combine(Scratch, "minirun");
+            File.WriteAllText(wrapper,
+                $"#!/bin/sh\nexport {MiniRun.Security.DaemonConfig.PathVariable}='{Host.DaemonConfig}'\n" +
+                $"exec '{MiniRunHost.Binary}' --root '{Host.M.Root}' \"$@\"\n");
+            File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
+        }
+
+        public void Dispose()
+        {
+            try { Host.Dispose(); }
+            finally { Directory.Delete(Scratch, recursive: true); }
+        }
+    }
+
+    private readonly Fixture _f;
+    private readonly ITestOutputHelper _out;
+    public NetworkLabTests(Fixture f, ITestOutputHelper output) { _f = f; _out = output; }
+
+    private static string Squeeze(string s) => LabDocument.Squeeze(s);
+
+    /// <summary>
+    /// Whether <paramref name="actual"/> is the <paramref name="expected"/> line: literal text, each
+    /// &lt;word&gt; one run of non-blanks; a word already in <paramref name="bound"/> must be its text,
+    /// a new one is added there when the line matches.
+    /// </summary>
+    public static bool Matches(string expected, string actual, Dictionary<string, string> bound)
+    {
+        string e = Squeeze(expected);
+        var pattern = new StringBuilder("^");
+        var groups = new Dictionary<string, string>();   // words first seen in this line -> their group
+        int last = 0;
+        foreach (Match m in Regex.Matches(e, @"<([A-Za-z][A-Za-z0-9-]*)>"))
+        {
+            pattern.Append(Regex.Escape(e[last..m.Index]));
+            string word = m.Groups[1].Value;
+            if (bound.TryGetValue(word, out var text)) pattern.Append(Regex.Escape(text));
+            else if (groups.TryGetValue(word, out var g)) pattern.Append($@"\k<{g}>");
+            else
+            {
+                g = "w" + groups.Count;
+                groups[word] = g;
+                pattern.Append($@"(?<{g}>\S+)");
+            }
+            last = m.Index + m.Length;
+        }
+        pattern.Append(Regex.Escape(e[last..])).Append('$');
+        var match = Regex.Match(Squeeze(actual), pattern.ToString());
+        if (!match.Success) return false;
+        foreach (var (word, g) in groups) bound[word] = match.Groups[g].Value;
+        return true;
+    }
+
+    private string RunInNamespace(string command)
+    {
+        var psi = new ProcessStartInfo("nsenter")
+        {
+            WorkingDirectory = _f.Scratch, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--net=" + _f.Host.NetnsPath, "--", "bash", "-c", "exec 2>&1\nsudo() { \"$@\"; }\n" + command })
+            psi.ArgumentList.Add(a);
+        psi.Environment["LC_ALL"] = "C";
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"lab command did not finish in 120 s: {command}");
+        }
+        p.WaitForExit();
+        return output.Result;
+    }
+
+    [Fact]
+    public void Every_command_of_the_english_lab_prints_what_the_lab_says()
+    {
+        var commands = SecurityLabTests.Parse(EnglishLab);
+        Assert.True(commands.Count >= 30, $"only {commands.Count} commands found in {EnglishLab}: is the convention still ```console with \"$ \"?");
+        var bound = new Dictionary<string, string>();
+        int ran = 0;
+        foreach (var c in commands)
+        {
+            if (c.Needs is not null && !File.Exists(c.Needs) && !Directory.Exists(c.Needs))
+            {
+                _out.WriteLine($"not run here (needs {c.Needs}): line {c.Line}: $ {c.Command}");
+                continue;
+            }
+            var before = new Dictionary<string, string>(bound);
+            List<string> actual;
+            bool same;
+            // A command that only looks (ip, bridge, cat) is asked again for up to 2 s: the kernel
+            // updates a new link's operational state ("state UP") a moment after it is up (linkwatch).
+            bool looksOnly = c.Command.StartsWith("ip ") || c.Command.StartsWith("bridge ") || c.Command.StartsWith("cat ");
+            for (int attempt = 0; ; attempt++)
+            {
+                actual = RunInNamespace(c.Command).Split('\n').Select(l => l.TrimEnd()).ToList();
+                while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
+                var trial = new Dictionary<string, string>(before);
+                same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => Matches(p.Second, p.First, trial));
+                if (same || !looksOnly || attempt == 10)
+                {
+                    foreach (var (k, v) in trial) bound[k] = v;
+                    break;
+                }
+                Thread.Sleep(200);
+            }
+            Assert.True(same, $"docs/labs/en/02-network.md:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
+                $"--- actual\n{string.Join('\n', actual)}\n--- values of <words> so far\n{string.Join('\n', before.Select(b => $"<{b.Key}> = {b.Value}"))}");
+            ran++;
+        }
+        Assert.True(ran >= 30, $"only {ran} commands ran");
+        // The lab's containers and network are gone (its last steps remove them), and nothing else is left.
+        Assert.Empty(_f.Host.M.ContainerIds());
+        Assert.DoesNotContain("veth", _f.Host.In("ip -o link").Stdout);
+    }
+
+    [Fact]
+    public void A_word_in_angle_brackets_binds_to_the_first_text_it_matched()
+    {
+        var bound = new Dictionary<string, string>();
+        Assert.True(Matches("2: eth0@if<veth-index>: <BROADCAST,UP> mtu 1500", "2: eth0@if17: <BROADCAST,UP>  mtu 1500", bound));
+        Assert.Equal("17", bound["veth-index"]);
+        Assert.True(Matches("<veth-index>: <veth>@if2:", "17: veth0abc@if2:", bound));
+        Assert.False(Matches("<veth-index>: <other>@if2:", "18: veth0abc@if2:", bound));   // bound to 17
+        Assert.True(Matches("sport=<port> dport=80 dport=<port>", "sport=5 dport=80 dport=5", bound));
+        Assert.False(Matches("sport=<p2> dport=<p2>", "sport=5 dport=6", bound));   // twice in one line: the same text
+        Assert.False(bound.ContainsKey("p2"));   // a line that failed binds nothing
+        Assert.False(Matches("<BROADCAST,UP>", "<BROADCAST,DOWN>", bound));   // not a word: literal text
+    }
+
+    [Fact]
+    public void The_japanese_lab_has_the_same_commands_outputs_and_conditions_as_the_english_one()
+    {
+        LabDocument.AssertTwinsAgree(EnglishLab, JapaneseLab);
+    }
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("ja")]
+    public void Every_source_file_the_lab_names_exists(string language)
+    {
+        LabDocument.AssertNamedSourcesExist($"{language}/02-network.md", 10);
+    }
+}
