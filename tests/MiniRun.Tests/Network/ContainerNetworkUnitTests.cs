@@ -74,7 +74,8 @@ public sealed class ContainerNetworkUnitTests : IDisposable
     {
         public void AddNetwork(string bridge, IPNetwork subnet, bool isInternal) => log.Add($"AddNetwork {bridge} {subnet} {isInternal}");
         public void RemoveNetwork(string bridge) => log.Add($"RemoveNetwork {bridge}");
-        public void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports) => log.Add($"AddPorts {owner}");
+        public void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports, bool ownerHasNone = false) =>
+            log.Add($"AddPorts {owner}");
         public void RemovePorts(string owner) => log.Add($"RemovePorts {owner}");
     }
 
