@@ -25,8 +25,10 @@ cpus=2
 timeout_s=900
 accel="${MINIRUN_VM_ACCEL:-auto}"
 # modules loaded in the guest, with their dependencies resolved by modprobe --show-depends
-# (MINIRUN_VM_MODULES adds more, e.g. "tun nft_masq nft_chain_nat"; each costs boot time under TCG)
-modules="virtio_pci 9pnet_virtio 9p overlay veth bridge br_netfilter nf_tables ${MINIRUN_VM_MODULES:-}"
+# (MINIRUN_VM_MODULES adds more, e.g. "tun"; each costs boot time under TCG). The guest cannot
+# autoload (its /lib/modules is the host's kernel's), so the nftables expressions MiniRun's
+# bridge network uses are listed: nat chains, dnat/masquerade, ct state, fib daddr type local.
+modules="virtio_pci 9pnet_virtio 9p overlay veth bridge br_netfilter nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_ipv4 ${MINIRUN_VM_MODULES:-}"
 
 usage() { echo "usage: $0 [--mem MB] [--cpus N] [--timeout S] [--accel auto|tcg|kvm] -- COMMAND..." >&2; exit 2; }
 die() { echo "run-in-vm: $*" >&2; exit 125; }
