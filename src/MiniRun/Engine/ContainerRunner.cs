@@ -6,7 +6,8 @@
 // the same bundle podman or containerd would give `minirun-oci create`. The CLI (Cli/RunCommand.cs)
 // parses the flags and prints; everything between is here.
 //
-// Steps: clone the supervisor and init at once (native stage) -> resolve the image, unpack its
+// Steps: choose the id and make the container's cgroup, empty (ContainerCreator.ReserveCgroup) ->
+// clone the supervisor and init at once, init born in that cgroup (native stage) -> resolve the image, unpack its
 // layers once (shared), reserve an id and a name, write the bundle (ContainerCreator) -> hand the
 // container to the supervisor ('n') -> the core's RunDetached (init's handshake) -> 'r': the
 // supervisor records "running" -> with -d return once it has; in the foreground attach to the
@@ -46,6 +47,8 @@ public static class ContainerRunner
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
         var (limits, cgroupHost) = ContainerCreator.CheckResources(o);
+        cgroupHost ??= CgroupV2Host.Detect();
+        string id = Naming.NewId();   // before the clone: init is born in the cgroup named after it (clone3 CLONE_INTO_CGROUP)
         // Foreground: SIGINT/SIGTERM from now on are for the container.
         using var waiter = flags.Detach ? null : new ProcessWaiter();
         int cloneFlags = ContainerStarter.RunFlags | MiniRun.Security.UsernsRemap.CloneFlag(o.Userns);   // --userns=remap: CLONE_NEWUSER
@@ -54,12 +57,13 @@ public static class ContainerRunner
         // and writes the bundle. Init waits for the bundle and reads only that; both end if it never
         // comes. With --trace everything runs in reading order.
         LaunchedSupervisor? early = trace is null
-            ? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null)
+            ? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null,
+                cgroup: ContainerCreator.ReserveCgroup(id, o, cgroupHost, null))
             : null;
         try
         {
-            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage);
-            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags);
+            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, id);
+            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, cgroupHost);
         }
         finally
         {
@@ -68,13 +72,14 @@ public static class ContainerRunner
     }
 
     private static RunOutcome Start(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
-        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags)
+        ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags, CgroupV2Host cgroupHost)
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
         try
         {
-            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace);
+            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace,
+                cgroup: ContainerCreator.ReserveCgroup(record.Id, o, cgroupHost, trace));
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
             // From here on the supervisor owns the container: it records the end and, with --rm, removes it.
