@@ -257,7 +257,7 @@ public static class ContainerStarter
     /// Init into the request's cgroup, unless it was born there: cgroup.procs when the kernel
     /// refused clone3, or when it was born in another cgroup (which, empty then, goes).
     /// </summary>
-    private static void PlaceInCgroup(ClonedInit init, StartRequest request)
+    internal static void PlaceInCgroup(ClonedInit init, StartRequest request)
     {
         if (request.Cgroup is not { } cgroup)
         {
