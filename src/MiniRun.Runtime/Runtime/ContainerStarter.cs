@@ -200,7 +200,7 @@ public static class ContainerStarter
         if (into.Into)
         {
             trace.Call($"clone3({names}|SIGCHLD, CLONE_INTO_CGROUP fd {cgroupFd})", result);
-            trace.Note($"born in its cgroup {cgroup!.Path}: nothing to move through cgroup.procs");
+            trace.Note("born in the container's cgroup (opened above): nothing to move through cgroup.procs");
             return;
         }
         trace.Call($"clone({names}|SIGCHLD)", result);

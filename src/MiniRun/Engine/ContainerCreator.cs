@@ -122,6 +122,8 @@ public static class ContainerCreator
     {
         string? cgroupsPath = host.Usable ? CgroupPathOf(id, o.CgroupParent) : null;
         if (OciCgroup.PathFor(cgroupsPath, id, host) is not { } relative) return null;
+        trace?.Step("make the container's cgroup, empty for now",
+            "its first process is born in it (clone3 CLONE_INTO_CGROUP); the limits follow before that process runs a step");
         try { return OciCgroup.CreateEmpty(host, relative, trace); }
         catch (Exception e) when (e is KernelException or IOException or ArgumentException) { return null; }
     }

@@ -99,7 +99,7 @@ public static class SupervisorLauncher
                 ["minirun", "init"], env,
                 ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment(), cgroupFd);
             if (trace is not null)
-                ContainerStarter.NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{init} (host view); its parent is the supervisor {supervisor}; PID 1 inside");
+                ContainerStarter.NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{init}, child of the supervisor {supervisor}");
             bornIn = into.Into;
             return new LaunchedSupervisor { SupervisorPid = supervisor, Control = control, Init = new ClonedInit(init, flags, syncParent, into.Into ? cgroup : null) };
         }
