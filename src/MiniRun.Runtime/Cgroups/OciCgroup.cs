@@ -20,6 +20,11 @@
 //   - Values that only ask for a cgroup's defaults (cpu.shares 1024, which containerd writes into
 //     every bundle; -1 for "no limit") are no limits a host without the controller fails to give:
 //     there they are left unwritten, with a --trace note (SpecResourceMap.WithoutKernelDefaults).
+// Born inside: create makes the cgroup and writes its limits before the container's first process
+// exists, which is then cloned into it (clone3 CLONE_INTO_CGROUP, Runtime/ContainerStarter.cs). An
+// engine that clones that process before the bundle exists (`minirun run`) makes the same cgroup
+// empty beforehand (CreateEmpty, at the path Plan will name: PathFor); create then adopts it
+// (Adopt: controllers, limits) before init is handed its bundle, so before it runs a step.
 // Parents the path names are created when missing and left in place afterwards (other
 // containers share them); only the container's own directory is removed. The systemd form
 // "slice:prefix:name" needs a systemd cgroup driver, which MiniRun does not have: it is refused.
@@ -80,7 +85,7 @@ public static class OciCgroup
             throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" needs a cgroup2 filesystem; this host: {host.Description}");
         string relative;
         if (string.IsNullOrEmpty(path))
-            relative = (Path.GetDirectoryName("/" + OwnCgroup(procRoot).Trim('/'))?.Trim('/') is { Length: > 0 } parent ? parent + "/" : "") + id;
+            relative = BesideRuntime(id, procRoot);
         else
         {
             relative = path.Trim('/');
@@ -99,18 +104,54 @@ public static class OciCgroup
         return null;
     }
 
+    /// <summary>
+    /// The cgroup (relative to the cgroup2 root) that Plan names for container <paramref name="id"/>
+    /// when config.json's linux.cgroupsPath is <paramref name="cgroupsPath"/> and the container has
+    /// limits or device rules (every container an engine like MiniRun's makes has device rules);
+    /// null where no cgroup2 filesystem is mounted. For an engine that makes the cgroup before the
+    /// bundle (CreateEmpty).
+    /// </summary>
+    public static string? PathFor(string? cgroupsPath, string id, CgroupV2Host host, string procRoot = "/proc") =>
+        host.MountPoint is null ? null : string.IsNullOrEmpty(cgroupsPath) ? BesideRuntime(id, procRoot) : cgroupsPath.Trim('/');
+
+    /// <summary>PARENT/ID where PARENT holds this runtime's own cgroup (runc on cgroup v2 without a cgroupsPath).</summary>
+    private static string BesideRuntime(string id, string procRoot) =>
+        (Path.GetDirectoryName("/" + OwnCgroup(procRoot).Trim('/'))?.Trim('/') is { Length: > 0 } parent ? parent + "/" : "") + id;
+
+    /// <summary>
+    /// The cgroup at <paramref name="relative"/> with every controller of the host enabled along
+    /// its path, no limits written: what Create makes before the limits, for an engine that clones
+    /// the container's first process into it before config.json exists. Create's errors.
+    /// </summary>
+    public static Cgroup CreateEmpty(CgroupV2Host host, string relative, ITrace? trace, ICgroupFs? fs = null) =>
+        Make(host, relative, [], trace, fs);
+
+    /// <summary>True when <paramref name="cgroup"/> is the one the plan names (the engine made it for this container).</summary>
+    public static bool Names(OciCgroupPlan plan, Cgroup cgroup) =>
+        plan.RelativePath is { } relative && plan.Host.MountPoint is { } root &&
+        cgroup.Root == root.TrimEnd('/') && cgroup.RelativePath == relative;
+
+    /// <summary>
+    /// The plan's cgroup, made earlier by CreateEmpty and already holding the container's first
+    /// process (born in it): the controllers the limits need, then the limits, before init runs a step.
+    /// </summary>
+    public static Cgroup Adopt(OciCgroupPlan plan, Cgroup existing, ITrace? trace, ICgroupFs? fs = null)
+    {
+        var cgroup = Cgroup.Open(existing.Root, existing.RelativePath, fs, trace);
+        var needs = plan.Limits.RequiredControllers();
+        trace?.Note($"{cgroup.Path} exists already: the container's first process was born in it; its limits follow, before it runs a step");
+        if (needs.Count == 0) return cgroup;
+        cgroup.EnableControllers(needs);
+        cgroup.Apply(plan.Limits);
+        return cgroup;
+    }
+
     /// <summary>The container's cgroup, created with its controllers and limits written; null when the plan has none.</summary>
     public static Cgroup? Create(OciCgroupPlan plan, ITrace? trace, ICgroupFs? fs = null)
     {
         if (plan.RelativePath is not { } relative) return null;
-        string? parent = Path.GetDirectoryName(relative);
         var needs = plan.Limits.RequiredControllers();
-        // Every controller the host offers is enabled along the path, as runc does on cgroup v2, not
-        // only those the limits need: usage (memory.current, memory.events for OOM kills, cpu.stat)
-        // is then readable, and a later `update` finds its controller on.
-        var enable = needs.Concat(Known.Where(plan.Host.Has)).Distinct().ToList();
-        var cgroup = Cgroup.Create(plan.Host.MountPoint!, Path.GetFileName(relative), enable, string.IsNullOrEmpty(parent) ? "" : parent,
-            fs, trace, enableInAnyParent: true);
+        var cgroup = Make(plan.Host, relative, needs, trace, fs);
         if (needs.Count == 0) return cgroup;
         try
         {
@@ -122,6 +163,17 @@ public static class OciCgroup
             throw;
         }
         return cgroup;
+    }
+
+    private static Cgroup Make(CgroupV2Host host, string relative, IReadOnlyList<string> needs, ITrace? trace, ICgroupFs? fs)
+    {
+        string? parent = Path.GetDirectoryName(relative);
+        // Every controller the host offers is enabled along the path, as runc does on cgroup v2, not
+        // only those the limits need: usage (memory.current, memory.events for OOM kills, cpu.stat)
+        // is then readable, and a later `update` finds its controller on.
+        var enable = needs.Concat(Known.Where(host.Has)).Distinct().ToList();
+        return Cgroup.Create(host.MountPoint!, Path.GetFileName(relative), enable, string.IsNullOrEmpty(parent) ? "" : parent,
+            fs, trace, enableInAnyParent: true);
     }
 
     /// <summary>This process's cgroup v2 path ("/user.slice/session-1.scope"), from /proc/self/cgroup's "0::" line.</summary>

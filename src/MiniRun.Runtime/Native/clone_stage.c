@@ -24,8 +24,16 @@
  *      for writing by a container (CVE-2019-5736).
  * On failure the child writes "C <errno> <step>" to the sync socket and exits with 125.
  *
- * Man pages: clone(2), setns(2), unshare(2), user_namespaces(7), mq_overview(7), execve(2),
- * sigaction(2), socketpair(2).
+ * Into its cgroup at birth: given a cgroup v2 directory descriptor, the child is created inside
+ * that cgroup by clone3(CLONE_INTO_CGROUP) (Linux 5.7) instead of being moved there afterwards by
+ * writing its pid to cgroup.procs. The move waits for an RCU grace period inside the kernel
+ * (cgroup_threadgroup_rwsem taken for writing): 9-24 ms per start measured on the development
+ * machine, while a clone into the cgroup takes that lock only for reading (docs/benchmarks.md,
+ * issue 11). A kernel that does not know clone3 or CLONE_INTO_CGROUP refuses it (ENOSYS, E2BIG,
+ * EINVAL, EOPNOTSUPP): the child is then cloned as before, and the caller moves it.
+ *
+ * Man pages: clone(2) (clone3, CLONE_INTO_CGROUP), setns(2), unshare(2), user_namespaces(7),
+ * mq_overview(7), execve(2), sigaction(2), socketpair(2); cgroups(7).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,9 +42,23 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "stage_report.h"
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3's argument block up to its cgroup field (CLONE_ARGS_SIZE_VER2, 88 bytes), declared here
+ * because older C library headers lack it. Unused fields stay zero. */
+struct clone3_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 
 /* execve, or execveat(exe_fd, "", AT_EMPTY_PATH) when the caller sealed the binary (exe_fd >= 0). */
 static void exec_binary(int exe_fd, const char *exe, char *const argv[], char *const envp[])
@@ -116,6 +138,52 @@ static int child_main(void *p)
     return 125;                                           /* not reached */
 }
 
+#if defined(__x86_64__) && !defined(MINIRUN_CLONE3_COPY)
+/*
+ * clone3 for a child that shares our memory (CLONE_VM) and runs fn(arg) on its own stack, as
+ * glibc's clone() does for clone(2). The child cannot return from this function: it wakes up on
+ * the new stack, where this function has no frame. So the lines after the system call are the
+ * child's whole life, in assembly: no frame to unwind (rbp 0), fn(arg), then exit(2) with fn's
+ * result. The syscall instruction clobbers only rax, rcx and r11, so fn and arg ride into the
+ * child in rdx and r8 (clone3 reads only rdi and rsi). The kernel starts the child with rsp at
+ * stack + stack_size, which the caller keeps 16-byte aligned, as `call` expects. The parent
+ * falls through to label 1 with the pid (or -errno) in rax.
+ */
+static long clone3_on_stack(struct clone3_args *args, int (*fn)(void *), void *arg)
+{
+    long ret;
+    register void *arg_r8 __asm__("r8") = arg;
+    __asm__ volatile(
+        "syscall\n\t"
+        "test %%rax, %%rax\n\t"
+        "jnz 1f\n\t"
+        "xor %%ebp, %%ebp\n\t"                           /* child, on its new stack */
+        "mov %%r8, %%rdi\n\t"
+        "call *%%rdx\n\t"
+        "mov %%eax, %%edi\n\t"
+        "mov %[sys_exit], %%eax\n\t"
+        "syscall\n\t"
+        "hlt\n"
+        "1:"                                              /* parent */
+        : "=a"(ret)
+        : "0"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "d"(fn), "r"(arg_r8), [sys_exit] "i"(SYS_exit)
+        : "rcx", "r11", "memory", "cc");
+    return ret;
+}
+#define CLONE3_SHARES_MEMORY 1
+#else
+#define CLONE3_SHARES_MEMORY 0
+#endif
+
+/* A refusal that means "this kernel cannot clone into a cgroup" (clone3 missing: ENOSYS; the
+ * cgroup field unknown, 5.3-5.6: E2BIG; a filter or an old kernel's flag check: EINVAL,
+ * EOPNOTSUPP): clone the old way and let the caller move the child. Anything else (EBUSY: the
+ * cgroup has controllers for children; EACCES...) is an error the move would hit too. */
+static int clone3_unsupported(long err)
+{
+    return err == -ENOSYS || err == -E2BIG || err == -EINVAL || err == -EOPNOTSUPP;
+}
+
 /*
  * minirun_spawn: clone a child into new namespaces and exec `exe` in it.
  *   clone_flags  CLONE_NEW* flags for the namespaces to create (SIGCHLD is added here)
@@ -124,19 +192,64 @@ static int child_main(void *p)
  *   stdio        three fds for the child's 0, 1, 2; -1 keeps the inherited one
  *   exe, argv, envp  what to execute (NULL-terminated arrays)
  *   exe_fd       a descriptor of exe to execveat instead of looking exe up, or -1
+ *   cgroup_fd    a cgroup v2 directory to create the child in (clone3 CLONE_INTO_CGROUP), or -1
+ *   cgroup_status  set to 0 when the child was born in cgroup_fd's cgroup, or to the errno with
+ *                which the kernel refused clone3 (the child was cloned without it: the caller
+ *                moves it); untouched when cgroup_fd is -1
  * Returns the child's pid (as seen from the caller's PID namespace) or -errno.
  *
  * Two ways to clone, chosen by whether the parent must act before the child execs:
  *  - usually CLONE_VM|CLONE_VFORK, as posix_spawn(3) does: the child borrows the parent's
  *    memory (no page tables are copied - a .NET process maps a lot) and runs on its own small
- *    stack, while the parent sleeps until the child execs or dies;
+ *    stack, while the parent sleeps until the child execs or dies; into a cgroup this is clone3
+ *    through clone3_on_stack (x86_64; elsewhere clone3 copies memory, as for a user namespace);
  *  - with CLONE_NEWUSER the child must wait for the parent to write uid_map, so the parent may
  *    not sleep: a fork-like clone (copied memory) is used instead.
  */
 int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_count,
-                  const int *stdio, const char *exe, int exe_fd, char *const argv[], char *const envp[])
+                  const int *stdio, const char *exe, int exe_fd, char *const argv[], char *const envp[],
+                  int cgroup_fd, int *cgroup_status)
 {
     struct spawn_args a = { clone_flags, sync_fd, join_count, exe_fd, join_fds, stdio, exe, argv, envp };
+    /* The child's stack lives in this frame: with CLONE_VFORK the parent is suspended until the child execs. */
+    static const size_t stack_size = 64 * 1024;
+    char stack[64 * 1024] __attribute__((aligned(16)));
+
+    if (cgroup_fd >= 0) {
+        struct clone3_args ca;
+        memset(&ca, 0, sizeof ca);
+        ca.flags = (uint64_t)(unsigned)clone_flags | CLONE_INTO_CGROUP;
+        ca.exit_signal = SIGCHLD;
+        ca.cgroup = (uint64_t)cgroup_fd;
+        long pid;
+        if (!(clone_flags & CLONE_NEWUSER) && CLONE3_SHARES_MEMORY) {
+#if CLONE3_SHARES_MEMORY
+            ca.flags |= CLONE_VM | CLONE_VFORK;
+            ca.stack = (uint64_t)(uintptr_t)stack;
+            ca.stack_size = stack_size;
+            pid = clone3_on_stack(&ca, child_main, &a);   /* raw: -errno on failure */
+#else
+            pid = -ENOSYS;
+#endif
+        } else {
+            /* Fork-like: the child gets a copy of this stack and continues right here. With no
+             * user namespace to map, the parent may still sleep until the child execs (CLONE_VFORK). */
+            if (!(clone_flags & CLONE_NEWUSER))
+                ca.flags |= CLONE_VFORK;
+            pid = syscall(SYS_clone3, &ca, sizeof ca);
+            if (pid < 0)
+                pid = -errno;
+            else if (pid == 0)
+                _exit(child_main(&a));                    /* child: never returns on success */
+        }
+        if (pid > 0) {
+            *cgroup_status = 0;
+            return (int)pid;
+        }
+        if (!clone3_unsupported(pid))
+            return (int)pid;
+        *cgroup_status = (int)-pid;                       /* refused: clone as before, the caller moves the child */
+    }
 
     if (clone_flags & CLONE_NEWUSER) {
         /* A raw clone with no new stack behaves like fork(): the child continues right here. */
@@ -148,9 +261,6 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
         return (int)pid;                                  /* parent */
     }
 
-    /* The child's stack lives in this frame: the parent is suspended until the child execs. */
-    static const size_t stack_size = 64 * 1024;
-    char stack[64 * 1024] __attribute__((aligned(16)));
     int pid = clone(child_main, stack + stack_size, clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
     return pid < 0 ? -errno : pid;
 }
@@ -167,15 +277,19 @@ int minirun_spawn(int clone_flags, int sync_fd, const int *join_fds, int join_co
  *           shares with the caller), clears close-on-exec on the descriptors the supervisor keeps,
  *           puts /dev/null on 0, 1, 2, ignores SIGHUP and SIGPIPE, and execs `minirun supervise`.
  *
+ * With cgroup_fd >= 0 init is born in that cgroup (clone3 CLONE_INTO_CGROUP, see minirun_spawn);
+ * the supervisor stays in the caller's cgroup.
+ *
  * The caller sleeps (vfork) until the supervisor-to-be has exec'd or died; then out[0] holds
- * init's pid (or -errno of its clone) and out[1] the errno of the supervisor's own failure (0 if
- * it exec'd). Returns the supervisor's pid or -errno. The caller still performs init's handshake
- * (cgroup placement, "B <bundle>") over init_sync_fd, exactly as after minirun_spawn.
+ * init's pid (or -errno of its clone), out[1] the errno of the supervisor's own failure (0 if
+ * it exec'd) and out[2] minirun_spawn's cgroup_status (-1: no cgroup asked). Returns the
+ * supervisor's pid or -errno. The caller still performs init's handshake (cgroup placement when
+ * clone3 was refused, "B <bundle>") over init_sync_fd, exactly as after minirun_spawn.
  *
  * Man pages: clone(2), setsid(2), prctl(2) PR_SET_CHILD_SUBREAPER, execve(2).
  */
 struct supervised_args {
-    int init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count;
+    int init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count, cgroup_fd;
     const int *init_stdio, *keep_fds, *join_fds;
     const char *exe;
     char *const *init_argv, *const *init_envp, *const *sup_argv, *const *sup_envp;
@@ -192,7 +306,7 @@ static int supervisor_main(void *p)
         _exit(125);
     }
     int pid = minirun_spawn(a->init_flags, a->init_sync_fd, a->join_fds, a->join_count, a->init_stdio, a->exe, a->exe_fd,
-                            a->init_argv, a->init_envp);
+                            a->init_argv, a->init_envp, a->cgroup_fd, (int *)&a->out[2]);
     a->out[0] = pid;
     if (pid < 0)
         _exit(125);
@@ -230,12 +344,13 @@ int minirun_spawn_supervised(int init_flags, int init_sync_fd, const int *init_s
                              const int *join_fds, int join_count,
                              const int *keep_fds, int keep_count, int null_fd, const char *exe, int exe_fd,
                              char *const init_argv[], char *const init_envp[],
-                             char *const sup_argv[], char *const sup_envp[], int *out)
+                             char *const sup_argv[], char *const sup_envp[], int cgroup_fd, int *out)
 {
-    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count, init_stdio, keep_fds,
+    struct supervised_args a = { init_flags, init_sync_fd, null_fd, keep_count, exe_fd, join_count, cgroup_fd, init_stdio, keep_fds,
                                  join_fds, exe, init_argv, init_envp, sup_argv, sup_envp, out };
     out[0] = -EAGAIN;
     out[1] = 0;
+    out[2] = -1;
     /* Room for this child's frame and the 64 KiB stack minirun_spawn gives init. */
     static const size_t stack_size = 256 * 1024;
     char *stack = __builtin_alloca(stack_size);           /* 16-byte aligned, freed on return */

@@ -4,7 +4,10 @@
 //   0. validate config.json (SpecValidator): refuse it before anything exists;
 //   1. open the namespaces to join (spec paths) and choose the CLONE_NEW* flags to create;
 //   2. create the sync socketpair;
-//   3. clone through the native stage, which execs `minirun init` in the child;
+//   3. clone through the native stage, which execs `minirun init` in the child; when the
+//      container has a cgroup (made before, with its limits and device filter), the child is born
+//      in it (clone3 CLONE_INTO_CGROUP); a kernel that refuses that gets a plain clone and the
+//      pid written to cgroup.procs before step 5 (slower: docs/benchmarks.md, issue 11);
 //   4. show the new namespaces next to the host's (--trace);
 //   5. with a user namespace: write /proc/PID/uid_map and gid_map, mount an overlay rootfs over
 //      idmapped layers, then "G" (sync 1; Runtime/UserNamespaceSetup.cs);
@@ -15,8 +18,10 @@
 //      answer "S <state documents>"; a failed hook kills init and is thrown.
 // After Start returns, the container's command is running or created (or init reported why not).
 //
-// Follows: runtime-spec runtime.md "create", user_namespaces(7) (uid_map, gid_map, setgroups).
+// Follows: runtime-spec runtime.md "create", user_namespaces(7) (uid_map, gid_map, setgroups),
+// clone(2) (clone3, CLONE_INTO_CGROUP).
 using System.Runtime.InteropServices;
+using MiniRun.Cgroups;
 using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Spec;
@@ -31,7 +36,7 @@ public sealed record StartRequest(
     bool ConnectStdin,
     ConsoleTrace? Trace = null,
     string ProcRoot = "/proc",
-    Action<int>? PlaceInCgroup = null,
+    Cgroup? Cgroup = null,
     StdioFds? Stdio = null,
     string? StartFifo = null,
     int PreserveFds = 0,
@@ -58,20 +63,32 @@ public sealed class ClonedInit : IDisposable
     /// <summary>The process's start time (ProcessIdentity): it may be another process's child, so its pid could be reused once it ends.</summary>
     public ulong StartTime { get; }
 
-    internal ClonedInit(int pid, int flags, SyncChannel channel)
+    /// <summary>
+    /// The cgroup init was born in (clone3 CLONE_INTO_CGROUP), else null (it is in its parent's
+    /// cgroup). Whoever holds this object owns that cgroup until a start takes it: Abort removes it.
+    /// </summary>
+    public Cgroup? BornIn { get; }
+
+    internal ClonedInit(int pid, int flags, SyncChannel channel, Cgroup? bornIn = null)
     {
         Pid = pid;
         Flags = flags;
         Channel = channel;
+        BornIn = bornIn;
         StartTime = ProcStat.StartTime(pid) ?? 0;   // alive for sure: it waits for its bundle
     }
 
-    /// <summary>The container will not be started after all: end the waiting init (if it is still that process) and reap it when it is ours.</summary>
+    /// <summary>
+    /// The container will not be started after all: end the waiting init (if it is still that
+    /// process), reap it when it is ours, and remove the cgroup it was born in (once it is gone).
+    /// </summary>
     public void Abort()
     {
         if (ProcessIdentity.IsAlive(Pid, StartTime)) Libc.kill(Pid, 9);
         while (Libc.waitpid(Pid, out _, 0) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
         Dispose();
+        try { BornIn?.Remove(); }   // waits (EBUSY) while the killed init is still leaving it
+        catch (KernelException) { }
     }
 
     public void Dispose() => Channel.Dispose();
@@ -99,7 +116,7 @@ public static class ContainerStarter
         SpecValidator.Validate(spec);   // before clone: a refused config leaves nothing behind
         var joins = spec.Linux.Namespaces.Where(n => n.Path is not null).OrderBy(n => n.Type == "user" ? 0 : 1).Select(n => n.Path!).ToList();
         var init = Clone(FlagsFor(spec), joins, request.ConnectStdin, request.InitExecutable, request.Trace, request.ProcRoot, request.Stdio,
-            request.StartFifo, request.PreserveFds);
+            request.StartFifo, request.PreserveFds, request.Cgroup);
         return Handover(init, request);
     }
 
@@ -108,12 +125,14 @@ public static class ContainerStarter
     /// `minirun init`, which waits for its bundle. `run` without --trace does this first, so the
     /// new init's runtime starts up while this process prepares the bundle (the two overlap on
     /// two cores); with --trace the steps run in the order a student reads them.
+    /// With <paramref name="cgroup"/> the child is born in that (existing) cgroup when the kernel can.
     /// </summary>
     public static ClonedInit Clone(int flags, IReadOnlyList<string> joinPaths, bool connectStdin, string initExecutable,
         ConsoleTrace? trace, string procRoot = "/proc", StdioFds? stdio = null, string? startFifo = null,
-        int preserveFds = 0)
+        int preserveFds = 0, Cgroup? cgroup = null)
     {
         var joinFds = new List<int>();
+        int cgroupFd = -1;
         try
         {
             foreach (var path in joinPaths)
@@ -125,10 +144,12 @@ public static class ContainerStarter
             var (parent, child) = SyncChannel.CreatePair();
             int devNull = connectStdin || stdio is not null ? -1 : Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
             int pid;
+            CloneCgroup into;
             try
             {
                 trace?.Step("clone the container's first process",
                     "one clone(2) creates every namespace at once; the child runs only C until it execs `minirun init`");
+                if (cgroup is not null) cgroupFd = OpenCgroup(cgroup, trace);
                 var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
                 if (startFifo is not null)
                     env.Add($"{StartGateStep.FifoVariable}={startFifo}");
@@ -137,7 +158,7 @@ public static class ContainerStarter
                 if (trace is not null)
                     env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
                 pid = NativeStage.Spawn(flags, child.Fd, joinFds, stdio is null ? (devNull, -1, -1) : (stdio.In, stdio.Out, stdio.Err),
-                    initExecutable, ["minirun", "init"], env);
+                    initExecutable, ["minirun", "init"], env, cgroupFd, out into);
             }
             catch
             {
@@ -149,14 +170,44 @@ public static class ContainerStarter
                 child.Dispose();
                 if (devNull >= 0) Libc.close(devNull);
             }
-            trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{pid} (host view); inside its new PID namespace this process is PID 1");
+            if (trace is not null) NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{pid} (host view); inside its new PID namespace this process is PID 1");
             if (trace is not null) ShowNamespaces(trace, pid, flags, procRoot);
-            return new ClonedInit(pid, flags, parent);
+            return new ClonedInit(pid, flags, parent, into.Into ? cgroup : null);
         }
         finally
         {
             foreach (var fd in joinFds) Libc.close(fd);
+            if (cgroupFd >= 0) Libc.close(cgroupFd);
         }
+    }
+
+    /// <summary>The cgroup's directory, opened for clone3's CLONE_INTO_CGROUP (a cgroup v2 directory; O_PATH would not do).</summary>
+    internal static int OpenCgroup(Cgroup cgroup, ITrace? trace)
+    {
+        int fd = Libc.open(cgroup.Path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw new KernelException($"open cgroup {cgroup.Path}", Marshal.GetLastPInvokeError());
+        trace?.Call($"open(\"{cgroup.Path}\", O_RDONLY|O_DIRECTORY)", $"{fd}");
+        return fd;
+    }
+
+    /// <summary>
+    /// The clone's trace line: clone3 with CLONE_INTO_CGROUP when the child was born in its cgroup,
+    /// else clone (no cgroup, or the kernel refused clone3: then the pid is written to cgroup.procs next).
+    /// </summary>
+    internal static void NarrateClone(ITrace trace, int flags, Cgroup? cgroup, int cgroupFd, CloneCgroup into, string result)
+    {
+        string names = Namespaces.FlagNames(flags);
+        if (into.Into)
+        {
+            trace.Call($"clone3({names}|SIGCHLD, CLONE_INTO_CGROUP fd {cgroupFd})", result);
+            trace.Note("born in the container's cgroup (opened above): nothing to move through cgroup.procs");
+            return;
+        }
+        trace.Call($"clone({names}|SIGCHLD)", result);
+        if (into.Asked)
+            trace.Note($"clone3(CLONE_INTO_CGROUP): {Errno.Describe(into.Refusal)} on this kernel; so a plain clone, then a move through cgroup.procs");
+        else if (cgroup is null)
+            trace.Note("no cgroup for this container: it stays in its parent's cgroup");
     }
 
     /// <summary>
@@ -185,7 +236,7 @@ public static class ContainerStarter
                 throw new RuntimeException("config.json: hooks are run by the OCI verbs (minirun-oci) only");
             if (FlagsFor(request.Spec) != init.Flags)
                 throw new InvalidOperationException($"the spec asks for {Namespaces.FlagNames(FlagsFor(request.Spec))} but the process was cloned with {Namespaces.FlagNames(init.Flags)}");
-            request.PlaceInCgroup?.Invoke(init.Pid);   // before init runs a step: every process it makes stays inside
+            PlaceInCgroup(init, request);   // before init runs a step: every process it makes stays inside
             if ((init.Flags & Namespaces.CLONE_NEWUSER) != 0)
             {
                 // sync 1: maps (and the idmapped rootfs) first, then "G": the child may become root in its namespace
@@ -200,6 +251,23 @@ public static class ContainerStarter
             init.Channel.Send((request.NodevDevices ? "N " : "B ") + request.BundleDir);
             return Serve(init.Channel, init.Pid, request.Trace, request.RunRuntimeHooks);
         }
+    }
+
+    /// <summary>
+    /// Init into the request's cgroup, unless it was born there: cgroup.procs when the kernel
+    /// refused clone3, or when it was born in another cgroup (which, empty then, goes).
+    /// </summary>
+    internal static void PlaceInCgroup(ClonedInit init, StartRequest request)
+    {
+        if (request.Cgroup is not { } cgroup)
+        {
+            if (init.BornIn is not null)
+                throw new InvalidOperationException($"the process was cloned into cgroup {init.BornIn.Path} but the container has no cgroup");
+            return;
+        }
+        if (init.BornIn?.Path == cgroup.Path) return;
+        cgroup.AddProcess(init.Pid);
+        init.BornIn?.Remove();
     }
 
     /// <summary>Handles init's messages until it execs (EOF) or reports a failure.</summary>

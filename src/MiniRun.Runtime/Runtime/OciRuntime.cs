@@ -13,8 +13,12 @@
 //   exec    a further process inside the container (Runtime/ExecStarter.cs, Native/exec_stage.c)
 //   pause / resume   cgroup.freeze; ps  the container's processes
 //   update  new limits over the current ones (linux.resources, kept in the state), into the cgroup
-// create applies linux.resources: the cgroup (Cgroups/OciCgroup.cs) gets its controllers and
-// limits before the container's first process is moved into it; NoCgroups (the engine asked for
+// create applies linux.resources: the cgroup (Cgroups/OciCgroup.cs) gets its controllers, limits
+// and device filter before the container's first process is cloned into it (clone3
+// CLONE_INTO_CGROUP; moved there through cgroup.procs on a kernel without it). An engine's
+// pre-cloned init may have been born in that cgroup already (the engine made it empty, before
+// the bundle existed): then its limits and device filter are written before init is handed its
+// bundle, so still before init runs a step. NoCgroups (the engine asked for
 // no cgroup) leaves linux.resources unapplied, as crun's --cgroup-manager=disabled does - except
 // the device list, which init then keeps with nodev mounts (Init/NodevDeviceSteps.cs).
 // Failures are RuntimeException: one line naming the container and what failed; a failed create
@@ -52,7 +56,8 @@ public sealed record OciCreateOptions
     public StdioFds? Stdio { get; init; }
     /// <summary>
     /// An init already cloned into the spec's namespaces and waiting for its bundle: the engine's
-    /// fast path (`minirun run` clones it while it prepares the bundle). Consumed by the call.
+    /// fast path (`minirun run` clones it while it prepares the bundle). Consumed by the call,
+    /// with the cgroup it was born in (ClonedInit.BornIn) when that is the one config.json names.
     /// </summary>
     public ClonedInit? Cloned { get; init; }
     /// <summary>Hand the terminal's master side back to the caller (<see cref="OciStarted.TerminalMaster"/>) instead of sending it to <see cref="ConsoleSocket"/>.</summary>
@@ -265,11 +270,13 @@ public sealed partial class OciRuntime
                 if (Libc.mkfifo(fifo, 0x180 /*0600*/) < 0)
                     throw new KernelException($"mkfifo {fifo}", Marshal.GetLastPInvokeError());
             }
-            cgroup = plan is null ? null : OciCgroup.Create(plan, o.Trace);
-            DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before any process is in the cgroup
+            cgroup = plan is null ? null
+                : o.Cloned?.BornIn is { } bornIn && OciCgroup.Names(plan, bornIn) ? OciCgroup.Adopt(plan, bornIn, o.Trace)
+                : OciCgroup.Create(plan, o.Trace);
+            DeviceFilter.ApplyTo(cgroup, spec, o.Trace);   // linux.resources.devices, before init runs a step (usually before it exists)
             bool nodevDevices = cgroup is null && keepDevices;   // no cgroup for the filter: init keeps the list with nodev mounts
             var request = new StartRequest(bundle, spec, _initExecutable, ConnectStdin: o.Stdio is null, o.Trace,
-                PlaceInCgroup: pid => cgroup?.AddProcess(pid), Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
+                Cgroup: cgroup, Stdio: o.Stdio, StartFifo: fifo, PreserveFds: o.PreserveFds,
                 NodevDevices: nodevDevices,
                 SeccompCache: SeccompCacheDir,
                 RunRuntimeHooks: pid =>
@@ -302,6 +309,8 @@ public sealed partial class OciRuntime
         catch (Exception e)
         {
             if (started is not null && o.Cloned is null) EndProcess(started.Pid);   // a cloned init: Abort, above
+            if (o.Cloned is not null && e is not ContainerStartException)
+                o.Cloned.Abort();   // before its cgroup goes: a waiting init may be in it
             try { cgroup?.Remove(); } catch (KernelException) { }
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
             if ((hooked ?? (started is null ? null : StateOf(started.Pid))) is { } gone)   // the container existed: its poststop hooks

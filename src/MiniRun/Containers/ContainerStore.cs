@@ -49,8 +49,11 @@ public sealed class ContainerStore
         return action();
     }
 
-    /// <summary>Reserves a new container: a fresh id and a unique name; creates its directory.</summary>
-    public ContainerRecord Create(string? name, Func<ContainerRecord, ContainerRecord> fill)
+    /// <summary>
+    /// Reserves a new container: a fresh id (or <paramref name="id"/>, chosen earlier by the caller:
+    /// `run` names the container's cgroup after it before this) and a unique name; creates its directory.
+    /// </summary>
+    public ContainerRecord Create(string? name, Func<ContainerRecord, ContainerRecord> fill, string? id = null)
     {
         return Locked(() =>
         {
@@ -60,7 +63,9 @@ public sealed class ContainerStore
                 if (NameOwner(name) is string owner)
                     throw new RunConfigException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner}\". You have to remove (or rename) that container to be able to reuse that name.");
             }
-            string id = Naming.NewId();
+            if (id is not null && (!Naming.IsFullId(id) || Directory.Exists(DirOf(id))))
+                throw new InvalidOperationException($"container id \"{id}\" is not a fresh id");
+            id ??= Naming.NewId();
             string chosen = name ?? Naming.GenerateUniqueName(n => NameOwner(n) is not null);
             var record = fill(new ContainerRecord { Id = id, Name = chosen, Created = DateTimeOffset.UtcNow });
             Directory.CreateDirectory(DirOf(id));

@@ -27,9 +27,10 @@ public static class ContainerCreator
 {
     /// <param name="findImage">The image to run, from the store or pulled (--pull): the CLI's ImageAcquisition.</param>
     /// <param name="network">`run` plans the network before its early clone; null: planned here (`create`).</param>
+    /// <param name="id">The container's id when the caller chose it already (`run`: its cgroup is named after it), else a fresh one.</param>
     public static CreatedContainer Create(string root, RunOptions o, RestartPolicy restart, ConsoleTrace? trace,
         ResourceLimits limits, CgroupV2Host? cgroupHost, Func<ImageStore, ImageSummary> findImage,
-        MiniRun.Network.NetworkPlan? network = null)
+        MiniRun.Network.NetworkPlan? network = null, string? id = null)
     {
         cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
@@ -82,7 +83,7 @@ public static class ContainerCreator
             MiniRun.Security.SecuritySpec.FillHostConfig(r.HostConfig, o);
             MiniRun.Security.SecurityRecord.Fill(r.HostConfig, o);
             return r;
-        });
+        }, id);
         string bundle = containers.DirOf(record.Id);
         try
         {
@@ -113,6 +114,24 @@ public static class ContainerCreator
             throw;
         }
         return new CreatedContainer(containers, record, spec, bundle);
+    }
+
+    /// <summary>
+    /// The cgroup the runtime core will make for container <paramref name="id"/> from the config.json
+    /// Create writes (linux.cgroupsPath on a cgroup v2 host, else beside the runtime's own cgroup for
+    /// the device rules every container has), made now, empty, so that `run` can clone the
+    /// container's first process into it before the bundle exists (the core then writes its limits).
+    /// Null where no cgroup2 is mounted, or when making it failed: the core makes it at the start
+    /// (and reports why it cannot).
+    /// </summary>
+    public static Cgroup? ReserveCgroup(string id, RunOptions o, CgroupV2Host host, ConsoleTrace? trace)
+    {
+        string? cgroupsPath = host.Usable ? CgroupPathOf(id, o.CgroupParent) : null;
+        if (OciCgroup.PathFor(cgroupsPath, id, host) is not { } relative) return null;
+        trace?.Step("make the container's cgroup, empty for now",
+            "its first process is born in it (clone3 CLONE_INTO_CGROUP); the limits follow before that process runs a step");
+        try { return OciCgroup.CreateEmpty(host, relative, trace); }
+        catch (Exception e) when (e is KernelException or IOException or ArgumentException) { return null; }
     }
 
     /// <summary>PARENT/ID below the cgroup2 root: --cgroup-parent, else "minirun".</summary>

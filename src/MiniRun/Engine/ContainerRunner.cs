@@ -7,10 +7,11 @@
 // parses the flags and prints; everything between is here.
 //
 // Steps: plan the network (a bridge network: make its namespace, Network/ContainerNetwork.cs) ->
-// clone the supervisor and init at once (native stage; init joins that namespace) -> resolve the
-// image, unpack its layers once (shared), reserve an id and a name, write the bundle
-// (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network (veth,
-// address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the core's RunDetached (init's handshake) -> 'r': the
+// choose the id and make the container's cgroup, empty (ContainerCreator.ReserveCgroup) -> clone
+// the supervisor and init at once (native stage; init born in that cgroup, joining that network
+// namespace) -> resolve the image, unpack its layers once (shared), reserve the name, write the
+// bundle (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network
+// (veth, address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the core's RunDetached (init's handshake) -> 'r': the
 // supervisor records "running" -> with -d return once it has; in the foreground attach to the
 // supervisor like `attach` (output, stdin, terminal, detach keys) and return the exit code it
 // reports. The supervisor records the exit, applies --restart and removes the container with
@@ -49,6 +50,8 @@ public static class ContainerRunner
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
         var (limits, cgroupHost) = ContainerCreator.CheckResources(o);
+        cgroupHost ??= CgroupV2Host.Detect();
+        string id = Naming.NewId();   // before the clone: init is born in the cgroup named after it (clone3 CLONE_INTO_CGROUP)
         // Foreground: SIGINT/SIGTERM from now on are for the container.
         using var waiter = flags.Detach ? null : new ProcessWaiter();
         // The network is planned first: for a bridge network the engine makes the namespace, and
@@ -67,9 +70,11 @@ public static class ContainerRunner
         LaunchedSupervisor? early = null;
         try
         {
-            if (trace is null) early = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null, joins);
-            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, network);
-            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, joins, ref handedOver);
+            if (trace is null)
+                early = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null, joins,
+                    cgroup: ContainerCreator.ReserveCgroup(id, o, cgroupHost, null));
+            var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, network, id);
+            return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, joins, ref handedOver, cgroupHost);
         }
         finally
         {
@@ -80,13 +85,14 @@ public static class ContainerRunner
 
     private static RunOutcome Start(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
         ref LaunchedSupervisor? early, CreatedContainer created, LifecycleFlags flags, byte[] detachKeys, int cloneFlags,
-        IReadOnlyList<string> joins, ref bool handedOver)
+        IReadOnlyList<string> joins, ref bool handedOver, CgroupV2Host cgroupHost)
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
         try
         {
-            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace, joins);
+            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace, joins,
+                cgroup: ContainerCreator.ReserveCgroup(record.Id, o, cgroupHost, trace));
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
             // From here on the supervisor owns the container: it records the end and, with --rm, removes it.

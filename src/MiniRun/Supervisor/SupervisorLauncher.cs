@@ -4,7 +4,9 @@
 // supervisor-to-be, which clones init into the container's namespaces as its own child and execs
 // `minirun supervise --adopt`, so the supervisor's and init's .NET runtimes start in parallel
 // while `run` writes the bundle; `run` then does init's handshake itself and reports to the
-// supervisor over the control socket ('n', 'm', 'r' or 'f'). `start` (and anything starting an
+// supervisor over the control socket ('n', 'm', 'r' or 'f'). Given the container's cgroup (made
+// empty by the engine before the bundle exists), init is born in it (clone3 CLONE_INTO_CGROUP);
+// the supervisor stays in the caller's cgroup. `start` (and anything starting an
 // existing container) spawns `minirun supervise --start`, which starts the container itself
 // exactly as it does for each restart.
 //
@@ -13,6 +15,7 @@
 // supervisor holds; with -t there are no pipes and the terminal's master reaches the supervisor.
 //
 // Follows: socketpair(2), pipe2(2); Native/clone_stage.c.
+using MiniRun.Cgroups;
 using MiniRun.Init;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -31,11 +34,7 @@ public sealed class LaunchedSupervisor : IDisposable
     /// <summary>The container will not be started: init ends (it reads EOF), so does the supervisor.</summary>
     public void Abort()
     {
-        if (Init is not null)
-        {
-            Libc.kill(Init.Pid, 9);
-            Init.Dispose();
-        }
+        Init?.Abort();   // not our child (the supervisor's): killed, and its cgroup removed once it has left
         Dispose();
     }
 
@@ -48,10 +47,15 @@ public sealed class LaunchedSupervisor : IDisposable
 
 public static class SupervisorLauncher
 {
-    /// <summary>The fast path of `run`: supervisor and init cloned at once (init waits for "B").</summary>
+    /// <summary>
+    /// The fast path of `run`: supervisor and init cloned at once (init waits for "B"). With
+    /// <paramref name="cgroup"/> init is born in it when the kernel can; the cgroup then belongs to
+    /// the returned Init (a failure here removes it).
+    /// </summary>
     public static LaunchedSupervisor LaunchWithInit(int flags, bool tty, bool interactive, string exe, ConsoleTrace? trace,
-        IReadOnlyList<string>? joinPaths = null)
+        IReadOnlyList<string>? joinPaths = null, Cgroup? cgroup = null)
     {
+        bool bornIn = false;
         var (control, controlChild) = SocketPair();
         var (syncParent, syncChild) = SyncChannel.CreatePair();
         int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
@@ -89,11 +93,15 @@ public static class SupervisorLauncher
             if (trace is not null)
                 env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
             var keep = new List<int> { controlChild, outR, errR, inW };
-            var (supervisor, init) = NativeStage.SpawnSupervised(flags, syncChild.Fd, initStdio, joinFds, keep, devNull, exe,
+            int cgroupFd = cgroup is null ? -1 : ContainerStarter.OpenCgroup(cgroup, trace);
+            if (cgroupFd >= 0) close.Add(cgroupFd);
+            var (supervisor, init, into) = NativeStage.SpawnSupervised(flags, syncChild.Fd, initStdio, joinFds, keep, devNull, exe,
                 ["minirun", "init"], env,
-                ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment());
-            trace?.Call($"clone({Namespaces.FlagNames(flags)}|SIGCHLD)", $"{init} (host view); its parent is the supervisor {supervisor}; inside its new PID namespace it is PID 1");
-            return new LaunchedSupervisor { SupervisorPid = supervisor, Control = control, Init = new ClonedInit(init, flags, syncParent) };
+                ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment(), cgroupFd);
+            if (trace is not null)
+                ContainerStarter.NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{init}, child of the supervisor {supervisor}");
+            bornIn = into.Into;
+            return new LaunchedSupervisor { SupervisorPid = supervisor, Control = control, Init = new ClonedInit(init, flags, syncParent, into.Into ? cgroup : null) };
         }
         catch
         {
@@ -105,6 +113,10 @@ public static class SupervisorLauncher
         {
             syncChild.Dispose();
             foreach (var fd in close) Libc.close(fd);
+            // Not born in it (no clone, or the kernel refused clone3): the core makes the cgroup
+            // itself when it starts the container, so this empty one goes.
+            if (cgroup is not null && !bornIn)
+                try { cgroup.Remove(); } catch (KernelException) { }
         }
     }
 

@@ -1,7 +1,9 @@
 // CgroupLimitTests: the limits of `run` enforced by a real cgroup v2 kernel (they skip elsewhere,
 // saying why): a pids limit makes fork fail with EAGAIN while the container survives; cpu.max
 // throttles a busy loop; a cpuset pins the container (its affinity inside); no cgroup is left
-// behind when the container is removed.
+// behind when the container is removed, nor by a run that fails after its early clone (init was
+// born in the cgroup made for it before the bundle); Docker's smallest memory limit (6 MiB) still
+// starts a container although init is charged to its cgroup from birth.
 //
 // Follows: Documentation/admin-guide/cgroup-v2.rst (pids.max, cpu.max and cpu.stat, cpuset.cpus);
 // docker-run(1) --pids-limit, --cpus, --cpuset-cpus.
@@ -84,5 +86,33 @@ public sealed class CgroupLimitTests : IDisposable
         {
             if (Directory.Exists(parent)) Directory.Delete(parent);   // rmdir: only the (empty) parent this test made
         }
+    }
+
+    [CgroupV2Fact("memory")]
+    public void A_run_that_fails_after_its_early_clone_leaves_no_cgroup()
+    {
+        string parentName = "minirun-test-" + Guid.NewGuid().ToString("N")[..8];
+        string parent = Path.Combine(_host.MountPoint!, parentName);
+        try
+        {
+            // The cgroup is made and init born in it before the image is looked up; the image is missing.
+            var r = _m.Run("run", "--rm", "--pull", "never", "--cgroup-parent", parentName, "no-such-image-here", "true");
+            Assert.Equal(125, r.ExitCode);
+            Assert.True(Directory.Exists(parent), $"{parent} was never made: the early clone had no cgroup");
+            Assert.Empty(Directory.GetDirectories(parent));
+        }
+        finally
+        {
+            if (Directory.Exists(parent)) Directory.Delete(parent);
+        }
+    }
+
+    [CgroupV2Fact("memory")]
+    public void Docker_s_smallest_memory_limit_still_starts_a_container()
+    {
+        // init (a .NET process) is charged to the container's cgroup from its birth, before memory.max is written
+        var r = _m.Run("run", "--rm", "--pull", "never", "-m", "6m", "busybox", "cat", "/sys/fs/cgroup/memory.max");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("6291456", r.Stdout.Trim());
     }
 }

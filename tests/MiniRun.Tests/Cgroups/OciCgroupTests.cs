@@ -112,6 +112,40 @@ public sealed class OciCgroupTests : IDisposable
         Assert.Equal(["cpu"], Plan("/default/c1", defaults).Limits.RequiredControllers());   // with the controller, 1024 is written (weight 39), as runc does
     }
 
+    private static SpecResources Devices() => new() { Devices = [new SpecDeviceCgroup { Access = "rwm" }] };
+
+    [Fact]
+    public void PathFor_names_the_cgroup_Plan_will_name_for_an_engine_s_container()
+    {
+        var host = CgroupV2Host.Detect(_fs.Root, _proc);
+        Assert.Equal(Plan("/minirun/c1", Devices()).RelativePath, OciCgroup.PathFor("/minirun/c1", "c1", host, _proc));
+        Assert.Equal("minirun/c1", OciCgroup.PathFor("/minirun/c1", "c1", host, _proc));
+        Assert.Equal(Plan(null, Devices()).RelativePath, OciCgroup.PathFor(null, "c1", host, _proc));   // device rules: beside the runtime
+        Assert.Equal("user.slice/c1", OciCgroup.PathFor(null, "c1", host, _proc));
+        Proc($"31 23 0:28 / {_fs.Root} rw - tmpfs tmpfs rw\n", "0::/\n");   // no cgroup2 anywhere: no cgroup, device rules kept by nodev mounts
+        var none = CgroupV2Host.Detect(_fs.Root, _proc);
+        Assert.Null(OciCgroup.PathFor(null, "c1", none, _proc));
+        Assert.Null(Plan(null, Devices()).RelativePath);
+    }
+
+    [Fact]
+    public void CreateEmpty_then_Adopt_gives_the_cgroup_Create_gives()
+    {
+        var host = CgroupV2Host.Detect(_fs.Root, _proc);
+        var empty = OciCgroup.CreateEmpty(host, "minirun/c1", _trace, _fs);   // before the clone: no limit yet
+        Assert.Equal("cpu cpuset io memory pids", _fs.Text("minirun/cgroup.subtree_control").Trim());
+        Assert.DoesNotContain(_fs.Writes, w => w.Path.StartsWith(empty.Path, StringComparison.Ordinal));
+        var plan = Plan("/minirun/c1", Limits());
+        Assert.True(OciCgroup.Names(plan, empty));
+        Assert.False(OciCgroup.Names(Plan("/minirun/c2", Limits()), empty));
+        var adopted = OciCgroup.Adopt(plan, empty, _trace, _fs);   // init is in it and waits for its bundle: the limits now
+        Assert.Equal(empty.Path, adopted.Path);
+        Assert.Equal("67108864", _fs.Text("minirun/c1/memory.max"));
+        Assert.Equal("20", _fs.Text("minirun/c1/pids.max"));
+        Assert.Equal("20000 100000", _fs.Text("minirun/c1/cpu.max"));
+        Assert.Contains(_trace.Lines, l => l.Contains("born in it", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_failed_limit_write_leaves_no_cgroup()
     {

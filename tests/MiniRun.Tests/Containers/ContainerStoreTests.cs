@@ -38,6 +38,18 @@ public sealed class ContainerStoreTests : IDisposable
     }
 
     [Fact]
+    public void AnIdChosenBeforehandIsKeptOnlyWhenFresh()
+    {
+        var store = new ContainerStore(_root);
+        string id = Naming.NewId();   // `run` chooses it before the clone: the cgroup is named after it
+        Assert.Equal(id, store.Create("early", r => r, id).Id);
+        Assert.True(File.Exists(Path.Combine(store.DirOf(id), "container.json")));
+        Assert.Throws<InvalidOperationException>(() => store.Create("again", r => r, id));   // taken
+        Assert.Throws<InvalidOperationException>(() => store.Create("bad", r => r, "../x"));   // not an id
+        Assert.Single(store.List());
+    }
+
+    [Fact]
     public void GeneratedNamesAreDistinct()
     {
         var store = new ContainerStore(_root);

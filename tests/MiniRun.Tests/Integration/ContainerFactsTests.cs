@@ -1,6 +1,8 @@
 // ContainerFactsTests: what a student can observe inside a real container from the fixture:
 // PID 1, the hostname, invisible host processes, new namespaces, only `lo`, an overlay root,
 // copy-on-write, environment, working directory, users, and no leaked descriptors or mounts.
+using MiniRun.Cgroups;
+
 namespace MiniRun.Tests.Integration;
 
 public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host>
@@ -251,7 +253,14 @@ public sealed class ContainerFactsTests : IClassFixture<ContainerFactsTests.Host
     {
         var r = _m.Run("run", "--rm", "--trace", "busybox", "true");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD) = ", r.Stderr);
+        // Born in its cgroup where there is one (a cgroup2 mount: this host's, or the VM's), else a plain clone.
+        if (CgroupV2Host.Detect().MountPoint is null)
+            Assert.Contains("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD) = ", r.Stderr);
+        else
+        {
+            Assert.Matches(@"clone3\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\|SIGCHLD, CLONE_INTO_CGROUP fd \d+\) = ", r.Stderr);
+            Assert.DoesNotMatch(@"write \S+/cgroup\.procs", r.Stderr);   // nothing moved afterwards
+        }
         Assert.Contains("unshare(CLONE_NEWCGROUP) = 0", r.Stderr);
         Assert.Contains("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) = 0", r.Stderr);
         Assert.Contains("mount(\"overlay\", ", r.Stderr);
