@@ -100,26 +100,7 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
         return true;
     }
 
-    private string RunInNamespace(string command)
-    {
-        var psi = new ProcessStartInfo("nsenter")
-        {
-            WorkingDirectory = _f.Scratch, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--net=" + _f.Host.NetnsPath, "--", "bash", "-c", "exec 2>&1\nsudo() { \"$@\"; }\n" + command })
-            psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C";
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"lab command did not finish in 120 s: {command}");
-        }
-        p.WaitForExit();
-        return output.Result;
-    }
+    private string RunInNamespace(string command) => LabDocument.Run(_f.Scratch, command, "nsenter", "--net=" + _f.Host.NetnsPath, "--");
 
     [Fact]
     public void Every_command_of_the_english_lab_prints_what_the_lab_says()

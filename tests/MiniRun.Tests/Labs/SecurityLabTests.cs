@@ -141,26 +141,7 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
     private static Regex Pattern(string expected) =>
         new("^" + Regex.Replace(Regex.Escape(Squeeze(expected)), @"<[A-Za-z][A-Za-z0-9-]*>", @"\S+") + "$");
 
-    private string RunInShell(string command)
-    {
-        var psi = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = _f.Scratch, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec 2>&1\nsudo() { \"$@\"; }\n" + command);
-        psi.Environment["LC_ALL"] = "C";
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"lab command did not finish in 120 s: {command}");
-        }
-        p.WaitForExit();
-        return output.Result;
-    }
+    private string RunInShell(string command) => LabDocument.Run(_f.Scratch, command);
 
     [Fact]
     public void Every_command_of_the_english_lab_prints_what_the_lab_says()
