@@ -38,8 +38,9 @@ public static class BridgeNetwork
         }
         // Only a bridge to make needs the host's links and routes (dumps that grow with every veth).
         var links = host.Links();
-        int mtu = UplinkMtu(host, links);
-        var clash = host.Routes().FirstOrDefault(r => r.PrefixLength > 0 &&
+        var routes = host.Routes();
+        int mtu = UplinkMtu(routes, links);
+        var clash = routes.FirstOrDefault(r => r.PrefixLength > 0 &&
             NetworkStore.Overlaps(new IPNetwork(r.Destination, r.PrefixLength), n.Subnet.Value));
         if (clash != default)
         {
@@ -57,9 +58,9 @@ public static class BridgeNetwork
     }
 
     /// <summary>The MTU of the interface the default route leaves by; 1500 when there is none.</summary>
-    private static int UplinkMtu(INetlink host, IReadOnlyList<LinkInfo> links)
+    private static int UplinkMtu(IReadOnlyList<(IPAddress Destination, int PrefixLength, int OutputIndex)> routes, IReadOnlyList<LinkInfo> links)
     {
-        var uplink = host.Routes().FirstOrDefault(r => r.PrefixLength == 0);
+        var uplink = routes.FirstOrDefault(r => r.PrefixLength == 0);
         return links.FirstOrDefault(l => l.Index == uplink.OutputIndex && uplink != default)?.Mtu ?? 1500;
     }
 

@@ -53,8 +53,6 @@ public sealed record NetworkPlan(NetworkRequest Request, string SandboxKey, stri
 
 public static class ContainerNetwork
 {
-    public static NetworkKernel? KernelOverride { get; set; }
-
     /// <summary>Decides the mode and checks the flags before anything exists. For a bridge network it
     /// names the namespace file (MakeNamespace makes it: `run` before its early clone, else the first start).</summary>
     public static NetworkPlan Plan(string root, MiniRun.Spec.RunOptions o, ITrace trace)
@@ -175,7 +173,7 @@ public static class ContainerNetwork
     public static string EndpointId(string containerId, string networkId) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(containerId + "/" + networkId)));
 
-    public static NetworkKernel Kernel() => KernelOverride ?? RealKernel.Instance;
+    public static NetworkKernel Kernel() => RealKernel.Instance;
 
     /// <summary>
     /// Before the container's command runs: its namespace (made again when a start follows a stop),

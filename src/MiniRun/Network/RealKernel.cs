@@ -1,6 +1,8 @@
 // RealKernel: the NetworkKernel of a real run - rtnetlink sockets (RtNetlink), network namespaces
 // held by bind mounts (NetworkNamespace), MiniRun's nftables table (NftFirewall) and host ports
-// held by bound sockets (PortReservation), the name resolvers of user networks (NameResolver). Tests replace it with fakes (ContainerNetwork.KernelOverride).
+// held by bound sockets (PortReservation), the name resolvers of user networks (NameResolver).
+// Tests pass fakes instead, through the NetworkKernel parameter of ContainerNetwork's and
+// NetworkCommands' methods.
 //
 // Follows: rtnetlink(7), ip-netns(8), nft(8), bind(2).
 namespace MiniRun.Network;
