@@ -26,7 +26,7 @@ public static class ImageCli
         image.Subcommands.Add(Images("ls", rootOption, debugOption));
         image.Subcommands.Add(Rmi("rm", rootOption, debugOption));
         image.Subcommands.Add(Tag("tag", rootOption, debugOption));
-        image.Subcommands.Add(InspectCli.Inspect("inspect", imagesOnly: true, rootOption, debugOption));
+        image.Subcommands.Add(InspectCli.Inspect("inspect", InspectCli.Only.Images, rootOption, debugOption));
         image.Subcommands.Add(History("history", rootOption, debugOption));
         image.Subcommands.Add(Prune("prune", rootOption, debugOption));
         image.Subcommands.Add(Save("save", rootOption, debugOption));

@@ -1,5 +1,6 @@
 // InspectCli: `inspect` (containers and images), `top`: what a container is made of, next to
-// the host. `image inspect` is the same verb restricted to images (ImageCli registers it).
+// the host. `image inspect` and `container inspect` are the same verb restricted to images or to
+// containers (ImageCli and ContainerGroupCli register them).
 //
 // Follows: docker-inspect(1), docker-image-inspect(1), docker-top(1).
 using System.CommandLine;
@@ -10,22 +11,30 @@ public static class InspectCli
 {
     public static IEnumerable<Command> Build(Option<string> rootOption, Option<bool> debugOption)
     {
-        yield return Inspect("inspect", imagesOnly: false, rootOption, debugOption);
+        yield return Inspect("inspect", Only.Any, rootOption, debugOption);
         yield return Top(rootOption, debugOption);
     }
 
-    public static Command Inspect(string name, bool imagesOnly, Option<string> rootOption, Option<bool> debugOption) =>
-        Program.Verb(name, imagesOnly ? "Display detailed information on one or more images" : "Return low-level information on containers and images",
-            rootOption, debugOption, cmd =>
+    /// <summary>What an inspect verb looks at: `inspect` both, `image inspect` images, `container inspect` containers.</summary>
+    public enum Only { Any, Images, Containers }
+
+    public static Command Inspect(string name, Only only, Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb(name, only switch
+            {
+                Only.Images => "Display detailed information on one or more images",
+                Only.Containers => "Display detailed information on one or more containers",
+                _ => "Return low-level information on containers and images",
+            }, rootOption, debugOption, cmd =>
         {
+            bool imagesOnly = only == Only.Images;
             var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template subset: {{.Path}}, {{json .Path}}" };
             var type = new Option<string?>("--type") { Description = "Only inspect objects of this type (container or image)" };
-            var names = new Argument<string[]>(imagesOnly ? "IMAGE" : "NAME|ID") { Arity = ArgumentArity.OneOrMore };
+            var names = new Argument<string[]>(imagesOnly ? "IMAGE" : only == Only.Containers ? "CONTAINER" : "NAME|ID") { Arity = ArgumentArity.OneOrMore };
             cmd.Options.Add(format);
-            if (!imagesOnly) cmd.Options.Add(type);
+            if (only == Only.Any) cmd.Options.Add(type);
             cmd.Arguments.Add(names);
             return p => InspectCommand.Run(p.GetValue(rootOption)!, p.GetValue(names)!, p.GetValue(format),
-                imagesOnly ? "image" : p.GetValue(type), Console.Out, Console.Error);
+                only switch { Only.Images => "image", Only.Containers => "container", _ => p.GetValue(type) }, Console.Out, Console.Error);
         });
 
     private static Command Top(Option<string> rootOption, Option<bool> debugOption) =>

@@ -10,8 +10,8 @@ namespace MiniRun.Cli;
 
 public static class PsCli
 {
-    public static Command Build(Option<string> rootOption, Option<bool> debugOption) =>
-        Program.Verb("ps", "List containers", rootOption, debugOption, cmd =>
+    public static Command Build(Option<string> rootOption, Option<bool> debugOption, string name = "ps") =>
+        Program.Verb(name, "List containers", rootOption, debugOption, cmd =>
         {
             var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };

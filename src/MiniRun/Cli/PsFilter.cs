@@ -6,9 +6,10 @@
 // Docker stores it) and the full id, so a prefix or a substring matches; status and exited are
 // checked for valid values first, with Docker's error text. ancestor matches the image the
 // container was made from, given as name[:tag], ID (prefix) or sha256:ID; it asks the image
-// store only when such a filter is present.
+// store only when such a filter is present. label=KEY or label=KEY=VALUE: every label value must
+// match (labels are AND, the other keys OR among their values).
 //
-// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited), Docker's
+// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited, label), Docker's
 // daemon/list.go rules (invalid filter 'KEY', invalid filter 'status=X').
 using System.Text.RegularExpressions;
 using MiniRun.Containers;
@@ -17,7 +18,7 @@ namespace MiniRun.Cli;
 
 public sealed class PsFilter
 {
-    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited"];
+    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited", "label"];
 
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
 
@@ -63,11 +64,20 @@ public sealed class PsFilter
                 "exited" => effective is ContainerStatus.Exited && c.State.StartedAt is not null &&
                             values.Any(v => int.Parse(v) == c.State.ExitCode),
                 "ancestor" => ancestorIds.Contains(c.ImageId) || values.Any(v => AncestorNames(v, c)),
+                "label" => values.All(v => HasLabel(v, c)),   // Docker: every label filter must match
                 _ => false,
             };
             if (!any) return false;
         }
         return true;
+    }
+
+    /// <summary>label=KEY (any value) or label=KEY=VALUE.</summary>
+    private static bool HasLabel(string value, ContainerRecord c)
+    {
+        int eq = value.IndexOf('=');
+        string key = eq < 0 ? value : value[..eq];
+        return c.Config.Labels.TryGetValue(key, out var v) && (eq < 0 || v == value[(eq + 1)..]);
     }
 
     /// <summary>Go's regexp.MatchString(pattern, s): an invalid pattern matches nothing.</summary>

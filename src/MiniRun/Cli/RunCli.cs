@@ -33,6 +33,8 @@ public static class RunCli
         var hostname = new Option<string?>("--hostname") { Description = "Container host name (default: the short container ID)" };
         var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables (K=V, or K to copy it)", AllowMultipleArgumentsPerToken = false };
         var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables" };
+        var label = new Option<string[]>("--label", "-l") { Description = "Set meta data on a container", AllowMultipleArgumentsPerToken = false };
+        var labelFile = new Option<string[]>("--label-file") { Description = "Read in a line delimited file of labels" };
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
@@ -55,7 +57,7 @@ public static class RunCli
         var resources = ResourceCli.Options();
         var security = SecurityCli.Options();
         var network = NetworkFlagsCli.Options();
-        foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, workdir, user, entrypoint, pull, restart, init,
+        foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, label, labelFile, workdir, user, entrypoint, pull, restart, init,
                                           healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck, userns })
             cmd.Options.Add(o);
         if (!create)
@@ -76,6 +78,7 @@ public static class RunCli
                 Rm = p.GetValue(rm), Interactive = p.GetValue(interactive), Tty = p.GetValue(tty),
                 Name = p.GetValue(name), Hostname = p.GetValue(hostname),
                 Env = (p.GetValue(env) ?? []).ToList(), EnvFiles = (p.GetValue(envFile) ?? []).ToList(),
+                Labels = (p.GetValue(label) ?? []).ToList(), LabelFiles = (p.GetValue(labelFile) ?? []).ToList(),
                 Workdir = p.GetValue(workdir), User = p.GetValue(user), Entrypoint = p.GetValue(entrypoint),
                 Image = image, Command = rest.Skip(1).ToList(), Pull = p.GetValue(pull)!,
                 Resources = resources.Values(p), CgroupParent = p.GetValue(resources.CgroupParent),

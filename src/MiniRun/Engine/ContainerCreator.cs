@@ -45,6 +45,7 @@ public static class ContainerCreator
         }
 
         var health = MiniRun.Health.HealthSettings.Resolve(o.Health, config.Config?.Healthcheck);   // bad flags fail before anything exists
+        var labels = LabelFlags.Merge(config.Config?.Labels, o);
         var userns = MiniRun.Security.UsernsRemap.Plan(o.Userns);   // --userns / daemon.json; remap: user and ranges exist
         network ??= MiniRun.Network.ContainerNetwork.Plan(root, o, (ITrace?)trace ?? NullTrace.Instance);   // --network, -p, --dns...
         network = network with { Request = network.Request with { Exposed = config.Config?.ExposedPorts?.Keys.ToList() ?? [] } };
@@ -72,7 +73,7 @@ public static class ContainerCreator
                 Entrypoint = o.Entrypoint is null ? config.Config?.Entrypoint : (o.Entrypoint.Length == 0 ? null : [o.Entrypoint]),
                 WorkingDir = spec.Process.Cwd,
                 StopSignal = config.Config?.StopSignal,
-                Labels = config.Config?.Labels is { } labels ? new Dictionary<string, string>(labels) : new(),
+                Labels = labels,
                 Healthcheck = health,
             };
             r.HostConfig = new ContainerRecordHostConfig

@@ -23,6 +23,10 @@ public sealed class RunOptions
     public List<string> Env { get; set; } = new();
     /// <summary>--env-file paths in command-line order.</summary>
     public List<string> EnvFiles { get; set; } = new();
+    /// <summary>--label/-l values in command-line order: "K=V", or "K" for an empty value.</summary>
+    public List<string> Labels { get; set; } = new();
+    /// <summary>--label-file paths in command-line order.</summary>
+    public List<string> LabelFiles { get; set; } = new();
     /// <summary>-w; null or empty = the image's WorkingDir, else "/".</summary>
     public string? Workdir { get; set; }
     /// <summary>-u USER[:GROUP]; null or empty = the image's User, else root.</summary>
