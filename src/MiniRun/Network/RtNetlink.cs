@@ -196,7 +196,13 @@ public sealed class RtNetlink : INetlink
     public IReadOnlyList<(IPAddress Destination, int PrefixLength, int OutputIndex)> Routes()
     {
         const string call = "RTM_GETROUTE dump, IPv4 main table";
-        var list = Dump(call, RtMessages.DumpRoutes).Where(m => m.Type == Rt.RTM_NEWROUTE)
+        List<NetlinkMessage> parts;
+        // A namespace without a single route (only lo, down) has no main table yet: the kernel's
+        // filtered dump answers ENOENT (fib_get_table finds none), which means "no routes".
+        try { parts = _socket.Dump(RtMessages.DumpRoutes, call); }
+        catch (NetlinkException e) when (e.Errno == Errno.ENOENT) { parts = []; }
+        catch (NetlinkException e) { Failed(call, e); throw; }
+        var list = parts.Where(m => m.Type == Rt.RTM_NEWROUTE)
             .Select(RtMessages.ParseRoute).Where(r => r is not null && r.Table == Rt.RT_TABLE_MAIN)
             .Select(r => (r!.Destination, r.PrefixLength, r.OutputIndex)).ToList();
         _trace.Call(call, list.Count == 0 ? "none" : string.Join(", ", list.Select(r => $"{r.Destination}/{r.PrefixLength} dev {r.OutputIndex}")));

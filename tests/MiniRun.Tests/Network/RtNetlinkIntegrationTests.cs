@@ -43,6 +43,29 @@ public sealed class RtNetlinkIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void A_namespace_without_any_route_has_an_empty_route_dump()
+    {
+        // `ip netns add` gives only lo, down: no main table exists yet, and the kernel's filtered
+        // dump answers ENOENT; the default bridge must still be made on such a machine (the
+        // benchmark's namespace). NetworkNamespace.Create sets lo up, which makes the table, so
+        // this namespace is made by ip(8).
+        string name = "mrt-bare-" + Guid.NewGuid().ToString("N")[..8];
+        var (made, output) = TestNetworkNamespaces.Run("ip", "netns", "add", name);
+        Assert.True(made == 0, output);
+        try
+        {
+            int fd = NetworkNamespace.OpenFd("/run/netns/" + name);
+            try
+            {
+                using var bare = RtNetlink.OpenIn(fd, new RecordingTrace());
+                Assert.Empty(bare.Routes());
+            }
+            finally { MiniRun.Kernel.Libc.close(fd); }
+        }
+        finally { TestNetworkNamespaces.Run("ip", "netns", "delete", name); }
+    }
+
+    [Fact]
     public void The_container_side_gets_eth0_with_its_address_and_route_and_reaches_the_bridge()
     {
         var trace = new RecordingTrace();
