@@ -14,8 +14,8 @@
 # with a pure cgroup v2) and tests/vm/check-provision-in-vm.sh (the Vagrantfile validated, the
 # students' provisioning script run twice offline in the VM). Developers may skip it with
 # --no-vm or MINIRUN_SKIP_VM=1; CI (.ci/run) always runs it.
-# Prints each stage's "N passed, N failed", and last the combined "N passed, N failed"; exits
-# non-zero when any stage failed.
+# Prints each stage's "N passed, N failed", the host's failing tests by name, and last the
+# combined "N passed, N failed"; exits non-zero when any stage failed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -46,8 +46,11 @@ set -e
 host_passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 host_failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 host_line="host: $host_passed passed, $host_failed failed ($(( $(date +%s) - start )) s)"
+# the failing tests' names, repeated at the very end, where a CI log's tail shows them
+host_failures="$(grep -a -E '^  Failed [A-Za-z]' "$log" | sed -E 's/^  Failed /run-all: host failed: /' | head -n 20 || true)"
 echo "$host_passed passed, $host_failed failed"
 if [ "$vm" = 0 ]; then
+    [ -z "$host_failures" ] || echo "$host_failures"
     echo "run-all: VM stage skipped (--no-vm or MINIRUN_SKIP_VM=1); CI runs it"
     exit "$host_status"
 fi
@@ -77,6 +80,7 @@ for stage in tests/vm/run-tests-in-vm.sh tests/vm/check-provision-in-vm.sh; do
 done
 
 echo "run-all: $host_line"
+[ -z "$host_failures" ] || echo "$host_failures"
 printf 'run-all: %s\n' "${stage_lines[@]}"
 echo "$(( host_passed + vm_passed )) passed, $(( host_failed + vm_failed )) failed"
 [ "$host_status" -eq 0 ] && [ "$vm_status" -eq 0 ]

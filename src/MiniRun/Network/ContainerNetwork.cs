@@ -335,8 +335,13 @@ public static class ContainerNetwork
     /// <summary>
     /// After the container's end (or its crash): port rules, veths, leases, endpoint files and the
     /// namespace, each removed if present. Never throws for something already gone.
+    /// With <paramref name="deferredLinks"/>, the host ends of the veths are not deleted but added
+    /// to it, for <see cref="DeleteLinks"/> after the end has been reported: deleting a veth waits
+    /// for the kernel's RCU grace periods (10-30 ms), and the namespace, unmounted here, takes the
+    /// pair with it anyway unless another container still shares it.
     /// </summary>
-    public static void Detach(string root, string containerId, string containerDir, ITrace trace, NetworkKernel? k = null)
+    public static void Detach(string root, string containerId, string containerDir, ITrace trace, NetworkKernel? k = null,
+        ICollection<string>? deferredLinks = null)
     {
         ContainerNetworkState? state;
         try { state = ContainerNetworkFile.Read(containerDir); }
@@ -353,7 +358,9 @@ public static class ContainerNetwork
             foreach (var name in new[] { state.Request.Mode }.Concat(state.Connected).Distinct())
             {
                 if (store.Find(name) is not { } n) continue;
-                host.DeleteLink(HostInterfaceName(containerId, n.Id));   // its peer in the namespace goes with it
+                string link = HostInterfaceName(containerId, n.Id);
+                if (deferredLinks is not null) deferredLinks.Add(link);
+                else host.DeleteLink(link);   // its peer in the namespace goes with it
                 IpamOf(store, n).Release(containerId);
                 store.DeleteEndpoint(n, containerId);
             }
@@ -361,6 +368,15 @@ public static class ContainerNetwork
         if (!string.IsNullOrEmpty(state.SandboxKey)) k.RemoveNamespace(state.SandboxKey, trace);
         if (state.Endpoints.Count > 0 || state.Ports.Count > 0)
             ContainerNetworkFile.Write(containerDir, state with { Endpoints = [], Ports = [] });
+    }
+
+    /// <summary>The host ends a deferred <see cref="Detach"/> left; one already gone (with its namespace) is skipped.</summary>
+    public static void DeleteLinks(IReadOnlyCollection<string> links, ITrace trace, NetworkKernel? k = null)
+    {
+        if (links.Count == 0) return;
+        k ??= Kernel();
+        using var host = k.OpenHost(trace);
+        foreach (var link in links) host.DeleteLink(link);
     }
 
     private static Ipam IpamOf(NetworkStore store, NetworkRecord n) => new(store.IpamPath(n), n.Name, n.Id, n.Subnet!.Value, n.Gateway!);

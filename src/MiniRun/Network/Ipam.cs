@@ -5,14 +5,23 @@
 // process (the supervisors, the CLI, `minirun boot`), so the file is read and rewritten under an
 // flock (FileLock) and replaced atomically (write a temporary file, then rename(2) over the old
 // one): a reader sees the old or the new leases, never half of them, even if the writer dies.
-// An address goes to the first free one after the gateway (wrapping around below it), never the
-// network address, the broadcast address or the gateway. An owner (a container ID) holds at most
-// one address; asking again returns it. Leases of owners that no longer exist are released by
-// ReleaseWhere (after a crash: the caller knows which containers are gone).
+// Addresses are handed out serially: the first free one after the address given last (at first,
+// after the gateway), wrapping around at the end of the subnet, never the network address, the
+// broadcast address or the gateway. So an address just released is not given again at once: the
+// other containers' ARP caches (and an ended container's interface, deleted a moment after its
+// end is reported) still tie it to the old MAC for a while, the reason CNI's host-local and
+// swarmkit also allocate round-robin. An owner (a container ID) holds at most one address; asking
+// again returns it. Leases of owners that no longer exist are released by ReleaseWhere (after a
+// crash: the caller knows which containers are gone).
 //
-// The file, one lease a line, readable with cat:
+// The file, the address given last, then one lease a line, readable with cat:
+//   # last 172.17.0.3
 //   172.17.0.2 4f1c...e9
 //   172.17.0.3 a07b...11
+//
+// No fsync: a lease file lost or stale after a power cut is corrected by `minirun boot`
+// (BootRecovery releases the leases of containers that are gone and makes the others again),
+// and rename(2) still never shows half a file.
 //
 // Follows: flock(2), rename(2); Docker's IPAM messages ("no available IPv4 addresses on this
 // network's address pools: NAME (ID)", "invalid address A: It does not belong to any of this
@@ -59,13 +68,13 @@ public sealed class Ipam
 
     /// <summary>
     /// The address of <paramref name="owner"/>: the one it already holds, else <paramref name="requested"/>
-    /// (must be in the subnet and free), else the first free one after the gateway.
+    /// (must be in the subnet and free), else the first free one after the address given last.
     /// </summary>
     public IPAddress Allocate(string owner, IPAddress? requested = null)
     {
         CheckOwner(owner);
         using var _ = Lock();
-        var leases = Read();
+        var leases = Read(out uint? last);
         var mine = leases.FirstOrDefault(l => l.Owner == owner);
         if (mine is not null && (requested is null || mine.Address.Equals(requested))) return mine.Address;
         if (mine is not null)
@@ -81,14 +90,14 @@ public sealed class Ipam
             if (chosen < _first || chosen > _last || chosen == _gateway || used.Contains(chosen))
                 throw new ContainerException("Address already in use");
         }
-        else if (!TryFirstFree(used, out chosen))
+        else if (!TryFirstFree(used, last, out chosen))
         {
             throw new ContainerException($"no available IPv4 addresses on this network's address pools: {_networkName} ({_networkId})");
         }
 
         var address = FromUInt(chosen);
         leases.Add(new IpLease(owner, address));
-        Write(leases);
+        Write(leases, requested is null ? chosen : last);
         return address;
     }
 
@@ -99,23 +108,24 @@ public sealed class Ipam
     public IReadOnlyList<IpLease> ReleaseWhere(Func<string, bool> stale)
     {
         using var _ = Lock();
-        var leases = Read();
+        var leases = Read(out uint? last);
         var gone = leases.Where(l => stale(l.Owner)).ToList();
-        if (gone.Count > 0) Write(leases.Except(gone).ToList());
+        if (gone.Count > 0) Write(leases.Except(gone).ToList(), last);
         return gone;
     }
 
     /// <summary>Every lease, in address order.</summary>
     public IReadOnlyList<IpLease> Leases()
     {
-        using var _ = Lock();
-        return Read();
+        using var held = Lock();
+        return Read(out _);
     }
 
-    private bool TryFirstFree(HashSet<uint> used, out uint chosen)
+    private bool TryFirstFree(HashSet<uint> used, uint? last, out uint chosen)
     {
-        // From the gateway up to the last address, then from the first address up to the gateway.
-        uint start = _gateway >= _first && _gateway < _last ? _gateway + 1 : _first;
+        // After the address given last (at first: the gateway) up to the end, then from the start.
+        uint after = last is uint l && l >= _first && l <= _last ? l : _gateway;
+        uint start = after >= _first && after < _last ? after + 1 : _first;
         for (ulong i = 0, n = (ulong)_last - _first + 1; i < n; i++)
         {
             uint a = (uint)(_first + ((ulong)start - _first + i) % n);
@@ -132,15 +142,22 @@ public sealed class Ipam
         return FileLock.Exclusive(_path + ".lock");
     }
 
-    private List<IpLease> Read()
+    private List<IpLease> Read(out uint? last)
     {
         var leases = new List<IpLease>();
+        last = null;
         if (!File.Exists(_path)) return leases;
         int n = 0;
         foreach (var line in File.ReadAllLines(_path))
         {
             n++;
             if (line.Length == 0) continue;
+            if (line.StartsWith("# last ", StringComparison.Ordinal) && IPAddress.TryParse(line[7..], out var given)
+                && given.AddressFamily == AddressFamily.InterNetwork)
+            {
+                last = ToUInt(given);
+                continue;
+            }
             var f = line.Split(' ');
             if (f.Length != 2 || !IPAddress.TryParse(f[0], out var address) || address.AddressFamily != AddressFamily.InterNetwork)
                 throw new ContainerException($"read IPAM state {_path}: line {n} is not \"ADDRESS OWNER\": \"{line}\"");
@@ -149,16 +166,15 @@ public sealed class Ipam
         return leases;
     }
 
-    // Under the lock: write a temporary file, flush it to disk, rename it over the old one.
-    private void Write(List<IpLease> leases)
+    // Under the lock: write a temporary file, rename it over the old one.
+    private void Write(List<IpLease> leases, uint? last)
     {
         string temp = _path + ".tmp";
         using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         using (var w = new StreamWriter(f))
         {
+            if (last is uint given) w.Write($"# last {FromUInt(given)}\n");
             foreach (var l in leases.OrderBy(l => ToUInt(l.Address))) w.Write($"{l.Address} {l.Owner}\n");
-            w.Flush();
-            f.Flush(flushToDisk: true);
         }
         File.Move(temp, _path, overwrite: true);
     }

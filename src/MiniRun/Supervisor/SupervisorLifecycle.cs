@@ -4,9 +4,11 @@
 // for the exit status, drains the output, reaps the orphans that came to it (the rest of the
 // PID namespace, killed by the kernel when PID 1 died), records the exit - Docker's 128+N for
 // signal N, and OOMKilled when memory.events oom_kill rose - and then applies the restart
-// policy, or ends: cgroup removed, network released (namespace, veth, lease, port rules and the
-// held host ports: Network/ContainerNetwork.cs), with --rm the whole container removed, clients
-// told the code. Each start (StartContainer) attaches the network again before the core starts it.
+// policy, or ends: cgroup removed, network released (namespace, lease, port rules and the held
+// host ports: Network/ContainerNetwork.cs), with --rm the whole container removed, clients told
+// the code, and only then the veths' host ends deleted (a veth's deletion waits for the kernel's
+// RCU grace periods, 10-30 ms that `run` need not wait for: its namespace is already unmounted,
+// its lease and ports free). Each start (StartContainer) attaches the network again before the core starts it.
 //
 // Follows: waitpid(2); runtime-spec runtime.md "start"; docker-run(1) "--restart", "--rm";
 // cgroup-v2.rst "memory.events".
@@ -133,12 +135,13 @@ internal sealed unsafe partial class Supervisor
     {
         _lastExit = code;
         string? retired = null;
+        var deferredLinks = new List<string>();   // veth host ends: deleted after the clients heard the code
         try
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
-            ReleaseNetwork();
+            ReleaseNetwork(deferredLinks);
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
             else
@@ -149,6 +152,8 @@ internal sealed unsafe partial class Supervisor
         // clients hear the code; its files are deleted after, off the path of `run`'s return.
         SendExitToClients(code);
         if (_listen >= 0) { Libc.close(_listen); _listen = -1; }
+        try { MiniRun.Network.ContainerNetwork.DeleteLinks(deferredLinks, NullTrace.Instance); }
+        catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
         if (retired is not null)
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         _finished = true;
@@ -258,9 +263,10 @@ internal sealed unsafe partial class Supervisor
     }
 
     /// <summary>This run's network is over: port rules, veth, lease, namespace (Network/ContainerNetwork.cs), and the held ports.</summary>
-    private void ReleaseNetwork()
+    /// <param name="deferredLinks">Null: everything now. Else the veth host ends are left for the caller (ContainerNetwork.Detach).</param>
+    private void ReleaseNetwork(List<string>? deferredLinks = null)
     {
-        try { MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(_store!.Root)!, _id!, _store.DirOf(_id!), NullTrace.Instance); }
+        try { MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(_store!.Root)!, _id!, _store.DirOf(_id!), NullTrace.Instance, deferredLinks: deferredLinks); }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
         foreach (int fd in _portFds) Libc.close(fd);
         _portFds.Clear();

@@ -164,6 +164,27 @@ public sealed class ContainerNetworkUnitTests : IDisposable
     }
 
     [Fact]
+    public void A_deferred_detach_frees_lease_endpoint_and_namespace_now_and_leaves_the_veth_for_later()
+    {
+        var n = UserNetwork();
+        var (c, dir) = Container("web", "app");
+        ContainerNetwork.Attach(_root, c, dir, NullTrace.Instance, _k);
+        string hostIf = ContainerNetwork.HostInterfaceName(c.Id, n.Id);
+
+        var later = new List<string>();
+        ContainerNetwork.Detach(_root, c.Id, dir, NullTrace.Instance, _k, later);
+        Assert.Equal([hostIf], later);
+        Assert.NotNull(_host.GetLink(hostIf));                 // not yet: the supervisor reports the end first
+        Assert.Single(_removed);                               // the namespace is unmounted now
+        Assert.Empty(new NetworkStore(_root).Endpoints(n));
+        Assert.Empty(new Ipam(new NetworkStore(_root).IpamPath(n), n.Name, n.Id, n.Subnet!.Value, n.Gateway!).Leases());
+
+        ContainerNetwork.DeleteLinks(later, NullTrace.Instance, _k);
+        Assert.Null(_host.GetLink(hostIf));
+        ContainerNetwork.DeleteLinks(later, NullTrace.Instance, _k);   // gone already (with its namespace): nothing fails
+    }
+
+    [Fact]
     public void A_step_failing_half_way_leaves_no_veth_lease_endpoint_or_namespace()
     {
         var n = UserNetwork();

@@ -27,21 +27,30 @@ public sealed class IpamTests : IDisposable
         Assert.Equal(IPAddress.Parse("10.1.0.2"), ipam.Allocate("a"));
         Assert.Equal(IPAddress.Parse("10.1.0.3"), ipam.Allocate("b"));
         Assert.Equal(IPAddress.Parse("10.1.0.2"), ipam.Allocate("a"));
-        Assert.Equal("10.1.0.2 a\n10.1.0.3 b\n", File.ReadAllText(State));
+        Assert.Equal("# last 10.1.0.3\n10.1.0.2 a\n10.1.0.3 b\n", File.ReadAllText(State));
         Assert.False(File.Exists(State + ".tmp"));
         Assert.Equal([new IpLease("a", IPAddress.Parse("10.1.0.2")), new IpLease("b", IPAddress.Parse("10.1.0.3"))], ipam.Leases());
     }
 
     [Fact]
-    public void A_released_address_is_given_again_and_release_is_idempotent()
+    public void A_released_address_is_given_again_only_after_the_others_and_release_is_idempotent()
     {
-        var ipam = New();
+        var ipam = New("10.1.0.0/29");   // 10.1.0.2 .. 10.1.0.6 after the gateway
         ipam.Allocate("a");
         ipam.Allocate("b");
         Assert.True(ipam.Release("a"));
         Assert.False(ipam.Release("a"));
-        Assert.Equal(IPAddress.Parse("10.1.0.2"), ipam.Allocate("c"));
-        Assert.Equal(["c", "b"], ipam.Leases().Select(l => l.Owner));
+        Assert.True(ipam.Release("b"));
+        // Serial: the next address after the last given, not the one just released.
+        Assert.Equal(IPAddress.Parse("10.1.0.4"), ipam.Allocate("c"));
+        Assert.Equal(IPAddress.Parse("10.1.0.5"), ipam.Allocate("d"));
+        Assert.Equal(IPAddress.Parse("10.1.0.6"), ipam.Allocate("e"));
+        Assert.Equal(IPAddress.Parse("10.1.0.2"), ipam.Allocate("f"));   // wrapped around: .2 is free again
+        Assert.Equal(["f", "c", "d", "e"], ipam.Leases().Select(l => l.Owner));
+        // A requested address does not move the serial position.
+        Assert.True(ipam.Release("d"));
+        Assert.Equal(IPAddress.Parse("10.1.0.5"), ipam.Allocate("g", IPAddress.Parse("10.1.0.5")));
+        Assert.Equal(IPAddress.Parse("10.1.0.3"), ipam.Allocate("h"));
     }
 
     [Fact]

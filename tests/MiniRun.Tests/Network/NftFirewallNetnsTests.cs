@@ -90,7 +90,10 @@ public sealed class NftFirewallNetnsTests : IDisposable
         Assert.Equal("1", _lab.Exec(_lab.Host, "cat", "/proc/sys/net/ipv4/ip_forward").Trim());
         Assert.Equal("1", _lab.Exec(_lab.Host, "cat", "/proc/sys/net/ipv4/conf/mrbr0/route_localnet").Trim());
         Assert.Contains(_trace.Lines, l => l.StartsWith("call nft -f - (add network \"mrbr0\" 10.99.0.0/24: ", StringComparison.Ordinal));
-        Assert.Contains(_trace.Lines, l => l.StartsWith("note IPv4 forwarding is now on", StringComparison.Ordinal));
+        // A new namespace takes the machine's ip_forward (net.core.devconf_inherit_init_net=0 copies
+        // IPv4's settings): on a machine that forwards already, there is nothing to switch on.
+        Assert.Contains(_trace.Lines, l => l.StartsWith("note IPv4 forwarding is now on", StringComparison.Ordinal)
+            || l.StartsWith("note net.ipv4.ip_forward is already 1", StringComparison.Ordinal));
         Assert.Contains("note add rule port-ctr1 ip daddr 127.0.0.1 tcp dport 9090 dnat to 10.99.0.2:80", _trace.Lines);
         Assert.All(_trace.Lines, l => Assert.True(l.Length <= 120, l));
     }
