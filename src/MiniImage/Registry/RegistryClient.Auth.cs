@@ -21,7 +21,10 @@ public sealed partial class RegistryClient
     private const int MaxTokenResponseBytes = 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, AuthChallenge> _challenges = new();          // origin -> last challenge
-    private readonly ConcurrentDictionary<(string Origin, string Repository), string> _scopes = new();
+    // (origin, the scope the operation needs) -> the scope the registry asked for in its challenge.
+    // Keyed by the needed scope, not the repository: a push of a repository that was pulled before
+    // needs "pull,push", and must not reuse the pull's scope (and its pull-only token).
+    private readonly ConcurrentDictionary<(string Origin, string Needed), string> _scopes = new();
     private readonly TokenCache _tokens = new();
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
 
@@ -49,7 +52,7 @@ public sealed partial class RegistryClient
     }
 
     private string ScopeFor(RequestContext ctx) =>
-        ctx.Repository is null ? "" : _scopes.GetValueOrDefault((OriginKey(ctx.Origin), ctx.Repository), ctx.DefaultScope);
+        ctx.Repository is null ? "" : _scopes.GetValueOrDefault((OriginKey(ctx.Origin), ctx.DefaultScope), ctx.DefaultScope);
 
     /// <summary>Records the challenge of a 401; true when repeating the request with authentication can help.</summary>
     private bool PrepareAuthentication(RequestContext ctx, IReadOnlyList<AuthChallenge> challenges, string? sentAuthorization)
@@ -74,8 +77,30 @@ public sealed partial class RegistryClient
 
         _challenges[origin] = challenge;
         if (ctx.Repository is not null)
-            _scopes[(origin, ctx.Repository)] = string.IsNullOrWhiteSpace(challenge.Scope) ? ctx.DefaultScope : challenge.Scope;
+            _scopes[(origin, ctx.DefaultScope)] = MergeScopes(ctx.DefaultScope, challenge.Scope);
         return true;
+    }
+
+    /// <summary>The scopes the operation needs plus those the challenge names (a registry may ask for
+    /// less than a push needs when the first request was a HEAD, which only needs pull).</summary>
+    internal static string MergeScopes(string needed, string? challenged)
+    {
+        if (string.IsNullOrWhiteSpace(challenged)) return needed;
+        var all = new List<string>(needed.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string s in challenged.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            if (!Covered(all, s)) all.Add(s);
+        return string.Join(' ', all);
+    }
+
+    /// <summary>True when some scope in `list` names the same resource with every action `scope` asks for.</summary>
+    private static bool Covered(List<string> list, string scope)
+    {
+        int cut = scope.LastIndexOf(':');
+        if (cut < 0) return list.Contains(scope);
+        string resource = scope[..cut];
+        var wanted = scope[(cut + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        return list.Any(s => s.LastIndexOf(':') is var c && c > 0 && s[..c] == resource
+                             && wanted.All(a => s[(c + 1)..].Split(',').Contains(a)));
     }
 
     /// <summary>A bearer token for (realm, service, scope): from the cache, or from the token endpoint.</summary>
