@@ -4,7 +4,8 @@
 // config and layer blobs) -> get every blob into the repository, at most MaxConcurrentUploads at
 // once (BlobUploader: HEAD, mount from another repository of the registry, monolithic or chunked
 // upload) -> only when every blob is confirmed, PUT the manifest under the tag -> record in the
-// store that the repository holds these blobs (a later push elsewhere on the registry mounts them).
+// store that the repository holds these blobs (a later push elsewhere on the registry mounts them)
+// and the image's repo digest (`images --digests`, as after docker push).
 // `-a` pushes every tag of the repository in turn; blobs already sent for one tag are found by
 // HEAD for the next ("Layer already exists").
 //
@@ -119,7 +120,7 @@ public sealed class ImagePusher
         }
         if (digest != plan.ManifestDigest)
             throw new MiniImageException($"{context}: the manifest pushed has digest {digest}, the store names it {plan.ManifestDigest}");
-        _store.RecordBlobSources(plan.Blobs.Select(b => b.Digest).Append(plan.ManifestDigest), target);
+        _store.RecordPush(plan, target);
         var result = new PushResult(target, digest, plan.Manifest.Length, uploaded, mounted, existing);
         events.Done(result);
         return result;

@@ -66,13 +66,20 @@ public sealed partial class ImageStore
         return list!.Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r[prefix.Length..]).ToList();
     }
 
-    /// <summary>Remembers that `repository` ("127.0.0.1:5000/library/x") holds these blobs (after a pull or push).</summary>
-    public void RecordBlobSources(IEnumerable<Digest> blobs, ImageReference repository)
+    /// <summary>After a push: `repository` ("127.0.0.1:5000/library/x") holds these blobs, and the image has the
+    /// repo digest "repository@manifest" (docker push adds it to RepoDigests, so `images --digests` shows it).</summary>
+    public void RecordPush(PushImage image, ImageReference repository)
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
         var records = ImageRecords.Read(_paths);
-        records.AddBlobSources(blobs, repository.Name);
+        records.AddBlobSources(image.Blobs.Select(b => b.Digest).Append(image.ManifestDigest), repository.Name);
+        if (records.Images.TryGetValue(image.Image.ImageId, out var record))
+        {
+            string repoDigest = ImageRecords.RepoDigestOf(repository, image.ManifestDigest);
+            record.RepoDigests ??= new List<string>();
+            if (!record.RepoDigests.Contains(repoDigest)) record.RepoDigests.Add(repoDigest);
+        }
         records.Write(_paths);
     }
 }
