@@ -63,7 +63,7 @@ public sealed partial class RegistryClient
         using var response = await SendAsync(ctx, HttpMethod.Post, uri, null, EmptyBody, retry: true, cancel).ConfigureAwait(false);
         int status = (int)response.StatusCode;
         if (status == 201 && mountFrom is not null) return new UploadStart(true, null);
-        if (status == 202) return new UploadStart(false, SessionLocation(ctx, response));
+        if (status == 202) return new UploadStart(false, SessionLocation(ctx, response, uri));
         throw await ErrorAsync(ctx, response, cancel).ConfigureAwait(false);
     }
 
@@ -82,7 +82,7 @@ public sealed partial class RegistryClient
             return content;
         }, retry: false, cancel).ConfigureAwait(false);
         int status = (int)response.StatusCode;
-        if (status == 202) return SessionLocation(ctx, response);
+        if (status == 202) return SessionLocation(ctx, response, location);
         if (status == 416)
             throw new RegistryException($"{ctx.Operation}: the registry refused the chunk {range} (HTTP 416: not where its upload session stands)", status);
         throw await ErrorAsync(ctx, response, cancel).ConfigureAwait(false);
@@ -104,7 +104,7 @@ public sealed partial class RegistryClient
         // "0-0" is what the registry says for an empty session as well as for one byte: take the
         // safe reading (0); a wrong guess costs one 416 and a fresh session, never bad data.
         long offset = last <= 0 ? 0 : last + 1;
-        return new UploadStatus(offset, response.Headers.Location is null ? location : SessionLocation(ctx, response));
+        return new UploadStatus(offset, response.Headers.Location is null ? location : SessionLocation(ctx, response, location));
     }
 
     /// <summary>PUT &lt;location&gt;?digest=&lt;digest&gt;: closes the session. With <paramref name="path"/>, the whole
@@ -152,10 +152,10 @@ public sealed partial class RegistryClient
     private static HttpContent EmptyBody() => new ByteArrayContent([]);
 
     /// <summary>The Location of an upload answer, resolved against the request's URL (relative or absolute).</summary>
-    private static Uri SessionLocation(RequestContext ctx, HttpResponseMessage response)
+    private static Uri SessionLocation(RequestContext ctx, HttpResponseMessage response, Uri sent)
     {
         Uri? location = response.Headers.Location;
-        Uri? request = response.RequestMessage?.RequestUri;
+        Uri? request = response.RequestMessage?.RequestUri ?? sent;
         if (location is null || request is null)
             throw new RegistryException($"{ctx.Operation}: HTTP {(int)response.StatusCode} from the registry without a Location header for the upload", (int)response.StatusCode);
         var uri = location.IsAbsoluteUri ? location : new Uri(request, location);
