@@ -89,7 +89,7 @@ internal sealed class BlobUploader
             {
                 if (attempt >= _options.MaxBlobAttempts)
                     throw new RegistryException(
-                        $"{context}: upload blob {blob.Digest}: gave up after {attempt} attempts: {RegistryErrors.OneLine(e.Message)}",
+                        $"{context}: upload blob {blob.Digest}: gave up after {attempt} attempts: {RegistryErrors.OneLine(WithoutPrefix(e.Message, repository, blob))}",
                         (e as RegistryException)?.StatusCode, (e as RegistryException)?.ErrorCode, e);
                 var delay = _options.RetryDelay * Math.Pow(2, attempt - 1);
                 if (delay > TimeSpan.Zero) await Task.Delay(delay, cancel).ConfigureAwait(false);
@@ -111,6 +111,13 @@ internal sealed class BlobUploader
         }
         catch (Exception e) when (Retryable(e, cancel)) { }
         return (null, 0);
+    }
+
+    /// <summary>The client's message without its "push NAME blob DIGEST: " start, which the caller's message already says.</summary>
+    private static string WithoutPrefix(string message, ImageReference repository, PushBlob blob)
+    {
+        string prefix = $"push {repository.FamiliarName} blob {blob.Digest}: ";
+        return message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
     }
 
     /// <summary>A failure of the transfer or of the session, not a refusal: worth another attempt.</summary>

@@ -123,7 +123,7 @@ public sealed partial class RegistryClient
 
             if (attempt >= attempts)
                 throw new RegistryException(
-                    $"{operation}: {request.Method} {request.RequestUri}: {RegistryErrors.OneLine(Describe(failure!))}"
+                    $"{operation}: {request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}: {RegistryErrors.OneLine(Describe(failure!))}"
                     + (attempts > 1 ? $" (gave up after {attempts} attempts)" : ""),
                     inner: failure);
             await DelayAsync(Backoff(attempt), cancel).ConfigureAwait(false);

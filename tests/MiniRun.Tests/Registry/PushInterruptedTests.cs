@@ -74,7 +74,7 @@ public sealed class PushInterruptedTests : IClassFixture<OpenRegistry>
     public async Task Chunked_upload_cut_in_a_chunk_resumes_and_completes()
     {
         using var root = PushTests.WithBusybox();
-        using var proxy = new CutProxy(registry.Port, cutAfterBytes: 250_000, cuts: 2) { CutUploads = true };
+        using var proxy = new CutProxy(registry.Port, cutAfterBytes: 150_000, cuts: 2) { CutUploads = true };
         var store = new ImageStore(root.Root);
         var target = ImageReference.Parse($"{proxy.Host}/cut/chunked:1");
         store.Tag("busybox:latest", target.ToString());
