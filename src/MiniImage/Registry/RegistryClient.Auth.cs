@@ -6,8 +6,10 @@
 // 401 with `WWW-Authenticate: Bearer realm,service,scope` -> GET realm?service=..&scope=.. (with the
 // user's Basic credentials if there are any, anonymous otherwise) -> retry with the token. A
 // registry with htpasswd auth asks for Basic instead. Remembering the challenge saves the extra 401
-// round trip on every layer of a pull.
-// Follows: distribution spec/auth/token.md (token request, one scope parameter per scope, "token"
+// round trip on every layer of a pull. A push asks for "repository:NAME:pull,push" (and pull on
+// the source repository of a mount); tokens and remembered challenge scopes are kept per scope the
+// operation needs, so pull and push of one repository never share a token too narrow for one of them.
+// Follows: distribution spec/auth/token.md and scope.md (token request, one scope parameter per scope, "token"
 // or "access_token", expires_in default 60, issued_at), RFC 7617 (Basic), RFC 6750 (Bearer).
 using System.Collections.Concurrent;
 using System.Globalization;
