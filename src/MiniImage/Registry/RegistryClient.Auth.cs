@@ -6,8 +6,10 @@
 // 401 with `WWW-Authenticate: Bearer realm,service,scope` -> GET realm?service=..&scope=.. (with the
 // user's Basic credentials if there are any, anonymous otherwise) -> retry with the token. A
 // registry with htpasswd auth asks for Basic instead. Remembering the challenge saves the extra 401
-// round trip on every layer of a pull.
-// Follows: distribution spec/auth/token.md (token request, one scope parameter per scope, "token"
+// round trip on every layer of a pull. A push asks for "repository:NAME:pull,push" (and pull on
+// the source repository of a mount); tokens and remembered challenge scopes are kept per scope the
+// operation needs, so pull and push of one repository never share a token too narrow for one of them.
+// Follows: distribution spec/auth/token.md and scope.md (token request, one scope parameter per scope, "token"
 // or "access_token", expires_in default 60, issued_at), RFC 7617 (Basic), RFC 6750 (Bearer).
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -21,7 +23,10 @@ public sealed partial class RegistryClient
     private const int MaxTokenResponseBytes = 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, AuthChallenge> _challenges = new();          // origin -> last challenge
-    private readonly ConcurrentDictionary<(string Origin, string Repository), string> _scopes = new();
+    // (origin, the scope the operation needs) -> the scope the registry asked for in its challenge.
+    // Keyed by the needed scope, not the repository: a push of a repository that was pulled before
+    // needs "pull,push", and must not reuse the pull's scope (and its pull-only token).
+    private readonly ConcurrentDictionary<(string Origin, string Needed), string> _scopes = new();
     private readonly TokenCache _tokens = new();
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
 
@@ -49,7 +54,7 @@ public sealed partial class RegistryClient
     }
 
     private string ScopeFor(RequestContext ctx) =>
-        ctx.Repository is null ? "" : _scopes.GetValueOrDefault((OriginKey(ctx.Origin), ctx.Repository), ctx.DefaultScope);
+        ctx.Repository is null ? "" : _scopes.GetValueOrDefault((OriginKey(ctx.Origin), ctx.DefaultScope), ctx.DefaultScope);
 
     /// <summary>Records the challenge of a 401; true when repeating the request with authentication can help.</summary>
     private bool PrepareAuthentication(RequestContext ctx, IReadOnlyList<AuthChallenge> challenges, string? sentAuthorization)
@@ -74,8 +79,30 @@ public sealed partial class RegistryClient
 
         _challenges[origin] = challenge;
         if (ctx.Repository is not null)
-            _scopes[(origin, ctx.Repository)] = string.IsNullOrWhiteSpace(challenge.Scope) ? ctx.DefaultScope : challenge.Scope;
+            _scopes[(origin, ctx.DefaultScope)] = MergeScopes(ctx.DefaultScope, challenge.Scope);
         return true;
+    }
+
+    /// <summary>The scopes the operation needs plus those the challenge names (a registry may ask for
+    /// less than a push needs when the first request was a HEAD, which only needs pull).</summary>
+    internal static string MergeScopes(string needed, string? challenged)
+    {
+        if (string.IsNullOrWhiteSpace(challenged)) return needed;
+        var all = new List<string>(needed.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string s in challenged.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            if (!Covered(all, s)) all.Add(s);
+        return string.Join(' ', all);
+    }
+
+    /// <summary>True when some scope in `list` names the same resource with every action `scope` asks for.</summary>
+    private static bool Covered(List<string> list, string scope)
+    {
+        int cut = scope.LastIndexOf(':');
+        if (cut < 0) return list.Contains(scope);
+        string resource = scope[..cut];
+        var wanted = scope[(cut + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        return list.Any(s => s.LastIndexOf(':') is var c && c > 0 && s[..c] == resource
+                             && wanted.All(a => s[(c + 1)..].Split(',').Contains(a)));
     }
 
     /// <summary>A bearer token for (realm, service, scope): from the cache, or from the token endpoint.</summary>

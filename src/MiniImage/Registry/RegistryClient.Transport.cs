@@ -1,6 +1,7 @@
-// RegistryClient transport: one GET as the registry protocol needs it - retried with backoff on
-// 429/5xx and dropped connections, redirects followed by hand, and a 401 answered once by
-// authenticating (RegistryClient.Auth.cs) and repeating the request.
+// RegistryClient transport: one request as the registry protocol needs it (GET and HEAD for a
+// pull; POST, PATCH and PUT for a push) - retried with backoff on 429/5xx and dropped connections,
+// redirects followed by hand, and a 401 answered once by authenticating (RegistryClient.Auth.cs)
+// and repeating the request. A request with a body gets a fresh HttpContent for every attempt.
 //
 // Why: redirects are followed here, not by HttpClient, because the Authorization header must only
 // ever reach the registry's own origin (Docker Hub sends blobs to a CDN that must not see the token).
@@ -19,7 +20,15 @@ public sealed partial class RegistryClient
 
     /// <summary>GET `uri` for `ctx`: redirects followed, Authorization only to ctx.Origin, one
     /// authentication round on 401. Returns the final response whatever its status.</summary>
-    private async Task<HttpResponseMessage> GetAsync(RequestContext ctx, Uri uri, Action<HttpRequestMessage>? configure, CancellationToken cancel)
+    private Task<HttpResponseMessage> GetAsync(RequestContext ctx, Uri uri, Action<HttpRequestMessage>? configure, CancellationToken cancel) =>
+        SendAsync(ctx, HttpMethod.Get, uri, configure, null, retry: true, cancel);
+
+    /// <summary>`method` on `uri` for `ctx`, as GetAsync. `content` makes the body for each attempt
+    /// (null: no body). A request with a body follows only 307 and 308, which keep method and body.
+    /// `retry` false: one attempt per request (an upload's PATCH is not idempotent: its caller decides
+    /// how to go on after a dropped connection).</summary>
+    private async Task<HttpResponseMessage> SendAsync(RequestContext ctx, HttpMethod method, Uri uri, Action<HttpRequestMessage>? configure,
+        Func<HttpContent>? content, bool retry, CancellationToken cancel)
     {
         bool authRetried = false;
         for (int redirects = 0; ;)
@@ -29,24 +38,26 @@ public sealed partial class RegistryClient
             Uri target = uri;
             var response = await SendWithRetriesAsync(() =>
             {
-                var request = NewGet(target);
+                var request = NewRequest(method, target);
                 if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+                if (content is not null) request.Content = content();
                 configure?.Invoke(request);
                 return request;
-            }, ctx.Operation, cancel).ConfigureAwait(false);
+            }, ctx.Operation, cancel, retry ? _options.MaxAttempts : 1).ConfigureAwait(false);
 
             int status = (int)response.StatusCode;
-            if (status is 301 or 302 or 303 or 307 or 308)
+            bool followable = content is null ? status is 301 or 302 or 303 or 307 or 308 : status is 307 or 308;
+            if (followable)
             {
                 Uri? location = response.Headers.Location;
                 response.Dispose();
                 if (location is null)
-                    throw new RegistryException($"{ctx.Operation}: GET {target}: HTTP {status} redirect without a Location header", status);
+                    throw new RegistryException($"{ctx.Operation}: {method} {target}: HTTP {status} redirect without a Location header", status);
                 if (++redirects > MaxRedirects)
-                    throw new RegistryException($"{ctx.Operation}: GET {target}: more than {MaxRedirects} redirects", status);
+                    throw new RegistryException($"{ctx.Operation}: {method} {target}: more than {MaxRedirects} redirects", status);
                 uri = location.IsAbsoluteUri ? location : new Uri(target, location);
                 if (uri.Scheme is not ("http" or "https"))
-                    throw new RegistryException($"{ctx.Operation}: GET {target}: redirect to unsupported URL {uri}", status);
+                    throw new RegistryException($"{ctx.Operation}: {method} {target}: redirect to unsupported URL {uri}", status);
                 continue;
             }
             if (status == 401 && toRegistry && !authRetried)
@@ -65,18 +76,21 @@ public sealed partial class RegistryClient
         }
     }
 
-    private HttpRequestMessage NewGet(Uri uri)
+    private HttpRequestMessage NewGet(Uri uri) => NewRequest(HttpMethod.Get, uri);
+
+    private HttpRequestMessage NewRequest(HttpMethod method, Uri uri)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("User-Agent", _options.UserAgent);
         return request;
     }
 
     /// <summary>Sends a fresh request from `build` up to MaxAttempts times while the answer is 429, 500,
     /// 502, 503 or 504 or the connection fails before the headers. Returns the last response.</summary>
-    private async Task<HttpResponseMessage> SendWithRetriesAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancel)
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancel,
+        int? maxAttempts = null)
     {
-        int attempts = Math.Max(1, _options.MaxAttempts);
+        int attempts = Math.Max(1, maxAttempts ?? _options.MaxAttempts);
         for (int attempt = 1; ; attempt++)
         {
             var request = build();
@@ -109,14 +123,38 @@ public sealed partial class RegistryClient
 
             if (attempt >= attempts)
                 throw new RegistryException(
-                    $"{operation}: GET {request.RequestUri}: {RegistryErrors.OneLine(Describe(failure!))} (gave up after {attempts} attempts)",
+                    $"{operation}: {request.Method} {request.RequestUri?.GetLeftPart(UriPartial.Path)}: {RegistryErrors.OneLine(Describe(failure!))}"
+                    + (attempts > 1 ? $" (gave up after {attempts} attempts)" : ""),
                     inner: failure);
             await DelayAsync(Backoff(attempt), cancel).ConfigureAwait(false);
         }
     }
 
-    private static string Describe(Exception e) =>
-        e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
+    private static string Describe(Exception e)
+    {
+        string text = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
+        return ErrnoName(e) is { } errno ? $"{text} ({errno})" : text;
+    }
+
+    /// <summary>The errno name behind a failed connection ("ECONNREFUSED"), when a SocketException says it.</summary>
+    internal static string? ErrnoName(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is System.Net.Sockets.SocketException s)
+                return s.SocketErrorCode switch
+                {
+                    System.Net.Sockets.SocketError.ConnectionRefused => "ECONNREFUSED",
+                    System.Net.Sockets.SocketError.ConnectionReset => "ECONNRESET",
+                    System.Net.Sockets.SocketError.ConnectionAborted => "ECONNABORTED",
+                    System.Net.Sockets.SocketError.HostUnreachable => "EHOSTUNREACH",
+                    System.Net.Sockets.SocketError.NetworkUnreachable => "ENETUNREACH",
+                    System.Net.Sockets.SocketError.TimedOut => "ETIMEDOUT",
+                    System.Net.Sockets.SocketError.AddressNotAvailable => "EADDRNOTAVAIL",
+                    System.Net.Sockets.SocketError.HostNotFound => "EAI_NONAME",
+                    _ => null,
+                };
+        return null;
+    }
 
     /// <summary>InitialBackoff doubled per retry already made.</summary>
     private TimeSpan Backoff(int attempt)

@@ -4,6 +4,8 @@
 // Why: "HTTP 404" tells a student nothing; "manifest for alpine:nope not found: manifest unknown"
 // or "pull access denied for secret/app, repository does not exist or may require 'minirun login'"
 // says what to do. Registry-supplied text is reduced to one line and bounded in length.
+// A push refused for lack of rights reads as docker push's: "unauthorized: authentication required"
+// (no credentials were sent) or "denied: requested access to the resource is denied".
 // Follows: OCI distribution-spec "Error Codes" (BLOB_UNKNOWN, MANIFEST_UNKNOWN, NAME_UNKNOWN,
 // UNAUTHORIZED, DENIED, TOOMANYREQUESTS, ...); Docker CLI messages for the same cases.
 using System.Text.Json;
@@ -15,6 +17,14 @@ internal static class RegistryErrors
     public static RegistryException AccessDenied(RequestContext ctx, int status, string? helperNote)
     {
         if (ctx.Kind == RequestKind.Login) return IncorrectCredentials(ctx, status);
+        if (ctx.IsPush)
+        {
+            // docker push's words: with credentials the registry refused the action itself;
+            // without, it wants a login first.
+            string text = ctx.CredentialsSent ? "denied: requested access to the resource is denied" : "unauthorized: authentication required";
+            if (!ctx.CredentialsSent && helperNote is not null) text += $" ({helperNote})";
+            return new RegistryException(text, status, ctx.CredentialsSent ? "DENIED" : "UNAUTHORIZED");
+        }
         string msg = $"pull access denied for {ctx.FamiliarName}, repository does not exist or may require 'minirun login'";
         if (ctx.CredentialsSent) msg += $" (the credentials stored for {ctx.Domain} were sent)";
         else if (helperNote is not null) msg += $" ({helperNote})";
@@ -40,6 +50,8 @@ internal static class RegistryErrors
                 return new($"{ctx.Operation}: blob {ctx.Subject} not found in repository {ctx.FamiliarName}: blob unknown", status, code);
             case "UNAUTHORIZED":
                 return ctx.CredentialsSent && ctx.BasicChallenged ? IncorrectCredentials(ctx, status) : AccessDenied(ctx, status, helperNote);
+            case "DENIED" when ctx.IsPush:
+                return new($"denied: {OneLine(message ?? "requested access to the resource is denied")}", status, code);
             case "DENIED":
                 return new($"{ctx.Operation}: denied: {OneLine(message ?? "requested access to the resource is denied")}", status, code);
         }
@@ -53,7 +65,8 @@ internal static class RegistryErrors
         if (status == 404 && ctx.Kind == RequestKind.Blob)
             return new($"{ctx.Operation}: blob not found (HTTP 404 without an error body)", status);
         string reason = response.ReasonPhrase is { Length: > 0 } r ? " " + OneLine(r) : "";
-        return new($"{ctx.Operation}: GET {response.RequestMessage?.RequestUri}: HTTP {status}{reason}", status);
+        string method = response.RequestMessage?.Method.Method ?? "GET";
+        return new($"{ctx.Operation}: {method} {response.RequestMessage?.RequestUri}: HTTP {status}{reason}", status);
     }
 
     /// <summary>The first error's code and message from a distribution error body, or (null, null).</summary>

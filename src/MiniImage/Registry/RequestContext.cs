@@ -5,10 +5,11 @@
 // Why: the same HTTP machinery (auth, redirects, retries) serves manifests, blobs and login; the
 // error messages and the token scope depend on which one, and a 401 means "wrong password" only if a
 // password was actually sent.
-// Follows: distribution token scope grammar "repository:<name>:pull" (spec/auth/scope.md).
+// Follows: distribution token scope grammar "repository:<name>:pull", "repository:<name>:pull,push"
+// (spec/auth/scope.md); OCI distribution-spec v1.1 "Mounting a blob from another repository".
 namespace MiniImage.Registry;
 
-internal enum RequestKind { Manifest, Blob, Login }
+internal enum RequestKind { Manifest, Blob, Login, PushBlob, PushManifest }
 
 internal sealed class RequestContext
 {
@@ -26,6 +27,11 @@ internal sealed class RequestContext
     /// <summary>Credentials given for this call (login) instead of the store's; never cached tokens then.</summary>
     public Credential? ExplicitCredential { get; init; }
 
+    /// <summary>For a cross-repository mount: the repository the blob is mounted from (needs pull on it).</summary>
+    public string? MountFrom { get; init; }
+
+    public bool IsPush => Kind is RequestKind.PushBlob or RequestKind.PushManifest;
+
     /// <summary>Set when a request or token request carried a user name and password.</summary>
     public bool CredentialsSent { get; set; }
     /// <summary>Set when the registry asked for Basic auth.</summary>
@@ -36,8 +42,14 @@ internal sealed class RequestContext
     {
         RequestKind.Manifest => $"pull {Subject}",
         RequestKind.Blob => $"pull {FamiliarName} blob {Subject}",
+        RequestKind.PushBlob => $"push {FamiliarName} blob {Subject}",
+        RequestKind.PushManifest => $"push {Subject}",
         _ => $"login {Domain}",
     };
 
-    public string DefaultScope => $"repository:{Repository}:pull";
+    /// <summary>The token scope the request needs: pull; pull,push for a push; plus pull on the mount source.</summary>
+    public string DefaultScope =>
+        !IsPush ? $"repository:{Repository}:pull"
+        : MountFrom is null ? $"repository:{Repository}:pull,push"
+        : $"repository:{Repository}:pull,push repository:{MountFrom}:pull";
 }

@@ -1,6 +1,7 @@
 // ImageRecords.Pull: how a pulled image is entered in images.json: its image record, the tag
 // (a pull by tag) and the repo digest ("docker.io/library/alpine@sha256:<digest the registry
-// names it by>", the full normalised name, like the tag keys), plus the unpacked layer sizes.
+// names it by>", the full normalised name, like the tag keys), plus the unpacked layer sizes and
+// the repository each blob came from (a later push to the same registry mounts it from there).
 //
 // Why: Docker records both: `images --digests` and `inspect` show RepoDigests, and a pull by
 // digest creates no tag (the image shows as <none>) but is still found by that digest. Moving a
@@ -42,6 +43,7 @@ internal sealed partial class ImageRecords
             Tags[image.Reference.ToString()] = id;
         foreach (var (diffId, size) in layerSizes)
             Layers[diffId] = size;
+        AddBlobSources([image.ConfigDigest, .. image.Layers.Select(l => l.BlobDigest)], image.Reference.Name);
         return already;
     }
 }

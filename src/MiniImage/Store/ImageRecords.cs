@@ -4,7 +4,8 @@
 //   { "images": { "sha256:<config>": { "manifest": "sha256:...", "created": ..., "diffIds": [...],
 //                                      "blobSize": n, "loaded": ... } },
 //     "tags":   { "docker.io/library/busybox:latest": "sha256:<config>" },
-//     "layers": { "sha256:<diffid>": <unpacked bytes> } }
+//     "layers": { "sha256:<diffid>": <unpacked bytes> },
+//     "blobSources": { "sha256:<blob>": [ "127.0.0.1:5000/library/x", ... ] } }
 //
 // Why: blobs alone do not say what an image is called. Images are keyed by image ID (config
 // digest), so a tag that moves leaves the old image behind as a dangling record. The file is only
@@ -22,6 +23,9 @@ internal sealed partial class ImageRecords
     [JsonPropertyName("images")] public Dictionary<string, ImageRecord> Images { get; set; } = new();
     [JsonPropertyName("tags")] public Dictionary<string, string> Tags { get; set; } = new();
     [JsonPropertyName("layers")] public Dictionary<string, long> Layers { get; set; } = new();
+    /// <summary>blob digest -> registry repositories ("127.0.0.1:5000/library/x") it was pulled from or
+    /// pushed to, most recent first: a push to another repository of the same registry mounts it from there.</summary>
+    [JsonPropertyName("blobSources")] public Dictionary<string, List<string>>? BlobSources { get; set; }
 
     public static ImageRecords Read(StorePaths paths)
     {

@@ -32,6 +32,7 @@ internal static class ImageRecordsReader
                     break;
                 case "tags": records.Tags = StringMap(ref r) ?? records.Tags; break;
                 case "layers": records.Layers = Map(ref r, Int64) ?? records.Layers; break;
+                case "blobSources": records.BlobSources = Map(ref r, static (ref Utf8JsonReader r) => Strings(ref r) ?? new List<string>()); break;
                 default: r.Skip(); break;
             }
         }

@@ -32,6 +32,7 @@ public static class ImageCli
         image.Subcommands.Add(Save("save", rootOption, debugOption));
         image.Subcommands.Add(Load("load", rootOption, debugOption));
         image.Subcommands.Add(RegistryCli.PullCommand("pull", rootOption, debugOption));
+        image.Subcommands.Add(RegistryCli.PushCommand("push", rootOption, debugOption));
         yield return image;
     }
 

@@ -1,7 +1,8 @@
-// RegistryCli: the registry verbs: `pull`, `login`, `logout`, and the one place that builds the
-// registry client for them and for `run --pull` (ImageAcquisition).
+// RegistryCli: the registry verbs: `pull`, `push`, `login`, `logout`, and the one place that builds
+// the registry client for them and for `run --pull` (ImageAcquisition).
 //
 //   pull [-q] [--platform os/arch[/variant]] [--insecure-registry HOST]... NAME[:TAG|@DIGEST]
+//   push [-a|--all-tags] [-q] [--insecure-registry HOST]... NAME[:TAG]
 //   login [-u USER] [-p PASS | --password-stdin] [SERVER]      (default server: Docker Hub)
 //   logout [SERVER]
 // Plain HTTP is used for localhost and 127.0.0.0/8, for every --insecure-registry, and for the
@@ -9,13 +10,14 @@
 // host:port; what Docker's daemon.json "insecure-registries" does, for tests and scripts).
 // Credentials: `login` verifies them against the registry (GET /v2/) before saving them in
 // ~/.minirun/config.json (mode 0600, Docker's format); those saved by `docker login` are read too.
-// Errors are one line; `pull`, `login` and `logout` exit 1 as Docker's do.
-// Follows: docker-pull(1), docker-login(1), docker-logout(1).
+// Errors are one line; `pull`, `push`, `login` and `logout` exit 1 as Docker's do.
+// Follows: docker-pull(1), docker-push(1), docker-login(1), docker-logout(1).
 using System.CommandLine;
 using System.Text;
 using MiniImage;
 using MiniImage.Oci;
 using MiniImage.Pull;
+using MiniImage.Push;
 using MiniImage.Reference;
 using MiniImage.Registry;
 using MiniImage.Store;
@@ -29,6 +31,7 @@ public static class RegistryCli
     public static IEnumerable<Command> Build(Option<string> rootOption, Option<bool> debugOption)
     {
         yield return PullCommand("pull", rootOption, debugOption);
+        yield return PushCommand("push", rootOption, debugOption);
         yield return Program.Verb("login", "Log in to a registry", rootOption, debugOption, cmd =>
         {
             var user = new Option<string?>("--username", "-u") { Description = "Username" };
@@ -81,6 +84,50 @@ public static class RegistryCli
             cmd.Arguments.Add(name);
             return p => Pull(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(quiet), p.GetValue(platform), p.GetValue(insecure) ?? []);
         });
+
+    /// <summary>`push`, also registered as `image push`.</summary>
+    public static Command PushCommand(string verb, Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb(verb, "Upload an image to a registry", rootOption, debugOption, cmd =>
+        {
+            var allTags = new Option<bool>("--all-tags", "-a") { Description = "Push all tags of an image to the repository" };
+            var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
+            var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
+            var name = new Argument<string>("NAME[:TAG]");
+            cmd.Options.Add(allTags);
+            cmd.Options.Add(quiet);
+            cmd.Options.Add(insecure);
+            cmd.Arguments.Add(name);
+            return p => Push(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(allTags), p.GetValue(quiet), p.GetValue(insecure) ?? []);
+        });
+
+    public static int Push(string root, string name, bool allTags, bool quiet, string[] insecure)
+    {
+        RunCommand.RequireRoot("push");
+        if (!ImageReference.TryParse(name, out var reference, out var error))
+            throw new CliError($"invalid reference format: \"{name}\": {error}", 1);
+        if (allTags && HasExplicitTag(name))
+            throw new CliError("tag can't be used with --all-tags/-a", 1);
+        if (reference.Digest is not null)
+            throw new CliError($"invalid reference format: \"{name}\": cannot push a digest reference", 1);
+        var store = new ImageStore(root);
+        using var registry = OpenRegistry(insecure);
+        var pusher = new ImagePusher(store, registry);
+        // docker push says which tag it assumed when the name has none.
+        bool defaultTag = !allTags && !HasExplicitTag(name);
+        try
+        {
+            var targets = pusher.Targets(reference, allTags);
+            if (defaultTag && !quiet) Console.WriteLine($"Using default tag: {ImageReference.DefaultTag}");
+            var output = quiet ? null : new PushOutput(Console.Out, terminal: !Console.IsOutputRedirected);
+            var results = pusher.PushAsync(targets, output, CancellationToken.None).GetAwaiter().GetResult();
+            if (quiet) foreach (var r in results) Console.WriteLine(r.Reference.ToString());
+        }
+        catch (MiniImageException e)
+        {
+            throw new CliError(e.Message, 1);
+        }
+        return 0;
+    }
 
     public static int Pull(string root, string name, bool quiet, string? platform, string[] insecure)
     {

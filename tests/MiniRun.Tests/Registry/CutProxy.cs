@@ -1,6 +1,8 @@
 // CutProxy: a TCP proxy on 127.0.0.1 in front of a registry that closes the connection after a
 // given number of bytes of a blob response (GET .../blobs/sha256:...), to simulate a registry
-// that stops in the middle of a blob. Other requests pass through untouched.
+// that stops in the middle of a blob. Other requests pass through untouched. With CutUploads it
+// cuts upload requests instead (PATCH or PUT .../blobs/uploads/...): after the given number of
+// bytes of the request (line, headers and body) it closes, as a link that dies mid-push would.
 //
 // Why: "an interrupted pull leaves the store consistent and the next pull completes it" needs an
 // interruption at a known point, repeatable, without timing. Stopping the real registry mid-blob
@@ -26,6 +28,7 @@ public sealed class CutProxy : IDisposable
     private int cutsRemaining;
     private int cuts;
     private int blobRequests;
+    private int uploadRequests;
 
     public int Port { get; }
     public string Host => $"127.0.0.1:{Port}";
@@ -37,6 +40,10 @@ public sealed class CutProxy : IDisposable
     public int Cuts => Volatile.Read(ref cuts);
     /// <summary>Blob GET requests seen so far.</summary>
     public int BlobRequests => Volatile.Read(ref blobRequests);
+    /// <summary>PATCH and PUT requests of blob uploads seen so far.</summary>
+    public int UploadRequests => Volatile.Read(ref uploadRequests);
+    /// <summary>Cut upload requests (client to registry) instead of blob responses.</summary>
+    public bool CutUploads { get; set; }
 
     public CutProxy(int targetPort, long cutAfterBytes, int cuts)
     {
@@ -63,6 +70,7 @@ public sealed class CutProxy : IDisposable
     private sealed class Connection
     {
         public long Budget = -1; // bytes of the current response still allowed; -1: no limit
+        public long UpBudget = -1; // bytes of the current upload request still allowed; -1: no limit
     }
 
     private async Task Relay(TcpClient client)
@@ -97,13 +105,30 @@ public sealed class CutProxy : IDisposable
                 if (n == 0) return;
                 if (upstream)
                 {
-                    if (IsRequestLine(buffer, n, out bool blobGet))
+                    if (IsRequestLine(buffer, n, out bool blobGet, out bool upload))
                     {
                         if (blobGet) Interlocked.Increment(ref blobRequests);
-                        lock (conn) conn.Budget = blobGet && CutsRemaining != 0 ? CutAfterBytes : -1;
+                        if (upload) Interlocked.Increment(ref uploadRequests);
+                        lock (conn)
+                        {
+                            conn.Budget = !CutUploads && blobGet && CutsRemaining != 0 ? CutAfterBytes : -1;
+                            conn.UpBudget = CutUploads && upload && CutsRemaining != 0 ? CutAfterBytes : -1;
+                        }
                     }
-                    await to.WriteAsync(buffer.AsMemory(0, n), stop.Token);
-                    continue;
+                    long up;
+                    lock (conn) up = conn.UpBudget;
+                    if (up < 0 || n < up)
+                    {
+                        if (up >= 0) lock (conn) conn.UpBudget -= n;
+                        await to.WriteAsync(buffer.AsMemory(0, n), stop.Token);
+                        continue;
+                    }
+                    // The upload's budget ends inside this chunk: forward up to it, then drop the connection.
+                    await to.WriteAsync(buffer.AsMemory(0, (int)up), stop.Token);
+                    await to.FlushAsync(stop.Token);
+                    Interlocked.Increment(ref cuts);
+                    if (CutsRemaining > 0) Interlocked.Decrement(ref cutsRemaining);
+                    return;
                 }
                 long budget;
                 lock (conn) budget = conn.Budget;
@@ -124,14 +149,18 @@ public sealed class CutProxy : IDisposable
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
-    /// <summary>True when the chunk starts an HTTP request ("METHOD /path HTTP/1.x"); blobGet when it is GET of a blob.</summary>
-    private static bool IsRequestLine(byte[] buffer, int n, out bool blobGet)
+    /// <summary>True when the chunk starts an HTTP request ("METHOD /path HTTP/1.x"); blobGet when it is GET of a blob,
+    /// upload when it is a PATCH or PUT of a blob upload session.</summary>
+    private static bool IsRequestLine(byte[] buffer, int n, out bool blobGet, out bool upload)
     {
         blobGet = false;
+        upload = false;
         int end = Array.IndexOf(buffer, (byte)'\n', 0, n);
         string line = Encoding.ASCII.GetString(buffer, 0, end < 0 ? Math.Min(n, 2048) : end);
         if (!line.Contains(" HTTP/1.", StringComparison.Ordinal)) return false;
         blobGet = line.StartsWith("GET ", StringComparison.Ordinal) && line.Contains("/blobs/sha256:", StringComparison.Ordinal);
+        upload = (line.StartsWith("PATCH ", StringComparison.Ordinal) || line.StartsWith("PUT ", StringComparison.Ordinal))
+                 && line.Contains("/blobs/uploads/", StringComparison.Ordinal);
         return true;
     }
 

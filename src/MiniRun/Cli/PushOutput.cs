@@ -1,0 +1,78 @@
+// PushOutput: prints a push's progress the way `docker push` does: one line per layer, redrawn in
+// place with a progress bar on a terminal, plain one-shot lines otherwise; then the digest line.
+//
+//   The push refers to repository [127.0.0.1:5000/busybox]
+//   5f70bf18a086: Preparing
+//   5f70bf18a086: Pushing [=================>                                 ]  1.234MB/3.409MB
+//   5f70bf18a086: Pushed                      (or "Layer already exists", "Mounted from library/x")
+//   latest: digest: sha256:... size: 527
+// On a terminal each layer keeps one line, updated by moving the cursor up to it (PullOutput's
+// way). Without a terminal, Pushing (which repeats) is not printed, and no escape sequences are.
+// Follows: Docker's push output (moby pkg/jsonmessage: progress bar 50 wide, "%8v/%v" sizes;
+// distribution/push_v2.go: "<tag>: digest: <digest> size: <n>"); docker-push(1).
+using MiniImage.Push;
+using MiniImage.Reference;
+
+namespace MiniRun.Cli;
+
+public sealed class PushOutput : IPushProgress
+{
+    private readonly TextWriter _out;
+    private readonly bool _terminal;
+    private readonly List<string> _ids = new();
+
+    /// <param name="terminal">Redraw progress lines with ANSI cursor movement.</param>
+    public PushOutput(TextWriter output, bool terminal)
+    {
+        _out = output;
+        _terminal = terminal;
+    }
+
+    public void Start(ImageReference repository)
+    {
+        _out.Write($"The push refers to repository [{repository.Name}]\n");
+        _out.Flush();
+    }
+
+    public void Layer(string id, PushEvent e, long current = 0, long total = 0, string? from = null)
+    {
+        string? text = e switch
+        {
+            PushEvent.Preparing => "Preparing",
+            PushEvent.Waiting => "Waiting",
+            PushEvent.Pushing => _terminal ? "Pushing " + PullOutput.Progress(current, total) : null,
+            PushEvent.Pushed => "Pushed",
+            PushEvent.LayerAlreadyExists => "Layer already exists",
+            PushEvent.MountedFrom => $"Mounted from {from}",
+            _ => null,
+        };
+        if (text is null) return;
+        string line = $"{id}: {text}";
+        if (!_terminal)
+        {
+            _out.Write(line + "\n");
+        }
+        else
+        {
+            int index = _ids.IndexOf(id);
+            if (index < 0)
+            {
+                _ids.Add(id);
+                _out.Write("\x1b[2K" + line + "\n");
+            }
+            else
+            {
+                int up = _ids.Count - index;
+                _out.Write($"\x1b[{up}A\r\x1b[2K{line}\x1b[{up}B\r");
+            }
+        }
+        _out.Flush();
+    }
+
+    public void Done(PushResult result)
+    {
+        _out.Write($"{result.Reference.Tag}: digest: {result.Digest} size: {result.Size}\n");
+        _out.Flush();
+        _ids.Clear(); // the next tag of `push -a` starts its own block of lines
+    }
+}
