@@ -32,7 +32,7 @@ public sealed partial class Builder
                 case "chown": chown = Expand(value, state.Lookup); break;
                 case "chmod": chmod = Expand(value, state.Lookup); break;
                 case "link": break;   // layers here never depend on the one below anyway
-                default: throw new BuildException($"dockerfile parse error on line {ins.Line}: Unknown flag: {flag}");
+                default: throw new BuildException($"{keyword} --{flag} is not implemented");
             }
         }
         var words = Words(ins, state);

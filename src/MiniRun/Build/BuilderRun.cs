@@ -26,6 +26,7 @@ public sealed partial class Builder
     {
         if (state.ImageId is null)
             throw new BuildException($"The command '{string.Join(' ', RunCommand(state, ins))}' could not be run: the image is empty (FROM scratch)");
+        if (ins.Flags.Count > 0) throw new BuildException($"RUN --{ins.Flags[0].Key} is not implemented");
         var argv = RunCommand(state, ins);
         var args = state.EffectiveArgs();
         string createdBy = string.Join(' ', argv);
