@@ -6,8 +6,9 @@
 // and the same commit (Engine/ContainerCommit.cs: the upper directory as an OCI changeset, deleted
 // files as whiteouts). The container gets the image's config (WORKDIR, USER, ENV) plus the stage's
 // ARG values in its environment; the image's ENTRYPOINT is not used. The shell form runs through
-// the current SHELL (default /bin/sh -c); a heredoc is handed to that shell with its body, so the
-// shell applies the heredoc's own rules (<<-, quoted delimiters). Its stdout and stderr are the
+// the current SHELL (default /bin/sh -c); `RUN <<EOF` alone runs the heredoc's body as the script,
+// and a heredoc after a command is handed to that shell with its body, so the shell applies the
+// heredoc's own rules (<<-, quoted delimiters). Its stdout and stderr are the
 // build's output. A non-zero exit is Docker's "The command '/bin/sh -c exit 3' returned a non-zero
 // code: 3"; the container is removed whatever happens (its processes, cgroup and files).
 // history's created_by is the command, preceded by "|N K=V ..." when build args are set (as Docker).
@@ -39,6 +40,13 @@ public sealed partial class Builder
     {
         if (ins.JsonForm) return ins.Args.ToList();
         string script = ins.Args.Count > 0 ? ins.Args[0] : "";
+        if (ins.Heredocs.Count == 1 && HeredocOnly().IsMatch(script.Trim()))
+        {
+            // `RUN <<EOF` alone: the heredoc is the script (BuildKit's rule).
+            var h = ins.Heredocs[0];
+            string body = h.StripTabs ? string.Join('\n', h.Content.Split('\n').Select(l => l.TrimStart('\t'))) : h.Content;
+            return [.. Shell(state), body];
+        }
         foreach (var heredoc in ins.Heredocs)
             script += "\n" + heredoc.Content + (heredoc.Content.EndsWith('\n') ? "" : "\n") + heredoc.Name;
         return [.. Shell(state), script];
@@ -88,6 +96,9 @@ public sealed partial class Builder
             RemoveContainer(containers, id);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^<<-?([\"']?)[A-Za-z0-9_.-]+\\1$")]
+    private static partial System.Text.RegularExpressions.Regex HeredocOnly();
 
     /// <summary>The step's container goes, success or not: processes, cgroup, runtime state, files.</summary>
     private static void RemoveContainer(ContainerStore containers, string id)
