@@ -109,7 +109,7 @@ public sealed class BuilderIntegrationTests : IDisposable
             STOPSIGNAL SIGQUIT
             HEALTHCHECK --interval=30s --timeout=1m30s --retries=2 CMD wget -q localhost:8080 || exit 1
             SHELL ["/bin/sh", "-ec"]
-            ONBUILD RUN echo triggered > /onbuild
+            ONBUILD RUN echo triggered > /tmp/onbuild
             ENTRYPOINT ["/bin/sh"]
             CMD ["-c", "echo run"]
             """);
@@ -134,7 +134,7 @@ public sealed class BuilderIntegrationTests : IDisposable
         Assert.Equal(90_000_000_000L, health.GetProperty("Timeout").GetInt64());
         Assert.Equal(2, health.GetProperty("Retries").GetInt32());
         Assert.Equal(["/bin/sh", "-ec"], c.GetProperty("Shell").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(["RUN echo triggered > /onbuild"], c.GetProperty("OnBuild").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["RUN echo triggered > /tmp/onbuild"], c.GetProperty("OnBuild").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["/bin/sh"], c.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
 
         Assert.Equal("hey /srv/app /srv/app/sub\n0\n", RunIn("all", "-c", "cat /srv/seen"));
@@ -142,7 +142,7 @@ public sealed class BuilderIntegrationTests : IDisposable
         Assert.Equal("run\n", RunIn("all"));
 
         // The ONBUILD trigger runs when another build starts FROM this image.
-        Write("Dockerfile", "FROM all\nCMD [\"-c\", \"cat /onbuild\"]\n");
+        Write("Dockerfile", "FROM all\nCMD [\"-c\", \"cat /tmp/onbuild\"]\n");
         var child = BuildOk("-t", "child");
         Assert.Contains("# Executing 1 build trigger", child.Stdout);
         Assert.Equal("triggered\n", RunIn("child"));
