@@ -395,8 +395,8 @@ public static partial class DockerfileParser
                     Literal(sb, w[++k], escape);
                     continue;
                 }
-                if (c == escape) { Literal(sb, c, escape); continue; }
-                sb.Append(c);
+                if (c == '$') sb.Append(c); // still expanded
+                else Literal(sb, c, escape);
                 continue;
             }
             if (c is '\'' or '"') { quote = c; continue; }
