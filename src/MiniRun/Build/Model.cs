@@ -19,7 +19,10 @@ public sealed record Heredoc(string Name, string Content, bool Expand, bool Stri
 /// `--link` is ("link", ""). COPY: from chown chmod link parents exclude; ADD: chown chmod link checksum keep-git-dir exclude unpack;
 /// FROM: platform; RUN: mount network security; HEALTHCHECK: interval timeout start-period start-interval retries. Values unexpanded.</param>
 /// <param name="Args">Exec form: the array elements; shell form: one element, the rest of the line after the flags, unexpanded.
-/// ENV/LABEL: alternating key, value (quotes removed, not expanded). ARG: one element per "name" or "name=default".
+/// ENV/LABEL: alternating key, value (quotes removed, not expanded: pass each value through ShellWords.Expand, as Docker
+/// expands them; a character the quotes made literal and Expand would read ($, quotes, the escape character) is kept
+/// escaped, so `ENV A='$x'` gives `\$x` and Expand gives `$x`, while `ENV A="a b"` gives plain `a b`).
+/// ARG: one element per "name" or "name=default" (the default treated as ENV values are).
 /// HEALTHCHECK: ["NONE"] or ["CMD", ...exec or shell...]. ONBUILD: Args[0] is the trigger text.</param>
 public sealed record Instruction(
     string Keyword,
