@@ -10,9 +10,10 @@
 //   2. logical lines: comment lines (# after optional whitespace) and empty lines are skipped, also
 //      inside a continuation; a line ending in the escape character (trailing blanks allowed)
 //      continues on the next line, the escape character removed;
-//   3. the keyword (case-insensitive) and, for RUN/COPY/ADD, heredocs: `<<EOF`, `<<-EOF` (leading
-//      tabs removed from the body and delimiter), `<<"EOF"`/`<<'EOF'` (not expanded); each body is the
-//      lines after the instruction up to its delimiter line;
+//   3. the keyword (case-insensitive) and, for RUN/COPY/ADD, heredocs: a word (quotes respected)
+//      `<<EOF`, `<<-EOF` (leading tabs removed from the body and delimiter), `<<"EOF"`/`<<'EOF'` (not
+//      expanded), optionally after a file descriptor (`3<<EOF`); each body is the lines after the
+//      instruction up to its delimiter line;
 //   4. the flags (leading `--name[=value]` words), checked against the instruction's known flags;
 //   5. the arguments: exec form when the rest is a JSON array of strings, else shell form; ENV and
 //      LABEL pairs (`k=v k2=v2` or legacy `k v...`), ARG names, FROM's `image [AS name]`,
@@ -47,7 +48,7 @@ public static partial class DockerfileParser
     [GeneratedRegex(@"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")]
     private static partial Regex DirectiveRegex();
 
-    [GeneratedRegex(@"<<(-?)([""']?)([A-Za-z0-9_][A-Za-z0-9_.\-]*)\2")]
+    [GeneratedRegex(@"^[0-9]*<<(-?)([^<]+)$")]
     private static partial Regex HeredocRegex();
 
     [GeneratedRegex(@"^[a-z][a-z0-9\-_.]*$")]
@@ -198,7 +199,7 @@ public static partial class DockerfileParser
                     if (rest.Length == 0 && keyword == "RUN") throw Error(lineNo, "RUN requires at least one argument");
                     args = rest.Length == 0 ? [] : [rest];
                 }
-                if (!json && keyword == "RUN" && !nested) heredocs = ReadHeredocs(rest, lineNo, lines, ref next);
+                if (!json && keyword == "RUN" && !nested) heredocs = ReadHeredocs(rest, lineNo, escape, lines, ref next);
                 break;
             }
             case "SHELL":
@@ -215,7 +216,7 @@ public static partial class DockerfileParser
                 else
                 {
                     args = [rest];
-                    if (!nested) heredocs = ReadHeredocs(rest, lineNo, lines, ref next);
+                    if (!nested) heredocs = ReadHeredocs(rest, lineNo, escape, lines, ref next);
                 }
                 int count = json ? arr!.Count : SplitWords(rest, escape).Count;
                 if (count < 2)
@@ -293,23 +294,28 @@ public static partial class DockerfileParser
         return new Instruction(keyword, lineNo, original, flags, args, json, heredocs);
     }
 
-    /// Heredoc markers in a RUN/COPY/ADD shell-form line, their bodies read from lines[next..].
-    static List<Heredoc> ReadHeredocs(string rest, int lineNo, string[] lines, ref int next)
+    /// Heredoc markers in a RUN/COPY/ADD shell-form line, their bodies read from lines[next..]. As in
+    /// BuildKit, a marker is a whole word (quotes respected) of the form [fd]<<[-]NAME; a quoted NAME
+    /// (`<<"EOF"`, `<<'EOF'`, `<<E"OF"`) is not expanded.
+    static List<Heredoc> ReadHeredocs(string rest, int lineNo, char escape, string[] lines, ref int next)
     {
         var list = new List<Heredoc>();
-        foreach (Match m in HeredocRegex().Matches(rest))
+        foreach (string word in SplitWords(rest, escape))
         {
-            if (m.Index > 0 && rest[m.Index - 1] == '<') continue; // "<<<" is a here-string, not a heredoc
+            var m = HeredocRegex().Match(word);
+            if (!m.Success) continue;
             bool strip = m.Groups[1].Value == "-";
-            bool expand = m.Groups[2].Value.Length == 0;
-            string name = m.Groups[3].Value;
+            string raw = m.Groups[2].Value;
+            bool expand = raw.IndexOfAny(['"', '\'', escape]) < 0;
+            string name = ShellWords.Expand(raw, _ => null, escape);
+            if (name.Length == 0) continue;
             var body = new StringBuilder();
             bool closed = false;
             while (next < lines.Length)
             {
                 string l = lines[next++];
                 if (strip) l = l.TrimStart('\t');
-                if (l == name || l.TrimEnd('\r') == name) { closed = true; break; }
+                if (l == name) { closed = true; break; }
                 body.Append(l).Append('\n');
             }
             if (!closed) throw Error(lineNo, $"unterminated heredoc {name}");

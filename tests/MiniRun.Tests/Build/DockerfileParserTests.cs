@@ -174,6 +174,15 @@ public sealed class DockerfileParserTests
         Assert.Empty(i.Heredocs);
         Assert.Empty(Only("RUN [\"cat\", \"<<EOF\"]").Heredocs);
         Assert.Empty(Only("RUN cat <<<word").Heredocs);
+        Assert.Empty(Only("RUN echo \"<<EOF\" 'a <<EOF'").Heredocs); // quoted: not a marker
+        Assert.Empty(Only("RUN echo a<<EOF").Heredocs);                 // not at the start of a word
+    }
+
+    [Fact]
+    public void HeredocWithFdAndPartlyQuotedName()
+    {
+        var i = DockerfileParser.Parse("FROM a\nRUN python3 3<<E\"ND\" x\nprint(1)\nEND\n").Stages[0].Instructions[0];
+        Assert.Equal(new Heredoc("END", "print(1)\n", false, false), Assert.Single(i.Heredocs));
     }
 
     [Fact]
