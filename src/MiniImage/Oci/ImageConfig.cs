@@ -43,6 +43,10 @@ public sealed class ContainerConfig
     [JsonPropertyName("StopSignal")] public string? StopSignal { get; set; }
     /// <summary>Docker's extension (HEALTHCHECK in a Dockerfile); durations in nanoseconds.</summary>
     [JsonPropertyName("Healthcheck")] public ImageHealthcheck? Healthcheck { get; set; }
+    /// <summary>Docker's extension (SHELL in a Dockerfile): the shell form's command prefix for RUN, CMD, ENTRYPOINT.</summary>
+    [JsonPropertyName("Shell")] public List<string>? Shell { get; set; }
+    /// <summary>Docker's extension (ONBUILD in a Dockerfile): instructions run when a build uses this image in FROM.</summary>
+    [JsonPropertyName("OnBuild")] public List<string>? OnBuild { get; set; }
 }
 
 /// <summary>Docker's image Healthcheck: Test is ["NONE"], ["CMD", args...] or ["CMD-SHELL", command].</summary>

@@ -9,8 +9,7 @@
 // whose type is not nullable (architecture, os, rootfs, rootfs.type, rootfs.diff_ids) keeps the
 // property's current value (its default) instead of storing a null the code does not expect, and
 // a null history entry is a JsonException (the serializer would store a null element).
-// Real configs carry many fields this model lacks (container_config, docker_version, ArgsEscaped,
-// OnBuild, ...): they are skipped.
+// Real configs carry many fields this model lacks (container_config, docker_version, ArgsEscaped, ...): they are skipped.
 //
 // Follows: OCI image-spec v1.1 config.md; Docker's image JSON (Healthcheck) for the extra fields.
 using System.Text.Json;
@@ -63,6 +62,8 @@ internal static class ImageConfigReader
                 case "Labels": c.Labels = StringMap(ref r); break;
                 case "StopSignal": c.StopSignal = String(ref r); break;
                 case "Healthcheck": c.Healthcheck = r.TokenType == JsonTokenType.Null ? null : Healthcheck(ref r); break;
+                case "Shell": c.Shell = Strings(ref r); break;
+                case "OnBuild": c.OnBuild = Strings(ref r); break;
                 default: r.Skip(); break;
             }
         }

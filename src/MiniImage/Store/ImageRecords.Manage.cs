@@ -37,6 +37,31 @@ internal sealed partial class ImageRecords
 
     public bool IsDangling(string imageId) => !Tags.ContainsValue(imageId);
 
+    /// <summary>The images some recorded image names as its parent (a build's intermediate images, a commit's base).</summary>
+    public HashSet<string> Parents() =>
+        Images.Values.Select(r => r.Parent).OfType<string>().Where(Images.ContainsKey).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The untagged ancestors of <paramref name="imageId"/> that go with it once it is deleted:
+    /// walking up its parents while each is untagged, not in <paramref name="keep"/> and the parent
+    /// of no other remaining image (docker rmi's "Deleted:" lines for a build's intermediate images).
+    /// </summary>
+    public List<string> OrphanedAncestors(string imageId, IReadOnlySet<string> keep)
+    {
+        var result = new List<string>();
+        var gone = new HashSet<string>(StringComparer.Ordinal) { imageId };
+        string? parent = Images.TryGetValue(imageId, out var r) ? r.Parent : null;
+        while (parent is not null && Images.TryGetValue(parent, out var pr) && !gone.Contains(parent) &&
+               IsDangling(parent) && !keep.Contains(parent) &&
+               !Images.Any(kv => !gone.Contains(kv.Key) && kv.Value.Parent == parent))
+        {
+            result.Add(parent);
+            gone.Add(parent);
+            parent = pr.Parent;
+        }
+        return result;
+    }
+
     /// <summary>
     /// Every blob (manifest, config, layer blobs) and every layer diff_id the images in
     /// `imageIds` reference. A manifest that cannot be read contributes only what the record

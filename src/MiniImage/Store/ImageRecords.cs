@@ -2,7 +2,7 @@
 // point at them, and the unpacked size of each layer.
 //
 //   { "images": { "sha256:<config>": { "manifest": "sha256:...", "created": ..., "diffIds": [...],
-//                                      "blobSize": n, "loaded": ... } },
+//                                      "blobSize": n, "loaded": ..., "parent": "sha256:..." } },
 //     "tags":   { "docker.io/library/busybox:latest": "sha256:<config>" },
 //     "layers": { "sha256:<diffid>": <unpacked bytes> },
 //     "blobSources": { "sha256:<blob>": [ "127.0.0.1:5000/library/x", ... ] } }
@@ -76,6 +76,8 @@ internal sealed class ImageRecord
     [JsonPropertyName("loaded")] public DateTimeOffset Loaded { get; set; }
     /// <summary>"repo@sha256:..." for each registry repository the image was pulled from (docker's RepoDigests).</summary>
     [JsonPropertyName("repoDigests")] public List<string>? RepoDigests { get; set; }
+    /// <summary>The image this one was made from (commit, build): a build's intermediate images are the parents of its result.</summary>
+    [JsonPropertyName("parent")] public string? Parent { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

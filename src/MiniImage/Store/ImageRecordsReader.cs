@@ -53,6 +53,7 @@ internal static class ImageRecordsReader
                 case "blobSize": rec.BlobSize = Int64(ref r); break;
                 case "loaded": rec.Loaded = DateTimeOffset(ref r); break;
                 case "repoDigests": rec.RepoDigests = Strings(ref r); break;
+                case "parent": rec.Parent = String(ref r); break;
                 default: r.Skip(); break;
             }
         }

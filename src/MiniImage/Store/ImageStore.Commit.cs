@@ -10,6 +10,10 @@
 // and no partial blob: at worst complete, unreferenced blobs that a later prune or commit reuses.
 // The new layer is unpacked into layers/ the first time a container of the image runs
 // (LayerPreparer), like any loaded layer.
+// `build` uses two variants: no base image (FROM scratch: no layers, an empty config for this
+// host's platform) and no layer (a metadata instruction such as CMD: only the config changes,
+// its history entry says empty_layer). The record keeps the base as the image's parent, which
+// `images` uses to hide a build's intermediate images and rmi/prune to remove them with their child.
 // Follows: OCI image-spec v1.1 config.md (rootfs.diff_ids, history), manifest.md, layer.md;
 // docker-commit(1) (author, comment, created_by).
 using System.IO.Compression;
@@ -22,10 +26,10 @@ namespace MiniImage.Store;
 /// <summary>What `commit` asks of the store.</summary>
 public sealed class CommitRequest
 {
-    /// <summary>The base image's ID (sha256:...): the container's image.</summary>
-    public required string BaseImageId { get; init; }
-    /// <summary>Writes the new layer's uncompressed tar (with OCI whiteouts) to the stream.</summary>
-    public required Action<Stream> WriteLayer { get; init; }
+    /// <summary>The base image's ID (sha256:...): the container's image; null: no base (a build's FROM scratch).</summary>
+    public required string? BaseImageId { get; init; }
+    /// <summary>Writes the new layer's uncompressed tar (with OCI whiteouts) to the stream; null: no new layer (config only).</summary>
+    public required Action<Stream>? WriteLayer { get; init; }
     /// <summary>The history entry's created_by (the container's command).</summary>
     public string CreatedBy { get; init; } = "";
     public string? Comment { get; init; }
@@ -50,14 +54,15 @@ public sealed partial class ImageStore
                 throw new MiniImageException($"commit: refusing to create a tag with a digest reference: \"{t}\"");
             tag = parsed;
         }
-        var baseImage = Resolve(request.BaseImageId)
+        var baseImage = request.BaseImageId is null ? null : Resolve(request.BaseImageId)
             ?? throw new MiniImageException($"commit: base image {request.BaseImageId} is no longer in the store");
-        var baseManifest = ReadManifest(baseImage);
-        bool docker = baseManifest.MediaType == MediaTypes.DockerManifest;
+        var baseManifest = baseImage is null ? null : ReadManifest(baseImage);
+        bool docker = baseManifest is null || baseManifest.MediaType == MediaTypes.DockerManifest;
 
         // 1. The layer blob, under the shared lock (other pulls and commits may run).
-        Digest diffId, blobDigest;
-        long blobSize;
+        Digest diffId = default, blobDigest = default;
+        long blobSize = 0;
+        if (request.WriteLayer is not null)
         using (BeginDownloads())
         {
             string temp = _paths.NewTemp("commit");
@@ -92,9 +97,13 @@ public sealed partial class ImageStore
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
         var records = ImageRecords.Read(_paths);
-        if (!records.Images.TryGetValue(baseImage.ImageId, out var baseRecord))
+        ImageRecord? baseRecord = null;
+        if (baseImage is not null && !records.Images.TryGetValue(baseImage.ImageId, out baseRecord))
             throw new MiniImageException($"commit: base image {baseImage.ImageId} was removed while committing");
-        var baseConfig = ReadConfig(baseImage);
+        var baseConfig = baseImage is null
+            ? new ImageConfig { Architecture = Platform.Host.Architecture, Os = Platform.Host.Os, Variant = Platform.Host.Variant }
+            : ReadConfig(baseImage);
+        bool layer = request.WriteLayer is not null;
         var now = DateTimeOffset.UtcNow;
         var config = new ImageConfig
         {
@@ -104,10 +113,11 @@ public sealed partial class ImageStore
             Os = baseConfig.Os,
             Variant = baseConfig.Variant,
             Config = CopyConfig(baseConfig.Config),
-            RootFs = new RootFs { DiffIds = [.. baseConfig.RootFs.DiffIds, diffId.ToString()] },
+            RootFs = new RootFs { DiffIds = layer ? [.. baseConfig.RootFs.DiffIds, diffId.ToString()] : [.. baseConfig.RootFs.DiffIds] },
             History = [.. baseConfig.History ?? [], new HistoryEntry
             {
                 Created = now, CreatedBy = request.CreatedBy, Author = request.Author, Comment = request.Comment,
+                EmptyLayer = layer ? null : true,
             }],
         };
         request.Configure?.Invoke(config.Config!);
@@ -118,10 +128,12 @@ public sealed partial class ImageStore
             SchemaVersion = 2,
             MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
             Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configJson.Length },
-            Layers = [.. baseManifest.Layers, new Descriptor
-            {
-                MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest = blobDigest.ToString(), Size = blobSize,
-            }],
+            Layers = layer
+                ? [.. baseManifest?.Layers ?? [], new Descriptor
+                {
+                    MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest = blobDigest.ToString(), Size = blobSize,
+                }]
+                : [.. baseManifest?.Layers ?? []],
         };
         byte[] manifestJson = manifest.ToJson();
         var manifestDigest = Digest.Compute(manifestJson);
@@ -134,8 +146,9 @@ public sealed partial class ImageStore
             Manifest = manifestDigest.ToString(),
             Created = now,
             DiffIds = config.RootFs.DiffIds.ToList(),
-            BlobSize = baseRecord.BlobSize + blobSize,
+            BlobSize = (baseRecord?.BlobSize ?? 0) + blobSize,
             Loaded = now,
+            Parent = baseImage?.ImageId,
         };
         if (tag is not null) records.SetTag(tag.ToString(), id, now);
         records.Write(_paths);

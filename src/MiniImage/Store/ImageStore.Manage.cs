@@ -9,6 +9,9 @@
 //     an image still used by a running container stays, untagged;
 //   - an image ID deletes the image with its tags if it has at most one tag; with more tags, or
 //     when a stopped container uses it, only when forced; never while a container runs it.
+// A build's intermediate images (untagged, the parent of another image) go with the image built
+// from them: rmi deletes the untagged ancestors nothing else needs, prune keeps the ancestors of
+// every image it keeps.
 // Garbage collection, after the records are written (so a crash leaves only unreferenced files,
 // which a later load or pull reuses): of the blobs and layer directories the deleted images
 // referenced, those that no remaining image references are removed, except layer directories a
@@ -100,8 +103,10 @@ public sealed partial class ImageStore
             throw Conflict(shortId, hard, conflict);
         }
 
+        var orphans = records.OrphanedAncestors(id, uses.Select(u => u.ImageId).ToHashSet(StringComparer.Ordinal));
         events.AddRange(DeleteImage(records, id));
-        long reclaimed = CollectAndWrite(records, [id], uses, events);
+        foreach (string parent in orphans) events.AddRange(DeleteImage(records, parent));
+        long reclaimed = CollectAndWrite(records, [id, .. orphans], uses, events);
         return new RemovalResult(events, reclaimed);
     }
 
@@ -113,8 +118,17 @@ public sealed partial class ImageStore
         _paths.CleanTmp();
         var used = containers().Select(u => u.ImageId).ToHashSet(StringComparer.Ordinal);
         var records = ImageRecords.Read(_paths);
+        // Kept: what containers use and (without -a) what is tagged, with all their ancestors (a
+        // build's intermediate images stay while the image built from them is kept).
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string id in records.Images.Keys)
+        {
+            if (!used.Contains(id) && (all || records.IsDangling(id))) continue;
+            for (string? at = id; at is not null && kept.Add(at);)
+                at = records.Images.TryGetValue(at, out var r) ? r.Parent : null;
+        }
         var victims = records.Images
-            .Where(kv => !used.Contains(kv.Key) && (all || records.IsDangling(kv.Key)))
+            .Where(kv => !kept.Contains(kv.Key))
             .OrderByDescending(kv => kv.Value.Created ?? DateTimeOffset.MinValue).ThenBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => kv.Key).ToList();
         var events = new List<RemovalEvent>();

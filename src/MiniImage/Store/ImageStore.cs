@@ -56,15 +56,20 @@ public sealed partial class ImageStore
         }
     }
 
-    /// <summary>One entry per tag, plus one &lt;none&gt;:&lt;none&gt; entry per untagged image; newest first.</summary>
-    public IReadOnlyList<ImageSummary> List()
+    /// <summary>
+    /// One entry per tag, plus one &lt;none&gt;:&lt;none&gt; entry per untagged image; newest first.
+    /// Without <paramref name="intermediates"/>, untagged images that are another image's parent
+    /// (a build's intermediate steps) are left out, as `docker images` does without -a.
+    /// </summary>
+    public IReadOnlyList<ImageSummary> List(bool intermediates = true)
     {
         var records = ImageRecords.Read(_paths);
+        var parents = intermediates ? null : records.Parents();
         var result = new List<ImageSummary>();
         foreach (var (id, r) in records.Images)
         {
             var tags = records.TagsOf(id);
-            if (tags.Count == 0) result.Add(Summary(records, id, r, null));
+            if (tags.Count == 0 && parents?.Contains(id) != true) result.Add(Summary(records, id, r, null));
             foreach (string tag in tags) result.Add(Summary(records, id, r, ImageReference.Parse(tag)));
         }
         return result

@@ -1,5 +1,6 @@
 // ImageCli: the image verbs and their options: `load`, `images`, `rmi`, `tag`,
-// `history`, `save`, and the `image` group (`image ls|rm|tag|inspect|history|prune|save|load`),
+// `history`, `save`, `build` (Cli/BuildCli.cs), and the `image` group
+// (`image ls|rm|tag|inspect|history|prune|save|load|pull|build`),
 // as in Docker, where `docker image rm` is `docker rmi` and so on. The top-level `inspect` (containers
 // and images) is registered by InspectCli.
 //
@@ -21,6 +22,7 @@ public static class ImageCli
         yield return Tag("tag", rootOption, debugOption);
         yield return History("history", rootOption, debugOption);
         yield return Save("save", rootOption, debugOption);
+        yield return BuildCli.Build("build", rootOption, debugOption);
 
         var image = new Command("image", "Manage images");
         image.Subcommands.Add(Images("ls", rootOption, debugOption));
@@ -33,6 +35,7 @@ public static class ImageCli
         image.Subcommands.Add(Load("load", rootOption, debugOption));
         image.Subcommands.Add(RegistryCli.PullCommand("pull", rootOption, debugOption));
         image.Subcommands.Add(RegistryCli.PushCommand("push", rootOption, debugOption));
+        image.Subcommands.Add(BuildCli.Build("build", rootOption, debugOption));
         yield return image;
     }
 
@@ -50,7 +53,7 @@ public static class ImageCli
         Program.Verb(name, "List images", rootOption, debugOption, cmd =>
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs" };
-            var all = new Option<bool>("--all", "-a") { Description = "Show all images (this store has no intermediate images: same as the default)" };
+            var all = new Option<bool>("--all", "-a") { Description = "Show all images (default hides intermediate images)" };
             var digests = new Option<bool>("--digests") { Description = "Show digests" };
             var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
             var filter = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne };

@@ -3,8 +3,7 @@
 //
 // Why: students compare MiniRun's output with Docker's, so columns, messages and the order of
 // lines are Docker's: `images` one row per tag plus <none> rows for untagged images (Docker shows
-// those by default; -a would add intermediate build images, which this store never has, so -a
-// lists the same rows); `rmi` prints "Untagged:"/"Deleted:" lines; prune asks before deleting.
+// those by default; `build`'s intermediate images, untagged parents of other images, only with -a); `rmi` prints "Untagged:"/"Deleted:" lines; prune asks before deleting.
 // Which images containers hold (and which layer directories they mount) is read from the
 // container store here, because the image library knows nothing about containers.
 //
@@ -46,10 +45,9 @@ public static class ImageCommands
 
     public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout)
     {
-        _ = all; // no intermediate images exist in this store: -a shows the default rows (see header)
         var now = DateTimeOffset.UtcNow;
         var store = new ImageStore(root);
-        IEnumerable<ImageSummary> list = store.List();
+        IEnumerable<ImageSummary> list = store.List(intermediates: all);
         if (filter is not null)
         {
             if (!ImageReference.TryParse(filter, out var wanted, out var error))

@@ -42,6 +42,9 @@ public sealed class ImageInspectConfig
     public List<string>? Entrypoint { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? StopSignal { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public MiniImage.Oci.ImageHealthcheck? Healthcheck { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<string>? Shell { get; set; }
+    public List<string>? OnBuild { get; set; }
 }
 
 public sealed class ImageInspectRootFs

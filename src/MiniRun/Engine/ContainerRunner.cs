@@ -33,6 +33,11 @@ namespace MiniRun.Engine;
 /// <summary>The lifecycle flags of `run` besides RunOptions: -d, --restart, --detach-keys.</summary>
 public sealed record LifecycleFlags(bool Detach, RestartPolicy Restart, string? DetachKeys)
 {
+    /// <summary>A build's RUN: the container's stderr goes to stdout with its stdout (one build output).</summary>
+    public bool MergeStderr { get; init; }
+    /// <summary>A build with -q: the container's output is not relayed at all.</summary>
+    public bool DiscardOutput { get; init; }
+
     public static readonly LifecycleFlags Foreground = new(false, new RestartPolicy(), null);
 }
 
@@ -43,15 +48,16 @@ public static class ContainerRunner
 {
     /// <param name="findImage">The image, from the store or pulled (the CLI's ImageAcquisition prints the pull).</param>
     /// <param name="detachKeys">The parsed --detach-keys sequence.</param>
+    /// <param name="id">The container's id, chosen by the caller (a build prints " ---> Running in ID" first), else a fresh one.</param>
     public static RunOutcome Run(string root, RunOptions o, ConsoleTrace? trace, LifecycleFlags flags, byte[] detachKeys,
-        Func<ImageStore, ImageSummary> findImage, string initExecutable = "/proc/self/exe")
+        Func<ImageStore, ImageSummary> findImage, string initExecutable = "/proc/self/exe", string? id = null)
     {
         root = Path.GetFullPath(root);
         // Resource flags are checked before anything exists: a bad value, or a limit this host's
         // cgroups cannot enforce, is a one-line error and nothing is left behind.
         var (limits, cgroupHost) = ContainerCreator.CheckResources(o);
         cgroupHost ??= CgroupV2Host.Detect();
-        string id = Naming.NewId();   // before the clone: init is born in the cgroup named after it (clone3 CLONE_INTO_CGROUP)
+        id ??= Naming.NewId();   // before the clone (or the caller's: a build prints it before the output): init is born in the cgroup named after it (clone3 CLONE_INTO_CGROUP)
         // Foreground: SIGINT/SIGTERM from now on are for the container.
         using var waiter = flags.Detach ? null : new ProcessWaiter();
         // The network is planned first: for a bridge network the engine makes the namespace, and
@@ -152,7 +158,7 @@ public static class ContainerRunner
                 Libc.close(started.TerminalMaster);
             }
             // The supervisor records it running ('r'); -d waits until it has, so `ps` right after shows it.
-            var client = new AttachClient(launched.Control);
+            var client = new AttachClient(launched.Control) { ErrorFd = flags.MergeStderr ? 1 : 2 };
             if (flags.Detach)
             {
                 AttachProtocol.Send(launched.Control, (byte)'a', "");   // no output for us
@@ -162,7 +168,7 @@ public static class ContainerRunner
                 return new RunOutcome(record.Id, true, 0);
             }
             AttachProtocol.Send(launched.Control, (byte)'r');
-            int? status = client.Run(o.Interactive, o.Tty, detachKeys);
+            int? status = client.Run(o.Interactive, o.Tty, detachKeys, wantOutput: !flags.DiscardOutput);
             if (client.Detached) return new RunOutcome(record.Id, true, 0);
             ReapSupervisor(launched.SupervisorPid);
             return new RunOutcome(record.Id, false, status ?? ExitCodeFromRecord(containers, record.Id));

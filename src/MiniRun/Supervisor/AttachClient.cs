@@ -22,6 +22,9 @@ public sealed unsafe class AttachClient
 
     public AttachClient(int fd) => _fd = fd;
 
+    /// <summary>Where the container's stderr goes: 2, or 1 for a build (Docker's build output is one stream).</summary>
+    public int ErrorFd { get; init; } = 2;
+
     /// <summary>True when the user typed the detach keys (the container keeps running).</summary>
     public bool Detached => _detached;
 
@@ -93,7 +96,7 @@ public sealed unsafe class AttachClient
             switch ((char)buffer[0])
             {
                 case 'o': WriteAll(1, buffer.AsSpan(1, n - 1)); break;
-                case 'e': WriteAll(2, buffer.AsSpan(1, n - 1)); break;
+                case 'e': WriteAll(ErrorFd, buffer.AsSpan(1, n - 1)); break;
                 case 'x': return int.TryParse(Encoding.UTF8.GetString(buffer, 1, n - 1), out int code) ? code : null;
             }
         }

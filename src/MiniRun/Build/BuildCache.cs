@@ -1,0 +1,69 @@
+// BuildCache: which image a build step made, keyed by what the step depended on, so a rebuild
+// reuses it (" ---> Using cache") instead of running it again.
+//
+// Why: the classic builder's cache rule: a step is reused when its parent image and its
+// instruction are unchanged - for RUN the instruction text after expansion with the build args
+// it sees, for COPY/ADD also the content of every file it copies (CopySources.Digest), for
+// COPY --from the source image. The first changed step misses, and every later step misses too
+// because its parent is a new image. The key is sha256 over those parts; the value is the step's
+// image ID, kept in ROOT/build-cache.json (replaced whole, atomically, under ROOT/build-cache.lock).
+// An entry whose image was removed since (rmi, prune) is simply a miss.
+// Follows: Dockerfile reference "Leverage build cache" (docs.docker.com/build/cache/); moby
+// builder/dockerfile/imageprobe.go (parent + config probe).
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MiniImage.Store;
+using MiniRun.Containers;
+
+namespace MiniRun.Build;
+
+public sealed class BuildCache
+{
+    private readonly string _path;
+    private readonly string _lockPath;
+    private readonly Dictionary<string, string> _entries;
+
+    public BuildCache(string root)
+    {
+        _path = Path.Combine(root, "build-cache.json");
+        _lockPath = Path.Combine(root, "build-cache.lock");
+        _entries = Read(_path);
+    }
+
+    /// <summary>sha256 of the parts, in order, each ended by a NUL.</summary>
+    public static string Key(params string?[] parts)
+    {
+        var text = new StringBuilder();
+        foreach (string? p in parts) text.Append(p ?? "").Append('\0');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>The cached step image for the key, if it is still in the store.</summary>
+    public ImageSummary? Find(ImageStore images, string key) =>
+        _entries.TryGetValue(key, out string? id) ? images.Resolve(id) : null;
+
+    /// <summary>Records key -> image (merged with what other builds wrote meanwhile).</summary>
+    public void Add(string key, string imageId)
+    {
+        _entries[key] = imageId;
+        using var held = FileLock.Exclusive(_lockPath);
+        var current = Read(_path);
+        current[key] = imageId;
+        string temp = _path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(current, BuildCacheJson.Default.DictionaryStringString));
+        File.Move(temp, _path, overwrite: true);
+    }
+
+    private static Dictionary<string, string> Read(string path)
+    {
+        try { return JsonSerializer.Deserialize(File.ReadAllBytes(path), BuildCacheJson.Default.DictionaryStringString) ?? new(); }
+        catch (FileNotFoundException) { return new(); }
+        catch (JsonException) { return new(); }   // a damaged index only costs a rebuild
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class BuildCacheJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+}
