@@ -113,6 +113,45 @@ public static class CopyLayer
         tar.Finish();
     }
 
+    /// <summary>
+    /// The entries with their targets as they land in the image whose root filesystem is `rootfs`:
+    /// symlinks among the directories of a target (Debian's /bin -> usr/bin, /var/run -> /run) are
+    /// followed inside the rootfs, as Docker's COPY follows them, so the layer adds to /usr/bin
+    /// instead of replacing the /bin symlink with a directory. A directory entry (the destination
+    /// of a directory source) and ExtractTo are resolved whole; a file or symlink keeps its own name.
+    /// </summary>
+    public static IReadOnlyList<ContextEntry> ResolveTargets(IReadOnlyList<ContextEntry> entries, string rootfs)
+    {
+        string root = Path.GetFullPath(rootfs).TrimEnd('/');
+        var cache = new Dictionary<string, string>(StringComparer.Ordinal);
+        string InImage(string path)
+        {
+            path = GoPath.Clean("/" + path);
+            if (path == "/") return "/";
+            if (cache.TryGetValue(path, out string? done)) return done;
+            string host = CopySources.ResolveInside(root.Length == 0 ? "/" : root, path.TrimStart('/'), path, "COPY", clamp: true);
+            string rel = host.Length <= root.Length ? "/" : host[root.Length..];
+            return cache[path] = rel.Length == 0 ? "/" : rel;
+        }
+        string Join(string dir, string name) => dir == "/" ? "/" + name : dir + "/" + name;
+        var result = new List<ContextEntry>(entries.Count);
+        foreach (var e in entries)
+        {
+            string target = GoPath.Clean("/" + e.TargetPath);
+            string resolved = e.Kind == 'd' ? InImage(target)
+                : target == "/" ? "/" : Join(InImage(GoPath.Dir(target)), target[(target.LastIndexOf('/') + 1)..]);
+            result.Add(e with { TargetPath = resolved, ExtractTo = e.ExtractTo is null ? null : InImage(e.ExtractTo) });
+        }
+        return result;
+    }
+
+    /// <summary>An `existingDirectory` for Write from an image's root filesystem: a path that is a directory there gives its mode and owner.</summary>
+    public static Func<string, (UnixFileMode Mode, int Uid, int Gid)?> ExistingDirectories(string rootfs)
+    {
+        string root = Path.GetFullPath(rootfs).TrimEnd('/');
+        return path => FileStat.Lstat(root + GoPath.Clean("/" + path)) is { Kind: 'd' } st ? (st.Mode, st.Uid, st.Gid) : null;
+    }
+
     /// Copies the entries of a tar archive under `into` ("" is the image's root).
     static void Extract(TarEntryWriter tar, Stream archive, string into, uint? uid, uint? gid, Action<string> parents,
         HashSet<string> written, string source)

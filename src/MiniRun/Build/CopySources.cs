@@ -181,7 +181,7 @@ public static class CopySources
     }
 
     /// The host path of `rel` under `root`, following symlinks on the way inside `root` only.
-    static string ResolveInside(string root, string rel, string source, string keyword)
+    internal static string ResolveInside(string root, string rel, string source, string keyword, bool clamp = false)
     {
         var done = new List<string>();
         var todo = new Stack<string>(rel == "." ? [] : rel.Split('/').Reverse());
@@ -192,7 +192,11 @@ public static class CopySources
             if (part is "" or ".") continue;
             if (part == "..")
             {
-                if (done.Count == 0) throw new BuildException($"{keyword} failed: forbidden path outside the build context: {source}");
+                if (done.Count == 0)
+                {
+                    if (clamp) continue; // in a rootfs, as in chroot: ".." of the root is the root
+                    throw new BuildException($"{keyword} failed: forbidden path outside the build context: {source}");
+                }
                 done.RemoveAt(done.Count - 1);
                 continue;
             }

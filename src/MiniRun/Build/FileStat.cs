@@ -9,8 +9,8 @@ namespace MiniRun.Build;
 
 static unsafe class FileStat
 {
-    /// <summary>Kind 'f' file, 'd' directory, 'l' symlink, '?' anything else; the permission bits (07777); mtime; size.</summary>
-    public readonly record struct Info(char Kind, UnixFileMode Mode, long MtimeSec, long Size);
+    /// <summary>Kind 'f' file, 'd' directory, 'l' symlink, '?' anything else; the permission bits (07777); mtime; size; owner.</summary>
+    public readonly record struct Info(char Kind, UnixFileMode Mode, long MtimeSec, long Size, int Uid, int Gid);
 
     /// <summary>lstat of `path`; null when it does not exist (ENOENT, ENOTDIR).</summary>
     public static Info? Lstat(string path)
@@ -27,7 +27,7 @@ static unsafe class FileStat
         }
         uint type = (uint)st.st_mode & (uint)S_IFMT;
         char kind = type == (uint)S_IFREG ? 'f' : type == (uint)S_IFDIR ? 'd' : type == (uint)S_IFLNK ? 'l' : '?';
-        return new Info(kind, (UnixFileMode)((uint)st.st_mode & 0xfff), (long)st.st_mtim.tv_sec, (long)st.st_size);
+        return new Info(kind, (UnixFileMode)((uint)st.st_mode & 0xfff), (long)st.st_mtim.tv_sec, (long)st.st_size, (int)st.st_uid, (int)st.st_gid);
     }
 
     public static string ReadLink(string path)
