@@ -150,7 +150,10 @@ internal sealed unsafe partial class Supervisor
         SendExitToClients(code);
         if (_listen >= 0) { Libc.close(_listen); _listen = -1; }
         if (retired is not null)
+        {
+            ContainerRemover.RemoveAnonymousVolumes(_store!, retired, _id!);   // --rm removes anonymous volumes, as Docker
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
+        }
         _finished = true;
     }
 
