@@ -46,7 +46,7 @@ public static unsafe partial class VolumeCopyUp
                 try
                 {
                     string from = $"/proc/self/fd/{fd}";
-                    CopyAttributes(from, p.Source, ids, p.Destination);
+                    CopyAttributes(from + "/.", p.Source, ids, p.Destination);   // "/.": the directory, not the magic link
                     CopyTree(from, p.Source, ids, p.Destination);
                     seeded.Add(p.Name);
                 }
