@@ -6,9 +6,10 @@
 // Docker stores it) and the full id, so a prefix or a substring matches; status and exited are
 // checked for valid values first, with Docker's error text. ancestor matches the image the
 // container was made from, given as name[:tag], ID (prefix) or sha256:ID; it asks the image
-// store only when such a filter is present.
+// store only when such a filter is present. volume matches a volume's name or a mount's
+// destination (the container's mounts.json: Volumes/ContainerMounts.cs).
 //
-// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited), Docker's
+// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited, volume), Docker's
 // daemon/list.go rules (invalid filter 'KEY', invalid filter 'status=X').
 using System.Text.RegularExpressions;
 using MiniRun.Containers;
@@ -17,7 +18,7 @@ namespace MiniRun.Cli;
 
 public sealed class PsFilter
 {
-    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited"];
+    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited", "volume"];
 
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
 
@@ -51,7 +52,8 @@ public sealed class PsFilter
     /// True when the container passes every key. <paramref name="effective"/> is its status now
     /// (PsState.Effective); <paramref name="ancestorIds"/> the image IDs the ancestor values name.
     /// </summary>
-    public bool Matches(ContainerRecord c, string effective, IReadOnlySet<string> ancestorIds)
+    /// <param name="containerDir">Its directory, for volume= (its mounts.json); null: no mounts known.</param>
+    public bool Matches(ContainerRecord c, string effective, IReadOnlySet<string> ancestorIds, string? containerDir = null)
     {
         foreach (var (key, values) in _values)
         {
@@ -63,11 +65,23 @@ public sealed class PsFilter
                 "exited" => effective is ContainerStatus.Exited && c.State.StartedAt is not null &&
                             values.Any(v => int.Parse(v) == c.State.ExitCode),
                 "ancestor" => ancestorIds.Contains(c.ImageId) || values.Any(v => AncestorNames(v, c)),
+                "volume" => containerDir is not null && MountedVolume(containerDir, values),
                 _ => false,
             };
             if (!any) return false;
         }
         return true;
+    }
+
+    /// <summary>volume=: a volume's name or a mount's destination in the container (Docker's rule).</summary>
+    private static bool MountedVolume(string containerDir, IReadOnlyList<string> values)
+    {
+        try
+        {
+            return MiniRun.Volumes.ContainerMounts.Read(containerDir).Points
+                .Any(p => values.Contains(p.Destination) || (p.Name.Length > 0 && values.Contains(p.Name)));
+        }
+        catch (ContainerException) { return false; }
     }
 
     /// <summary>Go's regexp.MatchString(pattern, s): an invalid pattern matches nothing.</summary>

@@ -233,6 +233,9 @@ public sealed class VolumeIntegrationTests : IDisposable
         var r = _host.Run("volume", "rm", "busy");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"Error response from daemon: remove busy: volume is in use - [{id}]\n", r.Stderr);
+        Assert.Equal(id[..12], Ok("ps", "-aq", "--filter", "volume=busy").Stdout.Trim());   // by name or by destination
+        Assert.Equal(id[..12], Ok("ps", "-aq", "--filter", "volume=/d").Stdout.Trim());
+        Assert.Equal("", Ok("ps", "-aq", "--filter", "volume=other").Stdout);
         Ok("rm", "user");
         Assert.Equal("busy\n", Ok("volume", "rm", "busy").Stdout);
         Assert.Empty(VolumeNames());
