@@ -27,7 +27,7 @@ static unsafe class FileStat
         }
         uint type = (uint)st.st_mode & (uint)S_IFMT;
         char kind = type == (uint)S_IFREG ? 'f' : type == (uint)S_IFDIR ? 'd' : type == (uint)S_IFLNK ? 'l' : '?';
-        return new Info(kind, (UnixFileMode)((uint)st.st_mode & 0xfff), (long)st.st_mtim.tv_sec, (long)st.st_size, (int)st.st_uid, (int)st.st_gid);
+        return new Info(kind, (UnixFileMode)((uint)st.st_mode & 0xfff), (long)st.st_mtim.tv_sec, (long)st.st_size, (int)(uint)st.st_uid, (int)(uint)st.st_gid);
     }
 
     public static string ReadLink(string path)

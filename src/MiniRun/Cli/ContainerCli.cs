@@ -13,12 +13,12 @@ public static class ContainerCli
         yield return Program.Verb("rm", "Remove one or more containers", rootOption, debugOption, cmd =>
         {
             var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
-            var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container (MiniRun has no volumes yet: nothing to remove)" };
+            var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
             var ids = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
             cmd.Options.Add(force);
             cmd.Options.Add(volumes);
             cmd.Arguments.Add(ids);
-            return p => LifecycleCommands.Rm(p.GetValue(rootOption)!, p.GetValue(ids)!, p.GetValue(force));
+            return p => LifecycleCommands.Rm(p.GetValue(rootOption)!, p.GetValue(ids)!, p.GetValue(force), p.GetValue(volumes));
         });
     }
 }

@@ -1,6 +1,6 @@
 // ImageCli: the image verbs and their options: `load`, `images`, `rmi`, `tag`,
 // `history`, `save`, `build` (Cli/BuildCli.cs), and the `image` group
-// (`image ls|rm|tag|inspect|history|prune|save|load|pull|build`),
+// (`image ls|rm|tag|inspect|history|prune|save|load|pull|push|build`),
 // as in Docker, where `docker image rm` is `docker rmi` and so on. The top-level `inspect` (containers
 // and images) is registered by InspectCli.
 //

@@ -7,7 +7,9 @@
 // the limits read live, its user namespace maps (Security/UsernsInspect.cs) and its confinement -
 // capabilities, seccomp mode, no_new_privs, AppArmor label - next to the host's PID 1's
 // (Security/ConfinementInspect.cs), and its bundle directory. GraphDriver shows the overlay directories
-// (lower layers top-most first, as overlayfs's lowerdir lists them). Written with Utf8JsonWriter
+// (lower layers top-most first, as overlayfs's lowerdir lists them). Mounts, HostConfig.Binds,
+// HostConfig.Mounts, HostConfig.VolumesFrom and Config.Volumes come from the container's
+// mounts.json (Volumes/ContainerMounts.cs). Written with Utf8JsonWriter
 // (NativeAOT: no reflection). Times are Go's RFC3339Nano in UTC, "0001-01-01T00:00:00Z" unset.
 //
 // Follows: Docker Engine API "ContainerInspectResponse"; namespaces(7); cgroup-v2.rst; proc(5).
@@ -39,6 +41,9 @@ public static class InspectContainerJson
         try { net = MiniRun.Network.ContainerNetworkFile.Read(bundle); }
         catch (MiniRun.Network.NetworkException) { }
         var args = c.Command.Count > 0 ? c.Command : c.Config.Cmd;
+        var mounts = MiniRun.Volumes.ContainerMountSet.Empty;
+        try { mounts = MiniRun.Volumes.ContainerMounts.Read(bundle); }
+        catch (ContainerException) { }
 
         w.WriteStartObject();
         w.WriteString("Id", c.Id);
@@ -56,11 +61,10 @@ public static class InspectContainerJson
         w.WriteString("Driver", "overlay2");
         w.WriteString("Platform", "linux");
         w.WriteString("AppArmorProfile", spec?.Process.ApparmorProfile ?? "");   // "": none (no AppArmor on the host, or unconfined)
-        HostConfig(w, c, net);
+        HostConfig(w, c, net, mounts);
         GraphDriver(w, spec, bundle);
-        w.WriteStartArray("Mounts");
-        w.WriteEndArray();
-        Config(w, c, spec, args);
+        Mounts(w, mounts);
+        Config(w, c, spec, args, mounts);
         NetworkSettings(w, net, up, c.Id);
         MiniRunSection(w, c, bundle, up, host, spec);
         w.WriteEndObject();
@@ -102,12 +106,13 @@ public static class InspectContainerJson
         w.WriteEndObject();
     }
 
-    private static void HostConfig(Utf8JsonWriter w, ContainerRecord c, MiniRun.Network.ContainerNetworkState? net)
+    private static void HostConfig(Utf8JsonWriter w, ContainerRecord c, MiniRun.Network.ContainerNetworkState? net,
+        MiniRun.Volumes.ContainerMountSet mounts)
     {
         var h = c.HostConfig;
         var r = h.Resources;
         w.WriteStartObject("HostConfig");
-        w.WriteNull("Binds");
+        if (mounts.Binds.Count == 0) w.WriteNull("Binds"); else StringArray(w, "Binds", mounts.Binds);
         w.WriteString("ContainerIDFile", "");
         w.WriteStartObject("LogConfig");
         w.WriteString("Type", "json-file");
@@ -140,6 +145,8 @@ public static class InspectContainerJson
         w.WriteNumber("MaximumRetryCount", h.RestartPolicy.MaximumRetryCount);
         w.WriteEndObject();
         w.WriteBoolean("AutoRemove", h.AutoRemove || c.AutoRemove);
+        w.WriteString("VolumeDriver", "");
+        if (mounts.VolumesFrom.Count == 0) w.WriteNull("VolumesFrom"); else StringArray(w, "VolumesFrom", mounts.VolumesFrom);
         w.WriteBoolean("Init", h.Init);
         w.WriteString("CgroupParent", h.CgroupParent ?? "");
         w.WriteString("UsernsMode", h.UsernsMode);
@@ -157,7 +164,71 @@ public static class InspectContainerJson
         w.WriteNumber("BlkioWeight", Long(r.BlkioWeight));
         w.WriteNumber("OomScoreAdj", Long(r.OomScoreAdj));
         MiniRun.Security.SecurityHostConfigJson.Write(w, h);
+        if (mounts.Mounts.Count > 0) HostConfigMounts(w, mounts.Mounts);   // Docker omits it when empty
         w.WriteEndObject();
+    }
+
+    /// <summary>HostConfig.Mounts: the --mount flags as Docker's API objects (Type, Source, Target, ReadOnly, *Options).</summary>
+    private static void HostConfigMounts(Utf8JsonWriter w, List<MiniRun.Volumes.MountRequest> requests)
+    {
+        w.WriteStartArray("Mounts");
+        foreach (var m in requests)
+        {
+            w.WriteStartObject();
+            w.WriteString("Type", m.Type);
+            if (m.Source.Length > 0) w.WriteString("Source", m.Source);
+            w.WriteString("Target", m.Target);
+            if (m.ReadOnly) w.WriteBoolean("ReadOnly", true);
+            if (m.Propagation.Length > 0)
+            {
+                w.WriteStartObject("BindOptions");
+                w.WriteString("Propagation", m.Propagation);
+                w.WriteEndObject();
+            }
+            if (m.NoCopy || m.VolumeLabels.Count + m.VolumeOptions.Count > 0 || m.VolumeDriver.Length > 0)
+            {
+                w.WriteStartObject("VolumeOptions");
+                if (m.NoCopy) w.WriteBoolean("NoCopy", true);
+                if (m.VolumeLabels.Count > 0) { w.WriteStartObject("Labels"); foreach (var (k, v) in m.VolumeLabels) w.WriteString(k, v); w.WriteEndObject(); }
+                if (m.VolumeDriver.Length > 0 || m.VolumeOptions.Count > 0)
+                {
+                    w.WriteStartObject("DriverConfig");
+                    if (m.VolumeDriver.Length > 0) w.WriteString("Name", m.VolumeDriver);
+                    if (m.VolumeOptions.Count > 0) { w.WriteStartObject("Options"); foreach (var (k, v) in m.VolumeOptions) w.WriteString(k, v); w.WriteEndObject(); }
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
+            if (m.TmpfsSize is not null || m.TmpfsMode is not null)
+            {
+                w.WriteStartObject("TmpfsOptions");
+                if (m.TmpfsSize is long size) w.WriteNumber("SizeBytes", size);
+                if (m.TmpfsMode is uint mode) w.WriteNumber("Mode", mode);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>Mounts: Docker's MountPoint list (Type, Name for volumes, Source, Destination, Driver, Mode, RW, Propagation).</summary>
+    private static void Mounts(Utf8JsonWriter w, MiniRun.Volumes.ContainerMountSet mounts)
+    {
+        w.WriteStartArray("Mounts");
+        foreach (var p in mounts.Points)
+        {
+            w.WriteStartObject();
+            w.WriteString("Type", p.Type);
+            if (p.Type == MiniRun.Volumes.MountTypes.Volume) w.WriteString("Name", p.Name);
+            w.WriteString("Source", p.Source);
+            w.WriteString("Destination", p.Destination);
+            if (p.Type == MiniRun.Volumes.MountTypes.Volume) w.WriteString("Driver", p.Driver);
+            w.WriteString("Mode", p.Mode);
+            w.WriteBoolean("RW", p.RW);
+            w.WriteString("Propagation", p.Propagation);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void GraphDriver(Utf8JsonWriter w, RuntimeSpec? spec, string bundle)
@@ -174,7 +245,7 @@ public static class InspectContainerJson
         w.WriteEndObject();
     }
 
-    private static void Config(Utf8JsonWriter w, ContainerRecord c, RuntimeSpec? spec, List<string> args)
+    private static void Config(Utf8JsonWriter w, ContainerRecord c, RuntimeSpec? spec, List<string> args, MiniRun.Volumes.ContainerMountSet mounts)
     {
         var k = c.Config;
         w.WriteStartObject("Config");
@@ -200,7 +271,14 @@ public static class InspectContainerJson
             w.WriteEndObject();
         }
         w.WriteString("Image", c.Image);
-        w.WriteNull("Volumes");
+        var anonymous = mounts.Points.Where(p => p.Anonymous).Select(p => p.Destination).ToList();   // -v PATH and the image's VOLUMEs
+        if (anonymous.Count == 0) w.WriteNull("Volumes");
+        else
+        {
+            w.WriteStartObject("Volumes");
+            foreach (var d in anonymous) { w.WriteStartObject(d); w.WriteEndObject(); }
+            w.WriteEndObject();
+        }
         w.WriteString("WorkingDir", k.WorkingDir.Length > 0 ? k.WorkingDir : spec?.Process.Cwd ?? "");
         if (k.Entrypoint is null) w.WriteNull("Entrypoint"); else StringArray(w, "Entrypoint", k.Entrypoint);
         w.WriteNull("OnBuild");

@@ -120,9 +120,9 @@ public static class LifecycleCommands
         Console.WriteLine(name);
     }, root, pause ? "pause" : "unpause");
 
-    public static int Rm(string root, IReadOnlyList<string> names, bool force) => ForEach(names, (store, c, name) =>
+    public static int Rm(string root, IReadOnlyList<string> names, bool force, bool volumes = false) => ForEach(names, (store, c, name) =>
     {
-        ContainerLifecycle.Remove(store, c, force);
+        ContainerLifecycle.Remove(store, c, force, volumes);
         Console.WriteLine(name);
     }, root, "rm");
 

@@ -88,7 +88,7 @@ public static class PsCommand
         {
             string effective = ContainerLiveness.Effective(c, procRoot);
             if (!all && !PsState.IsUp(effective)) continue;
-            if (!filter.Matches(c, effective, ancestorIds)) continue;
+            if (!filter.Matches(c, effective, ancestorIds, store.DirOf(c.Id))) continue;
             result.Add((c, effective));
             if (last > 0 && result.Count == last) break;
         }

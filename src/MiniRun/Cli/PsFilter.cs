@@ -7,9 +7,10 @@
 // checked for valid values first, with Docker's error text. ancestor matches the image the
 // container was made from, given as name[:tag], ID (prefix) or sha256:ID; it asks the image
 // store only when such a filter is present. label=KEY or label=KEY=VALUE: every label value must
-// match (labels are AND, the other keys OR among their values).
+// match (labels are AND, the other keys OR among their values). volume matches a volume's name
+// or a mount's destination (the container's mounts.json: Volumes/ContainerMounts.cs).
 //
-// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited, label), Docker's
+// Follows: docker-ps(1) "Filtering" (id, name, status, ancestor, exited, label, volume), Docker's
 // daemon/list.go rules (invalid filter 'KEY', invalid filter 'status=X').
 using System.Text.RegularExpressions;
 using MiniRun.Containers;
@@ -18,7 +19,7 @@ namespace MiniRun.Cli;
 
 public sealed class PsFilter
 {
-    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited", "label"];
+    public static readonly string[] Keys = ["status", "name", "id", "ancestor", "exited", "label", "volume"];
 
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
 
@@ -52,7 +53,8 @@ public sealed class PsFilter
     /// True when the container passes every key. <paramref name="effective"/> is its status now
     /// (PsState.Effective); <paramref name="ancestorIds"/> the image IDs the ancestor values name.
     /// </summary>
-    public bool Matches(ContainerRecord c, string effective, IReadOnlySet<string> ancestorIds)
+    /// <param name="containerDir">Its directory, for volume= (its mounts.json); null: no mounts known.</param>
+    public bool Matches(ContainerRecord c, string effective, IReadOnlySet<string> ancestorIds, string? containerDir = null)
     {
         foreach (var (key, values) in _values)
         {
@@ -65,6 +67,7 @@ public sealed class PsFilter
                             values.Any(v => int.Parse(v) == c.State.ExitCode),
                 "ancestor" => ancestorIds.Contains(c.ImageId) || values.Any(v => AncestorNames(v, c)),
                 "label" => values.All(v => HasLabel(v, c)),   // Docker: every label filter must match
+                "volume" => containerDir is not null && MountedVolume(containerDir, values),
                 _ => false,
             };
             if (!any) return false;
@@ -78,6 +81,17 @@ public sealed class PsFilter
         int eq = value.IndexOf('=');
         string key = eq < 0 ? value : value[..eq];
         return c.Config.Labels.TryGetValue(key, out var v) && (eq < 0 || v == value[(eq + 1)..]);
+    }
+
+    /// <summary>volume=: a volume's name or a mount's destination in the container (Docker's rule).</summary>
+    private static bool MountedVolume(string containerDir, IReadOnlyList<string> values)
+    {
+        try
+        {
+            return MiniRun.Volumes.ContainerMounts.Read(containerDir).Points
+                .Any(p => values.Contains(p.Destination) || (p.Name.Length > 0 && values.Contains(p.Name)));
+        }
+        catch (ContainerException) { return false; }
     }
 
     /// <summary>Go's regexp.MatchString(pattern, s): an invalid pattern matches nothing.</summary>

@@ -57,6 +57,7 @@ public static class RunCli
         var resources = ResourceCli.Options();
         var security = SecurityCli.Options();
         var network = NetworkFlagsCli.Options();
+        var volumes = VolumeCli.RunFlags.Options();
         foreach (var o in new Option[] { rm, interactive, tty, name, hostname, env, envFile, label, labelFile, workdir, user, entrypoint, pull, restart, init,
                                           healthCmd, healthInterval, healthTimeout, healthStartPeriod, healthRetries, noHealthcheck, userns })
             cmd.Options.Add(o);
@@ -65,6 +66,7 @@ public static class RunCli
         foreach (var o in resources.All) cmd.Options.Add(o);
         foreach (var o in security.All) cmd.Options.Add(o);
         foreach (var o in network.All) cmd.Options.Add(o);
+        foreach (var o in volumes.All) cmd.Options.Add(o);
         cmd.Arguments.Add(imageAndCommand);
         cmd.TreatUnmatchedTokensAsErrors = true;
         return p =>
@@ -88,6 +90,7 @@ public static class RunCli
             };
             security.Read(p, options);
             network.Read(p, options);
+            volumes.Read(p, options);
             MiniRun.Containers.RestartPolicy policy;
             try { policy = MiniRun.Supervisor.RestartRules.Parse(p.GetValue(restart)); }
             catch (FormatException e) { throw new CliError(e.Message); }

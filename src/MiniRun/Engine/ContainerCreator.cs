@@ -7,6 +7,9 @@
 // linux.resources, --oom-score-adj as process.oomScoreAdj, the cgroup's place as
 // linux.cgroupsPath when the host has cgroup v2 - so every start and restart is the runtime
 // core's, from the bundle alone (the core makes the cgroup each time and removes it at the end).
+// Volumes and bind mounts (-v, --mount, --volumes-from, the image's VOLUME) are resolved before
+// the container exists, written into config.json and mounts.json, and empty volumes are seeded
+// with the image's content (Volumes/ContainerMounts.cs, Volumes/VolumeCopyUp.cs).
 // `create` stops here; `run` goes on to start it through a supervisor (ContainerRunner).
 // The image comes from a resolver the caller gives (the CLI's pulls print progress); a bad
 // request is a ContainerException with Docker's exit code, never the CLI's error type.
@@ -50,12 +53,22 @@ public static class ContainerCreator
         network ??= MiniRun.Network.ContainerNetwork.Plan(root, o, (ITrace?)trace ?? NullTrace.Instance);   // --network, -p, --dns...
         network = network with { Request = network.Request with { Exposed = config.Config?.ExposedPorts?.Keys.ToList() ?? [] } };
         var containers = new ContainerStore(root);
+        // -v, --mount, --volumes-from, the image's VOLUMEs: volumes and -v host directories are made
+        // now, bad flags fail before the container exists (Volumes/ContainerMounts.cs).
+        var mounts = MiniRun.Volumes.ContainerMounts.Wanted(o, config)
+            ? MiniRun.Volumes.ContainerMounts.Resolve(root, o, config, containers,
+                userns.Identity is { } remap ? ((uint)remap.Uids.Start, (uint)remap.Gids.Start) : default)
+            : MiniRun.Volumes.ContainerMountSet.Empty;
         RuntimeSpec? spec = null;
-        var record = containers.Create(o.Name, r =>
+        ContainerRecord record;
+        try
+        {
+        record = containers.Create(o.Name, r =>
         {
             string dir = containers.DirOf(r.Id);
             spec = SpecGenerator.Generate(config, o, r.Id, layers, dir);
             MiniRun.Security.UsernsRemap.ApplyToSpec(spec, userns);
+            MiniRun.Volumes.ContainerMounts.ApplyToSpec(spec, mounts);   // bind mounts of host paths and volumes' _data, tmpfs
             MiniRun.Network.ContainerNetwork.ApplyToSpec(spec, network);   // a new namespace, the host's, or a path to join
             r.Image = o.Image;
             r.ImageId = image.ImageId;
@@ -85,6 +98,12 @@ public static class ContainerCreator
             MiniRun.Security.SecurityRecord.Fill(r.HostConfig, o);
             return r;
         }, id);
+        }
+        catch
+        {
+            MiniRun.Volumes.ContainerMounts.RemoveAnonymous(root, mounts.Points, exceptContainer: null);   // e.g. the name is taken
+            throw;
+        }
         string bundle = containers.DirOf(record.Id);
         try
         {
@@ -107,11 +126,19 @@ public static class ContainerCreator
                 trace?.Note($"no cgroup for this container: {cgroupHost.Description}; it runs without resource limits");
             spec.Save(Path.Combine(bundle, "config.json"));
             MiniRun.Security.UsernsRemap.PrepareBundle(root, bundle, userns);   // what the mapped root must own and reach
+            if (mounts.Points.Count > 0)
+            {
+                MiniRun.Volumes.ContainerMounts.Write(bundle, mounts);   // for inspect, rm -v, volume rm, --volumes-from
+                MiniRun.Volumes.ContainerMounts.PrepareForRemap(root, mounts, userns);   // the mapped root must reach the volumes
+                foreach (var name in MiniRun.Volumes.VolumeCopyUp.Seed(containers, record.Id, mounts.Points, MiniRun.Security.IdTranslation.Of(spec)))
+                    trace?.Note($"volume {name} was empty: the image's content at its path was copied into it (copy-up)");
+            }
             trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
         }
         catch
         {
             containers.Delete(record);
+            MiniRun.Volumes.ContainerMounts.RemoveAnonymous(root, mounts.Points, exceptContainer: null);
             throw;
         }
         return new CreatedContainer(containers, record, spec, bundle);

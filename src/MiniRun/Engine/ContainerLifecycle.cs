@@ -234,8 +234,8 @@ public static class ContainerLifecycle
         });
     }
 
-    /// <summary>`rm [-f]`: refused while it runs unless forced; then every process, the cgroup and the files go.</summary>
-    public static void Remove(ContainerStore store, ContainerRecord c, bool force)
+    /// <summary>`rm [-f] [-v]`: refused while it runs unless forced; then every process, the cgroup and the files go (-v: its anonymous volumes too).</summary>
+    public static void Remove(ContainerStore store, ContainerRecord c, bool force, bool volumes = false)
     {
         if (ContainerLiveness.IsRunning(c) && !force)
             throw new ContainerException(c.State.Status == ContainerStatus.Paused
@@ -247,6 +247,8 @@ public static class ContainerLifecycle
             c = store.Load(c.Id);
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true);
         }
-        store.Delete(c);
+        if (store.Retire(c) is not string retired) return;
+        if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id);
+        ContainerStore.DeleteRetired(retired);
     }
 }

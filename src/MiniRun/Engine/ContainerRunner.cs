@@ -111,7 +111,12 @@ public static class ContainerRunner
         }
         catch
         {
-            containers.Delete(record);
+            // Never started: the container goes, and the anonymous volumes made for it with it.
+            if (containers.Retire(record) is string retired)
+            {
+                ContainerRemover.RemoveAnonymousVolumes(containers, retired, record.Id);
+                ContainerStore.DeleteRetired(retired);
+            }
             throw;
         }
         using (launched)

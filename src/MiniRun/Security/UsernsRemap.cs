@@ -105,7 +105,7 @@ public static partial class UsernsRemap
         return owner == uid ? (mode & 0x40) != 0 : group == gid ? (mode & 0x8) != 0 : (mode & 0x1) != 0;
     }
 
-    private static void GrantSearch(string dir, uint uid, uint gid)
+    internal static void GrantSearch(string dir, uint uid, uint gid)
     {
         if (CanSearch(dir, uid, gid)) return;
         var (_, _, group) = Stat(dir);

@@ -78,6 +78,13 @@ public sealed class RunOptions
     /// <summary>--security-opt values as recorded (a seccomp=FILE already replaced by its JSON: Security/SecurityOptions.cs).</summary>
     public List<string> SecurityOpt { get; set; } = new();
 
+    /// <summary>-v/--volume as typed (Volumes/MountFlags.cs parses, Volumes/ContainerMounts.cs mounts).</summary>
+    public List<string> Volumes { get; set; } = new();
+    /// <summary>--mount as typed.</summary>
+    public List<string> Mounts { get; set; } = new();
+    /// <summary>--volumes-from CONTAINER[:ro|rw] as typed.</summary>
+    public List<string> VolumesFrom { get; set; } = new();
+
     /// <summary>--network / --net: null = the default (daemon.json: bridge, or none), "none", "host", "bridge", "container:NAME", a user network.</summary>
     public string? Network { get; set; }
     /// <summary>-p / --publish as typed (Network/PortSpec.cs).</summary>

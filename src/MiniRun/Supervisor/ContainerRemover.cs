@@ -9,8 +9,11 @@
 // that escaped) and the core's state; then its network (ports, veth, lease, the namespace's bind
 // mount: Network/ContainerNetwork.cs Detach, which a killed supervisor never ran). Other mounts
 // need nothing: they all live in the container's mount namespace, which ends with its last process.
+// Anonymous volumes go too with `rm -v` and `run --rm` (RemoveAnonymousVolumes: read from the
+// container's mounts.json once its directory is out of the store, before its files are deleted);
+// named volumes always stay.
 //
-// Follows: docker-rm(1); kill(2); cgroups(7) cgroup.kill.
+// Follows: docker-rm(1) (-v, --volumes); docker-run(1) "--rm"; kill(2); cgroups(7) cgroup.kill.
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -51,5 +54,20 @@ public static class ContainerRemover
     {
         KillProcesses(store, c, includingSupervisor);
         return store.Retire(c);
+    }
+
+    /// <summary>
+    /// The anonymous volumes of the container whose (retired) directory is <paramref name="containerDir"/>,
+    /// unless another container still mounts them (--volumes-from); named volumes stay. Never throws:
+    /// the container is gone already, a volume left behind is for `volume prune`.
+    /// </summary>
+    public static void RemoveAnonymousVolumes(ContainerStore store, string containerDir, string id)
+    {
+        try
+        {
+            var points = MiniRun.Volumes.ContainerMounts.Read(containerDir).Points;
+            MiniRun.Volumes.ContainerMounts.RemoveAnonymous(Path.GetDirectoryName(store.Root)!, points, exceptContainer: id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ContainerException or KernelException) { }
     }
 }

@@ -155,7 +155,10 @@ internal sealed unsafe partial class Supervisor
         try { MiniRun.Network.ContainerNetwork.DeleteLinks(deferredLinks, NullTrace.Instance); }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
         if (retired is not null)
+        {
+            ContainerRemover.RemoveAnonymousVolumes(_store!, retired, _id!);   // --rm removes anonymous volumes, as Docker
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
+        }
         _finished = true;
     }
 
