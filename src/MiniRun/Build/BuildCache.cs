@@ -7,7 +7,8 @@
 // COPY --from the source image. The first changed step misses, and every later step misses too
 // because its parent is a new image. The key is sha256 over those parts; the value is the step's
 // image ID, kept in ROOT/build-cache.json (replaced whole, atomically, under ROOT/build-cache.lock).
-// An entry whose image was removed since (rmi, prune) is simply a miss.
+// An entry whose image was removed since (rmi, prune) is simply a miss; `system prune` drops such
+// entries (every entry with -a), and `system df` counts them.
 // Follows: Dockerfile reference "Leverage build cache" (docs.docker.com/build/cache/); moby
 // builder/dockerfile/imageprobe.go (parent + config probe).
 using System.Security.Cryptography;
@@ -53,6 +54,24 @@ public sealed class BuildCache
         string temp = _path + ".tmp-" + Environment.ProcessId;
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(current, BuildCacheJson.Default.DictionaryStringString));
         File.Move(temp, _path, overwrite: true);
+    }
+
+    /// <summary>How many steps are cached (`system df`'s Build Cache row).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Drops the entries whose image <paramref name="keep"/> refuses (`system prune`); returns how many.</summary>
+    public int Prune(Func<string, bool> keep)
+    {
+        if (!File.Exists(_path)) return 0;
+        using var held = FileLock.Exclusive(_lockPath);
+        var current = Read(_path);
+        var gone = current.Where(kv => !keep(kv.Value)).Select(kv => kv.Key).ToList();
+        if (gone.Count == 0) return 0;
+        foreach (string key in gone) { current.Remove(key); _entries.Remove(key); }
+        string temp = _path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(current, BuildCacheJson.Default.DictionaryStringString));
+        File.Move(temp, _path, overwrite: true);
+        return gone.Count;
     }
 
     private static Dictionary<string, string> Read(string path)

@@ -92,7 +92,7 @@ public static class ImageCommands
         {
             try
             {
-                var result = store.Remove(image, force, () => ContainerUses(root));
+                var result = store.Remove(image, force, () => Engine.ContainerUses.Of(root));
                 foreach (var e in result.Events) stdout.WriteLine(e.Deleted ? $"Deleted: {e.Subject}" : $"Untagged: {e.Subject}");
             }
             catch (MiniImageException e)
@@ -115,20 +115,11 @@ public static class ImageCommands
     public static int Prune(string root, bool all, bool force, TextWriter stdout, TextReader stdin)
     {
         RunCommand.RequireRoot("image prune");
-        if (!force)
-        {
-            stdout.Write(all
-                ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
-                : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
-            stdout.Flush();
-            string answer = (stdin.ReadLine() ?? "").Trim();
-            if (answer is not ("y" or "Y" or "yes" or "Yes" or "YES"))
-            {
-                stdout.WriteLine();
-                return 0;
-            }
-        }
-        var result = new ImageStore(root).Prune(all, () => ContainerUses(root));
+        if (!force && !ContainerGroupCli.Confirm(all
+                ? "WARNING! This will remove all images without at least one container associated to them."
+                : "WARNING! This will remove all dangling images.", stdout, stdin))
+            return 0;
+        var result = new ImageStore(root).Prune(all, () => Engine.ContainerUses.Of(root));
         if (result.Events.Count > 0)
         {
             stdout.WriteLine("Deleted Images:");
@@ -180,27 +171,5 @@ public static class ImageCommands
             return (IReadOnlyList<string>)[Id(i), r.Created is { } c ? HumanFormat.Ago(c, now) : "N/A", createdBy, HumanFormat.Size(r.Size), r.Comment ?? ""];
         })));
         return 0;
-    }
-
-    /// <summary>Every container's image and overlay lower dirs (stopped ones included).</summary>
-    public static IReadOnlyList<ContainerUse> ContainerUses(string root)
-    {
-        var containers = new ContainerStore(root);
-        var result = new List<ContainerUse>();
-        foreach (var c in containers.List())
-        {
-            IReadOnlyList<string> lower = [];
-            try
-            {
-                var spec = RuntimeSpecReader.Parse(File.ReadAllBytes(Path.Combine(containers.DirOf(c.Id), "config.json")));
-                lower = spec.Linux.Overlay?.LowerDirs ?? [];
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or RunConfigException)
-            {
-                // No readable bundle (being created or removed): only its ImageId protects anything.
-            }
-            result.Add(new ContainerUse(c.Id, c.ImageId, ContainerLiveness.IsRunning(c), lower));
-        }
-        return result;
     }
 }

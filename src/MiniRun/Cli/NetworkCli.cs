@@ -68,12 +68,8 @@ public static class NetworkCli
             return p =>
             {
                 RunCommand.RequireRoot("network prune");
-                if (!p.GetValue(force))
-                {
-                    Console.Write("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                    var answer = Console.ReadLine()?.Trim().ToLowerInvariant();
-                    if (answer is not ("y" or "yes")) return 0;
-                }
+                if (!p.GetValue(force) && !ContainerGroupCli.Confirm("WARNING! This will remove all custom networks not used by at least one container.", Console.Out, Console.In))
+                    return 0;
                 var removed = NetworkCommands.Prune(p.GetValue(rootOption)!);
                 if (removed.Count > 0)
                 {

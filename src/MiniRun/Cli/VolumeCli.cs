@@ -127,13 +127,10 @@ public static class VolumeCli
             return p =>
             {
                 bool everything = p.GetValue(all);
-                if (!p.GetValue(force))
-                {
-                    Console.Write(everything
-                        ? "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] "
-                        : "WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                    if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
-                }
+                if (!p.GetValue(force) && !ContainerGroupCli.Confirm(everything
+                        ? "WARNING! This will remove all local volumes not used by at least one container."
+                        : "WARNING! This will remove anonymous local volumes not used by at least one container.", Console.Out, Console.In))
+                    return 0;
                 var labels = new List<string>();
                 foreach (var f in p.GetValue(filter) ?? [])
                 {

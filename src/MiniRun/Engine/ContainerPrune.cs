@@ -26,7 +26,7 @@ public static class ContainerPrune
             if (ContainerLiveness.IsRunning(c) || c.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
                 continue;
             if (!accept(c)) continue;
-            long size = Cli.PsSize.DirectorySize(Path.Combine(store.DirOf(c.Id), "upper"));
+            long size = DiskSize.Of(Path.Combine(store.DirOf(c.Id), "upper"));
             try { ContainerLifecycle.Remove(store, c, force: false); }
             catch (ContainerException) { continue; }        // it started meanwhile: not ours to remove
             catch (ContainerNotFoundException) { continue; } // removed meanwhile by someone else

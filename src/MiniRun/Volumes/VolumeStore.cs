@@ -153,27 +153,8 @@ public sealed partial class VolumeStore
         Directory.Delete(gone, recursive: true);
     }
 
-    /// <summary>Bytes of the files under the volume's _data (for prune's "Total reclaimed space").</summary>
-    public static long SizeOf(Volume v)
-    {
-        long total = 0;
-        var pending = new Stack<string>([v.Mountpoint]);
-        while (pending.Count > 0)
-        {
-            string dir = pending.Pop();
-            IEnumerable<FileSystemInfo> entries;
-            try { entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().ToList(); }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            foreach (var e in entries)
-            {
-                if (e.LinkTarget is not null) continue;
-                if (e is DirectoryInfo d) pending.Push(d.FullName);
-                else if (e is FileInfo f) total += f.Length;
-            }
-        }
-        return total;
-    }
+    /// <summary>Bytes of the files under the volume's _data (prune's "Total reclaimed space", `system df`).</summary>
+    public static long SizeOf(Volume v) => DiskSize.Of(v.Mountpoint);
 
     private void Save(Volume v)
     {
