@@ -7,6 +7,9 @@
 //
 // Implementations: NullTrace (off), ConsoleTrace (the parent, writes to stderr), and
 // ChannelTrace (inside `minirun init`, which sends the lines to the parent over the sync socket).
+// ConsoleTrace prints every line, init's included, so it is where long paths are shortened for a
+// projector: the engine names them once (`$BUNDLE = /var/lib/minirun/containers/<64 hex>`,
+// `$ROOTFS`, `$LAYERS`, `$CGROUP`), and from then on each line shows the name instead.
 namespace MiniRun.Trace;
 
 public interface ITrace
@@ -60,15 +63,38 @@ public sealed class ConsoleTrace : ITrace
 
     public void Step(string title, string why)
     {
-        _out.WriteLine(TraceFormat.Step(title, why));
+        _out.WriteLine(Shorten(TraceFormat.Step(title, why)));
         if (_pause) WaitForEnter();
     }
 
-    public void Call(string call, string result) => _out.WriteLine(TraceFormat.Call(_number++, call, result));
-    public void Note(string text) => _out.WriteLine(TraceFormat.Note(text));
+    public void Call(string call, string result) => _out.WriteLine(Shorten(TraceFormat.Call(_number++, call, result)));
+    public void Note(string text) => _out.WriteLine(Shorten(TraceFormat.Note(text)));
 
-    /// <summary>Lines already formatted elsewhere (by init) are written as they are.</summary>
-    public void Raw(string line) => _out.WriteLine(line);
+    /// <summary>Lines already formatted elsewhere (by init) are written as they are, but for the named paths.</summary>
+    public void Raw(string line) => _out.WriteLine(Shorten(line));
+
+    /// <summary>Named paths, longest first, so that $ROOTFS wins over the $BUNDLE it lies in.</summary>
+    private readonly List<(string Path, string Name)> _names = new();
+
+    /// <summary>
+    /// From now on <paramref name="path"/> is shown as $<paramref name="name"/>; the name and its
+    /// value are printed now, once (the value itself shortened by the names given before it).
+    /// </summary>
+    public void Name(string name, string path)
+    {
+        path = path.TrimEnd('/');
+        if (path.Length == 0 || _names.Any(n => n.Path == path || n.Name == "$" + name)) return;
+        _out.WriteLine(TraceFormat.Note($"${name} = {Shorten(path)}"));
+        _names.Add((path, "$" + name));
+        _names.Sort((a, b) => b.Path.Length.CompareTo(a.Path.Length));
+    }
+
+    private string Shorten(string line)
+    {
+        foreach (var (path, name) in _names)
+            if (line.Contains(path, StringComparison.Ordinal)) line = line.Replace(path, name, StringComparison.Ordinal);
+        return line;
+    }
 
     public void WaitForEnter()
     {

@@ -154,13 +154,16 @@ public static class ContainerCreator
     /// </summary>
     public static Cgroup? ReserveCgroup(string id, RunOptions o, CgroupV2Host host, ConsoleTrace? trace)
     {
-        string? cgroupsPath = host.Usable ? CgroupPathOf(id, o.CgroupParent) : null;
-        if (OciCgroup.PathFor(cgroupsPath, id, host) is not { } relative) return null;
+        if (OciCgroup.PathFor(CgroupsPathFor(id, o.CgroupParent, host), id, host) is not { } relative) return null;
         trace?.Step("make the container's cgroup, empty for now",
             "its first process is born in it (clone3 CLONE_INTO_CGROUP); the limits follow before that process runs a step");
         try { return OciCgroup.CreateEmpty(host, relative, trace); }
         catch (Exception e) when (e is KernelException or IOException or ArgumentException) { return null; }
     }
+
+    /// <summary>config.json's cgroupsPath: PARENT/ID where the host's cgroup v2 is usable, else none.</summary>
+    public static string? CgroupsPathFor(string id, string? parent, CgroupV2Host host) =>
+        host.Usable ? CgroupPathOf(id, parent) : null;
 
     /// <summary>PARENT/ID below the cgroup2 root: --cgroup-parent, else "minirun".</summary>
     private static string CgroupPathOf(string id, string? parent)

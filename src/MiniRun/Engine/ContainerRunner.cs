@@ -63,6 +63,7 @@ public static class ContainerRunner
         // The network is planned first: for a bridge network the engine makes the namespace, and
         // init joins it from its clone on (config.json names the same path for every later start).
         ITrace narrate = (ITrace?)trace ?? NullTrace.Instance;
+        NameTracePaths(trace, root, id, cgroupHost, o.CgroupParent);
         var network = ContainerNetwork.Plan(root, o, narrate);
         ContainerNetwork.MakeNamespace(network, narrate);
         bool handedOver = false;
@@ -87,6 +88,18 @@ public static class ContainerRunner
             early?.Abort();   // still here: the container was never started
             if (!handedOver) ContainerNetwork.Abandon(network);   // its namespace, made above (the supervisor releases it from here on)
         }
+    }
+
+    /// <summary>--trace: the container's long paths get short names, printed once before the first step.</summary>
+    public static void NameTracePaths(ConsoleTrace? trace, string root, string id, CgroupV2Host host, string? cgroupParent)
+    {
+        if (trace is null) return;
+        string bundle = Path.Combine(root, "containers", id);
+        trace.Name("BUNDLE", bundle);
+        trace.Name("ROOTFS", Path.Combine(bundle, "rootfs"));
+        trace.Name("LAYERS", Path.Combine(root, "layers"));
+        if (host.MountPoint is string mount && OciCgroup.PathFor(ContainerCreator.CgroupsPathFor(id, cgroupParent, host), id, host) is { } relative)
+            trace.Name("CGROUP", Path.Combine(mount, relative.TrimStart('/')));
     }
 
     private static RunOutcome Start(string root, RunOptions o, ConsoleTrace? trace, string initExecutable, ProcessWaiter? waiter,
