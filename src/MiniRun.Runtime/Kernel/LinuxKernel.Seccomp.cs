@@ -11,7 +11,8 @@
 // on a cache hit. Nothing is released after the load; execve drops the memory anyway.
 //
 // --trace shows the filter as libseccomp's Pseudo Filter Code: seccomp_export_pfc writes it to a
-// file descriptor, here a memfd, read back and narrated line by line. exec cannot load the filter
+// file descriptor, here a memfd, read back and narrated line by line: its first 24 lines and how
+// many more there are (Docker's default profile makes about 4000). exec cannot load the filter
 // with libseccomp (its child runs only C): ExportSeccompBpf hands it the raw BPF program instead.
 //
 // The program is laid out as a binary tree sorted by system call number (SCMP_FLTATR_CTL_OPTIMIZE 2)
@@ -184,7 +185,16 @@ public sealed unsafe partial class LinuxKernel
         stream.Seek(0, SeekOrigin.Begin);
         _trace.Call($"seccomp_export_pfc(ctx, {fd})", "0: the filter libseccomp will hand to the kernel, as pseudo code:");
         using var reader = new StreamReader(stream);
+        int shown = 0, more = 0;
         while (reader.ReadLine() is { } line)
-            _trace.Note("  " + line);
+        {
+            if (shown < PfcLinesShown) { _trace.Note("  " + line); shown++; }
+            else more++;
+        }
+        if (more > 0)
+            _trace.Note($"  ... {more} more lines of the same kind (one test per rule); the rules themselves are config.json's linux.seccomp");
     }
+
+    /// <summary>How much of the pseudo code --trace shows: the start is the lesson, the default profile's 4000 lines fit no screen.</summary>
+    private const int PfcLinesShown = 24;
 }

@@ -92,6 +92,28 @@ public sealed class SeccompProbeTests
     }
 
     [Fact]
+    public void TraceShowsTheStartOfALongFilterAndCountsTheRest()
+    {
+        var spec = BundleRunner.Spec("true");
+        // one rule per call: far more than the 24 lines of pseudo code the trace shows
+        string[] names = ["mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat",
+                          "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat", "truncate"];
+        spec.Linux.Seccomp = new SpecSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = names.Select(n => new SpecSyscall { Names = [n], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1 }).ToList(),
+        };
+        var trace = new StringWriter();
+        var r = BundleRunner.Run(spec, trace: trace);
+        Assert.Equal(0, r.ExitCode);
+        string[] lines = trace.ToString().Split('\n');
+        int start = Array.FindIndex(lines, l => l.Contains("seccomp_export_pfc(ctx, "));
+        Assert.True(start > 0);
+        Assert.Matches(@"^       \.\.\. \d+ more lines of the same kind \(one test per rule\); the rules themselves are config\.json's linux\.seccomp$", lines[start + 25]);
+        Assert.Contains("seccomp_export_bpf(ctx, ", lines[start + 26]);
+    }
+
+    [Fact]
     public void ANonRootUserWithoutNoNewPrivilegesGetsTheFilterLoadedBeforeTheUidSwitch()
     {
         var spec = BundleRunner.Spec("sh", "-c", Probe);
