@@ -11,9 +11,9 @@
 //   Digest: sha256:...
 //   Status: Downloaded newer image for alpine:latest
 //   docker.io/library/alpine:latest                      (`pull` only, not `run`)
-// On a terminal each layer keeps one line, updated by moving the cursor up to it (ESC [ n A),
-// clearing it (ESC [ 2K) and back down (ESC [ n B). Without a terminal, Downloading and
-// Extracting (which repeat) are not printed, and no escape sequences are written.
+// On a terminal each layer keeps one line, redrawn in place (LayerLines, shared with PushOutput).
+// Without a terminal, Downloading and Extracting (which repeat) are not printed, and no escape
+// sequences are written.
 // Follows: Docker's pull output (moby pkg/jsonmessage: progress bar 50 wide, "%8v/%v" sizes,
 // cursor movement per line ID); go-units HumanSize (decimal units, 4 significant digits).
 using System.Globalization;
@@ -28,7 +28,7 @@ public sealed class PullOutput : IPullProgress
     private readonly TextWriter _out;
     private readonly bool _terminal;
     private readonly bool _printReference;
-    private readonly List<string> _ids = new();
+    private readonly LayerLines _lines;
 
     /// <param name="terminal">Redraw progress lines with ANSI cursor movement.</param>
     /// <param name="printReference">Print the full reference last (`docker pull` does, `docker run` does not).</param>
@@ -36,6 +36,7 @@ public sealed class PullOutput : IPullProgress
     {
         _out = output;
         _terminal = terminal;
+        _lines = new LayerLines(output, terminal);
         _printReference = printReference;
     }
 
@@ -60,27 +61,7 @@ public sealed class PullOutput : IPullProgress
             LayerEvent.PullComplete => "Pull complete",
             _ => null,
         };
-        if (text is null) return;
-        string line = $"{id}: {text}";
-        if (!_terminal)
-        {
-            _out.Write(line + "\n");
-        }
-        else
-        {
-            int index = _ids.IndexOf(id);
-            if (index < 0)
-            {
-                _ids.Add(id);
-                _out.Write("\x1b[2K" + line + "\n");
-            }
-            else
-            {
-                int up = _ids.Count - index;
-                _out.Write($"\x1b[{up}A\r\x1b[2K{line}\x1b[{up}B\r");
-            }
-        }
-        _out.Flush();
+        if (text is not null) _lines.Write(id, text);
     }
 
     public void Done(PullResult result)

@@ -6,8 +6,8 @@
 //   5f70bf18a086: Pushing [=================>                                 ]  1.234MB/3.409MB
 //   5f70bf18a086: Pushed                      (or "Layer already exists", "Mounted from library/x")
 //   latest: digest: sha256:... size: 527
-// On a terminal each layer keeps one line, updated by moving the cursor up to it (PullOutput's
-// way). Without a terminal, Pushing (which repeats) is not printed, and no escape sequences are.
+// On a terminal each layer keeps one line, updated by moving the cursor up to it (LayerLines,
+// shared with PullOutput). Without a terminal, Pushing (which repeats) is not printed, and no escape sequences are.
 // Follows: Docker's push output (moby pkg/jsonmessage: progress bar 50 wide, "%8v/%v" sizes;
 // distribution/push_v2.go: "<tag>: digest: <digest> size: <n>"); docker-push(1).
 using MiniImage.Push;
@@ -19,13 +19,14 @@ public sealed class PushOutput : IPushProgress
 {
     private readonly TextWriter _out;
     private readonly bool _terminal;
-    private readonly List<string> _ids = new();
+    private readonly LayerLines _lines;
 
     /// <param name="terminal">Redraw progress lines with ANSI cursor movement.</param>
     public PushOutput(TextWriter output, bool terminal)
     {
         _out = output;
         _terminal = terminal;
+        _lines = new LayerLines(output, terminal);
     }
 
     public void Start(ImageReference repository)
@@ -46,33 +47,13 @@ public sealed class PushOutput : IPushProgress
             PushEvent.MountedFrom => $"Mounted from {from}",
             _ => null,
         };
-        if (text is null) return;
-        string line = $"{id}: {text}";
-        if (!_terminal)
-        {
-            _out.Write(line + "\n");
-        }
-        else
-        {
-            int index = _ids.IndexOf(id);
-            if (index < 0)
-            {
-                _ids.Add(id);
-                _out.Write("\x1b[2K" + line + "\n");
-            }
-            else
-            {
-                int up = _ids.Count - index;
-                _out.Write($"\x1b[{up}A\r\x1b[2K{line}\x1b[{up}B\r");
-            }
-        }
-        _out.Flush();
+        if (text is not null) _lines.Write(id, text);
     }
 
     public void Done(PushResult result)
     {
         _out.Write($"{result.Reference.Tag}: digest: {result.Digest} size: {result.Size}\n");
         _out.Flush();
-        _ids.Clear(); // the next tag of `push -a` starts its own block of lines
+        _lines.Clear(); // the next tag of `push -a` starts its own block of lines
     }
 }
