@@ -109,7 +109,7 @@ internal sealed class DockerArchiveSource : LayoutSource
             _manifestJson = ms.ToArray();
             return;
         }
-        _files[name] = Stage(entry.DataStream ?? Stream.Null, $"tar entry \"{entry.Name}\"");
+        _files[name] = Stage(entry.DataStream ?? Stream.Null, $"tar entry {GoQuote.Quote(entry.Name)}");
     }
 
     /// <summary>Copies `data` into staging while hashing it; the file ends up named by its digest.</summary>

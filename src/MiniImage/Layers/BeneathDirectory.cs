@@ -71,7 +71,7 @@ internal sealed unsafe class BeneathDirectory : IDisposable
         if (err is Errno.ELOOP or Errno.EXDEV) throw Refuse(entry, "goes through a symlink");
         if (err == Errno.ENOTDIR) throw Refuse(entry, "has a parent that is not a directory");
         if (err is Errno.ENOENT or Errno.ENOSYS or Errno.EPERM or Errno.EINVAL) return Walk(rel, entry, create);
-        throw new LayerException($"unpack layer {_label}: open directory \"{LayerPath.Show(rel)}\": {LayerNative.Describe(err)}");
+        throw new LayerException($"unpack layer {_label}: open directory {LayerPath.Quote(rel)}: {LayerNative.Describe(err)}");
     }
 
     int TryOpenat2(ReadOnlySpan<byte> rel, out int err)
@@ -111,7 +111,7 @@ internal sealed unsafe class BeneathDirectory : IDisposable
                     if (next < 0 && errno == Errno.ENOENT && create)
                     {
                         if (mkdirat(cur, c, 0x1ed /* 0755 */) < 0 && errno != Errno.EEXIST)
-                            throw new LayerException($"unpack layer {_label}: create directory for \"{LayerPath.Show(entry)}\": {LayerNative.Describe(errno)}");
+                            throw new LayerException($"unpack layer {_label}: create directory for {LayerPath.Quote(entry)}: {LayerNative.Describe(errno)}");
                         next = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
                         if (next >= 0) fchmod(next, 0x1ed); // the umask may have removed bits
                     }
@@ -125,7 +125,7 @@ internal sealed unsafe class BeneathDirectory : IDisposable
                         if (!create && err is Errno.ENOENT or Errno.ELOOP or Errno.ENOTDIR) return -1;
                         if (err == Errno.ELOOP) throw Refuse(entry, "goes through a symlink");
                         if (err == Errno.ENOTDIR) throw Refuse(entry, "has a parent that is not a directory");
-                        throw new LayerException($"unpack layer {_label}: open directory for \"{LayerPath.Show(entry)}\": {LayerNative.Describe(err)}");
+                        throw new LayerException($"unpack layer {_label}: open directory for {LayerPath.Quote(entry)}: {LayerNative.Describe(err)}");
                     }
                     if (cur != _rootFd) close(cur);
                     cur = next;
@@ -142,7 +142,7 @@ internal sealed unsafe class BeneathDirectory : IDisposable
     }
 
     LayerException Refuse(ReadOnlySpan<byte> entry, string why) =>
-        new($"unpack layer {_label}: entry \"{LayerPath.Show(entry)}\" {why}");
+        new($"unpack layer {_label}: entry {LayerPath.Quote(entry)} {why}");
 
     /// A NUL-terminated copy for system calls.
     public static byte[] Zero(ReadOnlySpan<byte> s)

@@ -178,7 +178,7 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
         byte[]? target;
         try { target = LayerPath.Clean(e.LinkName); }
         catch (FormatException) { throw Refuse(e.Name, "has a NUL byte in its hardlink target"); }
-        if (target == null) throw Refuse(e.Name, $"is a hardlink to \"{LayerPath.Show(e.LinkName)}\", which escapes the layer directory");
+        if (target == null) throw Refuse(e.Name, $"is a hardlink to {LayerPath.Quote(e.LinkName)}, which escapes the layer directory");
         if (target.Length == 0) throw Refuse(e.Name, "is a hardlink to the layer root");
         if (target.AsSpan().SequenceEqual(path)) return; // a link to itself: nothing to do
         LayerPath.Split(target, out var targetParent, out var targetName);
@@ -187,7 +187,7 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
             : targetParent.SequenceEqual(parent) ? dirFd
             : dirs.OpenUncached(targetParent, e.Name, create: false);
         if (targetDirFd < 0)
-            throw Refuse(e.Name, $"is a hardlink to \"{LayerPath.Show(e.LinkName)}\", which is not reachable inside the layer without symlinks");
+            throw Refuse(e.Name, $"is a hardlink to {LayerPath.Quote(e.LinkName)}, which is not reachable inside the layer without symlinks");
         try
         {
             fixed (byte* t = BeneathDirectory.Zero(targetName))
@@ -196,8 +196,8 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
                 {
                     int err = errno;
                     if (err == Errno.ENOENT)
-                        throw Refuse(e.Name, $"is a hardlink to \"{LayerPath.Show(e.LinkName)}\", which does not exist in the layer");
-                    if (err != Errno.EEXIST) throw Fail(e.Name, $"create hardlink to \"{LayerPath.Show(e.LinkName)}\"", err);
+                        throw Refuse(e.Name, $"is a hardlink to {LayerPath.Quote(e.LinkName)}, which does not exist in the layer");
+                    if (err != Errno.EEXIST) throw Fail(e.Name, $"create hardlink to {LayerPath.Quote(e.LinkName)}", err);
                     ClearExisting(dirFd, z, path, keepDirectory: false, e.Name);
                 }
             }
@@ -308,8 +308,8 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
     static int LengthOf(byte* z) { int n = 0; while (z[n] != 0) n++; return n; }
 
     LayerException Refuse(ReadOnlySpan<byte> entry, string why) =>
-        new($"unpack layer {label}: entry \"{LayerPath.Show(entry)}\" {why}");
+        new($"unpack layer {label}: entry {LayerPath.Quote(entry)} {why}");
 
     LayerException Fail(ReadOnlySpan<byte> entry, string what, int err) =>
-        new($"unpack layer {label}: {what} for entry \"{LayerPath.Show(entry)}\": {LayerNative.Describe(err)}");
+        new($"unpack layer {label}: {what} for entry {LayerPath.Quote(entry)}: {LayerNative.Describe(err)}");
 }

@@ -56,6 +56,6 @@ internal static class LayerPath
         name = path.AsSpan(slash + 1);
     }
 
-    /// For messages: the name as UTF-8 (invalid bytes replaced).
-    public static string Show(ReadOnlySpan<byte> name) => Encoding.UTF8.GetString(name);
+    /// For messages: the name quoted as Go's %q (GoQuote): control characters escaped, bytes that are not UTF-8 as \xNN.
+    public static string Quote(ReadOnlySpan<byte> name) => GoQuote.Quote(name);
 }

@@ -276,9 +276,9 @@ public static unsafe partial class LayerWriter
         {
             int fd;
             fixed (byte* dot = BeneathDirectory.Zero("."u8)) fd = openat(dirFd, dot, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-            if (fd < 0) throw new LayerException($"list directory \"{LayerPath.Show(where)}\": {LayerNative.Describe(errno)}");
+            if (fd < 0) throw new LayerException($"list directory {LayerPath.Quote(where)}: {LayerNative.Describe(errno)}");
             IntPtr dir = LayerNative.fdopendir(fd);
-            if (dir == IntPtr.Zero) { int err = Marshal.GetLastPInvokeError(); close(fd); throw new LayerException($"list directory \"{LayerPath.Show(where)}\": {LayerNative.Describe(err)}"); }
+            if (dir == IntPtr.Zero) { int err = Marshal.GetLastPInvokeError(); close(fd); throw new LayerException($"list directory {LayerPath.Quote(where)}: {LayerNative.Describe(err)}"); }
             var names = new List<byte[]>();
             try
             {
@@ -296,7 +296,7 @@ public static unsafe partial class LayerWriter
         }
 
         LayerException Fail(byte[] entry, string what, int err) =>
-            new($"{o.Label}: {what} \"{LayerPath.Show(entry)}\": {LayerNative.Describe(err)}");
+            new($"{o.Label}: {what} {LayerPath.Quote(entry)}: {LayerNative.Describe(err)}");
     }
 
     static int Strlen(byte* z) { int n = 0; while (z[n] != 0) n++; return n; }

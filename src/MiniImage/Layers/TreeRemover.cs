@@ -51,5 +51,5 @@ internal static unsafe class TreeRemover
     }
 
     static LayerException Fail(ReadOnlySpan<byte> entry, string label, int err) =>
-        new($"unpack layer {label}: remove the existing directory for entry \"{LayerPath.Show(entry)}\": {LayerNative.Describe(err)}");
+        new($"unpack layer {label}: remove the existing directory for entry {LayerPath.Quote(entry)}: {LayerNative.Describe(err)}");
 }

@@ -65,7 +65,7 @@ internal sealed class TarLayoutSource : LayoutSource
         if (!name.StartsWith(prefix, StringComparison.Ordinal)) return;
         string hex = name[prefix.Length..];
         if (!Digest.IsHex(hex, 64))
-            throw new MiniImageException($"{Context}: tar entry \"{entry.Name}\" is not named by a sha256 digest");
+            throw new MiniImageException($"{Context}: tar entry {GoQuote.Quote(entry.Name)} is not named by a sha256 digest");
         var digest = Digest.FromHex(hex);
         _sizes[hex] = entry.Length;
         if (File.Exists(Store.Blob(digest)))
@@ -77,7 +77,7 @@ internal sealed class TarLayoutSource : LayoutSource
         StorePaths.DeleteTree(target); // a tar may hold the same blob twice
         // Not disposed: the stream belongs to the TarReader, which moves past it on GetNextEntry.
         Stream data = entry.DataStream ?? Stream.Null;
-        BlobWriter.CopyVerified(data, target, digest, entry.Length, $"{Context}: tar entry \"{entry.Name}\"");
+        BlobWriter.CopyVerified(data, target, digest, entry.Length, $"{Context}: tar entry {GoQuote.Quote(entry.Name)}");
         _blobs[hex] = new StagedBlob(digest, target, InStore: false);
     }
 

@@ -169,7 +169,7 @@ public static class CopyLayer
             while (reader.Next(e))
             {
                 byte[]? clean = LayerPath.Clean(e.Name);
-                if (clean is null) throw new BuildException($"ADD failed: {source}: archive entry \"{LayerPath.Show(e.Name)}\" escapes the destination");
+                if (clean is null) throw new BuildException($"ADD failed: {source}: archive entry {LayerPath.Quote(e.Name)} escapes the destination");
                 if (clean.Length == 0) continue; // "./"
                 string name = prefix + Encoding.UTF8.GetString(clean);
                 parents(name);
@@ -178,7 +178,7 @@ public static class CopyLayer
                 if (e.Type == TarEntryType.HardLink)
                 {
                     byte[]? link = LayerPath.Clean(e.LinkName);
-                    if (link is null || link.Length == 0) throw new BuildException($"ADD failed: {source}: archive entry \"{LayerPath.Show(e.Name)}\" links outside the archive");
+                    if (link is null || link.Length == 0) throw new BuildException($"ADD failed: {source}: archive entry {LayerPath.Quote(e.Name)} links outside the archive");
                     e.LinkName = Bytes(prefix + Encoding.UTF8.GetString(link));
                 }
                 if (uid is { } u) e.Uid = u;

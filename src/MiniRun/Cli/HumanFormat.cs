@@ -65,27 +65,8 @@ public static class HumanFormat
         return info.SubstringByTextElements(0, max - 1) + "…";
     }
 
-    /// <summary>Go's strconv.Quote: double quotes, backslash escapes for quotes, backslashes and control characters.</summary>
-    public static string GoQuote(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\r': sb.Append("\\r"); break;
-                default:
-                    if (char.IsControl(c)) sb.Append(c < 0x80 ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}");
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
+    /// <summary>Go's strconv.Quote (MiniImage/GoQuote.cs: the one quoting rule for names from outside).</summary>
+    public static string GoQuote(string s) => MiniImage.GoQuote.Quote(s);
 
     /// <summary>Columns padded to the widest cell plus three spaces, like Docker's tabwriter.</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)

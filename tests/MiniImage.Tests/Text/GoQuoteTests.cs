@@ -1,0 +1,40 @@
+// GoQuoteTests: the one quoting rule for names from outside (Go's strconv.Quote), and a hostile
+// layer entry name reaching an error message as one quoted line.
+using System.Text;
+using MiniImage.Layers;
+using MiniImage.Tests.Layers;
+
+namespace MiniImage.Tests.Text;
+
+public sealed class GoQuoteTests
+{
+    [Theory]
+    [InlineData("plain", "\"plain\"")]
+    [InlineData("with space/and-é", "\"with space/and-é\"")]
+    [InlineData("a\"b\\c", "\"a\\\"b\\\\c\"")]
+    [InlineData("x\ny\rz\t", "\"x\\ny\\rz\\t\"")]
+    [InlineData("\u001b[31mred", "\"\\x1b[31mred\"")]
+    [InlineData("\a\b\f\v", "\"\\a\\b\\f\\v\"")]
+    [InlineData("\u0085next\u2028line", "\"\\u0085next\\u2028line\"")]
+    [InlineData("\u00a0nbsp", "\"\\u00a0nbsp\"")]
+    public void Strings_are_quoted_as_Go_quotes_them(string input, string expected) =>
+        Assert.Equal(expected, GoQuote.Quote(input));
+
+    [Fact]
+    public void Bytes_that_are_not_UTF8_show_as_hex()
+    {
+        Assert.Equal("\"a\\xffb\\xc3\"", GoQuote.Quote([(byte)'a', 0xff, (byte)'b', 0xc3]));
+        Assert.Equal("\"😀\"", GoQuote.Quote(Encoding.UTF8.GetBytes("😀")));   // printable outside the BMP stays
+    }
+
+    [Fact]
+    public void A_hostile_entry_name_reaches_the_message_quoted_on_one_line()
+    {
+        using var box = new LayerSandbox();
+        string name = "../\u001b[2J\nLoaded image: trusted:latest";
+        var ex = Assert.Throws<LayerException>(() => box.Unpack(new TestTarWriter().File(name, "x").Finish()));
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.DoesNotContain('\u001b', ex.Message);
+        Assert.Contains("entry \"../\\x1b[2J\\nLoaded image: trusted:latest\" escapes the layer directory", ex.Message);
+    }
+}
