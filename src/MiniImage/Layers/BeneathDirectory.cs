@@ -63,14 +63,18 @@ internal sealed unsafe class BeneathDirectory : IDisposable
     /// Opens `rel` (non-empty) read-only as a directory; the caller closes the fd. With
     /// create=false returns -1 when `rel` does not exist, is not a directory or is reached only
     /// through a symlink; with create=true those refuse the entry.
-    public int OpenUncached(ReadOnlySpan<byte> rel, ReadOnlySpan<byte> entry, bool create)
+    public int OpenUncached(ReadOnlySpan<byte> rel, ReadOnlySpan<byte> entry, bool create) =>
+        OpenUncached(rel, entry, create, out _);
+
+    /// As above; when it returns -1, <paramref name="err"/> says why (ENOENT, ELOOP, EXDEV, ENOTDIR).
+    public int OpenUncached(ReadOnlySpan<byte> rel, ReadOnlySpan<byte> entry, bool create, out int err)
     {
-        int fd = TryOpenat2(rel, out int err);
+        int fd = TryOpenat2(rel, out err);
         if (fd >= 0) return fd;
         if (!create && err is Errno.ENOENT or Errno.ELOOP or Errno.EXDEV or Errno.ENOTDIR) return -1;
         if (err is Errno.ELOOP or Errno.EXDEV) throw Refuse(entry, "goes through a symlink");
         if (err == Errno.ENOTDIR) throw Refuse(entry, "has a parent that is not a directory");
-        if (err is Errno.ENOENT or Errno.ENOSYS or Errno.EPERM or Errno.EINVAL) return Walk(rel, entry, create);
+        if (err is Errno.ENOENT or Errno.ENOSYS or Errno.EPERM or Errno.EINVAL) return Walk(rel, entry, create, out err);
         throw new LayerException($"unpack layer {_label}: open directory {LayerPath.Quote(rel)}: {LayerNative.Describe(err)}");
     }
 
@@ -94,8 +98,9 @@ internal sealed unsafe class BeneathDirectory : IDisposable
     }
 
     /// Component by component: openat(O_NOFOLLOW | O_DIRECTORY), mkdirat when missing.
-    int Walk(ReadOnlySpan<byte> rel, ReadOnlySpan<byte> entry, bool create)
+    int Walk(ReadOnlySpan<byte> rel, ReadOnlySpan<byte> entry, bool create, out int failed)
     {
+        failed = 0;
         int cur = _rootFd;
         try
         {
@@ -122,7 +127,7 @@ internal sealed unsafe class BeneathDirectory : IDisposable
                         stat st;
                         if (err == Errno.ENOTDIR && fstatat(cur, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
                             err = Errno.ELOOP;
-                        if (!create && err is Errno.ENOENT or Errno.ELOOP or Errno.ENOTDIR) return -1;
+                        if (!create && err is Errno.ENOENT or Errno.ELOOP or Errno.ENOTDIR) { failed = err; return -1; }
                         if (err == Errno.ELOOP) throw Refuse(entry, "goes through a symlink");
                         if (err == Errno.ENOTDIR) throw Refuse(entry, "has a parent that is not a directory");
                         throw new LayerException($"unpack layer {_label}: open directory for {LayerPath.Quote(entry)}: {LayerNative.Describe(err)}");

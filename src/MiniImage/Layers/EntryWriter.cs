@@ -183,11 +183,17 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
         if (target.AsSpan().SequenceEqual(path)) return; // a link to itself: nothing to do
         LayerPath.Split(target, out var targetParent, out var targetName);
 
+        int why = 0;
         int targetDirFd = targetParent.Length == 0 ? dirs.RootFd
             : targetParent.SequenceEqual(parent) ? dirFd
-            : dirs.OpenUncached(targetParent, e.Name, create: false);
+            : dirs.OpenUncached(targetParent, e.Name, create: false, out why);
         if (targetDirFd < 0)
-            throw Refuse(e.Name, $"is a hardlink to {LayerPath.Quote(e.LinkName)}, which is not reachable inside the layer without symlinks");
+            throw Refuse(e.Name, $"is a hardlink to {LayerPath.Quote(e.LinkName)}, which " + (why switch
+            {
+                Errno.ENOENT => "does not exist in the layer (its directory does not)",
+                Errno.ENOTDIR => "does not exist in the layer (a parent of it is not a directory)",
+                _ => "is not reachable inside the layer without symlinks",
+            }));
         try
         {
             fixed (byte* t = BeneathDirectory.Zero(targetName))

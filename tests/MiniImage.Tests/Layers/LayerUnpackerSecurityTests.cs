@@ -83,6 +83,16 @@ public class LayerUnpackerSecurityTests : IDisposable
         AssertRefused(new TestTarWriter().HardLink("x", "nothing-here").Finish(), "does not exist");
 
     [Fact]
+    public void HardLinkIntoAMissingDirectorySaysItDoesNotExist() =>
+        AssertRefused(new TestTarWriter().HardLink("x", "no-dir/file").Finish(),
+            "is a hardlink to \"no-dir/file\", which does not exist in the layer (its directory does not)");
+
+    [Fact]
+    public void HardLinkBelowAFileSaysItsParentIsNotADirectory() =>
+        AssertRefused(new TestTarWriter().File("f", "x").HardLink("x", "f/file").Finish(),
+            "which does not exist in the layer (a parent of it is not a directory)");
+
+    [Fact]
     public void DeviceNodeThatEscapesIsRefused() =>
         AssertRefused(new TestTarWriter().CharDevice("../" + _evil, 1, 3).Finish(), "escapes the layer directory");
 
