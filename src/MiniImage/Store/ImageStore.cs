@@ -7,8 +7,11 @@
 //   - a load stages every blob in tmp/load-*/ with digest and size verified during the copy, and
 //     only when ALL images of the layout verified renames them into blobs/sha256/, fsyncs that
 //     directory and then replaces images.json atomically. A bad or missing blob therefore leaves
-//     blobs/, tmp/ and images.json exactly as they were. A crash between the renames and
-//     images.json leaves only unreferenced (valid) blobs, which a later load simply reuses;
+//     blobs/, tmp/ and images.json exactly as they were. Then every layer the store lacks is
+//     unpacked and checked against its diff_id, as pull does (hostile entries refused); if one
+//     fails, the layers and blobs this load added are removed and nothing is recorded. A crash
+//     before images.json leaves only unreferenced (valid) blobs and layers, which a later load
+//     or pull reuses;
 //   - readers (List, Resolve, ReadConfig) take no lock: every file they read is replaced by rename.
 // Loading a tag that already exists moves it; an image left without tags shows as <none>:<none>.
 // Resolve accepts a reference ("busybox", "busybox:1.36", "docker.io/library/busybox:latest",
@@ -46,9 +49,23 @@ public sealed partial class ImageStore
         Directory.CreateDirectory(staging);
         try
         {
-            var images = new LayoutImporter(open(staging), progress).Import();
-            CommitBlobs(images);
-            return Record(images, progress);
+            var source = open(staging);
+            var images = new LayoutImporter(source, progress).Import();
+            var newBlobs = CommitBlobs(images);
+            var newLayers = new List<string>();
+            var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var image in images) UnpackLoaded(image, source.Context, newLayers, sizes);
+            }
+            catch
+            {
+                // Refused: nothing of this load stays (layers it unpacked, blobs it brought in).
+                foreach (string dir in newLayers) StorePaths.DeleteTree(dir);
+                foreach (string blob in newBlobs) File.Delete(blob);
+                throw;
+            }
+            return Record(images, progress, sizes);
         }
         finally
         {
@@ -171,12 +188,40 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Moves verified staged blobs into blobs/sha256/ (already present ones are kept).</summary>
-    private void CommitBlobs(List<ImportedImage> images)
+    /// <summary>
+    /// `load` verifies what `pull` verifies before anything is recorded: every layer an image
+    /// needs and the store lacks is unpacked now (LayerUnpacker: hostile entries refused, the
+    /// content checked against its diff_id). The directories made are added to
+    /// <paramref name="made"/>, their unpacked sizes to <paramref name="sizes"/>.
+    /// </summary>
+    private void UnpackLoaded(ImportedImage image, string context, List<string> made, Dictionary<string, long> sizes)
     {
+        string label = $"{context}: image {image.Name?.ToFamiliarString() ?? image.ConfigDigest.ToString()}";
+        var manifest = ImageManifest.Parse(File.ReadAllBytes(_paths.Blob(image.ManifestDigest)), $"{label}: manifest");
+        var diffIds = image.Config.RootFs.DiffIds;
+        if (diffIds.Count != manifest.Layers.Count)
+            throw new MiniImageException($"{label}: config lists {diffIds.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
+        for (int i = 0; i < diffIds.Count; i++)
+        {
+            var diffId = Digest.Parse(diffIds[i]);
+            string dir = _paths.Layer(diffId);
+            if (Directory.Exists(dir)) continue;
+            string layerContext = $"{label}: layer {i + 1}/{diffIds.Count}";
+            sizes[diffIds[i]] = LayerPreparer.UnpackLayer(_paths, manifest.Layers[i], manifest.Layers[i].ParsedDigest(layerContext),
+                diffId, layerContext, missingHint: "the archive lacks it", prefixLayerErrors: true);
+            made.Add(dir);
+        }
+    }
+
+    /// <summary>Moves the staged blobs into the store; returns the paths of those it added.</summary>
+    private List<string> CommitBlobs(List<ImportedImage> images)
+    {
+        var added = new List<string>();
         foreach (var blob in images.SelectMany(i => i.Blobs).Where(b => !b.InStore).DistinctBy(b => b.Digest))
         {
             string target = _paths.Blob(blob.Digest);
             if (File.Exists(target)) continue;
+            added.Add(target);
             try { File.Move(blob.Path, target); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -184,12 +229,14 @@ public sealed partial class ImageStore
             }
         }
         NativeFs.FsyncDirectory(_paths.Blobs);
+        return added;
     }
 
-    /// <summary>Adds the images and their tags to images.json; returns their summaries.</summary>
-    private List<ImageSummary> Record(List<ImportedImage> images, Action<string>? progress)
+    /// <summary>Adds the images, their tags and the sizes of the layers unpacked to images.json; returns their summaries.</summary>
+    private List<ImageSummary> Record(List<ImportedImage> images, Action<string>? progress, IReadOnlyDictionary<string, long> layerSizes)
     {
         var records = ImageRecords.Read(_paths);
+        foreach (var (diffId, size) in layerSizes) records.Layers[diffId] = size;
         var result = new List<ImageSummary>();
         var now = DateTimeOffset.UtcNow;
         foreach (var image in images)

@@ -66,7 +66,9 @@ public sealed class ImageStoreLayerTests : IDisposable
         var image = TestImage.Create("x", layer);
         var store = new ImageStore(_dirs.Root);
         var s = store.Load(LayoutWriter.WriteNamed(_dirs.NewDir("layout"), image, "x"))[0];
-        // Damage the stored blob behind the store's back: the diff id check must catch it.
+        // A store whose layer directory is gone (load unpacks it now; an older store did not) and
+        // whose blob was damaged behind its back: the diff id check at prepare must catch it.
+        Directory.Delete(Path.Combine(store.Root, "layers", layer.DiffId[7..]), recursive: true);
         string blob = Path.Combine(store.Root, "blobs", "sha256", layer.Digest[7..]);
         var other = TestLayer.Create(("f", "CONTENT"));
         File.WriteAllBytes(blob, other.Blob);
@@ -76,6 +78,36 @@ public sealed class ImageStoreLayerTests : IDisposable
         Assert.DoesNotContain('\n', e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "layers")));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "tmp")));
+    }
+
+    [Fact]
+    public void Load_LayerWhoseContentIsNotItsDiffId_IsRefusedAndNothingStays()
+    {
+        var good = TestLayer.Create(("ok", "1"));
+        var lying = TestLayer.Create(("f", "content")) with { DiffId = TestLayer.Create(("f", "other")).DiffId };
+        var image = TestImage.Create("x", good, lying);
+        var store = new ImageStore(_dirs.Root);
+
+        var e = Assert.Throws<MiniImageException>(() => store.Load(LayoutWriter.WriteNamed(_dirs.NewDir("layout"), image, "liar:1")));
+
+        Assert.Contains("layer 2/2", e.Message);
+        Assert.Contains("diff id", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Empty(store.List());
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "layers")));   // the good layer went too
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "tmp")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "blobs", "sha256")));
+    }
+
+    [Fact]
+    public void Load_UnpacksTheLayers_SoTheSizeIsTheSameBeforeAndAfterARun()
+    {
+        var layer = TestLayer.Create(("a", "12345"), ("b", "678"));
+        var store = new ImageStore(_dirs.Root);
+        var s = store.Load(LayoutWriter.WriteNamed(_dirs.NewDir("layout"), TestImage.Create("x", layer), "sized:1"))[0];
+        Assert.True(Directory.Exists(Path.Combine(store.Root, "layers", layer.DiffId[7..])));
+        store.PrepareLayers(s);
+        Assert.Equal(s.Size, Assert.Single(store.List()).Size);
     }
 
     [Fact]

@@ -31,7 +31,8 @@ public sealed class ImageStoreLoadTests : IDisposable
         var s = Assert.Single(loaded);
         Assert.Equal(("busybox", "latest", image.ConfigDigest, image.ManifestDigest), (s.Repository, s.Tag, s.ImageId, s.ManifestDigest));
         Assert.Equal(new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero), s.Created);
-        Assert.Equal(image.Layers.Sum(l => (long)l.Blob.Length), s.Size); // approximation until unpacked
+        Assert.Equal(store.PrepareLayers(s).Sum(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)),
+            s.Size);   // unpacked at load: the real size from the start
         Assert.Contains("Loaded image: busybox:latest", lines);
         var listed = Assert.Single(store.List());
         Assert.Equal(s, listed);
