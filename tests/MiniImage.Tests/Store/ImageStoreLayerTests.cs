@@ -100,6 +100,21 @@ public sealed class ImageStoreLayerTests : IDisposable
     }
 
     [Fact]
+    public void Load_LayerWithAnEntryClimbingOut_IsRefusedAtLoad()
+    {
+        string evil = "minirun-evil-" + Guid.NewGuid().ToString("N");
+        var image = TestImage.Create("x", TestLayer.Create(("../../" + evil, "x")));
+        var store = new ImageStore(_dirs.Root);
+
+        var e = Assert.Throws<MiniImageException>(() => store.Load(LayoutWriter.WriteNamed(_dirs.NewDir("layout"), image, "climb:1")));
+
+        Assert.Contains("escapes the layer directory", e.Message);
+        Assert.Empty(store.List());
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_dirs.Root)!, evil)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "layers")));
+    }
+
+    [Fact]
     public void Load_UnpacksTheLayers_SoTheSizeIsTheSameBeforeAndAfterARun()
     {
         var layer = TestLayer.Create(("a", "12345"), ("b", "678"));
