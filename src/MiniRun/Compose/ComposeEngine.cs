@@ -247,7 +247,7 @@ public sealed class ComposeEngine
         var (limits, host) = ContainerCreator.CheckResources(o);
         var created = ContainerCreator.Create(_root, o, restart, null, limits, host, images => _acquire(images, o.Image, "never"));
         foreach (var extra in s.NetworkMode is null ? s.Networks.Skip(1) : [])
-            NetworkCommands.Connect(_root, _p.Networks[extra.Key].Name, created.Record.Id, [s.Name, .. extra.Aliases], extra.Ipv4);
+            NetworkCommands.Connect(_root, _p.Networks[extra.Key].Name, created.Record.Id, options?.Rm == true ? [] : [s.Name, .. extra.Aliases], extra.Ipv4);
         return created.Record;
     }
 

@@ -577,7 +577,7 @@ public static class ComposeServiceMapper
         {
             var first = s.Networks[0];
             copy.Network = project.Networks[first.Key].Name;
-            copy.NetworkAliases = [s.Name, .. first.Aliases];
+            copy.NetworkAliases = oneOff ? [] : [s.Name, .. first.Aliases];   // a one-off `run` container must not answer for the service
             copy.Ip = first.Ipv4;
         }
         copy.Labels.Add($"{ComposeLabels.Project}={project.Name}");
