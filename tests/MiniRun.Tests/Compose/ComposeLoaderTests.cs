@@ -264,6 +264,44 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Equal(["A=1"], p.Service("web").Options.Env);
     }
 
+    [Fact]
+    public void An_exec_form_healthcheck_stays_exec_form_and_disable_turns_it_off()
+    {
+        var p = Load("services:\n  a: {image: busybox, healthcheck: {test: [CMD, wget, -q, x], timeout: 3s}}\n" +
+            "  b: {image: busybox, healthcheck: {disable: true}}\n  c: {image: busybox, healthcheck: {test: \"exit 0\"}}\n", "health");
+        var a = MiniRun.Health.HealthSettings.Resolve(p.Service("a").Options.Health, null)!;
+        Assert.Equal(["CMD", "wget", "-q", "x"], a.Test);
+        Assert.Equal(3_000_000_000, a.Timeout);
+        Assert.Null(MiniRun.Health.HealthSettings.Resolve(p.Service("b").Options.Health,
+            new MiniImage.Oci.ImageHealthcheck { Test = ["CMD", "true"] }));
+        Assert.Equal(["CMD-SHELL", "exit 0"], MiniRun.Health.HealthSettings.Resolve(p.Service("c").Options.Health, null)!.Test);
+        Assert.True(p.Service("a").HasHealthcheck);
+        Assert.False(p.Service("b").HasHealthcheck);
+    }
+
+    [Fact]
+    public void Config_output_reads_back_as_the_same_model()
+    {
+        var p = Load("""
+            x-base: &base {image: busybox}
+            services:
+              web:
+                <<: *base
+                command: ["sh", "-c", "echo 'a: b' # not a comment"]
+                environment: {EMPTY: "", NUM: "010", FLAG: "true", TEXT: "yes"}
+                ports: ["8080:80"]
+                healthcheck: {test: ["CMD", "true"], retries: 3}
+            volumes: {data: {}}
+            """, "configout");
+        string text = ComposeConfigWriter.Write(p);
+        Assert.StartsWith("name: configout\n", text);
+        Assert.DoesNotContain("x-base", text);
+        var again = Load(text, "configout2");
+        Assert.Equal(p.Service("web").ConfigHash, again.Service("web").ConfigHash);
+        Assert.Equal(p.Service("web").Options.Env, again.Service("web").Options.Env);
+        Assert.Equal(p.Service("web").Options.Command, again.Service("web").Options.Command);
+    }
+
     [Theory]
     [InlineData("1m30s", 90)]
     [InlineData("500ms", 0.5)]
