@@ -56,6 +56,7 @@ public static class Program
             CliError c => c.ExitCode,
             ContainerException c => c.ExitCode,
             MiniRun.Network.NetworkException n => n.ExitCode,
+            MiniRun.Compose.ComposeException c => c.ExitCode,
             ContainerNotFoundException => 1,   // Docker: "No such container" exits 1
             _ => 125,
         };
@@ -107,6 +108,7 @@ public static class Program
         all.Add(ContainerGroupCli.Build(rootOption, debugOption));
         all.AddRange(VolumeCli.Build(rootOption, debugOption));
         all.Add(SystemCli.Build(rootOption, debugOption));
+        all.Add(ComposeCli.Build(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();
         foreach (var command in only.Count > 0 ? only : all) root.Subcommands.Add(command);
         return root;

@@ -66,7 +66,7 @@ public static class PsCommand
     }
 
     /// <summary>Docker's PORTS: published ports while it runs ("0.0.0.0:8080->80/tcp"), exposed ones alone ("80/tcp").</summary>
-    private static string PortsColumn(ContainerStore store, ContainerRecord c, string effective)
+    internal static string PortsColumn(ContainerStore store, ContainerRecord c, string effective)
     {
         if (!PsState.IsUp(effective)) return "";
         try

@@ -85,7 +85,8 @@ public static class ContainerCreator
                 Cmd = spec.Process.Args.ToList(),
                 Entrypoint = o.Entrypoint is null ? config.Config?.Entrypoint : (o.Entrypoint.Length == 0 ? null : [o.Entrypoint]),
                 WorkingDir = spec.Process.Cwd,
-                StopSignal = config.Config?.StopSignal,
+                StopSignal = o.StopSignal ?? config.Config?.StopSignal,
+                StopTimeout = o.StopTimeout,
                 Labels = labels,
                 Healthcheck = health,
             };

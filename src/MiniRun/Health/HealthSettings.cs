@@ -18,7 +18,10 @@ namespace MiniRun.Health;
 public sealed record HealthFlagValues(string? Cmd = null, string? Interval = null, string? Timeout = null,
     string? StartPeriod = null, int? Retries = null, bool NoHealthcheck = false)
 {
-    public bool AnyGiven => Cmd is not null || Interval is not null || Timeout is not null || StartPeriod is not null || Retries is not null;
+    /// <summary>An exec-form test (["CMD", "prog", "arg"...]) given by a compose file; wins over Cmd.</summary>
+    public IReadOnlyList<string>? Test { get; init; }
+
+    public bool AnyGiven => Test is not null || Cmd is not null || Interval is not null || Timeout is not null || StartPeriod is not null || Retries is not null;
 }
 
 public static class HealthSettings
@@ -35,7 +38,7 @@ public static class HealthSettings
             if (flags.AnyGiven) throw new RunConfigException("--no-healthcheck conflicts with --health-* options");
             return null;
         }
-        List<string>? test = flags.Cmd is not null ? ["CMD-SHELL", flags.Cmd] : image?.Test;
+        List<string>? test = flags.Test is not null ? [.. flags.Test] : flags.Cmd is not null ? ["CMD-SHELL", flags.Cmd] : image?.Test;
         if (test is null || test.Count == 0 || test[0] == "NONE") return null;
         if (test[0] is not ("CMD" or "CMD-SHELL") || test.Count < 2)
             throw new RunConfigException($"image healthcheck: Test must be [\"CMD\", args...] or [\"CMD-SHELL\", command], not [{string.Join(", ", test.Select(t => $"\"{t}\""))}]");

@@ -95,6 +95,7 @@ public static class NetworkNamespace
             trace.Call($"umount2({Q(path)}, MNT_DETACH)", $"-1 {Errno.Name(errno)}: not mounted");
         }
         try { File.Delete(path); }
+        catch (DirectoryNotFoundException) { }   // absent with its directory: the first `create` + `start` in a new root
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RuntimeException($"remove network namespace file {Q(path)}: {e.Message}", e);

@@ -99,6 +99,10 @@ public sealed class RunOptions
     public List<string> Dns { get; set; } = new();
     public List<string> DnsSearch { get; set; } = new();
     public List<string> DnsOptions { get; set; } = new();
+    /// <summary>The signal `stop` sends (compose's stop_signal); null = the image's StopSignal, else SIGTERM.</summary>
+    public string? StopSignal { get; set; }
+    /// <summary>Seconds `stop` waits before SIGKILL (compose's stop_grace_period); null = 10.</summary>
+    public int? StopTimeout { get; set; }
     /// <summary>--add-host NAME:IP as typed.</summary>
     public List<string> AddHosts { get; set; } = new();
 }
