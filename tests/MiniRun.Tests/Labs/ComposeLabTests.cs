@@ -1,5 +1,5 @@
-// ComposeLabTests: the compose lab (docs/labs/en/03-compose.md and its Japanese twin
-// docs/labs/ja/03-compose.md) cannot rot: every command of the English lab is run with the real
+// ComposeLabTests: the compose lab (docs/labs/en/10-compose.md and its Japanese twin
+// docs/labs/ja/10-compose.md) cannot rot: every command of the English lab is run with the real
 // binary, in order, and its output compared with the lab's expected output, with the network
 // lab's conventions (NetworkLabTests.Matches: a "<word>" binds to the text it first matched).
 //
@@ -17,8 +17,8 @@ namespace MiniRun.Tests.Labs;
 
 public sealed class ComposeLabTests : IDisposable
 {
-    public static string EnglishLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/en/03-compose.md");
-    public static string JapaneseLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/ja/03-compose.md");
+    public static string EnglishLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/en/10-compose.md");
+    public static string JapaneseLab => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/ja/10-compose.md");
 
     private readonly ITestOutputHelper _out;
     private NetnsHost? _host;
@@ -54,7 +54,7 @@ public sealed class ComposeLabTests : IDisposable
             while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
             var trial = new Dictionary<string, string>(bound);
             bool same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => NetworkLabTests.Matches(p.Second, p.First, trial));
-            Assert.True(same, $"docs/labs/en/03-compose.md:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
+            Assert.True(same, $"docs/labs/en/10-compose.md:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
                 $"--- actual\n{string.Join('\n', actual)}\n--- values of <words> so far\n{string.Join('\n', bound.Select(b => $"<{b.Key}> = {b.Value}"))}");
             foreach (var (k, v) in trial) bound[k] = v;
             _out.WriteLine($"ok: $ {c.Command}");
@@ -74,6 +74,6 @@ public sealed class ComposeLabTests : IDisposable
     [InlineData("ja")]
     public void Every_source_file_the_lab_names_exists(string language)
     {
-        LabDocument.AssertNamedSourcesExist($"{language}/03-compose.md", 4);
+        LabDocument.AssertNamedSourcesExist($"{language}/10-compose.md", 4);
     }
 }
