@@ -107,6 +107,8 @@ public static class Program
         all.Add(ContainerGroupCli.Build(rootOption, debugOption));
         all.AddRange(VolumeCli.Build(rootOption, debugOption));
         all.Add(SystemCli.Build(rootOption, debugOption));
+        all.Add(SystemCli.Info(rootOption, debugOption));
+        all.Add(SystemCli.Version(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();
         foreach (var command in only.Count > 0 ? only : all) root.Subcommands.Add(command);
         return root;

@@ -85,3 +85,27 @@ public sealed class FormatCliTests : IDisposable
         Assert.Contains("none/null/local\n", networks);
     }
 }
+
+public sealed class InfoVersionCliTests : IDisposable
+{
+    private readonly MiniRunHost _host = new();
+
+    public void Dispose() => _host.Dispose();
+
+    [Fact]
+    public void Info_SystemInfo_AndVersion_ThroughTheBinary()
+    {
+        Assert.Equal(0, _host.Run("create", "--name", "info1", "busybox", "true").ExitCode);
+        var info = _host.Run("info");
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("\n Containers: 1\n  Running: 0\n  Paused: 0\n  Stopped: 1\n Images: 1\n", info.Stdout);
+        Assert.Contains($"\n MiniRun Root Dir: {_host.Root}\n", info.Stdout);
+        var system = _host.Run("system", "info", "--format", "{{.Containers}}/{{.Images}}/{{.Driver}}");
+        Assert.Equal((0, "1/1/overlay2\n"), (system.ExitCode, system.Stdout));
+
+        var version = _host.Run("version");
+        Assert.Equal(0, version.ExitCode);
+        Assert.StartsWith("Client: MiniRun\n Version:           0.1.0\n", version.Stdout);
+        Assert.Equal("0.1.0\n", _host.Run("version", "--format", "{{.Server.Version}}").Stdout);
+    }
+}

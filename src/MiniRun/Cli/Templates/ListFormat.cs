@@ -66,20 +66,23 @@ public static class TabWriter
 {
     public const int MinWidth = 10, Padding = 3;
 
-    public static string Format(string text)
+    public static string Format(string text) => Format(text, MinWidth, Padding);
+
+    /// <summary>Other settings, e.g. `version`'s tabwriter.NewWriter(out, 20, 1, 1, ' ', 0).</summary>
+    public static string Format(string text, int minWidth, int padding)
     {
         bool endsWithNewline = text.EndsWith('\n');
         var lines = (endsWithNewline ? text[..^1] : text).Split('\n').Select(l => l.Split('\t')).ToList();
         var sb = new StringBuilder();
         var widths = new List<int>();
-        FormatBlock(lines, widths, 0, lines.Count, sb);
+        FormatBlock(lines, widths, 0, lines.Count, sb, minWidth, padding);
         string result = sb.ToString();
         return endsWithNewline ? result : result[..^1];
     }
 
     private static int Width(string s) => s.EnumerateRunes().Count();
 
-    private static void FormatBlock(List<string[]> lines, List<int> widths, int line0, int line1, StringBuilder sb)
+    private static void FormatBlock(List<string[]> lines, List<int> widths, int line0, int line1, StringBuilder sb, int minWidth, int padding)
     {
         int column = widths.Count;
         for (int i = line0; i < line1; i++)
@@ -87,14 +90,14 @@ public static class TabWriter
             if (column >= lines[i].Length - 1) continue;
             WriteLines(lines, widths, line0, i, sb);
             line0 = i;
-            int width = MinWidth;
+            int width = minWidth;
             for (; i < line1; i++)
             {
                 if (column >= lines[i].Length - 1) break;
-                width = Math.Max(width, Width(lines[i][column]) + Padding);
+                width = Math.Max(width, Width(lines[i][column]) + padding);
             }
             widths.Add(width);
-            FormatBlock(lines, widths, line0, i, sb);
+            FormatBlock(lines, widths, line0, i, sb, minWidth, padding);
             widths.RemoveAt(widths.Count - 1);
             line0 = i;
             i--;   // the loop's i++ must look at line i again
