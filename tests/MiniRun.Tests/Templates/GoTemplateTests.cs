@@ -143,3 +143,15 @@ public class GoTemplateTests
         Assert.Equal("x         y         z\n", TabWriter.Format("x\ty\tz\n"));
     }
 }
+
+public class StatsFormatTests
+{
+    [Fact]
+    public void Stats_Format_DockersFieldsAndHeaders()
+    {
+        IReadOnlyList<IReadOnlyList<string>> rows = [["0123456789ab", "web", "0.50%", "1.953MiB / 7.776GiB", "0.02%", "1.05kB / 0B", "0B / 0B", "3"]];
+        Assert.Equal("web 0.50% 3 0123456789ab\n", MiniRun.Cli.StatsCommand.Formatted("{{.Name}} {{.CPUPerc}} {{.PIDs}} {{.Container}}", rows));
+        Assert.Equal("NAME      CPU %     MEM USAGE / LIMIT\nweb       0.50%     1.953MiB / 7.776GiB\n",
+            MiniRun.Cli.StatsCommand.Formatted("table {{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}", rows));
+    }
+}
