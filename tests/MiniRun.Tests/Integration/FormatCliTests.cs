@@ -29,6 +29,7 @@ public sealed class FormatCliTests : IDisposable
         Assert.Equal("containers|course=containers|\"sleep 1\"\n", Ok("ps", "-a", "--format", "{{.Label \"course\"}}|{{.Labels}}|{{.Command}}"));
 
         string table = Ok("ps", "-a", "--format", "table");
+        Assert.Equal(Ok("ps", "-a"), table);   // the default table is Docker's table format, same widths
         Assert.StartsWith("CONTAINER ID   IMAGE     COMMAND     CREATED", table);
         Assert.Contains("   Created   ", table);
 
@@ -68,6 +69,7 @@ public sealed class FormatCliTests : IDisposable
     {
         Assert.Equal("busybox:latest\n", Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
         Assert.StartsWith("REPOSITORY   TAG       IMAGE ID       CREATED", Ok("images", "--format", "table"));
+        Assert.Equal(Ok("images"), Ok("images", "--format", "table"));
         using (var doc = JsonDocument.Parse(Ok("images", "--format", "json").Trim()))
         {
             Assert.Equal("busybox", doc.RootElement.GetProperty("Repository").GetString());
