@@ -60,7 +60,7 @@ public static class ImageCommands
         bool custom = !string.IsNullOrEmpty(format) && !(quiet && format.Trim() == "table");
         if (quiet && !custom)
         {
-            foreach (var id in list.Select(Id).Distinct()) stdout.WriteLine(id);
+            foreach (var id in list.Select(Id)) stdout.WriteLine(id);   // one line per row (tag), as Docker's {{.ID}}
             return 0;
         }
         var repoDigests = digests || custom ? store.RepoDigests() : null;

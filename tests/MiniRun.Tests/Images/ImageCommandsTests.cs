@@ -103,7 +103,8 @@ public sealed class ImageCommandsTests : IDisposable
         var filtered = Out(o => ImageCommands.Images(Root, false, false, false, false, "localhost:5000/hello", o)).TrimEnd().Split('\n');
         Assert.Equal(2, filtered.Length);
         Assert.StartsWith("localhost:5000/hello ", filtered[1]);
-        Assert.Equal($"{cur}\n{old}\n".Split('\n').Order(), Out(o => ImageCommands.Images(Root, true, false, false, true, null, o)).Split('\n').Order());
+        // Docker's -q: one line per row, so an image with two tags appears twice
+        Assert.Equal($"{cur}\n{cur}\n{old}\n".Split('\n').Order(), Out(o => ImageCommands.Images(Root, true, false, false, true, null, o)).Split('\n').Order());
         var withDigests = Out(o => ImageCommands.Images(Root, false, false, true, false, "hello:latest", o)).TrimEnd().Split('\n');
         Assert.Matches(@"^REPOSITORY +TAG +DIGEST +IMAGE ID +CREATED +SIZE$", withDigests[0]);
         Assert.Matches(@"^hello +latest +<none> +" + cur[7..19], withDigests[1]);
