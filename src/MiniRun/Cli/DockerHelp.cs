@@ -160,6 +160,23 @@ public static class DockerHelp
         return "string";
     }
 
+    /// <summary>pflag's wording for a value that does not convert: invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: ...</summary>
+    private static string? FlagValueError(ParseError error)
+    {
+        var option = error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult;
+        if (option is null || option.Tokens.Count == 0 || !error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal)) return null;
+        string value = option.Tokens[^1].Value;
+        var o = option.Option;
+        string? shortName = o.Aliases.FirstOrDefault(a => a.Length == 2 && a[0] == '-' && a[1] != '-');
+        string names = shortName is null ? o.Name : $"{shortName}, {o.Name}";
+        var t = Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType;
+        string why = t == typeof(int) || t == typeof(long) ? $"strconv.ParseInt: parsing \"{value}\": invalid syntax"
+            : t == typeof(bool) ? $"strconv.ParseBool: parsing \"{value}\": invalid syntax"
+            : t == typeof(double) ? $"strconv.ParseFloat: parsing \"{value}\": invalid syntax"
+            : error.Message;
+        return $"invalid argument \"{value}\" for \"{names}\" flag: {why}";
+    }
+
     /// <summary>Docker's answer to a command line that does not parse; returns the exit status.</summary>
     public static int ParseErrors(ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
@@ -220,7 +237,7 @@ public static class DockerHelp
             return 1;
         }
         // anything else is about a flag's value (e.g. -n abc): Docker's flag errors exit 125
-        foreach (var error in parse.Errors) stderr.WriteLine($"minirun: {error.Message}");
+        foreach (var error in parse.Errors) stderr.WriteLine(FlagValueError(error) ?? $"minirun: {error.Message}");
         stderr.WriteLine($"See '{path} --help'.");
         return 125;
     }

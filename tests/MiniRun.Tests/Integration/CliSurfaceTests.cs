@@ -46,6 +46,9 @@ public sealed class CliSurfaceTests : IDisposable
         var rename = _host.Run("rename", "only-one");
         Assert.Equal(1, rename.ExitCode);
         Assert.StartsWith("\"minirun rename\" requires exactly 2 arguments.\n", rename.Stderr);
+        var value = _host.Run("ps", "-n", "abc");
+        Assert.Equal((125, "invalid argument \"abc\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\nSee 'minirun ps --help'.\n"),
+            (value.ExitCode, value.Stderr));
         var ps = _host.Run("ps", "extra");
         Assert.Equal(1, ps.ExitCode);
         Assert.StartsWith("\"minirun ps\" accepts no arguments.\n", ps.Stderr);
