@@ -34,13 +34,8 @@ public static class Program
         try
         {
             var parse = BuildRoot(CliArgs.Verb(args)).Parse(args.Length == 0 ? ["--help"] : CliArgs.RewriteTrace(args), CliArgs.Parsing);
-            if (parse.Errors.Count == 0) return parse.Invoke();
-            // Docker's style: the problem on one line, where to look, and 125 for `run`.
-            string verb = parse.CommandResult.Command.Name;
-            foreach (var error in parse.Errors)
-                Console.Error.WriteLine($"minirun: {error.Message}");
-            Console.Error.WriteLine($"See 'minirun {(verb == "minirun" ? "" : verb + " ")}--help'.");
-            return verb == "run" ? 125 : 1;
+            if (parse.Errors.Count == 0 || DockerHelp.AnswersItself(parse)) return parse.Invoke();
+            return DockerHelp.ParseErrors(parse, Console.Out, Console.Error);   // Docker's wording and exit statuses
         }
         catch (Exception e)
         {
@@ -89,6 +84,7 @@ public static class Program
         root.Options.Add(rootOption);
         root.Options.Add(debugOption);
 
+        DockerHelp.Install(root);
         if (verb == "run")
         {
             root.Subcommands.Add(RunCli.Build(rootOption, debugOption));
@@ -109,6 +105,8 @@ public static class Program
         all.AddRange(VolumeCli.Build(rootOption, debugOption));
         all.Add(SystemCli.Build(rootOption, debugOption));
         all.Add(ComposeCli.Build(rootOption, debugOption));
+        all.Add(SystemCli.Info(rootOption, debugOption));
+        all.Add(SystemCli.Version(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();
         foreach (var command in only.Count > 0 ? only : all) root.Subcommands.Add(command);
         return root;

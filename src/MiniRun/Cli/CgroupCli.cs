@@ -18,8 +18,11 @@ public static class CgroupCli
             cmd.Options.Add(all);
             cmd.Options.Add(noStream);
             cmd.Options.Add(noTrunc);
+            var format = ImageCli.FormatOption();
+            cmd.Options.Add(format);
             cmd.Arguments.Add(ids);
-            return p => StatsCommand.Stats(p.GetValue(rootOption)!, p.GetValue(ids) ?? [], p.GetValue(all), p.GetValue(noStream), p.GetValue(noTrunc));
+            return p => StatsCommand.Stats(p.GetValue(rootOption)!, p.GetValue(ids) ?? [], p.GetValue(all), p.GetValue(noStream), p.GetValue(noTrunc),
+                p.GetValue(format));
         });
         yield return Program.Verb("update", "Update configuration of one or more containers", rootOption, debugOption, cmd =>
         {

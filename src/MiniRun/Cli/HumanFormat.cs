@@ -4,7 +4,8 @@
 // "78.1MB"); students compare what they see with it, so MiniRun uses the same wording.
 //
 // Follows: the behaviour of Docker's `ps` and `images` output (go-units HumanDuration and
-// HumanSize: decimal units, three significant digits), text/tabwriter-style padding.
+// HumanSize: decimal units, three significant digits), Go text/tabwriter padding with Docker's
+// settings (minimum width 10, padding 3).
 using System.Globalization;
 using System.Text;
 
@@ -68,7 +69,7 @@ public static class HumanFormat
     /// <summary>Go's strconv.Quote (MiniImage/GoQuote.cs: the one quoting rule for names from outside).</summary>
     public static string GoQuote(string s) => MiniImage.GoQuote.Quote(s);
 
-    /// <summary>Columns padded to the widest cell plus three spaces, like Docker's tabwriter.</summary>
+    /// <summary>Columns padded to the widest cell plus three spaces and at least 10 wide, Docker's tabwriter (10, 1, 3).</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
         var all = new List<IReadOnlyList<string>> { header };
@@ -81,7 +82,7 @@ public static class HumanFormat
         foreach (var row in all)
         {
             for (int i = 0; i < row.Count; i++)
-                sb.Append(i == row.Count - 1 ? row[i] : row[i].PadRight(widths[i] + 3));
+                sb.Append(i == row.Count - 1 ? row[i] : row[i].PadRight(Math.Max(widths[i] + 3, Templates.TabWriter.MinWidth)));
             sb.Append('\n');
         }
         return sb.ToString();

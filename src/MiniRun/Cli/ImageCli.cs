@@ -61,10 +61,16 @@ public static class ImageCli
             cmd.Options.Add(all);
             cmd.Options.Add(digests);
             cmd.Options.Add(noTrunc);
+            var format = FormatOption();
+            cmd.Options.Add(format);
             cmd.Arguments.Add(filter);
             return p => ImageCommands.Images(p.GetValue(rootOption)!, p.GetValue(quiet), p.GetValue(all), p.GetValue(digests),
-                p.GetValue(noTrunc), p.GetValue(filter), Console.Out);
+                p.GetValue(noTrunc), p.GetValue(filter), Console.Out, p.GetValue(format));
         });
+
+    /// <summary>--format of the list commands (Templates/ListFormat.cs).</summary>
+    public static Option<string?> FormatOption() =>
+        new("--format") { Description = "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template" };
 
     private static Command Rmi(string name, Option<string> rootOption, Option<bool> debugOption) =>
         Program.Verb(name, "Remove one or more images", rootOption, debugOption, cmd =>
@@ -94,8 +100,10 @@ public static class ImageCli
             var image = new Argument<string>("IMAGE");
             cmd.Options.Add(noTrunc);
             cmd.Options.Add(quiet);
+            var format = FormatOption();
+            cmd.Options.Add(format);
             cmd.Arguments.Add(image);
-            return p => ImageCommands.History(p.GetValue(rootOption)!, p.GetValue(image)!, p.GetValue(noTrunc), p.GetValue(quiet), Console.Out);
+            return p => ImageCommands.History(p.GetValue(rootOption)!, p.GetValue(image)!, p.GetValue(noTrunc), p.GetValue(quiet), Console.Out, p.GetValue(format));
         });
 
     private static Command Prune(string name, Option<string> rootOption, Option<bool> debugOption) =>

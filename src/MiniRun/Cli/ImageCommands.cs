@@ -43,7 +43,7 @@ public static class ImageCommands
         return 0;
     }
 
-    public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout)
+    public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout, string? format = null)
     {
         var now = DateTimeOffset.UtcNow;
         var store = new ImageStore(root);
@@ -57,18 +57,24 @@ public static class ImageCommands
             list = list.Where(i => i.Repository == wanted.FamiliarName && (!hasTag || i.Tag == wanted.Tag));
         }
         string Id(ImageSummary i) => noTrunc ? i.ImageId : i.ShortId;
-        if (quiet)
+        bool custom = !string.IsNullOrEmpty(format) && !(quiet && format.Trim() == "table");
+        if (quiet && !custom)
         {
-            foreach (var id in list.Select(Id).Distinct()) stdout.WriteLine(id);
+            foreach (var id in list.Select(Id)) stdout.WriteLine(id);   // one line per row (tag), as Docker's {{.ID}}
             return 0;
         }
-        var repoDigests = digests ? store.RepoDigests() : null;
+        var repoDigests = digests || custom ? store.RepoDigests() : null;
         string Digest(ImageSummary i)
         {
             if (repoDigests is null || !repoDigests.TryGetValue(i.ImageId, out var refs)) return ImageSummary.None;
             foreach (string r in refs)
                 if (r.IndexOf('@') is int at and > 0 && r[..at] == i.Repository) return r[(at + 1)..];
             return ImageSummary.None;
+        }
+        if (custom)
+        {
+            ImageFormat.Images(stdout, format!, digests, list, Id, Digest, now);
+            return 0;
         }
         IReadOnlyList<string> header = digests
             ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
@@ -152,16 +158,22 @@ public static class ImageCommands
         return 0;
     }
 
-    public static int History(string root, string image, bool noTrunc, bool quiet, TextWriter stdout)
+    public static int History(string root, string image, bool noTrunc, bool quiet, TextWriter stdout, string? format = null)
     {
         var details = new ImageStore(root).Inspect(image)
                       ?? throw new CliError($"Error response from daemon: No such image: {image}", 1);
         var now = DateTimeOffset.UtcNow;
         var rows = ImageInspect.HistoryRows(details);
         string Id(int i) => i > 0 ? "<missing>" : noTrunc ? details.Id : details.Id[7..19];
-        if (quiet)
+        bool custom = !string.IsNullOrEmpty(format) && !(quiet && format.Trim() == "table");
+        if (quiet && !custom)
         {
             for (int i = 0; i < rows.Count; i++) stdout.WriteLine(Id(i));
+            return 0;
+        }
+        if (custom)
+        {
+            ImageFormat.History(stdout, format!, rows, Id, noTrunc, now);
             return 0;
         }
         stdout.Write(HumanFormat.Table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows.Select((r, i) =>

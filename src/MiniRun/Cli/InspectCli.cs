@@ -27,7 +27,7 @@ public static class InspectCli
             }, rootOption, debugOption, cmd =>
         {
             bool imagesOnly = only == Only.Images;
-            var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template subset: {{.Path}}, {{json .Path}}" };
+            var format = new Option<string?>("--format", "-f") { Description = "Format output using the given Go template" };
             var type = new Option<string?>("--type") { Description = "Only inspect objects of this type (container or image)" };
             var names = new Argument<string[]>(imagesOnly ? "IMAGE" : only == Only.Containers ? "CONTAINER" : "NAME|ID") { Arity = ArgumentArity.OneOrMore };
             cmd.Options.Add(format);

@@ -18,8 +18,9 @@ namespace MiniRun.Cli;
 public static class LifecycleCommands
 {
     /// <summary>Runs <paramref name="each"/> per container; Docker's per-container errors, exit 1 if any failed.</summary>
+    /// <param name="missingIsOk">`rm -f`: a container that does not exist is reported but does not fail the command (Docker exits 0, so cleanup scripts work).</param>
     public static int ForEach(IReadOnlyList<string> names, Action<ContainerStore, ContainerRecord, string> each, string root,
-        string command = "this command")
+        string command = "this command", bool missingIsOk = false)
     {
         RunCommand.RequireRoot(command);
         var store = new ContainerStore(root);
@@ -31,7 +32,7 @@ public static class LifecycleCommands
                 or KernelException or RuntimeException or IOException)
             {
                 Console.Error.WriteLine($"minirun: Error response from daemon: {e.Message}");
-                status = 1;
+                if (!(missingIsOk && e is ContainerNotFoundException)) status = 1;
             }
         }
         return status;
@@ -124,7 +125,7 @@ public static class LifecycleCommands
     {
         ContainerLifecycle.Remove(store, c, force, volumes);
         Console.WriteLine(name);
-    }, root, "rm");
+    }, root, "rm", missingIsOk: force);
 
     public static int Update(string root, ResourceFlagValues given, IReadOnlyList<string> names)
     {

@@ -40,7 +40,7 @@ public static class NetworkCli
         network.Subcommands.Add(Ls("ls", rootOption, debugOption));
         network.Subcommands.Add(Program.Verb("inspect", "Display detailed information on one or more networks", rootOption, debugOption, cmd =>
         {
-            var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template subset: {{.Path}}, {{json .Path}}" };
+            var format = new Option<string?>("--format", "-f") { Description = "Format output using the given Go template" };
             var names = new Argument<string[]>("NETWORK") { Arity = ArgumentArity.OneOrMore };
             cmd.Options.Add(format);
             cmd.Arguments.Add(names);
@@ -133,12 +133,19 @@ public static class NetworkCli
             cmd.Options.Add(quiet);
             cmd.Options.Add(noTrunc);
             cmd.Options.Add(filter);
+            var format = ImageCli.FormatOption();
+            cmd.Options.Add(format);
             cmd.Aliases.Add("list");
             return p =>
             {
                 var all = new NetworkStore(p.GetValue(rootOption)!).List();
                 var shown = all.Where(n => Matches(n, p.GetValue(filter) ?? [])).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
                 string Id(NetworkRecord n) => p.GetValue(noTrunc) ? n.Id : n.Id[..12];
+                if (p.GetValue(format) is { Length: > 0 } f && !(p.GetValue(quiet) && f.Trim() == "table"))
+                {
+                    VolumeNetworkFormat.Networks(Console.Out, f, shown, p.GetValue(noTrunc));
+                    return 0;
+                }
                 if (p.GetValue(quiet)) { foreach (var n in shown) Console.WriteLine(Id(n)); return 0; }
                 Console.Write(HumanFormat.Table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"],
                     shown.Select(n => (IReadOnlyList<string>)[Id(n), n.Name, n.Driver, "local"])));

@@ -1,4 +1,5 @@
-// PsCli: the `ps` verb's options, Docker's names: -a, -q, -l, -n N, --no-trunc, -s, -f KEY=VALUE.
+// PsCli: the `ps` verb's options, Docker's names: -a, -q, -l, -n N, --no-trunc, -s, -f KEY=VALUE,
+// --format.
 //
 // Why: one place that maps docker-ps(1)'s command line onto PsCommand; ContainerCli registers
 // the verb it returns.
@@ -31,6 +32,8 @@ public static class PsCli
             cmd.Options.Add(noTrunc);
             cmd.Options.Add(size);
             cmd.Options.Add(filter);
+            var format = new Option<string?>("--format") { Description = "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template" };
+            cmd.Options.Add(format);
             return p => PsCommand.Ps(p.GetValue(rootOption)!, new PsOptions
             {
                 All = p.GetValue(all),
@@ -40,6 +43,7 @@ public static class PsCli
                 NoTrunc = p.GetValue(noTrunc),
                 Size = p.GetValue(size),
                 Filters = p.GetValue(filter) ?? [],
+                Format = p.GetValue(format),
             }, Console.Out, DateTimeOffset.UtcNow);
         });
 }

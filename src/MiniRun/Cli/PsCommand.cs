@@ -7,7 +7,7 @@
 // is opened only for -s and for --filter ancestor=, so `ps` stays fast with many containers.
 // Rules as Docker's: newest first; without -a only running (also paused, restarting)
 // containers, unless a status or exited filter is given; -n N shows the N last created
-// containers in any state (-l is -n 1); filters apply before -n counts.
+// containers in any state (-l is -n 1); filters apply before -n counts. --format is PsFormat.
 //
 // Follows: docker-ps(1).
 using MiniImage.Store;
@@ -25,6 +25,8 @@ public sealed record PsOptions
     /// <summary>-n/--last: the N last created containers (any state); -1 when not given.</summary>
     public int Last { get; init; } = -1;
     public IReadOnlyList<string> Filters { get; init; } = [];
+    /// <summary>--format: "table", "table TEMPLATE", "json" or a Go template (PsFormat); null for the default table.</summary>
+    public string? Format { get; init; }
 }
 
 public static class PsCommand
@@ -38,6 +40,8 @@ public static class PsCommand
         var filter = PsFilter.Parse(o.Filters);
         var store = new ContainerStore(root);
         var rows = Select(store, o, filter, procRoot);
+        if (!string.IsNullOrEmpty(o.Format) && !(o.Quiet && o.Format.Trim() == "table"))
+            return PsFormat.Write(store, rows, o, stdout, now, (c, e) => PortsColumn(store, c, e), ImageColumn);
         if (o.Quiet)
         {
             foreach (var (c, _) in rows) stdout.WriteLine(o.NoTrunc ? c.Id : Naming.ShortId(c.Id));

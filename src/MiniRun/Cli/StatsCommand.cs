@@ -11,7 +11,8 @@
 // refresh on a terminal; a container that is not running shows zeros); Docker CLI's formatting:
 // "%.2f%%" for CPU % and MEM %, binary sizes with 4 significant digits for MEM USAGE / LIMIT
 // (go-units BytesSize: "1.953MiB / 7.776GiB"), decimal sizes with 3 for NET I/O and BLOCK I/O
-// (HumanSizeWithPrecision: "1.05kB / 0B").
+// (HumanSizeWithPrecision: "1.05kB / 0B"); --format with Docker's fields (ID, Name, CPUPerc,
+// MemUsage, MemPerc, NetIO, BlockIO, PIDs, Container) through Templates/ListFormat.cs.
 using System.Globalization;
 using MiniRun.Cgroups;
 using MiniRun.Containers;
@@ -24,7 +25,7 @@ public static class StatsCommand
     public static readonly string[] Header = ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"];
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    public static int Stats(string root, IReadOnlyList<string> names, bool all, bool noStream, bool noTrunc)
+    public static int Stats(string root, IReadOnlyList<string> names, bool all, bool noStream, bool noTrunc, string? format = null)
     {
         RunCommand.RequireRoot("stats");
         var host = CgroupV2Host.Detect();
@@ -70,7 +71,7 @@ public static class StatsCommand
             }
             previous = next;
             if (terminal && !noStream) Console.Write("\x1b[2J\x1b[H");
-            Console.Write(HumanFormat.Table(Header, rows));
+            Console.Write(string.IsNullOrEmpty(format) ? HumanFormat.Table(Header, rows) : Formatted(format, rows));
             Console.Out.Flush();
             if (noStream) return status;
         }
@@ -100,6 +101,24 @@ public static class StatsCommand
         $"{HumanFormat.Size(f.BlockRead)} / {HumanFormat.Size(f.BlockWrite)}",
         f.Pids.ToString(CultureInfo.InvariantCulture),
     ];
+
+    public const string DefaultTable = "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.NetIO}}\\t{{.BlockIO}}\\t{{.PIDs}}";
+    private static readonly string[] Fields = ["ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs"];
+
+    /// <summary>--format over the rows (Templates/ListFormat.cs); fields as docker stats names them, .Container is the ID.</summary>
+    public static string Formatted(string format, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        var header = Templates.ListFormat.Header("*formatter.statsContext", Fields.Zip(Header).Append(("Container", "CONTAINER")));
+        var o = new StringWriter();
+        Templates.ListFormat.Write(o, format, DefaultTable, header, rows.Select(r =>
+        {
+            var row = new Templates.TemplateStruct("*formatter.statsContext");
+            for (int i = 0; i < Fields.Length; i++) { string v = r[i]; row.Field(Fields[i], () => v); }
+            string id = r[0];
+            return row.Field("Container", () => id);
+        }));
+        return o.ToString();
+    }
 
     public static string Percent(double p) => p.ToString("F2", CultureInfo.InvariantCulture) + "%";
 

@@ -1,8 +1,8 @@
 // SystemCli: the `system` group: `system df` (disk usage of images, containers, local volumes
 // and the build cache, Docker's table) and `system prune` (Docker's question, then the removed
 // containers, networks, volumes and images, and the space reclaimed). The counting and removing
-// is Engine/SystemCommands.cs; `system info` and `system events` say in one line that MiniRun
-// lacks them.
+// is Engine/SystemCommands.cs; `system info` is `info` (Cli/InfoCommand.cs), also built here with
+// `version`; `system events` says in one line that MiniRun lacks it.
 // Follows: docker-system-df(1), docker-system-prune(1) (texts of docker/cli's prune command).
 using System.CommandLine;
 using MiniRun.Engine;
@@ -41,11 +41,29 @@ public static class SystemCli
                 return Prune(p.GetValue(rootOption)!, p.GetValue(all), p.GetValue(volumes), p.GetValue(force), Console.Out, Console.In);
             };
         }));
-        foreach (var (name, what) in new[] { ("info", "Display system-wide information"), ("events", "Get real time events from the server") })
-            group.Subcommands.Add(Program.Verb(name, what + " (not implemented)", rootOption, debugOption, _ =>
-                _ => throw new CliError($"system {name} is not implemented in MiniRun", 1)));
+        group.Subcommands.Add(Info(rootOption, debugOption));
+        group.Subcommands.Add(Program.Verb("events", "Get real time events from the server (not implemented)", rootOption, debugOption, _ =>
+            _ => throw new CliError("system events is not implemented in MiniRun", 1)));
         return group;
     }
+
+    /// <summary>`info` and `system info` (InfoCommand).</summary>
+    public static Command Info(Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb("info", "Display system-wide information", rootOption, debugOption, cmd =>
+        {
+            var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template: 'json' or a Go template" };
+            cmd.Options.Add(format);
+            return p => InfoCommand.Info(p.GetValue(rootOption)!, p.GetValue(format), p.GetValue(debugOption), Console.Out, Console.Error);
+        });
+
+    /// <summary>`version` (InfoCommand).</summary>
+    public static Command Version(Option<string> rootOption, Option<bool> debugOption) =>
+        Program.Verb("version", "Show the MiniRun version information", rootOption, debugOption, cmd =>
+        {
+            var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template: 'json' or a Go template" };
+            cmd.Options.Add(format);
+            return p => InfoCommand.VersionCmd(p.GetValue(format), Console.Out);
+        });
 
     public static int Df(string root, TextWriter stdout)
     {

@@ -76,9 +76,16 @@ public static class VolumeCli
                 var filter = new Option<string[]>("--filter", "-f") { Description = "Provide filter values (e.g. \"dangling=true\")" };
                 cmd.Options.Add(quiet);
                 cmd.Options.Add(filter);
+                var format = ImageCli.FormatOption();
+                cmd.Options.Add(format);
                 return p =>
                 {
                     var volumes = VolumeCommands.List(p.GetValue(rootOption)!, p.GetValue(filter) ?? []);
+                    if (p.GetValue(format) is { Length: > 0 } f && !(p.GetValue(quiet) && f.Trim() == "table"))
+                    {
+                        VolumeNetworkFormat.Volumes(Console.Out, f, volumes);
+                        return 0;
+                    }
                     if (!p.GetValue(quiet)) Console.WriteLine("DRIVER    VOLUME NAME");
                     foreach (var v in volumes) Console.WriteLine(p.GetValue(quiet) ? v.Name : $"{v.Driver,-10}{v.Name}");
                     return 0;

@@ -130,9 +130,9 @@ public sealed class SystemCommandsTests : IDisposable
         var verbose = _m.Run("system", "df", "-v");
         Assert.Equal(1, verbose.ExitCode);
         Assert.Equal("minirun: system df: --verbose is not implemented (the four totals are)\n", verbose.Stderr);
-        var info = _m.Run("system", "info");
-        Assert.Equal(1, info.ExitCode);
-        Assert.Equal("minirun: system info is not implemented in MiniRun\n", info.Stderr);
+        var events = _m.Run("system", "events");
+        Assert.Equal(1, events.ExitCode);
+        Assert.Equal("minirun: system events is not implemented in MiniRun\n", events.Stderr);
         // nothing was removed by the refusals
         Assert.Equal(0, _m.Run("image", "inspect", "busybox").ExitCode);
     }
