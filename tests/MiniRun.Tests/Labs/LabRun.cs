@@ -1,0 +1,111 @@
+// LabRun: runs a lab of docs/labs/en/ from its first command to its last, as a student would
+// type them, and compares each output with the lab's expected output - the runner of labs 03 to
+// 09 (the course's concept labs). The conventions are the security lab's (SecurityLabTests.Parse:
+// ```console blocks, "$ " lines are commands, the lines after them their output, stdout and
+// stderr together, runs of blanks compare as one, `<!-- lab: needs PATH -->` before a block runs
+// it only where PATH exists) and the network lab's binding words ("<word>" matches one run of
+// non-blanks, and every later "<word>" of that name must be the same text), plus one more, written
+// at the top of each lab for the students too: "<word...>" (three dots) matches one or more words,
+// blanks included ("3 years ago", "Less than a second ago"), and binds the same way.
+//
+// Where a command runs: `bash -c` in a scratch directory whose `./minirun` is a script calling the
+// built binary with this lab's own temporary --root (MiniRunHost: the busybox fixture loaded, no
+// bridge network: the tests' daemon.json says "bridge": "none"); `sudo` is a shell function that
+// just runs its arguments (the tests run as root).
+//
+// Cleanup, even when a step fails: MiniRunHost removes every container of its root (supervisors,
+// cgroups, upper directories) and the root with its images and volumes; the scratch directory is
+// deleted.
+using System.Text;
+using System.Text.RegularExpressions;
+using MiniRun.Tests.Integration;
+using Xunit.Abstractions;
+
+namespace MiniRun.Tests.Labs;
+
+/// <summary>A temporary MiniRun root and a scratch directory with a `./minirun` for one lab.</summary>
+public sealed class LabScratch : IDisposable
+{
+    public MiniRunHost MiniRun { get; } = new();
+    public string Scratch { get; } = Directory.CreateTempSubdirectory("minirun-lab-").FullName;
+
+    public LabScratch()
+    {
+        string wrapper = Path.Combine(Scratch, "minirun");
+        File.WriteAllText(wrapper, $"#!/bin/sh\nexec '{MiniRunHost.Binary}' --root '{MiniRun.Root}' \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
+    }
+
+    public void Dispose()
+    {
+        try { MiniRun.Dispose(); }
+        finally { Directory.Delete(Scratch, recursive: true); }
+    }
+}
+
+public static class LabRun
+{
+    public static string English(string file) => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/en", file);
+    public static string Japanese(string file) => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/ja", file);
+
+    /// <summary>
+    /// Whether <paramref name="actual"/> is the <paramref name="expected"/> line: literal text, each
+    /// &lt;word&gt; one run of non-blanks, each &lt;word...&gt; one or more words; a word already in
+    /// <paramref name="bound"/> must be its text, a new one is added there when the line matches.
+    /// </summary>
+    public static bool Matches(string expected, string actual, Dictionary<string, string> bound)
+    {
+        string e = LabDocument.Squeeze(expected);
+        var pattern = new StringBuilder("^");
+        var groups = new Dictionary<string, string>();
+        int last = 0;
+        foreach (Match m in Regex.Matches(e, @"<([A-Za-z][A-Za-z0-9-]*)(\.\.\.)?>"))
+        {
+            pattern.Append(Regex.Escape(e[last..m.Index]));
+            string word = m.Groups[1].Value;
+            if (bound.TryGetValue(word, out var text)) pattern.Append(Regex.Escape(text));
+            else if (groups.TryGetValue(word, out var g)) pattern.Append($@"\k<{g}>");
+            else
+            {
+                g = "w" + groups.Count;
+                groups[word] = g;
+                pattern.Append(m.Groups[2].Success ? $@"(?<{g}>\S.*?)" : $@"(?<{g}>\S+)");
+            }
+            last = m.Index + m.Length;
+        }
+        pattern.Append(Regex.Escape(e[last..])).Append('$');
+        var match = Regex.Match(LabDocument.Squeeze(actual), pattern.ToString());
+        if (!match.Success) return false;
+        foreach (var (word, g) in groups) bound[word] = match.Groups[g].Value;
+        return true;
+    }
+
+    /// <summary>
+    /// Runs every command of the English lab <paramref name="file"/> in order and asserts each
+    /// output; at the end, that the lab removed every container it made. Returns how many ran.
+    /// </summary>
+    public static int RunEnglishLab(LabScratch s, string file, int atLeast, ITestOutputHelper output)
+    {
+        var commands = SecurityLabTests.Parse(English(file));
+        Assert.True(commands.Count >= atLeast, $"only {commands.Count} commands found in docs/labs/en/{file}");
+        var bound = new Dictionary<string, string>();
+        int ran = 0;
+        foreach (var c in commands)
+        {
+            if (c.Needs is not null && !File.Exists(c.Needs) && !Directory.Exists(c.Needs))
+            {
+                output.WriteLine($"not run here (needs {c.Needs}): line {c.Line}: $ {c.Command}");
+                continue;
+            }
+            var before = new Dictionary<string, string>(bound);
+            var actual = LabDocument.Run(s.Scratch, c.Command).Split('\n').Select(l => l.TrimEnd()).ToList();
+            while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
+            bool same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => Matches(p.Second, p.First, bound));
+            Assert.True(same, $"docs/labs/en/{file}:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
+                $"--- actual\n{string.Join('\n', actual)}\n--- values of <words> so far\n{string.Join('\n', before.Select(b => $"<{b.Key}> = {b.Value}"))}");
+            ran++;
+        }
+        Assert.Empty(s.MiniRun.ContainerIds());   // the lab's last steps remove its containers
+        return ran;
+    }
+}
