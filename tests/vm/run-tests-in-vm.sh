@@ -17,10 +17,11 @@
 # tested only here; guest-tests.sh sets MINIRUN_TEST_VM=1 so those tests fail rather than skip)
 # in MINIRUN_VM_TESTS (default "Integration Lifecycle Exec Health AppArmor") minus
 # FullyQualifiedName!~X for each X in MINIRUN_VM_TESTS_EXCLUDE (default "StartStress ExitStatus
-# UsernsRemap": 2000 starts, and CLI exit codes that do not depend on the kernel, cost more minutes
-# under TCG than the stage has; --userns=remap idmaps the layers, and the guest's Debian 6.1 kernel
-# cannot idmap the tmpfs-backed overlay its /tmp is on (tmpfs since 6.3): it refuses in one line
-# naming mount_setattr; the host suite runs all three). --filter replaces the whole expression (VSTest).
+# UsernsRemap Compose": 2000 starts, and CLI exit codes that do not depend on the kernel, cost more
+# minutes under TCG than the stage has; --userns=remap idmaps the layers, and the guest's Debian 6.1
+# kernel cannot idmap the tmpfs-backed overlay its /tmp is on (tmpfs since 6.3): it refuses in one
+# line naming mount_setattr; compose's integration tests build images and run bridge networks in
+# a namespace, none of it cgroup-dependent, for minutes; the host suite runs all four). --filter replaces the whole expression (VSTest).
 # Needs on the host, built: artifacts/bin/minirun (./minirun --version), rootfs-fixtures/out/busybox
 # (rootfs-fixtures/build-busybox.sh) and the test assembly (dotnet build tests/MiniRun.Tests);
 # tests/run-all.sh does all three. Exit: the tests' result; 125 when the VM or the preflight
@@ -46,7 +47,7 @@ done
 if [ -z "$filter" ]; then
     include=() exclude=()
     for w in ${MINIRUN_VM_TESTS-Integration Lifecycle Exec Health AppArmor}; do include+=("FullyQualifiedName~$w"); done
-    for w in ${MINIRUN_VM_TESTS_EXCLUDE-StartStress ExitStatus UsernsRemap}; do exclude+=("FullyQualifiedName!~$w"); done
+    for w in ${MINIRUN_VM_TESTS_EXCLUDE-StartStress ExitStatus UsernsRemap Compose}; do exclude+=("FullyQualifiedName!~$w"); done
     # every cgroup test, always; the other groups minus the exclusions
     filter="FullyQualifiedName~Cgroup"
     if [ ${#include[@]} -gt 0 ]; then

@@ -15,7 +15,8 @@ public sealed class CliSurfaceTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.StartsWith("\nUsage:  minirun [OPTIONS] COMMAND\n\n", r.Stdout);
         Assert.Contains("\nCommon Commands:\n  run         Create and run a new container from an image\n", r.Stdout);
-        Assert.Contains("\nManagement Commands:\n  container   Manage containers\n", r.Stdout);
+        Assert.Contains("\nManagement Commands:\n  compose     ", r.Stdout);
+        Assert.Contains("\n  container   Manage containers\n", r.Stdout);
         Assert.Contains("\nCommands:\n  attach      ", r.Stdout);
         Assert.Contains("\nGlobal Options:\n", r.Stdout);
         Assert.Equal(r.Stdout, _host.Run("--help").Stdout);

@@ -95,9 +95,9 @@ public sealed class MiniRunRoot : IDisposable
         return r;
     }
 
-    /// <summary>Full image IDs from `images --no-trunc -q`, sorted.</summary>
+    /// <summary>Full image IDs from `images --no-trunc -q` (one line per tag, as Docker), each once, sorted.</summary>
     public string[] ImageIds() =>
-        Ok("images", "--no-trunc", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order().ToArray();
+        Ok("images", "--no-trunc", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Order().ToArray();
 
     /// <summary>Names of files in blobs/sha256 (hex digests).</summary>
     public string[] Blobs() => Directory.Exists(BlobsDir) ? Directory.GetFiles(BlobsDir).Select(Path.GetFileName).OfType<string>().Order().ToArray() : [];
