@@ -254,7 +254,7 @@ public sealed class ComposeIntegrationTests : IDisposable
             services:
               talker: {image: busybox, command: ["sh", "-c", "echo hello from talker; exec sleep 300"], init: true}
             """);
-        using var p = _h.M.Start("compose", "-f", file, "up");
+        using var p = _h.M.StartInterruptible("compose", "-f", file, "up");   // SIGINT as a terminal's Ctrl-C, whatever the test host ignores
         var stdout = new System.Text.StringBuilder();
         var seen = new ManualResetEventSlim();
         p.OutputDataReceived += (_, e) => { if (e.Data is null) return; lock (stdout) stdout.AppendLine(e.Data); if (e.Data.Contains("hello from talker")) seen.Set(); };

@@ -93,15 +93,24 @@ public sealed class MiniRunHost : IDisposable
     /// <summary>Starts minirun without waiting (for signal tests); the caller waits and disposes.</summary>
     public Process Start(params string[] args) => Process.Start(StartInfo(args))!;
 
-    private ProcessStartInfo StartInfo(string[] args)
+    /// <summary>
+    /// As Start, with SIGINT back to its default (coreutils `env --default-signal=INT`, which execs,
+    /// so the pid is minirun's): a test host started in the background (CI, nohup) ignores SIGINT,
+    /// exec keeps an ignored signal ignored, and .NET then never raises Console.CancelKeyPress:
+    /// a test of Ctrl-C would test the test host's launch instead.
+    /// </summary>
+    public Process StartInterruptible(params string[] args) => Process.Start(StartInfo(args, ["env", "--default-signal=INT"]))!;
+
+    private ProcessStartInfo StartInfo(string[] args, IReadOnlyList<string>? wrapper = null)
     {
-        var psi = new ProcessStartInfo(_prefix.Count > 0 ? _prefix[0] : Binary)
+        var launch = _prefix.Concat(wrapper ?? []).ToList();
+        var psi = new ProcessStartInfo(launch.Count > 0 ? launch[0] : Binary)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
-        if (_prefix.Count > 0)
+        if (launch.Count > 0)
         {
-            foreach (var a in _prefix.Skip(1)) psi.ArgumentList.Add(a);
+            foreach (var a in launch.Skip(1)) psi.ArgumentList.Add(a);
             psi.ArgumentList.Add(Binary);
         }
         psi.ArgumentList.Add("--root");
