@@ -11,7 +11,8 @@
 // "<word>" of the same name, in any later line of the lab, must be that same text. So the lab's
 // claims that tie two outputs together are checked, not only their shapes: the container's
 // eth0@if<veth-index> is the index of the host's veth, the port httpd logs is the one conntrack
-// recorded, the chain `port-<web-id>` is named after the container id `run -d` printed.
+// recorded, the chain `port-<web-id>` is named after the container id `run -d` printed. The
+// matching is LabRun.Matches, which every lab's runner shares.
 //
 // Where it runs: on the students' VM the commands run on the real host with sudo. Here every
 // command runs inside a network namespace this test creates (NetnsHost: only `lo`, no route out,
@@ -25,9 +26,6 @@
 // kills whatever process is left in the namespace (only ours can be there: containers,
 // supervisors, the name resolver) and deletes the namespace, with the bridges, veths and the
 // nftables table in it; the scratch directory is deleted.
-using System.Diagnostics;
-using System.Text;
-using System.Text.RegularExpressions;
 using MiniRun.Tests.Integration;
 using MiniRun.Tests.Network;
 using Xunit.Abstractions;
@@ -66,40 +64,6 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     private readonly ITestOutputHelper _out;
     public NetworkLabTests(Fixture f, ITestOutputHelper output) { _f = f; _out = output; }
 
-    private static string Squeeze(string s) => LabDocument.Squeeze(s);
-
-    /// <summary>
-    /// Whether <paramref name="actual"/> is the <paramref name="expected"/> line: literal text, each
-    /// &lt;word&gt; one run of non-blanks; a word already in <paramref name="bound"/> must be its text,
-    /// a new one is added there when the line matches.
-    /// </summary>
-    public static bool Matches(string expected, string actual, Dictionary<string, string> bound)
-    {
-        string e = Squeeze(expected);
-        var pattern = new StringBuilder("^");
-        var groups = new Dictionary<string, string>();   // words first seen in this line -> their group
-        int last = 0;
-        foreach (Match m in Regex.Matches(e, @"<([A-Za-z][A-Za-z0-9-]*)>"))
-        {
-            pattern.Append(Regex.Escape(e[last..m.Index]));
-            string word = m.Groups[1].Value;
-            if (bound.TryGetValue(word, out var text)) pattern.Append(Regex.Escape(text));
-            else if (groups.TryGetValue(word, out var g)) pattern.Append($@"\k<{g}>");
-            else
-            {
-                g = "w" + groups.Count;
-                groups[word] = g;
-                pattern.Append($@"(?<{g}>\S+)");
-            }
-            last = m.Index + m.Length;
-        }
-        pattern.Append(Regex.Escape(e[last..])).Append('$');
-        var match = Regex.Match(Squeeze(actual), pattern.ToString());
-        if (!match.Success) return false;
-        foreach (var (word, g) in groups) bound[word] = match.Groups[g].Value;
-        return true;
-    }
-
     private string RunInNamespace(string command) => LabDocument.Run(_f.Scratch, command, "nsenter", "--net=" + _f.Host.NetnsPath, "--");
 
     [Fact]
@@ -127,7 +91,7 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
                 actual = RunInNamespace(c.Command).Split('\n').Select(l => l.TrimEnd()).ToList();
                 while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
                 var trial = new Dictionary<string, string>(before);
-                same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => Matches(p.Second, p.First, trial));
+                same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => LabRun.Matches(p.Second, p.First, trial));
                 if (same || !looksOnly || attempt == 10)
                 {
                     foreach (var (k, v) in trial) bound[k] = v;
@@ -149,14 +113,14 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     public void A_word_in_angle_brackets_binds_to_the_first_text_it_matched()
     {
         var bound = new Dictionary<string, string>();
-        Assert.True(Matches("2: eth0@if<veth-index>: <BROADCAST,UP> mtu 1500", "2: eth0@if17: <BROADCAST,UP>  mtu 1500", bound));
+        Assert.True(LabRun.Matches("2: eth0@if<veth-index>: <BROADCAST,UP> mtu 1500", "2: eth0@if17: <BROADCAST,UP>  mtu 1500", bound));
         Assert.Equal("17", bound["veth-index"]);
-        Assert.True(Matches("<veth-index>: <veth>@if2:", "17: veth0abc@if2:", bound));
-        Assert.False(Matches("<veth-index>: <other>@if2:", "18: veth0abc@if2:", bound));   // bound to 17
-        Assert.True(Matches("sport=<port> dport=80 dport=<port>", "sport=5 dport=80 dport=5", bound));
-        Assert.False(Matches("sport=<p2> dport=<p2>", "sport=5 dport=6", bound));   // twice in one line: the same text
+        Assert.True(LabRun.Matches("<veth-index>: <veth>@if2:", "17: veth0abc@if2:", bound));
+        Assert.False(LabRun.Matches("<veth-index>: <other>@if2:", "18: veth0abc@if2:", bound));   // bound to 17
+        Assert.True(LabRun.Matches("sport=<port> dport=80 dport=<port>", "sport=5 dport=80 dport=5", bound));
+        Assert.False(LabRun.Matches("sport=<p2> dport=<p2>", "sport=5 dport=6", bound));   // twice in one line: the same text
         Assert.False(bound.ContainsKey("p2"));   // a line that failed binds nothing
-        Assert.False(Matches("<BROADCAST,UP>", "<BROADCAST,DOWN>", bound));   // not a word: literal text
+        Assert.False(LabRun.Matches("<BROADCAST,UP>", "<BROADCAST,DOWN>", bound));   // not a word: literal text
     }
 
     [Fact]
