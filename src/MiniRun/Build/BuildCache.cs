@@ -51,9 +51,7 @@ public sealed class BuildCache
         using var held = FileLock.Exclusive(_lockPath);
         var current = Read(_path);
         current[key] = imageId;
-        string temp = _path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(current, BuildCacheJson.Default.DictionaryStringString));
-        File.Move(temp, _path, overwrite: true);
+        Write(current);
     }
 
     /// <summary>How many steps are cached (`system df`'s Build Cache row).</summary>
@@ -68,10 +66,16 @@ public sealed class BuildCache
         var gone = current.Where(kv => !keep(kv.Value)).Select(kv => kv.Key).ToList();
         if (gone.Count == 0) return 0;
         foreach (string key in gone) { current.Remove(key); _entries.Remove(key); }
-        string temp = _path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(current, BuildCacheJson.Default.DictionaryStringString));
-        File.Move(temp, _path, overwrite: true);
+        Write(current);
         return gone.Count;
+    }
+
+    /// <summary>Replaces build-cache.json whole (a temporary file renamed over it); the caller holds the lock.</summary>
+    private void Write(Dictionary<string, string> entries)
+    {
+        string temp = _path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(entries, BuildCacheJson.Default.DictionaryStringString));
+        File.Move(temp, _path, overwrite: true);
     }
 
     private static Dictionary<string, string> Read(string path)

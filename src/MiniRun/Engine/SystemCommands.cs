@@ -31,10 +31,10 @@ public static class SystemCommands
     /// <summary>The four rows of `system df`, in Docker's order.</summary>
     public static IReadOnlyList<DiskUsageRow> DiskUsage(string root)
     {
-        var containers = Directory.Exists(Path.Combine(root, "containers")) ? new ContainerStore(root).List() : [];
+        var store = Directory.Exists(Path.Combine(root, "containers")) ? new ContainerStore(root) : null;
+        var containers = store?.List() ?? [];
         var images = new ImageStore(root).DiskUsage(containers.Select(c => c.ImageId).ToHashSet(StringComparer.Ordinal));
 
-        var store = containers.Count > 0 ? new ContainerStore(root) : null;
         int running = 0;
         long rwTotal = 0, rwReclaimable = 0;
         foreach (var c in containers)
@@ -47,9 +47,10 @@ public static class SystemCommands
 
         int volumes = 0, volumesUsed = 0;
         long volumeBytes = 0, volumeReclaimable = 0;
-        if (Directory.Exists(new VolumeStore(root).Dir))
+        var volumeStore = new VolumeStore(root);
+        if (Directory.Exists(volumeStore.Dir))
         {
-            foreach (var v in new VolumeStore(root).List())
+            foreach (var v in volumeStore.List())
             {
                 long size = VolumeStore.SizeOf(v);
                 volumes++;
