@@ -20,8 +20,9 @@ export MINIRUN_SRC="$repo" MINIRUN_PROVISION_OFFLINE=1 MINIRUN_ROOT=/var/lib/min
 target=/usr/local/bin/minirun
 [ ! -e "$target" ] || fail "$target exists before provisioning (the guest overlay should not have it)"
 # the launcher (./minirun) rebuilds when a source file is newer than the binary: a NativeAOT build
-# under TCG would take far longer than this check may, so refuse early, naming the file
-newer="$(find src Directory.Build.props -newer artifacts/bin/minirun -type f \( -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.props' \) -print -quit)"
+# under TCG would take far longer than this check may, so refuse early, naming the file (the
+# launcher's own rule: tools/newer-source.sh)
+newer="$(tools/newer-source.sh artifacts/bin/minirun)"
 [ -z "$newer" ] || fail "$newer is newer than artifacts/bin/minirun, so provision.sh would rebuild MiniRun inside the VM: run ./minirun --version on the host first"
 
 for run in 1 2; do
