@@ -122,6 +122,7 @@ public static class Program
         {
             try
             {
+                if (name != "version") RunCommand.RequireRoot(name);   // the store is root's alone (0700), as Docker's socket is
                 MiniRun.Security.StoreAccess.Secure(p.GetValue(rootOption)!);   // an existing root made before 0700 is fixed at start
                 return action(p);
             }

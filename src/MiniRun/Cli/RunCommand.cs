@@ -63,9 +63,19 @@ public static class RunCommand
     public static string DisplayReference(string image) =>
         image.Contains('@') || image.LastIndexOf(':') > image.LastIndexOf('/') ? image : image + ":latest";
 
+    /// <summary>
+    /// Every verb but `version` refuses a non-root user, as Docker's CLI does when its socket is
+    /// root's: MiniRun's store is mode 0700 (Security/StoreAccess.cs), so even `ps` and `images`
+    /// would only read half of it. Commands that make containers exit 125 (MiniRun's own
+    /// failure), the others 1, Docker's statuses for "permission denied" on the socket.
+    /// </summary>
     public static void RequireRoot(string command)
     {
-        if (Libc.geteuid() != 0)
-            throw new CliError($"{command} needs root: it creates namespaces, mounts and device nodes (try sudo; rootless mode with user namespaces is not implemented yet)");
+        if (Libc.geteuid() == 0) return;
+        bool makesContainers = command is "run" or "create" or "start" or "restart" or "exec" or "update" or "stats" or "build"
+            || command.StartsWith("network ") || command.StartsWith("compose ");
+        throw makesContainers
+            ? new CliError($"{command} needs root: it creates namespaces, mounts and device nodes (try sudo; rootless mode with user namespaces is not implemented yet)")
+            : new CliError($"{command} needs root: MiniRun's store is root's alone, mode 0700, as Docker's socket is (try sudo)", 1);
     }
 }

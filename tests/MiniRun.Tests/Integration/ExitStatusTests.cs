@@ -131,6 +131,26 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
     }
 
     [Fact]
+    public void NonRoot_ListingTheStore_IsRefused_VersionIsNot()
+    {
+        // `ps -a` and `images` as another host user: refused before anything is read (the store is
+        // root's, 0700), exit 1 as Docker's CLI when the socket is root's; `version` needs no store.
+        foreach (var args in new[] { new[] { "ps", "-a" }, ["images"], ["version", "--format", "{{.Client.Version}}"] })
+        {
+            var psi = new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", MiniRunHost.Binary, "--root", _m.Root, .. args])
+                { RedirectStandardError = true, RedirectStandardOutput = true };
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (args[0] == "version") { Assert.Equal(0, p.ExitCode); Assert.NotEqual("", output.Trim()); continue; }
+            Assert.Equal(1, p.ExitCode);
+            Assert.Equal($"minirun: {args[0]} needs root: MiniRun's store is root's alone, mode 0700, as Docker's socket is (try sudo)\n", err);
+            Assert.Equal("", output);
+        }
+    }
+
+    [Fact]
     public void KilledBySignalIs128PlusN()
     {
         string name = "sig-" + Guid.NewGuid().ToString("N")[..8];
