@@ -183,7 +183,7 @@ internal sealed class DockerArchiveSource : LayoutSource
             foreach (string tag in tags)
             {
                 if (!ImageReference.TryParse(tag, out var r, out var error))
-                    throw new MiniImageException($"{Context}: {ManifestJson}: RepoTag \"{tag}\": {error}");
+                    throw new MiniImageException($"{Context}: {ManifestJson}: RepoTag {GoQuote.Quote(tag)}: {error}");
                 index.Manifests.Add(new Descriptor
                 {
                     MediaType = descriptor.MediaType, Digest = descriptor.Digest, Size = descriptor.Size,
@@ -204,7 +204,7 @@ internal sealed class DockerArchiveSource : LayoutSource
             if (!_links.TryGetValue(name, out var target)) break;
             name = target;
         }
-        throw new MiniImageException($"{Context}: {ManifestJson} names {role} \"{path}\", which is not a file in the archive");
+        throw new MiniImageException($"{Context}: {ManifestJson} names {role} {GoQuote.Quote(path)}, which is not a file in the archive");
     }
 
     /// <summary>Plain tar, gzip or zstd, from the blob's first bytes.</summary>

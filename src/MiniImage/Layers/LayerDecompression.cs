@@ -44,7 +44,7 @@ internal static class LayerDecompression
             else if (head.Length >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
                 kind = LayerCompression.Zstd;
             else if (kind == LayerCompression.Unknown)
-                throw new LayerException($"unpack layer {label}: unknown layer media type \"{mediaType}\" and the data is neither gzip nor zstd");
+                throw new LayerException($"unpack layer {label}: unknown layer media type {GoQuote.Quote(mediaType)} and the data is neither gzip nor zstd");
         }
         return kind switch
         {

@@ -188,7 +188,7 @@ internal sealed class TarEntryReader
         for (; p < f.Length && f[p] != ' ' && f[p] != 0; p++)
         {
             if (f[p] < '0' || f[p] > '7' || r > (long.MaxValue >> 3))
-                throw new FormatException($"bad {field} field \"{Encoding.ASCII.GetString(f).TrimEnd('\0')}\" at offset {HeaderOffset}");
+                throw new FormatException($"bad {field} field {GoQuote.Quote(Encoding.ASCII.GetString(f).TrimEnd('\0'))} at offset {HeaderOffset}");
             r = (r << 3) | (uint)(f[p] - '0');
         }
         return r;

@@ -22,7 +22,7 @@ public sealed class Descriptor
     public Digest ParsedDigest(string context)
     {
         if (Oci.Digest.TryParse(Digest, out var d, out var error)) return d;
-        throw new MiniImageException($"{context}: descriptor has invalid digest \"{Digest}\": {error}");
+        throw new MiniImageException($"{context}: descriptor has invalid digest {GoQuote.Quote(Digest)}: {error}");
     }
 
     public string? Annotation(string key) =>

@@ -24,7 +24,7 @@ public readonly record struct Digest
     public static Digest Parse(string? value)
     {
         if (TryParse(value, out var d, out var error)) return d;
-        throw new MiniImageException($"invalid digest \"{value}\": {error}");
+        throw new MiniImageException($"invalid digest {GoQuote.Quote(value)}: {error}");
     }
 
     public static bool TryParse(string? value, out Digest digest) => TryParse(value, out digest, out _);
@@ -36,7 +36,7 @@ public readonly record struct Digest
         int colon = value.IndexOf(':');
         if (colon <= 0) { error = "expected <algorithm>:<hex>"; return false; }
         string alg = value[..colon];
-        if (alg != Sha256) { error = $"unsupported algorithm \"{alg}\" (only sha256)"; return false; }
+        if (alg != Sha256) { error = $"unsupported algorithm {GoQuote.Quote(alg)} (only sha256)"; return false; }
         string hex = value[(colon + 1)..];
         if (!IsHex(hex, 64)) { error = "sha256 needs exactly 64 lowercase hex characters"; return false; }
         digest = new Digest(hex);
@@ -46,7 +46,7 @@ public readonly record struct Digest
 
     /// <summary>A digest from 64 hex chars without the "sha256:" prefix.</summary>
     public static Digest FromHex(string hex) =>
-        IsHex(hex, 64) ? new Digest(hex) : throw new MiniImageException($"invalid digest hex \"{hex}\": need 64 lowercase hex characters");
+        IsHex(hex, 64) ? new Digest(hex) : throw new MiniImageException($"invalid digest hex {GoQuote.Quote(hex)}: need 64 lowercase hex characters");
 
     public static Digest FromHash(ReadOnlySpan<byte> sha256) => new(Convert.ToHexStringLower(sha256));
 

@@ -26,7 +26,7 @@ public sealed class ImageIndex
         if (index.SchemaVersion != 2)
             throw new MiniImageException($"parse {what}: unsupported schemaVersion {index.SchemaVersion} (expected 2)");
         if (index.MediaType is not null && !MediaTypes.IsIndex(index.MediaType))
-            throw new MiniImageException($"parse {what}: mediaType \"{index.MediaType}\" is not an image index");
+            throw new MiniImageException($"parse {what}: mediaType {GoQuote.Quote(index.MediaType)} is not an image index");
         return index;
     }
 

@@ -29,12 +29,12 @@ public sealed class ImageManifest
         if (m.SchemaVersion != 2)
             throw new MiniImageException($"parse {what}: unsupported schemaVersion {m.SchemaVersion} (expected 2)");
         if (m.MediaType is not null && !MediaTypes.IsManifest(m.MediaType))
-            throw new MiniImageException($"parse {what}: mediaType \"{m.MediaType}\" is not an image manifest");
+            throw new MiniImageException($"parse {what}: mediaType {GoQuote.Quote(m.MediaType)} is not an image manifest");
         if (!MediaTypes.IsConfig(m.Config.MediaType))
-            throw new MiniImageException($"parse {what}: config mediaType \"{m.Config.MediaType}\" is not an image config (not a container image?)");
+            throw new MiniImageException($"parse {what}: config mediaType {GoQuote.Quote(m.Config.MediaType)} is not an image config (not a container image?)");
         foreach (var l in m.Layers)
             if (!MediaTypes.IsLayer(l.MediaType))
-                throw new MiniImageException($"parse {what}: layer {l.Digest} has unsupported mediaType \"{l.MediaType}\"");
+                throw new MiniImageException($"parse {what}: layer {l.Digest} has unsupported mediaType {GoQuote.Quote(l.MediaType)}");
         return m;
     }
 

@@ -24,7 +24,7 @@ public sealed class OciLayout
         catch (JsonException e) { throw new MiniImageException($"parse {what}: {e.Message}"); }
         if (layout is null) throw new MiniImageException($"parse {what}: empty document");
         if (layout.ImageLayoutVersion != SupportedVersion)
-            throw new MiniImageException($"parse {what}: unsupported imageLayoutVersion \"{layout.ImageLayoutVersion}\" (expected {SupportedVersion})");
+            throw new MiniImageException($"parse {what}: unsupported imageLayoutVersion {GoQuote.Quote(layout.ImageLayoutVersion)} (expected {SupportedVersion})");
         return layout;
     }
 

@@ -76,7 +76,7 @@ public sealed class ImagePuller
                 throw new MiniImageException($"{context}: config {configDigest.Short} lists {diffIds.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
             layers = manifest.Layers.Select((l, i) => new PulledLayer(l, layerDigests[i],
                 Digest.TryParse(diffIds[i], out var d, out var err) ? d
-                    : throw new MiniImageException($"{context}: config diff_id \"{diffIds[i]}\": {err}"))).ToList();
+                    : throw new MiniImageException($"{context}: config diff_id {GoQuote.Quote(diffIds[i])}: {err}"))).ToList();
             if (config.Os.Length > 0 && _options.Platform is { } wanted && (config.Os != wanted.Os || config.Architecture != wanted.Architecture))
                 throw new MiniImageException($"{context}: image is for {config.Os}/{config.Architecture}, not the requested {wanted}");
 
@@ -217,7 +217,7 @@ public sealed class ImagePuller
         if (MediaTypes.IsManifest(type)) return ManifestKind.Manifest;
         if (type is not null && type.StartsWith("application/vnd.docker.distribution.manifest.v1", StringComparison.Ordinal))
             throw new MiniImageException($"{context}: the image uses Docker manifest schema 1, which is too old to be supported; push it again with a current tool");
-        throw new MiniImageException($"{context}: manifest {m.Digest} has mediaType \"{type}\", which is not an image (not a container image?)");
+        throw new MiniImageException($"{context}: manifest {m.Digest} has mediaType {GoQuote.Quote(type)}, which is not an image (not a container image?)");
     }
 
     private ImageConfig ParseConfig(Digest configDigest, string context)

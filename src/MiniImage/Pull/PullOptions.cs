@@ -31,7 +31,7 @@ public sealed class PullOptions
     {
         string[] parts = value.Trim().ToLowerInvariant().Split('/');
         if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0))
-            throw new MiniImageException($"invalid platform \"{value}\": expected os/arch[/variant], e.g. linux/arm64/v8");
+            throw new MiniImageException($"invalid platform {GoQuote.Quote(value)}: expected os/arch[/variant], e.g. linux/arm64/v8");
         string arch = parts[1] switch
         {
             "x86_64" or "x86-64" => "amd64",

@@ -71,14 +71,14 @@ public sealed record ImageReference
     /// <summary>The same name with another tag and no digest.</summary>
     public ImageReference WithTag(string tag)
     {
-        if (ValidateTag(tag) is { } error) throw new MiniImageException($"invalid tag \"{tag}\": {error}");
+        if (ValidateTag(tag) is { } error) throw new MiniImageException($"invalid tag {GoQuote.Quote(tag)}: {error}");
         return new ImageReference(Domain, Path, tag, null);
     }
 
     public static ImageReference Parse(string reference)
     {
         if (TryParse(reference, out var r, out var error)) return r;
-        throw new MiniImageException($"invalid reference \"{reference}\": {error}");
+        throw new MiniImageException($"invalid reference {GoQuote.Quote(reference)}: {error}");
     }
 
     public static bool TryParse(string? reference, out ImageReference result) => TryParse(reference, out result, out _);
@@ -94,7 +94,7 @@ public sealed record ImageReference
         if (at >= 0)
         {
             string d = rest[(at + 1)..];
-            if (!Oci.Digest.TryParse(d, out var parsed, out var derr)) { error = $"digest \"{d}\": {derr}"; return false; }
+            if (!Oci.Digest.TryParse(d, out var parsed, out var derr)) { error = $"digest {GoQuote.Quote(d)}: {derr}"; return false; }
             digest = parsed;
             rest = rest[..at];
         }
@@ -105,7 +105,7 @@ public sealed record ImageReference
         {
             tag = rest[(colon + 1)..];
             rest = rest[..colon];
-            if (ValidateTag(tag) is { } terr) { error = $"tag \"{tag}\": {terr}"; return false; }
+            if (ValidateTag(tag) is { } terr) { error = $"tag {GoQuote.Quote(tag)}: {terr}"; return false; }
         }
 
         if (rest.Length == 0) { error = "missing repository name"; return false; }
@@ -119,7 +119,7 @@ public sealed record ImageReference
             string first = rest[..slash];
             if (first.Contains('.') || first.Contains(':') || first == "localhost")
             {
-                if (ValidateDomain(first) is { } derr2) { error = $"registry \"{first}\": {derr2}"; return false; }
+                if (ValidateDomain(first) is { } derr2) { error = $"registry {GoQuote.Quote(first)}: {derr2}"; return false; }
                 domain = first == "index.docker.io" ? DefaultDomain : first;
                 path = rest[(slash + 1)..];
             }
@@ -128,7 +128,7 @@ public sealed record ImageReference
         foreach (string component in path.Split('/'))
             if (ValidatePathComponent(component) is { } perr)
             {
-                error = $"repository name component \"{component}\": {perr}";
+                error = $"repository name component {GoQuote.Quote(component)}: {perr}";
                 return false;
             }
 
@@ -146,7 +146,7 @@ public sealed record ImageReference
         if (tag.Length > MaxTagLength) return $"longer than {MaxTagLength} characters";
         if (!IsWord(tag[0])) return "must start with a letter, digit or '_'";
         foreach (char c in tag)
-            if (!(IsWord(c) || c == '.' || c == '-')) return $"character '{c}' not allowed (only letters, digits, '_', '.', '-')";
+            if (!(IsWord(c) || c == '.' || c == '-')) return $"character {GoQuote.QuoteRune(c)} not allowed (only letters, digits, '_', '.', '-')";
         return null;
     }
 
@@ -161,7 +161,7 @@ public sealed record ImageReference
         foreach (char ch in c)
         {
             if (ch is >= 'A' and <= 'Z') return "must be lowercase";
-            if (!(IsLowerAlnum(ch) || ch is '.' or '_' or '-')) return $"character '{ch}' not allowed";
+            if (!(IsLowerAlnum(ch) || ch is '.' or '_' or '-')) return $"character {GoQuote.QuoteRune(ch)} not allowed";
         }
         if (!IsLowerAlnum(c[0]) || !IsLowerAlnum(c[^1])) return "must start and end with a lowercase letter or digit";
         int i = 0;
@@ -172,7 +172,7 @@ public sealed record ImageReference
             while (i < c.Length && !IsLowerAlnum(c[i])) i++;
             string sep = c[start..i];
             bool ok = sep is "." or "_" or "__" || sep.All(ch => ch == '-');
-            if (!ok) return $"separator \"{sep}\" not allowed (use '.', '_', '__' or '-')";
+            if (!ok) return $"separator {GoQuote.Quote(sep)} not allowed (use '.', '_', '__' or '-')";
         }
         return null;
     }
@@ -188,7 +188,7 @@ public sealed record ImageReference
             if (close < 0) return "unterminated '[' in IPv6 address";
             string ip6 = d[1..close];
             if (ip6.Length == 0 || !ip6.All(ch => Uri.IsHexDigit(ch) || ch == ':' || ch == '.'))
-                return $"invalid IPv6 address \"{ip6}\"";
+                return $"invalid IPv6 address {GoQuote.Quote(ip6)}";
             string after = d[(close + 1)..];
             if (after.Length > 0)
             {
@@ -204,12 +204,12 @@ public sealed record ImageReference
             foreach (string label in host.Split('.'))
             {
                 if (label.Length == 0) return "empty label in host name";
-                if (!label.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-')) return $"host label \"{label}\" has characters other than letters, digits and '-'";
-                if (label[0] == '-' || label[^1] == '-') return $"host label \"{label}\" starts or ends with '-'";
+                if (!label.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-')) return $"host label {GoQuote.Quote(label)} has characters other than letters, digits and '-'";
+                if (label[0] == '-' || label[^1] == '-') return $"host label {GoQuote.Quote(label)} starts or ends with '-'";
             }
         }
         if (port is not null && (port.Length == 0 || !port.All(char.IsAsciiDigit)))
-            return $"port \"{port}\" is not a number";
+            return $"port {GoQuote.Quote(port)} is not a number";
         return null;
     }
 }

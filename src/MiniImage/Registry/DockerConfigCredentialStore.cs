@@ -117,9 +117,9 @@ public sealed class DockerConfigCredentialStore : ICredentialStore
             {
                 string decoded;
                 try { decoded = Encoding.UTF8.GetString(Convert.FromBase64String(auth)); }
-                catch (FormatException) { throw new RegistryException($"read credentials {path}: \"auths\".\"{key}\".\"auth\" is not base64"); }
+                catch (FormatException) { throw new RegistryException($"read credentials {path}: \"auths\".{GoQuote.Quote(key)}.\"auth\" is not base64"); }
                 int colon = decoded.IndexOf(':');
-                if (colon <= 0) throw new RegistryException($"read credentials {path}: \"auths\".\"{key}\".\"auth\" is not base64 of user:password");
+                if (colon <= 0) throw new RegistryException($"read credentials {path}: \"auths\".{GoQuote.Quote(key)}.\"auth\" is not base64 of user:password");
                 return new Credential(decoded[..colon], decoded[(colon + 1)..]);
             }
             if (StringOf(entry["username"]) is { Length: > 0 } user && StringOf(entry["password"]) is { } password)

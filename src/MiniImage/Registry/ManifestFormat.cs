@@ -50,7 +50,7 @@ internal static class ManifestFormat
         if (bodyType is null && hasManifests) return MediaTypes.OciIndex;
         if (bodyType is null && hasLayers) return MediaTypes.OciManifest;
         throw new RegistryException(
-            $"pull {subject}: unsupported manifest media type \"{bodyType ?? contentType ?? "(none)"}\" (expected an OCI or Docker schema 2 image manifest or index)");
+            $"pull {subject}: unsupported manifest media type {GoQuote.Quote(bodyType ?? contentType ?? "(none)")} (expected an OCI or Docker schema 2 image manifest or index)");
     }
 
     private static RegistryException Schema1(string subject) => new(

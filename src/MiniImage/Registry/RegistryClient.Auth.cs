@@ -132,7 +132,7 @@ public sealed partial class RegistryClient
         RequestContext ctx, AuthChallenge challenge, string scope, Credential? credential, CancellationToken cancel)
     {
         if (!Uri.TryCreate(challenge.Realm, UriKind.Absolute, out var realm) || realm.Scheme is not ("http" or "https"))
-            throw new RegistryException($"{ctx.Operation}: the registry's token realm \"{challenge.Realm}\" is not an http(s) URL");
+            throw new RegistryException($"{ctx.Operation}: the registry's token realm {GoQuote.Quote(challenge.Realm)} is not an http(s) URL");
 
         var query = new StringBuilder();
         if (!string.IsNullOrEmpty(challenge.Service)) query.Append("service=").Append(Uri.EscapeDataString(challenge.Service));

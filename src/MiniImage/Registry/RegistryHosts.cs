@@ -62,7 +62,7 @@ public static class RegistryHosts
     {
         string domain = registryDomain.Trim().ToLowerInvariant();
         if (domain.Length == 0 || domain.Contains('/') || domain.Contains('@'))
-            throw new RegistryException($"registry \"{registryDomain}\": expected host or host:port");
+            throw new RegistryException($"registry {GoQuote.Quote(registryDomain)}: expected host or host:port");
         if (IsDockerHub(domain)) return new Uri("https://" + DockerHubApiHost);
 
         bool plain = IsLoopback(domain) || insecureRegistries.Any(entry =>
@@ -71,7 +71,7 @@ public static class RegistryHosts
             return e == domain || (!e.Contains(':') || e.EndsWith(']')) && e == HostOf(domain);
         });
         if (!Uri.TryCreate((plain ? "http://" : "https://") + domain, UriKind.Absolute, out var uri))
-            throw new RegistryException($"registry \"{registryDomain}\": not a valid host[:port]");
+            throw new RegistryException($"registry {GoQuote.Quote(registryDomain)}: not a valid host[:port]");
         return uri;
     }
 

@@ -19,7 +19,7 @@ internal sealed class DirectoryLayoutSource : LayoutSource
     {
         CheckLayoutFile(ReadOptional(OciLayout.FileName));
         return ReadOptional(OciLayout.IndexFileName)
-            ?? throw new MiniImageException($"{Context}: not an OCI image layout (no \"{OciLayout.IndexFileName}\" file)");
+            ?? throw new MiniImageException($"{Context}: not an OCI image layout (no {GoQuote.Quote(OciLayout.IndexFileName)} file)");
     }
 
     public override StagedBlob GetBlob(Descriptor d, string role)

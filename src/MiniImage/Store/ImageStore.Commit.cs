@@ -49,9 +49,9 @@ public sealed partial class ImageStore
         if (request.Tag is { } t)
         {
             if (!ImageReference.TryParse(t, out var parsed, out var error))
-                throw new MiniImageException($"commit: invalid reference format \"{t}\": {error}");
+                throw new MiniImageException($"commit: invalid reference format {GoQuote.Quote(t)}: {error}");
             if (parsed.Digest is not null)
-                throw new MiniImageException($"commit: refusing to create a tag with a digest reference: \"{t}\"");
+                throw new MiniImageException($"commit: refusing to create a tag with a digest reference: {GoQuote.Quote(t)}");
             tag = parsed;
         }
         var baseImage = request.BaseImageId is null ? null : Resolve(request.BaseImageId)

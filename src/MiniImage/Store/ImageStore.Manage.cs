@@ -69,7 +69,7 @@ public sealed partial class ImageStore
         if (!byId && ImageReference.TryParse(image, out var reference) && reference.Digest is null)
         {
             if (!force && tags.Count == 1 && user is not null)
-                throw new MiniImageException($"conflict: unable to remove repository reference \"{image}\" (must force) - container {user.ContainerId[..Math.Min(12, user.ContainerId.Length)]} is using its referenced image {shortId}");
+                throw new MiniImageException($"conflict: unable to remove repository reference {GoQuote.Quote(image)} (must force) - container {user.ContainerId[..Math.Min(12, user.ContainerId.Length)]} is using its referenced image {shortId}");
             string key = reference.ToString();
             if (records.Tags.Remove(key)) events.Add(new RemovalEvent(false, reference.ToFamiliarString()));
             if (records.TagsOf(id).Count > 0)
@@ -142,9 +142,9 @@ public sealed partial class ImageStore
     public void Tag(string source, string target)
     {
         if (!ImageReference.TryParse(target, out var reference, out var error))
-            throw new MiniImageException($"Error parsing reference: \"{target}\" is not a valid repository/tag: invalid reference format: {error}");
+            throw new MiniImageException($"Error parsing reference: {GoQuote.Quote(target)} is not a valid repository/tag: invalid reference format: {error}");
         if (reference.Digest is not null)
-            throw new MiniImageException($"refusing to create a tag with a digest reference: \"{target}\"");
+            throw new MiniImageException($"refusing to create a tag with a digest reference: {GoQuote.Quote(target)}");
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
         var found = Resolve(source) ?? throw new MiniImageException($"No such image: {source}");

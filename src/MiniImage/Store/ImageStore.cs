@@ -107,7 +107,7 @@ public sealed partial class ImageStore
         {
             string hex = s[7..];
             if (hex.Length < MinIdPrefix || !Digest.IsHex(hex) || hex.Length > 64)
-                throw new MiniImageException($"resolve image \"{reference}\": need \"sha256:\" and 12 to 64 lowercase hex characters");
+                throw new MiniImageException($"resolve image {GoQuote.Quote(reference)}: need \"sha256:\" and 12 to 64 lowercase hex characters");
             if (hex.Length == 64)
             {
                 var d = Digest.FromHex(hex);
@@ -132,7 +132,7 @@ public sealed partial class ImageStore
         {
             var matches = records.Images.Keys.Where(k => k.AsSpan(7).StartsWith(s, StringComparison.Ordinal)).ToList();
             if (matches.Count > 1)
-                throw new MiniImageException($"resolve image \"{reference}\": ambiguous ID prefix, matches {string.Join(", ", matches.Select(m => m[7..19]))}");
+                throw new MiniImageException($"resolve image {GoQuote.Quote(reference)}: ambiguous ID prefix, matches {string.Join(", ", matches.Select(m => m[7..19]))}");
             if (matches.Count == 1)
                 return Summary(records, matches[0], records.Images[matches[0]], FirstTag(records, matches[0]));
         }

@@ -84,7 +84,7 @@ internal sealed class LayoutImporter
         }
         else
         {
-            _progress?.Invoke($"Skipping {label}: mediaType \"{d.MediaType}\" is not an image");
+            _progress?.Invoke($"Skipping {label}: mediaType {GoQuote.Quote(d.MediaType)} is not an image");
         }
     }
 
@@ -105,7 +105,7 @@ internal sealed class LayoutImporter
             throw new MiniImageException($"{Context}: image {label}: config lists {diffIds.Count} diff_ids but the manifest has {manifest.Layers.Count} layers");
         foreach (string diffId in diffIds)
             if (!Digest.TryParse(diffId, out _, out var err))
-                throw new MiniImageException($"{Context}: image {label}: config diff_id \"{diffId}\": {err}");
+                throw new MiniImageException($"{Context}: image {label}: config diff_id {GoQuote.Quote(diffId)}: {err}");
 
         var blobs = new List<StagedBlob>
         {
@@ -131,7 +131,7 @@ internal sealed class LayoutImporter
         if (refName.IndexOfAny(['/', ':', '@']) >= 0)
             return ParseName(refName, Annotations.RefName);
         if (ImageReference.ValidateTag(refName) is { } tagError)
-            throw new MiniImageException($"{Context}: annotation {Annotations.RefName} \"{refName}\" is neither a reference nor a tag: {tagError}");
+            throw new MiniImageException($"{Context}: annotation {Annotations.RefName} {GoQuote.Quote(refName)} is neither a reference nor a tag: {tagError}");
         string? repo = RepositoryFromFileName(_source.SourcePath);
         if (repo is not null && ImageReference.TryParse($"{repo}:{refName}", out var r))
             return r;
@@ -142,7 +142,7 @@ internal sealed class LayoutImporter
     private ImageReference? ParseName(string value, string annotation)
     {
         if (!ImageReference.TryParse(value, out var r, out var error))
-            throw new MiniImageException($"{Context}: annotation {annotation} \"{value}\": {error}");
+            throw new MiniImageException($"{Context}: annotation {annotation} {GoQuote.Quote(value)}: {error}");
         return r.Tag is null ? null : r.Digest is null ? r : r.WithTag(r.Tag);
     }
 

@@ -49,7 +49,7 @@ internal abstract class LayoutSource
     protected void CheckLayoutFile(byte[]? ociLayout)
     {
         if (ociLayout is null)
-            throw new MiniImageException($"{Context}: not an OCI image layout (no \"{OciLayout.FileName}\" file)");
+            throw new MiniImageException($"{Context}: not an OCI image layout (no {GoQuote.Quote(OciLayout.FileName)} file)");
         OciLayout.Parse(ociLayout, $"{SourcePath}: {OciLayout.FileName}");
     }
 

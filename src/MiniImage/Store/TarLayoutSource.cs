@@ -37,7 +37,7 @@ internal sealed class TarLayoutSource : LayoutSource
     public override byte[] ReadIndexJson()
     {
         CheckLayoutFile(_ociLayout);
-        return _index ?? throw new MiniImageException($"{Context}: not an OCI image layout (no \"{OciLayout.IndexFileName}\" in the tar, and no manifest.json of a Docker archive either)");
+        return _index ?? throw new MiniImageException($"{Context}: not an OCI image layout (no {GoQuote.Quote(OciLayout.IndexFileName)} in the tar, and no manifest.json of a Docker archive either)");
     }
 
     public override StagedBlob GetBlob(Descriptor d, string role)

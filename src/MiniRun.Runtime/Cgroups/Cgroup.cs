@@ -60,7 +60,7 @@ public sealed class Cgroup
         trace ??= NullTrace.Instance;
         root = root.TrimEnd('/');
         if (name.Length == 0 || name.Contains('/') || name is "." or "..")
-            throw new ArgumentException($"cgroup name \"{name}\": must be one path component");
+            throw new ArgumentException($"cgroup name {GoQuote.Quote(name)}: must be one path component");
         var parentRel = string.IsNullOrEmpty(parent?.Trim('/')) ? "" : CheckRelative(parent!, "--cgroup-parent");
         var parts = parentRel.Length == 0 ? new List<string>() : parentRel.Split('/').ToList();
         parts.Add(name);
@@ -220,7 +220,7 @@ public sealed class Cgroup
         try { fs.Write(path, value); }
         catch (KernelException e)
         {
-            trace.Call($"write {path}", $"\"{value}\" failed: {Errno.Describe(e.Errno)}");
+            trace.Call($"write {path}", $"{GoQuote.Quote(value)} failed: {Errno.Describe(e.Errno)}");
             throw;
         }
         trace.Call($"write {path}", value);
@@ -267,7 +267,7 @@ public sealed class Cgroup
         var trimmed = path.Trim('/');
         var parts = trimmed.Split('/');
         if (trimmed.Length == 0 || parts.Any(p => p is "" or "." or ".."))
-            throw new ArgumentException($"{what} \"{path}\": must be a path below the cgroup root without . or .. components");
+            throw new ArgumentException($"{what} {GoQuote.Quote(path)}: must be a path below the cgroup root without . or .. components");
         return trimmed;
     }
 }

@@ -60,7 +60,7 @@ public sealed unsafe partial class CgroupFs : ICgroupFs
 
     public void Write(string path, string value)
     {
-        string op = $"write {path} \"{value}\"";
+        string op = $"write {path} {GoQuote.Quote(value)}";
         int fd = Libc.open(path, O_WRONLY | O_CLOEXEC, 0);
         if (fd < 0) throw new KernelException(op, Marshal.GetLastPInvokeError());
         try

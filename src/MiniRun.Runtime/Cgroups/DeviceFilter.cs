@@ -120,7 +120,7 @@ public static class DeviceFilter
             char type = (d.Type ?? "a") switch
             {
                 "a" => 'a', "c" => 'c', "b" => 'b',
-                _ => throw new RuntimeException($"{field}.type \"{d.Type}\" is not a, c or b"),
+                _ => throw new RuntimeException($"{field}.type {GoQuote.Quote(d.Type)} is not a, c or b"),
             };
             long major = Number(d.Major, 4095, $"{field}.major");
             long minor = Number(d.Minor, 1048575, $"{field}.minor");
@@ -131,7 +131,7 @@ public static class DeviceFilter
                 access |= c switch
                 {
                     'r' => DeviceAccess.Read, 'w' => DeviceAccess.Write, 'm' => DeviceAccess.Mknod,
-                    _ => throw new RuntimeException($"{field}.access \"{d.Access}\" has '{c}': only r, w and m are accesses"),
+                    _ => throw new RuntimeException($"{field}.access {GoQuote.Quote(d.Access)} has '{c}': only r, w and m are accesses"),
                 };
             rules.Add(new DeviceRule(d.Allow, type, major, minor, access));
         }
@@ -240,7 +240,7 @@ public static class DeviceFilter
             var before = Bpf.Query(dir, cgroupPath);
             trace.Call($"bpf(BPF_PROG_QUERY, {cgroupPath}, BPF_CGROUP_DEVICE)", $"{before.Length} program(s) attached");
             prog = Bpf.LoadDeviceProgram(program.Instructions.Select(i => i.Encode()).ToArray(), "minirun_devices");
-            trace.Call($"bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, {program.Instructions.Count} insns, \"{Bpf.License}\")", $"fd {prog}");
+            trace.Call($"bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, {program.Instructions.Count} insns, {GoQuote.Quote(Bpf.License)})", $"fd {prog}");
             Bpf.Attach(dir, prog, cgroupPath);
             trace.Call($"bpf(BPF_PROG_ATTACH, {cgroupPath}, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI)", "0");
             foreach (uint id in before)

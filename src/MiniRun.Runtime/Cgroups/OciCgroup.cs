@@ -58,7 +58,7 @@ public static class OciCgroup
         string? path = spec.Linux.CgroupsPath;
         string? note = null;
         if (!string.IsNullOrEmpty(path) && path.Contains(':'))
-            throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" is in systemd's slice:prefix:name form; MiniRun manages cgroups itself (no --systemd-cgroup)");
+            throw new RuntimeException($"config.json: linux.cgroupsPath {GoQuote.Quote(path)} is in systemd's slice:prefix:name form; MiniRun manages cgroups itself (no --systemd-cgroup)");
         // Device rules need a cgroup to attach their filter to: without a cgroupsPath they get one
         // beside the runtime's own, as limits do (runc makes one for every container), rather than
         // going unapplied.
@@ -82,7 +82,7 @@ public static class OciCgroup
         if (host.MountPoint is null && string.IsNullOrEmpty(path) && needs.Count == 0)   // device rules alone, no cgroup2 anywhere
             return new OciCgroupPlan(null, limits, host, "linux.resources.devices: no cgroup2 filesystem for the device filter; kept with nodev mounts");
         if (host.MountPoint is null)
-            throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" needs a cgroup2 filesystem; this host: {host.Description}");
+            throw new RuntimeException($"config.json: linux.cgroupsPath {GoQuote.Quote(path)} needs a cgroup2 filesystem; this host: {host.Description}");
         string relative;
         if (string.IsNullOrEmpty(path))
             relative = BesideRuntime(id, procRoot);
@@ -90,7 +90,7 @@ public static class OciCgroup
         {
             relative = path.Trim('/');
             if (relative.Length == 0 || relative.Split('/').Any(p => p is "" or "." or ".."))
-                throw new RuntimeException($"config.json: linux.cgroupsPath \"{path}\" must name a cgroup below the root, without '.' or '..'");
+                throw new RuntimeException($"config.json: linux.cgroupsPath {GoQuote.Quote(path)} must name a cgroup below the root, without '.' or '..'");
         }
         return new OciCgroupPlan(relative, limits, host, note);
     }

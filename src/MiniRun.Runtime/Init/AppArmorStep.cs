@@ -30,7 +30,7 @@ public static class AppArmorStep
         c.BeginStep($"confine the program by AppArmor profile {profile}",
             "the label is written now and applied by the kernel at execve: the program starts confined, init's own steps were not");
         if (c.Kernel.ReadFile(EnabledFile)?.Trim() != "Y")
-            throw new InitFailure(125, $"process.apparmorProfile \"{profile}\": AppArmor is not enabled on this host ({EnabledFile} is not Y)");
+            throw new InitFailure(125, $"process.apparmorProfile {GoQuote.Quote(profile)}: AppArmor is not enabled on this host ({EnabledFile} is not Y)");
         try
         {
             c.Kernel.WriteProcFile("/proc/thread-self/attr/apparmor/exec", $"exec {profile}");

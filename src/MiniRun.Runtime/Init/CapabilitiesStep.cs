@@ -100,7 +100,7 @@ public static class CapabilitiesStep
             foreach (var name in names ?? [])
             {
                 int cap = CapabilityNames.Number(name)
-                    ?? throw new InvalidDataException($"unknown capability \"{name}\" in process.capabilities.{set}");
+                    ?? throw new InvalidDataException($"unknown capability {GoQuote.Quote(name)} in process.capabilities.{set}");
                 if (cap > last) left.Add(name);
                 else mask |= 1UL << cap;
             }

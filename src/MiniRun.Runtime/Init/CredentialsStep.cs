@@ -27,7 +27,7 @@ public static class CredentialsStep
         }
         string map = string.Join("; ", (c.Kernel.ReadFile("/proc/self/uid_map") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
-        c.Trace.Note($"inside: uid {uid} gid {gid} (/proc/self/status read by init); uid_map \"{map}\" (inside host count)");
+        c.Trace.Note($"inside: uid {uid} gid {gid} (/proc/self/status read by init); uid_map {GoQuote.Quote(map)} (inside host count)");
         c.ShowHostCredentials?.Invoke();
     }
 }

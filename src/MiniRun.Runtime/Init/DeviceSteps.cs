@@ -79,7 +79,7 @@ public static class DeviceSteps
             "c" or "u" => Libc.S_IFCHR,
             "b" => Libc.S_IFBLK,
             "p" => Libc.S_IFIFO,
-            _ => throw new InvalidDataException($"linux.devices: {d.Path} has type \"{d.Type}\" (c, b, u or p)"),
+            _ => throw new InvalidDataException($"linux.devices: {d.Path} has type {GoQuote.Quote(d.Type)} (c, b, u or p)"),
         };
         uint mode = (d.FileMode ?? 0x1b6 /*0666*/) & 0xfff;
         if (inUserNamespace && type != Libc.S_IFIFO)

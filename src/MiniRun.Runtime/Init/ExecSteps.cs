@@ -22,13 +22,13 @@ public static class ExecSteps
         var args = c.Spec.Process.Args;
         if (args.Count == 0) throw new InitFailure(125, "no command specified");
         string name = args[0];
-        c.BeginStep($"look up \"{name}\"", "the command is searched in the container's PATH, inside its own root");
+        c.BeginStep($"look up {GoQuote.Quote(name)}", "the command is searched in the container's PATH, inside its own root");
         if (name.Contains('/'))
         {
             if (!c.Kernel.Exists(name))
-                throw new InitFailure(127, $"exec: \"{name}\": stat {name}: no such file or directory");
+                throw new InitFailure(127, $"exec: {GoQuote.Quote(name)}: stat {name}: no such file or directory");
             if (c.Kernel.IsDirectory(name) || !c.Kernel.IsExecutable(name))
-                throw new InitFailure(126, $"exec: \"{name}\": permission denied");
+                throw new InitFailure(126, $"exec: {GoQuote.Quote(name)}: permission denied");
             c.ExecutablePath = name;
             return;
         }
@@ -42,8 +42,8 @@ public static class ExecSteps
             deniedSomewhere = true;
         }
         throw deniedSomewhere
-            ? new InitFailure(126, $"exec: \"{name}\": permission denied")
-            : new InitFailure(127, $"exec: \"{name}\": executable file not found in $PATH");
+            ? new InitFailure(126, $"exec: {GoQuote.Quote(name)}: permission denied")
+            : new InitFailure(127, $"exec: {GoQuote.Quote(name)}: executable file not found in $PATH");
     }
 
     public static void Exec(InitContext c)
@@ -56,11 +56,11 @@ public static class ExecSteps
         }
         catch (KernelException e) when (e.Errno is Errno.EACCES or Errno.ENOEXEC or Errno.EISDIR or Errno.ETXTBSY)
         {
-            throw new InitFailure(126, $"exec: \"{c.Spec.Process.Args[0]}\": {Errno.Describe(e.Errno)}");
+            throw new InitFailure(126, $"exec: {GoQuote.Quote(c.Spec.Process.Args[0])}: {Errno.Describe(e.Errno)}");
         }
         catch (KernelException e) when (e.Errno is Errno.ENOENT)
         {
-            throw new InitFailure(127, $"exec: \"{c.Spec.Process.Args[0]}\": {Errno.Describe(e.Errno)}");
+            throw new InitFailure(127, $"exec: {GoQuote.Quote(c.Spec.Process.Args[0])}: {Errno.Describe(e.Errno)}");
         }
     }
 }

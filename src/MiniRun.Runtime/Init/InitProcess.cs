@@ -107,7 +107,7 @@ public static class InitProcess
     public static (int Code, string Message) Describe(Exception e, string? step) => e switch
     {
         InitFailure f => (f.ExitCode, f.Message),
-        _ => (125, step is null ? e.Message : $"init step \"{step}\": {e.Message}"),
+        _ => (125, step is null ? e.Message : $"init step {GoQuote.Quote(step)}: {e.Message}"),
     };
 
     /// <summary>

@@ -52,9 +52,9 @@ public static class InitSupervisorStep
         }
         catch (ExecStageException e)
         {
-            throw new InitFailure(e.ExitCode, $"exec: \"{c.Spec.Process.Args[0]}\": {Errno.Describe(e.Errno)}");
+            throw new InitFailure(e.ExitCode, $"exec: {GoQuote.Quote(c.Spec.Process.Args[0])}: {Errno.Describe(e.Errno)}");
         }
-        c.Trace.Call($"clone(CLONE_VM|CLONE_VFORK|SIGCHLD) + execve(\"{c.ExecutablePath}\")",
+        c.Trace.Call($"clone(CLONE_VM|CLONE_VFORK|SIGCHLD) + execve({GoQuote.Quote(c.ExecutablePath)})",
             $"{pid} (the command's pid in the container; minirun init stays PID 1)");
         forwarder.Attach(pid);
         if (c.StartFifo >= 0) { c.Kernel.Close(c.StartFifo); c.StartFifo = -1; }   // `start` waits for this close

@@ -39,9 +39,9 @@ public static class ProcessLimitsStep
         var resolved = new List<(int Resource, ulong Soft, ulong Hard)>();
         foreach (var l in rlimits)
         {
-            int resource = RlimitNames.Number(l.Type) ?? throw new InvalidDataException($"unknown rlimit type \"{l.Type}\" in process.rlimits");
+            int resource = RlimitNames.Number(l.Type) ?? throw new InvalidDataException($"unknown rlimit type {GoQuote.Quote(l.Type)} in process.rlimits");
             if (resolved.Any(r => r.Resource == resource))
-                throw new InvalidDataException($"rlimit type \"{l.Type}\" appears twice in process.rlimits");
+                throw new InvalidDataException($"rlimit type {GoQuote.Quote(l.Type)} appears twice in process.rlimits");
             resolved.Add((resource, l.Soft, l.Hard));
         }
         return resolved;

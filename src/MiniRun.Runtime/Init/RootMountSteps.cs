@@ -36,7 +36,7 @@ public static class RootMountSteps
         string? name = c.Spec.Linux.RootfsPropagation;
         if (string.IsNullOrEmpty(name)) return;
         if (!MountOptions.PropagationWords.TryGetValue(name, out ulong flags))
-            throw new InvalidDataException($"linux.rootfsPropagation \"{name}\" is not a propagation type");
+            throw new InvalidDataException($"linux.rootfsPropagation {GoQuote.Quote(name)} is not a propagation type");
         c.BeginStep($"make / {name}", name switch
         {
             "shared" or "rshared" => "mounts made in the container and on its peers propagate both ways",

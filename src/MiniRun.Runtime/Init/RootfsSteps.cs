@@ -85,7 +85,7 @@ public static class RootfsSteps
     {
         foreach (var dir in lowerDirs.Append(upperDir).Append(workDir))
             if (dir.IndexOfAny([':', ',']) >= 0)
-                throw new ArgumentException($"overlay directory \"{dir}\" contains ':' or ',' which overlayfs options cannot carry");
+                throw new ArgumentException($"overlay directory {GoQuote.Quote(dir)} contains ':' or ',' which overlayfs options cannot carry");
         return $"lowerdir={string.Join(':', lowerDirs)},upperdir={upperDir},workdir={workDir}";
     }
 }

@@ -51,7 +51,7 @@ public static class SpecMountSteps
     public static void MountOne(InitContext c, SpecMount m)
     {
         if (!m.Destination.StartsWith('/'))
-            throw new InvalidDataException($"mount destination \"{m.Destination}\" is not absolute");
+            throw new InvalidDataException($"mount destination {GoQuote.Quote(m.Destination)} is not absolute");
         var opts = MountOptions.Parse(m.Options);
         bool bind = opts.IsBind || m.Type == "bind";
         // type "cgroup" (what runc's and umoci's specs write) means "the cgroup filesystem": MiniRun is

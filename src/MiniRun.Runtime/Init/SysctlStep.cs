@@ -47,7 +47,7 @@ public static class SysctlStep
     {
         var parts = key.Split(key.Contains('/') ? '/' : '.');
         if (parts.Any(p => p.Length == 0 || p == "." || p == ".."))
-            throw new InvalidDataException($"sysctl \"{key}\" is not a kernel parameter name");
+            throw new InvalidDataException($"sysctl {GoQuote.Quote(key)} is not a kernel parameter name");
         string dotted = string.Join('.', parts);
         string? needs = dotted switch
         {
@@ -58,9 +58,9 @@ public static class SysctlStep
             _ => null,
         };
         if (needs is null)
-            throw new InvalidDataException($"sysctl \"{key}\" is not namespaced: writing it would change the host ({Allowed})");
+            throw new InvalidDataException($"sysctl {GoQuote.Quote(key)} is not namespaced: writing it would change the host ({Allowed})");
         if (!c.Spec.Linux.Namespaces.Any(n => n.Type == needs && n.Path is null))
-            throw new InvalidDataException($"sysctl \"{key}\" needs a new {(needs == "ipc" ? "IPC" : needs == "uts" ? "UTS" : needs)} namespace: without one writing it would change the host");
+            throw new InvalidDataException($"sysctl {GoQuote.Quote(key)} needs a new {(needs == "ipc" ? "IPC" : needs == "uts" ? "UTS" : needs)} namespace: without one writing it would change the host");
         return "/proc/sys/" + string.Join('/', parts);
     }
 }

@@ -27,6 +27,6 @@ public static class WorkdirSteps
         // CVE-2024-21626: "/proc/self/fd/N" of a descriptor this process still holds would be a
         // directory outside the container's root; getcwd(2) then says "(unreachable)".
         if (c.Kernel.GetCwd() is null)
-            throw new InitFailure(126, $"chdir to cwd (\"{c.Spec.Process.Cwd}\") set in config.json failed: the directory is outside the container's root");
+            throw new InitFailure(126, $"chdir to cwd ({GoQuote.Quote(c.Spec.Process.Cwd)}) set in config.json failed: the directory is outside the container's root");
     }
 }

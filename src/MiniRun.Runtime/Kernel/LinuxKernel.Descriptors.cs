@@ -104,7 +104,7 @@ public sealed unsafe partial class LinuxKernel
         if (_trace.Enabled)
             _trace.Call($"openat2(<private procfs>, {Q(rel)}, O_WRONLY, RESOLVE_BENEATH|NO_SYMLINKS|NO_XDEV) + write({Q(text)})",
                 errno == 0 ? bytes.Length.ToString() : $"-1 {Errno.Name(errno)}");
-        if (errno != 0) throw new KernelException($"write \"{text}\" to {procPath}", errno);
+        if (errno != 0) throw new KernelException($"write {GoQuote.Quote(text)} to {procPath}", errno);
     }
 
     public string? GetCwd()

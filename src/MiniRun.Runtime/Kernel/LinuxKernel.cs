@@ -245,7 +245,7 @@ public sealed unsafe partial class LinuxKernel : IKernel
             Libc.close(fd);
         }
         if (_trace.Enabled) _trace.Call(call, errno == 0 ? bytes.Length.ToString() : $"-1 {Errno.Name(errno)}");
-        if (errno != 0) throw new KernelException($"write \"{text}\" to {path}", errno);
+        if (errno != 0) throw new KernelException($"write {GoQuote.Quote(text)} to {path}", errno);
     }
 
     public void Chown(string path, uint uid, uint gid) =>

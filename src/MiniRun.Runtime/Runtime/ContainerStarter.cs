@@ -186,7 +186,7 @@ public static class ContainerStarter
     {
         int fd = Libc.open(cgroup.Path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (fd < 0) throw new KernelException($"open cgroup {cgroup.Path}", Marshal.GetLastPInvokeError());
-        trace?.Call($"open(\"{cgroup.Path}\", O_RDONLY|O_DIRECTORY)", $"{fd}");
+        trace?.Call($"open({GoQuote.Quote(cgroup.Path)}, O_RDONLY|O_DIRECTORY)", $"{fd}");
         return fd;
     }
 

@@ -25,9 +25,9 @@ public static class ExecPathLookup
         {
             var st = stat(Absolute(name, cwd));
             if (st is null)
-                throw new ExecFailure(127, $"exec: \"{name}\": stat {name}: no such file or directory");
+                throw new ExecFailure(127, $"exec: {GoQuote.Quote(name)}: stat {name}: no such file or directory");
             if (!CanExecute(st.Value, uid, gid, groups))
-                throw new ExecFailure(126, $"exec: \"{name}\": permission denied");
+                throw new ExecFailure(126, $"exec: {GoQuote.Quote(name)}: permission denied");
             return name;
         }
         bool denied = false;
@@ -40,8 +40,8 @@ public static class ExecPathLookup
             denied = true;
         }
         throw denied
-            ? new ExecFailure(126, $"exec: \"{name}\": permission denied")
-            : new ExecFailure(127, $"exec: \"{name}\": executable file not found in $PATH");
+            ? new ExecFailure(126, $"exec: {GoQuote.Quote(name)}: permission denied")
+            : new ExecFailure(127, $"exec: {GoQuote.Quote(name)}: executable file not found in $PATH");
     }
 
     /// <summary>The kernel's execute check for a regular file (root: any x bit; else owner, group, other).</summary>

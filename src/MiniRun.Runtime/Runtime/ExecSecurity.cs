@@ -147,7 +147,7 @@ public sealed class ExecSecurity
         if (groups is not null) plan.Add(($"setgroups({groups.Count}, [{string.Join(", ", groups)}])", "0"));
         plan.Add(($"setresgid({gid}, {gid}, {gid})", "0"));
         plan.Add(($"setresuid({uid}, {uid}, {uid})", "0"));
-        if (cwd is not null) plan.Add(($"chdir(\"{cwd}\")", "0"));
+        if (cwd is not null) plan.Add(($"chdir({GoQuote.Quote(cwd)})", "0"));
         if (Capabilities is { } sets)
         {
             plan.Add(($"capset(effective={CapabilityNames.Format(sets.Effective)}, permitted={CapabilityNames.Format(sets.Permitted)}, inheritable={CapabilityNames.Format(sets.Inheritable)})", "0"));

@@ -131,9 +131,9 @@ public static class ExecStarter
             {
                 throw new ExecFailure(e.ExitCode, e.Step switch
                 {
-                    "execve" => $"exec: \"{o.Args[0]}\": {Errno.Describe(e.Errno)}",
-                    "chdir" => $"chdir to cwd (\"{cwd}\") set in config.json failed: {Errno.Describe(e.Errno)}",
-                    "cwd outside root" => $"chdir to cwd (\"{cwd}\") set in config.json failed: the directory is outside the container's root",
+                    "execve" => $"exec: {GoQuote.Quote(o.Args[0])}: {Errno.Describe(e.Errno)}",
+                    "chdir" => $"chdir to cwd ({GoQuote.Quote(cwd)}) set in config.json failed: {Errno.Describe(e.Errno)}",
+                    "cwd outside root" => $"chdir to cwd ({GoQuote.Quote(cwd)}) set in config.json failed: the directory is outside the container's root",
                     _ => $"exec into container {target.Id}: {e.Step}: {Errno.Describe(e.Errno)}",
                 });
             }
@@ -273,7 +273,7 @@ public static class ExecStarter
             trace.Note($"skipped, this kernel does not have them: {string.Join(", ", security.SkippedCapabilities)}");
         foreach (var (call, result) in security.Plan(user.Uid, user.Gid, user.Groups, cwd))
             trace.Call(call, result);
-        trace.Call($"execve(\"{exe}\", [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
+        trace.Call($"execve({GoQuote.Quote(exe)}, [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
         if (o.Detach) trace.Note("-d: a last clone runs the program and its parent exits, so the container's PID 1 inherits it");
     }
 }

@@ -36,7 +36,7 @@ public static class Namespaces
 
     public static int FlagFor(string type) =>
         All.FirstOrDefault(n => n.Type == type).Flag is int f && f != 0
-            ? f : throw new ArgumentException($"unknown namespace type \"{type}\" (runtime-spec: pid, network, mount, ipc, uts, user, cgroup)");
+            ? f : throw new ArgumentException($"unknown namespace type {GoQuote.Quote(type)} (runtime-spec: pid, network, mount, ipc, uts, user, cgroup)");
 
     public static string FlagNames(int flags)
     {

@@ -111,26 +111,26 @@ public sealed partial class OciRuntime
         var state = Require(id);
         string status = state.Status(StateRoot);
         if (status != "created")
-            throw new RuntimeException($"cannot start container \"{id}\": it is {status}, not created");
+            throw new RuntimeException($"cannot start container {GoQuote.Quote(id)}: it is {status}, not created");
         string fifo = Path.Combine(OciState.DirOf(StateRoot, id), OciState.FifoName);
         // Our own read end first: once every writer is gone (init holds the fifo until it execs
         // the program) it reports POLLHUP. Opened before our write end, or the kernel would not.
         int watch = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         if (watch < 0)
-            throw new RuntimeException($"cannot start container \"{id}\": open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+            throw new RuntimeException($"cannot start container {GoQuote.Quote(id)}: open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
         string failure;
         try
         {
             int fd = Libc.open(fifo, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
             if (fd < 0)
-                throw new RuntimeException($"cannot start container \"{id}\": open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+                throw new RuntimeException($"cannot start container {GoQuote.Quote(id)}: open {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
             try
             {
                 unsafe
                 {
                     byte go = (byte)'0';
                     if (Libc.write(fd, &go, 1) != 1)
-                        throw new RuntimeException($"cannot start container \"{id}\": write {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+                        throw new RuntimeException($"cannot start container {GoQuote.Quote(id)}: write {fifo}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
                 }
             }
             finally
@@ -149,7 +149,7 @@ public sealed partial class OciRuntime
             string reason = failure == "0" ? "its init process is gone" : failure;   // "0": our byte, never read
             try { Delete(id, force: true); }
             catch (RuntimeException e) { Warn(e.Message); }
-            throw new RuntimeException($"cannot start container \"{id}\": {reason}");
+            throw new RuntimeException($"cannot start container {GoQuote.Quote(id)}: {reason}");
         }
         HookRunner.RunAllWarning("poststart", state.Hooks?.Poststart, state.ToSpecJson("running", indented: false), new LinuxKernel(), Warn);
     }
@@ -200,17 +200,17 @@ public sealed partial class OciRuntime
     private OciStarted CreateProcessOrFail(string id, string bundle, OciCreateOptions o, bool gate)
     {
         if (!IdPattern().IsMatch(id))
-            throw new RuntimeException($"invalid container id \"{id}\": use letters, digits, '_', '+', '-' and '.'");
+            throw new RuntimeException($"invalid container id {GoQuote.Quote(id)}: use letters, digits, '_', '+', '-' and '.'");
         bundle = Path.GetFullPath(bundle);
         string configPath = Path.Combine(bundle, "config.json");
         if (!File.Exists(configPath))
-            throw new RuntimeException($"bundle \"{bundle}\": no config.json in it");
+            throw new RuntimeException($"bundle {GoQuote.Quote(bundle)}: no config.json in it");
         RuntimeSpec spec;
         try { spec = RuntimeSpec.Load(configPath); }
         catch (InvalidDataException e) { throw new RuntimeException(e.Message, e); }
         string rootfs = Path.IsPathRooted(spec.Root.Path) ? spec.Root.Path : Path.GetFullPath(Path.Combine(bundle, spec.Root.Path));
         if (!Directory.Exists(rootfs))
-            throw new RuntimeException($"config.json: root.path \"{spec.Root.Path}\": no such directory ({rootfs})");
+            throw new RuntimeException($"config.json: root.path {GoQuote.Quote(spec.Root.Path)}: no such directory ({rootfs})");
         if (spec.Process.Terminal && o.ConsoleSocket is null && !o.ReturnTerminal)
             throw new RuntimeException("config.json asks for a terminal (process.terminal) but no --console-socket was given to send it to");
         if (SpecValidator.Problem(spec) is string problem)
@@ -241,7 +241,7 @@ public sealed partial class OciRuntime
         if (Libc.mkdir(dir, 0x1c0 /*0700*/) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new RuntimeException(errno == 17 /*EEXIST*/ ? $"container \"{id}\" already exists" : $"mkdir {dir}: {Errno.Describe(errno)}");
+            throw new RuntimeException(errno == 17 /*EEXIST*/ ? $"container {GoQuote.Quote(id)} already exists" : $"mkdir {dir}: {Errno.Describe(errno)}");
         }
         Cgroup? cgroup = null;
         StartResult? started = null;
@@ -315,8 +315,8 @@ public sealed partial class OciRuntime
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
             if ((hooked ?? (started is null ? null : StateOf(started.Pid))) is { } gone)   // the container existed: its poststop hooks
                 HookRunner.RunAllWarning("poststop", spec.Hooks?.Poststop, gone.ToSpecJson("stopped", indented: false), new LinuxKernel(o.Trace), Warn);
-            if (e is KernelException k) throw new RuntimeException($"create container \"{id}\": {k.Message}", k);
-            if (e is HookFailedException h) throw new RuntimeException($"create container \"{id}\": {h.Message}", h);
+            if (e is KernelException k) throw new RuntimeException($"create container {GoQuote.Quote(id)}: {k.Message}", k);
+            if (e is HookFailedException h) throw new RuntimeException($"create container {GoQuote.Quote(id)}: {h.Message}", h);
             throw;
         }
     }
@@ -374,11 +374,11 @@ public sealed partial class OciRuntime
         var state = Require(id);
         string status = state.Status(StateRoot);
         if (status == "stopped")
-            throw new RuntimeException($"cannot kill container \"{id}\": container not running");
+            throw new RuntimeException($"cannot kill container {GoQuote.Quote(id)}: container not running");
         var targets = all ? Pids(id) : [state.Pid];
         foreach (int pid in targets)
             if (Libc.kill(pid, signal) < 0 && Marshal.GetLastPInvokeError() is int errno && errno != 3 /*ESRCH*/)
-                throw new RuntimeException($"kill container \"{id}\": kill({pid}, {signal}): {Errno.Describe(errno)}");
+                throw new RuntimeException($"kill container {GoQuote.Quote(id)}: kill({pid}, {signal}): {Errno.Describe(errno)}");
     }
 
     /// <summary>
@@ -390,7 +390,7 @@ public sealed partial class OciRuntime
         var state = Require(id);
         string status = state.Status(StateRoot);
         if (status is "running" or "paused" && !force)
-            throw new RuntimeException($"cannot delete container \"{id}\" that is not stopped: {status}");
+            throw new RuntimeException($"cannot delete container {GoQuote.Quote(id)} that is not stopped: {status}");
         var cgroup = state.CgroupRoot is not null && state.CgroupPath is not null ? Cgroup.Open(state.CgroupRoot, state.CgroupPath) : null;
         if (status != "stopped")
         {
@@ -398,13 +398,13 @@ public sealed partial class OciRuntime
             if (cgroup is not null && Directory.Exists(cgroup.Path)) cgroup.Kill();
             Libc.kill(state.Pid, 9);
             if (!ProcessIdentity.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10)))
-                throw new RuntimeException($"delete container \"{id}\": its process {state.Pid} did not end after SIGKILL");
+                throw new RuntimeException($"delete container {GoQuote.Quote(id)}: its process {state.Pid} did not end after SIGKILL");
             Libc.waitpid(state.Pid, out _, Libc.WNOHANG);   // our child after `run -d` in this process: reap it
         }
         if (cgroup is not null)
         {
             try { cgroup.Remove(); }
-            catch (KernelException e) { throw new RuntimeException($"delete container \"{id}\": remove cgroup {cgroup.Path}: {e.Message}", e); }
+            catch (KernelException e) { throw new RuntimeException($"delete container {GoQuote.Quote(id)}: remove cgroup {cgroup.Path}: {e.Message}", e); }
         }
         Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
         HookRunner.RunAllWarning("poststop", state.Hooks?.Poststop, state.ToSpecJson("stopped", indented: false), new LinuxKernel(), Warn);
@@ -424,18 +424,18 @@ public sealed partial class OciRuntime
         var state = Require(id);
         string status = state.Status(StateRoot);
         if (status == "stopped")
-            throw new RuntimeException($"cannot update container \"{id}\": it is stopped");
+            throw new RuntimeException($"cannot update container {GoQuote.Quote(id)}: it is stopped");
         if (state.CgroupRoot is null || state.CgroupPath is null)
-            throw new RuntimeException($"cannot update container \"{id}\": it has no cgroup (created without linux.cgroupsPath and limits, or with --cgroup-manager disabled)");
+            throw new RuntimeException($"cannot update container {GoQuote.Quote(id)}: it has no cgroup (created without linux.cgroupsPath and limits, or with --cgroup-manager disabled)");
         if (update.Devices is not null)
-            throw new RuntimeException($"cannot update container \"{id}\": linux.resources.devices is fixed at create; update changes limits only");
+            throw new RuntimeException($"cannot update container {GoQuote.Quote(id)}: linux.resources.devices is fixed at create; update changes limits only");
         var merged = SpecResourceMap.Merge(state.Resources, update);
         if (SpecValidator.ResourcesProblem(merged) is string problem)
-            throw new RuntimeException($"update container \"{id}\": {problem}");
+            throw new RuntimeException($"update container {GoQuote.Quote(id)}: {problem}");
         var limits = SpecResourceMap.ToLimits(merged);
         var host = CgroupV2Host.Detect();   // as create decided: limits need cgroup2 at /sys/fs/cgroup
         if (OciCgroup.MissingController(host, limits.RequiredControllers()) is { } missing)
-            throw new RuntimeException($"update container \"{id}\": {missing}");
+            throw new RuntimeException($"update container {GoQuote.Quote(id)}: {missing}");
         var cgroup = Cgroup.Open(state.CgroupRoot, state.CgroupPath, trace: trace);
         try
         {
@@ -443,13 +443,13 @@ public sealed partial class OciRuntime
             if (merged.Memory?.CheckBeforeUpdate is true && update.Memory?.Limit is > 0 and long limit
                 && FileText.ReadIfExists(Path.Combine(cgroup.Path, "memory.current"))?.Trim() is string text
                 && long.TryParse(text, out long current) && current > limit)
-                throw new RuntimeException($"update container \"{id}\": memory.limit {limit} is below what the container uses now " +
+                throw new RuntimeException($"update container {GoQuote.Quote(id)}: memory.limit {limit} is below what the container uses now " +
                     $"({current} bytes, memory.current) and memory.checkBeforeUpdate is set");
             cgroup.Apply(limits);
         }
         catch (Exception e) when (e is KernelException or IOException)
         {
-            throw new RuntimeException($"update container \"{id}\": {e.Message}", e);
+            throw new RuntimeException($"update container {GoQuote.Quote(id)}: {e.Message}", e);
         }
         state.Resources = merged;
         state.Save(StateRoot);
@@ -464,9 +464,9 @@ public sealed partial class OciRuntime
         string verb = freeze ? "pause" : "resume";
         string status = state.Status(StateRoot);
         if (status != (freeze ? "running" : "paused"))
-            throw new RuntimeException($"cannot {verb} container \"{id}\": it is {status}");
+            throw new RuntimeException($"cannot {verb} container {GoQuote.Quote(id)}: it is {status}");
         if (state.CgroupRoot is null || state.CgroupPath is null)
-            throw new RuntimeException($"cannot {verb} container \"{id}\": it has no cgroup (config.json sets no linux.cgroupsPath), and freezing needs one");
+            throw new RuntimeException($"cannot {verb} container {GoQuote.Quote(id)}: it has no cgroup (config.json sets no linux.cgroupsPath), and freezing needs one");
         var cgroup = Cgroup.Open(state.CgroupRoot, state.CgroupPath);
         if (freeze) cgroup.Freeze(); else cgroup.Thaw();
     }
@@ -492,7 +492,7 @@ public sealed partial class OciRuntime
     {
         var state = Require(id);
         if (state.Status(StateRoot) is not ("running" or "created"))
-            throw new RuntimeException($"cannot exec in container \"{id}\": container not running");
+            throw new RuntimeException($"cannot exec in container {GoQuote.Quote(id)}: container not running");
         if (process.Terminal && consoleSocket is null)
             throw new RuntimeException("the process asks for a terminal (terminal: true) but no --console-socket was given to send it to");
         var target = ExecTargetOf(id, state);
@@ -521,7 +521,7 @@ public sealed partial class OciRuntime
         }
         catch (Exception e) when (e is ExecFailure or ExecTargetGoneException or KernelException)
         {
-            throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e);
+            throw new RuntimeException($"exec in container {GoQuote.Quote(id)}: {e.Message}", e);
         }
         if (started.TerminalMaster >= 0)
         {
@@ -552,7 +552,7 @@ public sealed partial class OciRuntime
     {
         RuntimeSpec spec;
         try { spec = RuntimeSpec.Load(Path.Combine(state.Bundle, "config.json")); }
-        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container \"{id}\": {e.Message}", e); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new RuntimeException($"exec in container {GoQuote.Quote(id)}: {e.Message}", e); }
         return new ExecTarget(id, state.Pid, state.PidStartTime, state.CgroupPath, spec, SeccompCacheDir);
     }
 
@@ -587,5 +587,5 @@ public sealed partial class OciRuntime
 /// <summary>No container with this id in the state root (runc: "container does not exist").</summary>
 public sealed class ContainerDoesNotExistException : RuntimeException
 {
-    public ContainerDoesNotExistException(string id) : base($"container \"{id}\" does not exist") { }
+    public ContainerDoesNotExistException(string id) : base($"container {GoQuote.Quote(id)} does not exist") { }
 }

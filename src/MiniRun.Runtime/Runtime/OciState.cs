@@ -123,7 +123,7 @@ public sealed class OciState
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {
-            throw new RuntimeException($"container \"{id}\": its state file {Path.Combine(DirOf(stateRoot, id), FileName)} is damaged: {e.Message}");
+            throw new RuntimeException($"container {GoQuote.Quote(id)}: its state file {Path.Combine(DirOf(stateRoot, id), FileName)} is damaged: {e.Message}");
         }
     }
 
@@ -181,7 +181,7 @@ public sealed class ContainerStartException : RuntimeException
     public string Reason { get; }
 
     public ContainerStartException(string id, int exitCode, string reason)
-        : base($"create container \"{id}\": {reason}")
+        : base($"create container {GoQuote.Quote(id)}: {reason}")
     {
         ExitCode = exitCode;
         Reason = reason;

@@ -102,7 +102,7 @@ public sealed class SeccompProfile
     public static SeccompProfile Compile(SpecSeccomp spec, bool noNewPrivileges)
     {
         if (spec.ListenerPath is { Length: > 0 })
-            throw new RunConfigException($"linux.seccomp.listenerPath \"{spec.ListenerPath}\": seccomp agents (SCMP_ACT_NOTIFY) are not supported by MiniRun");
+            throw new RunConfigException($"linux.seccomp.listenerPath {GoQuote.Quote(spec.ListenerPath)}: seccomp agents (SCMP_ACT_NOTIFY) are not supported by MiniRun");
         if (spec.DefaultAction.Length == 0)
             throw new RunConfigException("linux.seccomp.defaultAction: missing");
         var (defaultAction, defaultText) = Action(spec.DefaultAction, spec.DefaultErrnoRet, "linux.seccomp.defaultAction", "defaultErrnoRet");
@@ -111,7 +111,7 @@ public sealed class SeccompProfile
         foreach (var name in spec.Architectures ?? [])
         {
             if (!Architectures.TryGetValue(name, out uint token))
-                throw new RunConfigException($"linux.seccomp.architectures: unknown architecture \"{name}\"");
+                throw new RunConfigException($"linux.seccomp.architectures: unknown architecture {GoQuote.Quote(name)}");
             if (!archs.Contains((name, token))) archs.Add((name, token));
         }
 
@@ -119,7 +119,7 @@ public sealed class SeccompProfile
         foreach (var flag in spec.Flags ?? [])
         {
             if (!Flags.TryGetValue(flag, out int attribute))
-                throw new RunConfigException($"linux.seccomp.flags: unknown or unsupported flag \"{flag}\"");
+                throw new RunConfigException($"linux.seccomp.flags: unknown or unsupported flag {GoQuote.Quote(flag)}");
             if (attributes.All(a => a.Attribute != attribute))
                 attributes.Add(new SeccompAttribute(attribute, AttributeName(attribute), 1));
         }
@@ -140,7 +140,7 @@ public sealed class SeccompProfile
             {
                 var a = args[j];
                 if (!Ops.TryGetValue(a.Op, out int op))
-                    throw new RunConfigException($"{field}.args[{j}].op: unknown operator \"{a.Op}\"");
+                    throw new RunConfigException($"{field}.args[{j}].op: unknown operator {GoQuote.Quote(a.Op)}");
                 if (a.Index > 5)
                     throw new RunConfigException($"{field}.args[{j}].index: {a.Index} is not an argument (a system call has 6: 0-5)");
                 conditions.Add(new SeccompCondition(a.Index, op, a.Op, a.Value, a.ValueTwo ?? 0));
@@ -195,7 +195,7 @@ public sealed class SeccompProfile
         }
         if (name == "SCMP_ACT_NOTIFY")
             throw new RunConfigException($"{field}: SCMP_ACT_NOTIFY needs a seccomp agent (listenerPath), which MiniRun does not support");
-        throw new RunConfigException($"{field}: unknown action \"{name}\"");
+        throw new RunConfigException($"{field}: unknown action {GoQuote.Quote(name)}");
     }
 
     private static string AttributeName(int attribute) => attribute switch

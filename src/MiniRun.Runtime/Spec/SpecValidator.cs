@@ -72,7 +72,7 @@ public static class SpecValidator
 
         string v = spec.OciVersion;
         if (!(v.StartsWith("1.", StringComparison.Ordinal) && v.Length > 2 && char.IsAsciiDigit(v[2])))
-            return $"ociVersion \"{v}\" is not 1.x (MiniRun implements runtime-spec 1.x)";
+            return $"ociVersion {GoQuote.Quote(v)} is not 1.x (MiniRun implements runtime-spec 1.x)";
         if (string.IsNullOrEmpty(spec.Root.Path))
             return "root.path is missing";
 
@@ -80,22 +80,22 @@ public static class SpecValidator
         if (p.Args.Count == 0)
             return "process.args is empty: there is no command to run";
         if (!p.Cwd.StartsWith('/'))
-            return $"process.cwd \"{p.Cwd}\" is not an absolute path";
+            return $"process.cwd {GoQuote.Quote(p.Cwd)} is not an absolute path";
         if (p.Rlimits is { } rlimits)
             for (int i = 0; i < rlimits.Count; i++)
                 if (rlimits.FindIndex(l => l.Type == rlimits[i].Type) < i)
-                    return $"process.rlimits[{i}].type \"{rlimits[i].Type}\" is listed twice";
+                    return $"process.rlimits[{i}].type {GoQuote.Quote(rlimits[i].Type)} is listed twice";
 
         for (int i = 0; i < spec.Mounts.Count; i++)
         {
             var m = spec.Mounts[i];
             if (!m.Destination.StartsWith('/'))
-                return $"mounts[{i}].destination \"{m.Destination}\" is not an absolute path";
+                return $"mounts[{i}].destination {GoQuote.Quote(m.Destination)} is not an absolute path";
             bool bind = m.Type == "bind" || (m.Options?.Contains("bind") ?? false) || (m.Options?.Contains("rbind") ?? false);
             if (bind && string.IsNullOrEmpty(m.Source))
                 return $"mounts[{i}].source is missing for a bind mount on {m.Destination}";
             if (m.Options?.FirstOrDefault(o => o is "idmap" or "ridmap") is string idmap)
-                return $"mounts[{i}].options \"{idmap}\" (idmapped mount) is not supported by MiniRun";
+                return $"mounts[{i}].options {GoQuote.Quote(idmap)} (idmapped mount) is not supported by MiniRun";
         }
 
         var linux = spec.Linux;
@@ -103,13 +103,13 @@ public static class SpecValidator
         {
             var ns = linux.Namespaces[i];
             if (Array.IndexOf(NamespaceTypes, ns.Type) < 0)
-                return $"linux.namespaces[{i}].type \"{ns.Type}\" is not a namespace type ({string.Join(", ", NamespaceTypes)})";
+                return $"linux.namespaces[{i}].type {GoQuote.Quote(ns.Type)} is not a namespace type ({string.Join(", ", NamespaceTypes)})";
             if (ns.Type == "time")
                 return $"linux.namespaces[{i}].type \"time\" is not supported by MiniRun";
             if (linux.Namespaces.FindIndex(n => n.Type == ns.Type) < i)
-                return $"linux.namespaces[{i}].type \"{ns.Type}\" is listed twice";
+                return $"linux.namespaces[{i}].type {GoQuote.Quote(ns.Type)} is listed twice";
             if (ns.Path is not null && !ns.Path.StartsWith('/'))
-                return $"linux.namespaces[{i}].path \"{ns.Path}\" is not an absolute path";
+                return $"linux.namespaces[{i}].path {GoQuote.Quote(ns.Path)} is not an absolute path";
         }
         bool userNamespace = linux.Namespaces.Any(n => n.Type == "user");
         if (!userNamespace && linux.UidMappings is { Count: > 0 })
@@ -117,7 +117,7 @@ public static class SpecValidator
         if (!userNamespace && linux.GidMappings is { Count: > 0 })
             return "linux.gidMappings needs a user namespace (linux.namespaces has no \"user\")";
         if (!string.IsNullOrEmpty(linux.RootfsPropagation) && !MountOptions.PropagationWords.ContainsKey(linux.RootfsPropagation))
-            return $"linux.rootfsPropagation \"{linux.RootfsPropagation}\" is not one of {string.Join(", ", MountOptions.PropagationWords.Keys)}";
+            return $"linux.rootfsPropagation {GoQuote.Quote(linux.RootfsPropagation)} is not one of {string.Join(", ", MountOptions.PropagationWords.Keys)}";
 
         if (linux.Devices is { } devices)
             for (int i = 0; i < devices.Count; i++)
@@ -129,7 +129,7 @@ public static class SpecValidator
                 for (int i = 0; list is not null && i < list.Count; i++)
                 {
                     if (!list[i].Path.StartsWith('/'))
-                        return $"hooks.{kind}[{i}].path \"{list[i].Path}\" is not an absolute path";
+                        return $"hooks.{kind}[{i}].path {GoQuote.Quote(list[i].Path)} is not an absolute path";
                     if (list[i].Timeout is <= 0)
                         return $"hooks.{kind}[{i}].timeout {list[i].Timeout} is not a positive number of seconds";
                 }
@@ -193,9 +193,9 @@ public static class SpecValidator
             if (c.RealtimePeriod is not (null or 0))
                 return $"{cpu}.realtimePeriod {V1Only} (cgroup v2 has no realtime CPU bandwidth)";
             if (!string.IsNullOrEmpty(c.Cpus) && !Cgroups.CpuList.TryParse(c.Cpus, out _))
-                return $"{cpu}.cpus \"{c.Cpus}\" is not a CPU list (such as 0-2,4)";
+                return $"{cpu}.cpus {GoQuote.Quote(c.Cpus)} is not a CPU list (such as 0-2,4)";
             if (!string.IsNullOrEmpty(c.Mems) && !Cgroups.CpuList.TryParse(c.Mems, out _))
-                return $"{cpu}.mems \"{c.Mems}\" is not a memory node list (such as 0-1)";
+                return $"{cpu}.mems {GoQuote.Quote(c.Mems)} is not a memory node list (such as 0-1)";
             if (c.Idle is not (null or 0 or 1))
                 return $"{cpu}.idle {c.Idle} is not 0 or 1";
         }
@@ -228,9 +228,9 @@ public static class SpecValidator
         if (res.Unified is { } unified)
             foreach (var (file, value) in unified)
                 if (UnifiedFileProblem(file) is string why)
-                    return $"{at}.unified \"{file}\" {why}";
+                    return $"{at}.unified {GoQuote.Quote(file)} {why}";
                 else if (value.Contains('\0'))
-                    return $"{at}.unified \"{file}\": the value contains a NUL byte";
+                    return $"{at}.unified {GoQuote.Quote(file)}: the value contains a NUL byte";
         return null;
     }
 
@@ -257,15 +257,15 @@ public static class SpecValidator
     {
         var d = devices[i];
         if (!d.Path.StartsWith('/'))
-            return $"linux.devices[{i}].path \"{d.Path}\" is not an absolute path";
+            return $"linux.devices[{i}].path {GoQuote.Quote(d.Path)} is not an absolute path";
         if (devices.FindIndex(x => x.Path == d.Path) < i)
-            return $"linux.devices[{i}].path \"{d.Path}\" is listed twice";
+            return $"linux.devices[{i}].path {GoQuote.Quote(d.Path)} is listed twice";
         if (d.Type is not ("c" or "b" or "u" or "p"))
-            return $"linux.devices[{i}].type \"{d.Type}\" is not c, b, u or p";
+            return $"linux.devices[{i}].type {GoQuote.Quote(d.Type)} is not c, b, u or p";
         if (d.Type != "p")
         {
             if (d.Major is not { } major || d.Minor is not { } minor)
-                return $"linux.devices[{i}] ({d.Path}): major and minor are required for type \"{d.Type}\"";
+                return $"linux.devices[{i}] ({d.Path}): major and minor are required for type {GoQuote.Quote(d.Type)}";
             if (major is < 0 or > 0xfff || minor is < 0 or > 0xfffff)
                 return $"linux.devices[{i}] ({d.Path}): {major}:{minor} is out of range (major 0-4095, minor 0-1048575)";
         }

@@ -148,7 +148,7 @@ public sealed partial class Builder
     {
         _context = Path.GetFullPath(_options.Context);
         if (!Directory.Exists(_context))
-            throw new BuildException($"unable to prepare context: path \"{_options.Context}\" not found");
+            throw new BuildException($"unable to prepare context: path {GoQuote.Quote(_options.Context)} not found");
         string text;
         if (_options.DockerfileText is { } given) text = given;
         else
@@ -296,7 +296,7 @@ public sealed partial class Builder
     private static void CheckTag(string tag)
     {
         if (!ImageReference.TryParse(tag, out var parsed, out string error) || parsed.Digest is not null)
-            throw new BuildException($"invalid argument \"{tag}\" for \"-t, --tag\" flag: invalid reference format{(error.Length > 0 ? ": " + error : "")}");
+            throw new BuildException($"invalid argument {GoQuote.Quote(tag)} for \"-t, --tag\" flag: invalid reference format{(error.Length > 0 ? ": " + error : "")}");
     }
 
     private static void CheckPlatform(string? platform, string what)

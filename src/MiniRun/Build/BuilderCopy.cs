@@ -114,7 +114,7 @@ public sealed partial class Builder
         // Another image: the store's only. (Docker would pull it; a build here never contacts a
         // registry for --from, so a misspelt stage name cannot send a request anywhere.)
         return _images.Resolve(from)?.ImageId
-            ?? throw new BuildException($"invalid from flag value {from}: no build stage and no image in the store named \"{from}\"");
+            ?? throw new BuildException($"invalid from flag value {from}: no build stage and no image in the store named {GoQuote.Quote(from)}");
     }
 
     /// <summary>--chown's owner: numbers as given; names from the destination image's /etc/passwd and /etc/group.</summary>

@@ -187,7 +187,7 @@ public sealed partial class Builder
             return new ImageHealthcheck { Test = ["NONE"] };
         }
         if (!ins.Args[0].Equals("CMD", StringComparison.OrdinalIgnoreCase) || ins.Args.Count < 2)
-            throw new BuildException($"Unknown type \"{ins.Args[0]}\" in HEALTHCHECK (try CMD)");
+            throw new BuildException($"Unknown type {GoQuote.Quote(ins.Args[0])} in HEALTHCHECK (try CMD)");
         var h = new ImageHealthcheck
         {
             Test = ins.JsonForm ? ["CMD", .. ins.Args.Skip(1)] : ["CMD-SHELL", ins.Args[1]],
@@ -215,20 +215,20 @@ public sealed partial class Builder
     {
         long total = 0;
         int i = 0;
-        if (text.Length == 0) throw new BuildException($"--{flag}: invalid duration \"{text}\"");
+        if (text.Length == 0) throw new BuildException($"--{flag}: invalid duration {GoQuote.Quote(text)}");
         while (i < text.Length)
         {
             int start = i;
             while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.')) i++;
             if (start == i || !double.TryParse(text.AsSpan(start, i - start), System.Globalization.CultureInfo.InvariantCulture, out double n))
-                throw new BuildException($"--{flag}: invalid duration \"{text}\"");
+                throw new BuildException($"--{flag}: invalid duration {GoQuote.Quote(text)}");
             int unitStart = i;
             while (i < text.Length && char.IsLetter(text[i]) || i < text.Length && text[i] == 'µ') i++;
             long unit = text[unitStart..i] switch
             {
                 "ns" => 1, "us" or "µs" => 1_000, "ms" => 1_000_000, "s" => 1_000_000_000,
                 "m" => 60_000_000_000, "h" => 3_600_000_000_000,
-                _ => throw new BuildException($"--{flag}: invalid duration \"{text}\""),
+                _ => throw new BuildException($"--{flag}: invalid duration {GoQuote.Quote(text)}"),
             };
             total += (long)(n * unit);
         }

@@ -90,7 +90,7 @@ public static partial class DockerfileParser
             {
                 string? name = ins.Args.Count == 3 ? ins.Args[2].ToLowerInvariant() : null;
                 if (name != null && stages.Any(s => s.Name == name))
-                    throw new BuildException($"dockerfile parse error on line {ins.Line}: duplicate stage name \"{name}\"");
+                    throw new BuildException($"dockerfile parse error on line {ins.Line}: duplicate stage name {GoQuote.Quote(name)}");
                 stages.Add((ins, name, []));
             }
             else if (stages.Count == 0)
@@ -185,7 +185,7 @@ public static partial class DockerfileParser
                 {
                     if (!words[1].Equals("AS", StringComparison.OrdinalIgnoreCase)) throw Error(lineNo, "FROM requires either one or three arguments");
                     if (!StageNameRegex().IsMatch(words[2].ToLowerInvariant()))
-                        throw Error(lineNo, $"invalid name for build stage: \"{words[2]}\", name can't start with a number or contain symbols");
+                        throw Error(lineNo, $"invalid name for build stage: {GoQuote.Quote(words[2])}, name can't start with a number or contain symbols");
                 }
                 args = words;
                 break;
@@ -271,7 +271,7 @@ public static partial class DockerfileParser
                     }
                 }
                 else if (type.Length == 0) throw Error(lineNo, "HEALTHCHECK requires an argument");
-                else throw Error(lineNo, $"Unknown type \"{type}\" in HEALTHCHECK (try CMD)");
+                else throw Error(lineNo, $"Unknown type {GoQuote.Quote(type)} in HEALTHCHECK (try CMD)");
                 break;
             }
             case "ONBUILD":
@@ -343,7 +343,7 @@ public static partial class DockerfileParser
         foreach (string w in words)
         {
             int eq = w.IndexOf('=');
-            if (eq < 0) throw Error(lineNo, $"Syntax error - can't find = in \"{w}\". Must be of the form: name=value");
+            if (eq < 0) throw Error(lineNo, $"Syntax error - can't find = in {GoQuote.Quote(w)}. Must be of the form: name=value");
             string name = Unquote(w[..eq], escape);
             if (name.Length == 0) throw Error(lineNo, $"{keyword} names can not be blank");
             pairs.Add(name);

@@ -66,7 +66,7 @@ static class Glob
             if (c == '\\')
             {
                 pi++;
-                if (pi >= p.Length) throw new BuildException($"syntax error in pattern \"{p}\"");
+                if (pi >= p.Length) throw new BuildException($"syntax error in pattern {GoQuote.Quote(p)}");
                 c = p[pi];
             }
             if (s[si] != c) return false;
@@ -85,7 +85,7 @@ static class Glob
         bool first = true;
         while (true)
         {
-            if (i >= p.Length) throw new BuildException($"syntax error in pattern \"{p}\"");
+            if (i >= p.Length) throw new BuildException($"syntax error in pattern {GoQuote.Quote(p)}");
             if (p[i] == ']' && !first) { i++; break; }
             first = false;
             char lo = ClassChar(p, ref i);
@@ -94,7 +94,7 @@ static class Glob
             {
                 i++;
                 hi = ClassChar(p, ref i);
-                if (hi < lo) throw new BuildException($"syntax error in pattern \"{p}\"");
+                if (hi < lo) throw new BuildException($"syntax error in pattern {GoQuote.Quote(p)}");
             }
             if (lo <= ch && ch <= hi) matched = true;
         }
@@ -107,7 +107,7 @@ static class Glob
         if (p[i] == '\\')
         {
             i++;
-            if (i >= p.Length) throw new BuildException($"syntax error in pattern \"{p}\"");
+            if (i >= p.Length) throw new BuildException($"syntax error in pattern {GoQuote.Quote(p)}");
         }
         return p[i++];
     }

@@ -66,8 +66,8 @@ public static class HumanFormat
         return info.SubstringByTextElements(0, max - 1) + "…";
     }
 
-    /// <summary>Go's strconv.Quote (MiniImage/GoQuote.cs: the one quoting rule for names from outside).</summary>
-    public static string GoQuote(string s) => MiniImage.GoQuote.Quote(s);
+    /// <summary>Go's strconv.Quote (MiniJson/GoQuote.cs: the one quoting rule for names from outside).</summary>
+    public static string GoQuote(string s) => MiniJson.GoQuote.Quote(s);
 
     /// <summary>Columns padded to the widest cell plus three spaces and at least 10 wide, Docker's tabwriter (10, 1, 3).</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)

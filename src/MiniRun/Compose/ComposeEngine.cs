@@ -93,7 +93,7 @@ public sealed class ComposeEngine
             }
             catch (Exception e) when (e is MiniRun.Build.BuildException or MiniImage.MiniImageException or ContainerException or IOException)
             {
-                throw new ComposeException($"failed to build service \"{s.Name}\": {e.Message}");
+                throw new ComposeException($"failed to build service {GoQuote.Quote(s.Name)}: {e.Message}");
             }
             var progress = new ComposeProgress(_err, "Building");
             progress.Done("Service", s.Name, "Built");
@@ -134,7 +134,7 @@ public sealed class ComposeEngine
             string image = s.ImageName(_p.Name);
             string policy = o.Pull ?? (s.Build is not null ? "never" : s.Options.Pull);
             if (s.Build is not null && o.NoBuild && images.Resolve(image) is null)
-                throw new ComposeException($"image {image} for service \"{s.Name}\" is missing and --no-build was given");
+                throw new ComposeException($"image {image} for service {GoQuote.Quote(s.Name)} is missing and --no-build was given");
             imageIds[s.Name] = _acquire(images, image, policy).ImageId;
         }
         var progress = new ComposeProgress(_err, "Running");
@@ -202,7 +202,7 @@ public sealed class ComposeEngine
             var vol = _p.Volumes[key];
             if (store.Find(vol.Name) is not null) continue;
             if (vol.External)
-                throw new ComposeException($"external volume \"{vol.Name}\" not found");
+                throw new ComposeException($"external volume {GoQuote.Quote(vol.Name)} not found");
             store.Ensure(vol.Name, vol.Labels, vol.Options, vol.Driver);
             progress.Done("Volume", $"\"{vol.Name}\"", "Created");
         }
@@ -271,7 +271,7 @@ public sealed class ComposeEngine
             if (dep is null)
             {
                 if (!d.Required) continue;
-                throw new ComposeException($"dependency failed to start: service \"{d.Service}\" has no container");
+                throw new ComposeException($"dependency failed to start: service {GoQuote.Quote(d.Service)} has no container");
             }
             if (d.Condition == "service_healthy") WaitHealthy(dep, progress);
             else WaitCompleted(dep, d.Service, progress);
@@ -315,7 +315,7 @@ public sealed class ComposeEngine
         if (code != 0)
         {
             progress.Failed("Container", dep.Name, "Error");
-            throw new ComposeException($"service \"{service}\" didn't complete successfully: exit {code}");
+            throw new ComposeException($"service {GoQuote.Quote(service)} didn't complete successfully: exit {code}");
         }
         progress.Done("Container", dep.Name, "Exited");
     }

@@ -50,7 +50,7 @@ public static partial class ComposeFiles
         if (!string.IsNullOrEmpty(topLevel)) return Check(topLevel, "name");
         string normalized = Normalize(Path.GetFileName(projectDir.TrimEnd('/')));
         if (normalized.Length == 0)
-            throw new ComposeException($"project name must not be empty: the directory \"{projectDir}\" gives none (use -p NAME)");
+            throw new ComposeException($"project name must not be empty: the directory {GoQuote.Quote(projectDir)} gives none (use -p NAME)");
         return normalized;
     }
 
@@ -60,7 +60,7 @@ public static partial class ComposeFiles
     private static string Check(string name, string source)
     {
         if (!Valid().IsMatch(name))
-            throw new ComposeException($"invalid project name \"{name}\" ({source}): must consist only of lowercase alphanumeric characters, " +
+            throw new ComposeException($"invalid project name {GoQuote.Quote(name)} ({source}): must consist only of lowercase alphanumeric characters, " +
                 "hyphens, and underscores as well as start with a letter or number");
         return name;
     }

@@ -54,7 +54,7 @@ public static class ComposeLoader
         foreach (var (key, value) in root.Map)
         {
             if (key.StartsWith("x-", StringComparison.Ordinal)) continue;
-            if (!TopLevelKeys.Contains(key)) throw r.Error(value, key, $"additional property \"{key}\" is not allowed");
+            if (!TopLevelKeys.Contains(key)) throw r.Error(value, key, $"additional property {GoQuote.Quote(key)} is not allowed");
             switch (key)
             {
                 case "version": project.Warnings.Add($"{Path.GetFileName(value.File)}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"); break;
@@ -71,7 +71,7 @@ public static class ComposeLoader
         foreach (var (svcName, node) in services.Map)
         {
             if (!ServiceName.IsMatch(svcName))
-                throw r.Error(node, "services", $"invalid service name \"{svcName}\": use letters, digits, '.', '_' and '-'");
+                throw r.Error(node, "services", $"invalid service name {GoQuote.Quote(svcName)}: use letters, digits, '.', '_' and '-'");
             project.Services.Add(ComposeServiceMapper.Read(project, svcName, node, vars, r));
         }
         ComposeOrder.Check(project);
@@ -104,7 +104,7 @@ public static class ComposeLoader
                         if (v.Kind == NodeKind.Map && v["name"] is { } en) name = r.String(en, p + ".name");
                         break;
                     case "driver": driver = r.String(v, p) ?? "bridge";
-                        if (driver != "bridge") throw r.Error(v, p, $"driver \"{driver}\" is not supported: MiniRun has only the bridge driver");
+                        if (driver != "bridge") throw r.Error(v, p, $"driver {GoQuote.Quote(driver)} is not supported: MiniRun has only the bridge driver");
                         break;
                     case "internal": isInternal = r.Bool(v, p); break;
                     case "labels": foreach (var (lk, lv) in r.KeyValues(v, p)) labels[lk] = lv ?? ""; break;
@@ -125,12 +125,12 @@ public static class ComposeLoader
                                         if (ck == "subnet") subnet = r.String(cv, $"{p}.config[0].subnet");
                                         else if (ck == "gateway") gateway = r.String(cv, $"{p}.config[0].gateway");
                                         else if (ck is "ip_range" or "aux_addresses") project.Warnings.Add($"{p}.config[0].{ck} is not supported by MiniRun and is ignored");
-                                        else throw r.Error(cv, $"{p}.config[0]", $"additional property \"{ck}\" is not allowed");
+                                        else throw r.Error(cv, $"{p}.config[0]", $"additional property {GoQuote.Quote(ck)} is not allowed");
                                     }
                                 }
                             }
                             else if (ik == "options") project.Warnings.Add($"{p}.options is not supported by MiniRun and is ignored");
-                            else throw r.Error(iv, p, $"additional property \"{ik}\" is not allowed");
+                            else throw r.Error(iv, p, $"additional property {GoQuote.Quote(ik)} is not allowed");
                         }
                         break;
                     case "enable_ipv6":
@@ -139,7 +139,7 @@ public static class ComposeLoader
                     case "attachable": r.Bool(v, p); break;
                     case "driver_opts" or "enable_ipv4": project.Warnings.Add($"{p} is not supported by MiniRun and is ignored"); break;
                     default:
-                        if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(v, path, $"additional property \"{k}\" is not allowed");
+                        if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(v, path, $"additional property {GoQuote.Quote(k)} is not allowed");
                         break;
                 }
             }
@@ -178,12 +178,12 @@ public static class ComposeLoader
                             if (v.Kind == NodeKind.Map && v["name"] is { } en) name = r.String(en, p + ".name");
                             break;
                         case "driver": driver = r.String(v, p) ?? "local";
-                            if (driver != "local") throw r.Error(v, p, $"volume driver \"{driver}\" is not supported: MiniRun has only the local driver");
+                            if (driver != "local") throw r.Error(v, p, $"volume driver {GoQuote.Quote(driver)} is not supported: MiniRun has only the local driver");
                             break;
                         case "driver_opts": foreach (var (ok, ov) in r.KeyValues(v, p)) options[ok] = ov ?? ""; break;
                         case "labels": foreach (var (lk, lv) in r.KeyValues(v, p)) labels[lk] = lv ?? ""; break;
                         default:
-                            if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(v, path, $"additional property \"{k}\" is not allowed");
+                            if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(v, path, $"additional property {GoQuote.Quote(k)} is not allowed");
                             break;
                     }
                 }
@@ -204,7 +204,7 @@ public static class ComposeLoader
                 {
                     bool sameAddress = key.Item1 == ip || key.Item1 == "0.0.0.0" || ip == "0.0.0.0";
                     if (owner != s.Name && sameAddress && key.Item2 == port && key.Item3 == proto)
-                        throw new ComposeException($"services \"{owner}\" and \"{s.Name}\" both publish host port {port}/{proto}: " +
+                        throw new ComposeException($"services {GoQuote.Quote(owner)} and {GoQuote.Quote(s.Name)} both publish host port {port}/{proto}: " +
                             "Bind for " + (ip == "0.0.0.0" ? key.Item1 : ip) + $":{port} would fail for the second");
                 }
                 seen[(ip, port, proto)] = s.Name;
@@ -238,11 +238,11 @@ public sealed class NodeReader(List<string> warnings)
     public string RequiredString(ComposeNode n, string path) => String(n, path) ?? throw Error(n, path, "must be a string, not null");
 
     public bool Bool(ComposeNode n, string path) => n.Kind == NodeKind.Scalar && n.Value.ToLowerInvariant() is var v
-        ? v switch { "true" or "yes" or "on" => true, "false" or "no" or "off" => false, _ => throw Error(n, path, $"must be a boolean, not \"{n.Value}\"") }
+        ? v switch { "true" or "yes" or "on" => true, "false" or "no" or "off" => false, _ => throw Error(n, path, $"must be a boolean, not {GoQuote.Quote(n.Value)}") }
         : throw Error(n, path, "must be a boolean");
 
     public long Int(ComposeNode n, string path) =>
-        n.Kind == NodeKind.Scalar && long.TryParse(n.Value, out long v) ? v : throw Error(n, path, $"must be an integer{(n.Kind == NodeKind.Scalar ? $", not \"{n.Value}\"" : "")}");
+        n.Kind == NodeKind.Scalar && long.TryParse(n.Value, out long v) ? v : throw Error(n, path, $"must be an integer{(n.Kind == NodeKind.Scalar ? $", not {GoQuote.Quote(n.Value)}" : "")}");
 
     /// <summary>A string or a list of strings.</summary>
     public List<string> StringOrList(ComposeNode n, string path) => n.Kind switch
@@ -292,7 +292,7 @@ public sealed class NodeReader(List<string> warnings)
     {
         string s = RequiredString(n, path);
         if (ComposeDurations.TryParse(s, out var d)) return d;
-        throw Error(n, path, $"invalid duration \"{s}\" (examples: 10s, 1m30s, 500ms)");
+        throw Error(n, path, $"invalid duration {GoQuote.Quote(s)} (examples: 10s, 1m30s, 500ms)");
     }
 }
 

@@ -19,7 +19,7 @@ public static class ComposeOrder
         foreach (var s in project.Services)
             foreach (var d in s.DependsOn)
                 if (!names.Contains(d.Service) && d.Required)
-                    throw new ComposeException($"service \"{s.Name}\" depends on undefined service \"{d.Service}\": invalid compose project");
+                    throw new ComposeException($"service {GoQuote.Quote(s.Name)} depends on undefined service {GoQuote.Quote(d.Service)}: invalid compose project");
         Sort(project, project.Services);
     }
 

@@ -65,7 +65,7 @@ public static class ComposeServiceMapper
                 project.Warnings.Add($"service \"{name}\": `{key}` is not supported by MiniRun and is ignored");
                 continue;
             }
-            if (!Supported.Contains(key)) throw r.Error(v, path, $"additional property \"{key}\" is not allowed");
+            if (!Supported.Contains(key)) throw r.Error(v, path, $"additional property {GoQuote.Quote(key)} is not allowed");
             switch (key)
             {
                 case "image": s.Image = r.RequiredString(v, p); break;
@@ -162,7 +162,7 @@ public static class ComposeServiceMapper
                         "always" or "never" or "missing" => pull,
                         "if_not_present" => "missing",
                         "build" => "build",
-                        _ => throw r.Error(v, p, $"invalid pull policy \"{pull}\" (always, never, missing, build)"),
+                        _ => throw r.Error(v, p, $"invalid pull policy {GoQuote.Quote(pull)} (always, never, missing, build)"),
                     };
                     break;
                 case "userns_mode": o.Userns = r.String(v, p); break;
@@ -196,7 +196,7 @@ public static class ComposeServiceMapper
             s.Networks.Add(new ComposeServiceNetwork("default", [], null));
         foreach (var n in s.Networks)
             if (!project.Networks.ContainsKey(n.Key))
-                throw new ComposeException($"service \"{name}\" refers to undefined network {n.Key}: invalid compose project");
+                throw new ComposeException($"service {GoQuote.Quote(name)} refers to undefined network {n.Key}: invalid compose project");
         s.ConfigHash = Hash(node, envFileText.ToString());
         return s;
     }
@@ -210,7 +210,7 @@ public static class ComposeServiceMapper
         if (v.Kind == NodeKind.Seq) return r.List(v, path);
         string? text = r.String(v, path);
         if (text is null) return [];
-        return SplitWords(text) ?? throw r.Error(v, path, $"unterminated quote in \"{text}\"");
+        return SplitWords(text) ?? throw r.Error(v, path, $"unterminated quote in {GoQuote.Quote(text)}");
     }
 
     public static List<string>? SplitWords(string text)
@@ -272,7 +272,7 @@ public static class ComposeServiceMapper
                     project.Warnings.Add($"{q} is not supported by MiniRun and is ignored");
                     break;
                 default:
-                    if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(x, p, $"additional property \"{k}\" is not allowed");
+                    if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(x, p, $"additional property {GoQuote.Quote(k)} is not allowed");
                     break;
             }
         }
@@ -315,7 +315,7 @@ public static class ComposeServiceMapper
                 string protocol = item["protocol"] is { } pr ? r.RequiredString(pr, q + ".protocol") : "tcp";
                 foreach (var (k, _) in item.Map)
                     if (k is not ("target" or "published" or "host_ip" or "protocol" or "mode" or "name" or "app_protocol"))
-                        throw r.Error(item, q, $"additional property \"{k}\" is not allowed");
+                        throw r.Error(item, q, $"additional property {GoQuote.Quote(k)} is not allowed");
                 spec = (hostIp is null ? "" : hostIp + ":") + (published is null ? "" : published + ":") + target + "/" + protocol;
                 if (hostIp is null && published is null) spec = target + "/" + protocol;
             }
@@ -361,7 +361,7 @@ public static class ComposeServiceMapper
                         if (source is not null)
                         {
                             if (!project.Volumes.TryGetValue(source, out var vol))
-                                throw new ComposeException($"service \"{s.Name}\" refers to undefined volume {source}: invalid compose project");
+                                throw new ComposeException($"service {GoQuote.Quote(s.Name)} refers to undefined volume {source}: invalid compose project");
                             parts.Add("source=" + vol.Name);
                             s.VolumeKeys.Add(source);
                         }
@@ -372,7 +372,7 @@ public static class ComposeServiceMapper
                         if (item["tmpfs"]?["mode"] is { } mode) parts.Add("tmpfs-mode=" + r.RequiredString(mode, q + ".tmpfs.mode"));
                         break;
                     default:
-                        throw r.Error(item, q + ".type", $"volume type \"{type}\" is not supported by MiniRun (bind, volume, tmpfs)");
+                        throw r.Error(item, q + ".type", $"volume type {GoQuote.Quote(type)} is not supported by MiniRun (bind, volume, tmpfs)");
                 }
                 parts.Add("target=" + target);
                 if (readOnly) parts.Add("readonly");
@@ -389,7 +389,7 @@ public static class ComposeServiceMapper
             else
             {
                 if (!project.Volumes.TryGetValue(sourceText, out var vol))
-                    throw new ComposeException($"service \"{s.Name}\" refers to undefined volume {sourceText}: invalid compose project");
+                    throw new ComposeException($"service {GoQuote.Quote(s.Name)} refers to undefined volume {sourceText}: invalid compose project");
                 s.VolumeKeys.Add(sourceText);
                 s.Options.Volumes.Add(vol.Name + ":" + rest);
             }
@@ -428,7 +428,7 @@ public static class ComposeServiceMapper
                         case "priority" or "gw_priority" or "ipv6_address" or "link_local_ips" or "mac_address" or "driver_opts" or "interface_name":
                             project.Warnings.Add($"{q} is not supported by MiniRun and is ignored");
                             break;
-                        default: throw r.Error(x, $"{p}.{key}", $"additional property \"{k}\" is not allowed");
+                        default: throw r.Error(x, $"{p}.{key}", $"additional property {GoQuote.Quote(k)} is not allowed");
                     }
                 }
             }
@@ -457,11 +457,11 @@ public static class ComposeServiceMapper
                         case "condition":
                             condition = r.RequiredString(x, q);
                             if (condition is not ("service_started" or "service_healthy" or "service_completed_successfully"))
-                                throw r.Error(x, q, $"must be one of service_started, service_healthy, service_completed_successfully, not \"{condition}\"");
+                                throw r.Error(x, q, $"must be one of service_started, service_healthy, service_completed_successfully, not {GoQuote.Quote(condition)}");
                             break;
                         case "required": required = r.Bool(x, q); break;
                         case "restart": restart = r.Bool(x, q); break;
-                        default: throw r.Error(x, $"{p}.{dep}", $"additional property \"{k}\" is not allowed");
+                        default: throw r.Error(x, $"{p}.{dep}", $"additional property {GoQuote.Quote(k)} is not allowed");
                     }
                 }
             }
@@ -492,7 +492,7 @@ public static class ComposeServiceMapper
                             case "NONE": disable = true; break;
                             case "CMD-SHELL": cmd = string.Join(' ', list.Skip(1)); break;
                             case "CMD": test = list; break;
-                            default: throw r.Error(x, q, $"the first item must be CMD, CMD-SHELL or NONE, not \"{list[0]}\"");
+                            default: throw r.Error(x, q, $"the first item must be CMD, CMD-SHELL or NONE, not {GoQuote.Quote(list[0])}");
                         }
                     }
                     break;
@@ -502,7 +502,7 @@ public static class ComposeServiceMapper
                 case "retries": retries = (int)r.Int(x, q); break;
                 case "disable": disable = r.Bool(x, q); break;
                 case "start_interval": r.Warnings.Add($"{q} is not supported by MiniRun and is ignored"); break;
-                default: throw r.Error(x, p, $"additional property \"{k}\" is not allowed");
+                default: throw r.Error(x, p, $"additional property {GoQuote.Quote(k)} is not allowed");
             }
         }
         s.HasHealthcheck = !disable && (cmd is not null || test is not null);
@@ -525,7 +525,7 @@ public static class ComposeServiceMapper
                     foreach (var (rk, rv) in r.Expect(x, q, NodeKind.Map).Map)
                     {
                         string rq = q + "." + rk;
-                        if (rk is not ("limits" or "reservations")) throw r.Error(rv, q, $"additional property \"{rk}\" is not allowed");
+                        if (rk is not ("limits" or "reservations")) throw r.Error(rv, q, $"additional property {GoQuote.Quote(rk)} is not allowed");
                         foreach (var (lk, lv) in r.Expect(rv, rq, NodeKind.Map).Map)
                         {
                             string lq = rq + "." + lk;
@@ -538,7 +538,7 @@ public static class ComposeServiceMapper
                                 case (_, "cpus" or "devices" or "generic_resources"):
                                     project.Warnings.Add($"service \"{service}\": {lq} is not supported by MiniRun and is ignored");
                                     break;
-                                default: throw r.Error(lv, rq, $"additional property \"{lk}\" is not allowed");
+                                default: throw r.Error(lv, rq, $"additional property {GoQuote.Quote(lk)} is not allowed");
                             }
                         }
                     }
@@ -549,7 +549,7 @@ public static class ComposeServiceMapper
                 case "restart_policy" or "placement" or "update_config" or "rollback_config" or "endpoint_mode" or "labels":
                     project.Warnings.Add($"service \"{service}\": {q} (a Swarm setting) is not supported by MiniRun and is ignored");
                     break;
-                default: throw r.Error(x, p, $"additional property \"{k}\" is not allowed");
+                default: throw r.Error(x, p, $"additional property {GoQuote.Quote(k)} is not allowed");
             }
         }
         return f;

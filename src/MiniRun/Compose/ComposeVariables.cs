@@ -70,7 +70,7 @@ public sealed class ComposeVariables
             if (next == '{')
             {
                 int end = ClosingBrace(text, i + 2);
-                if (end < 0) throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: \"{text}\": a ${{ without its }}");
+                if (end < 0) throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: {GoQuote.Quote(text)}: a ${{ without its }}");
                 sb.Append(Braced(text[(i + 2)..end], text, path));
                 i = end + 1;
                 continue;
@@ -83,7 +83,7 @@ public sealed class ComposeVariables
                 i = j;
                 continue;
             }
-            throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: \"{text}\": use $$ for a literal $");
+            throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: {GoQuote.Quote(text)}: use $$ for a literal $");
         }
         return sb.ToString();
     }
@@ -94,7 +94,7 @@ public sealed class ComposeVariables
         while (j < inner.Length && IsNameChar(inner[j])) j++;
         string name = inner[..j];
         if (name.Length == 0 || !IsNameStart(name[0]))
-            throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: \"{whole}\": \"${{{inner}}}\" has no variable name");
+            throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: {GoQuote.Quote(whole)}: \"${{{inner}}}\" has no variable name");
         if (j == inner.Length) return Get(name) ?? "";
         string rest = inner[j..];
         bool colon = rest.StartsWith(':');
@@ -114,7 +114,7 @@ public sealed class ComposeVariables
             case ":+" or "+":
                 return missing ? "" : Interpolate(arg, path);
             default:
-                throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: \"{whole}\": unknown operator in \"${{{inner}}}\"");
+                throw new ComposeException($"invalid interpolation format for {ComposeNode.Show(path)}: {GoQuote.Quote(whole)}: unknown operator in \"${{{inner}}}\"");
         }
     }
 
@@ -152,7 +152,7 @@ public sealed class ComposeVariables
             int eq = line.IndexOf('=');
             string key = (eq < 0 ? line : line[..eq]).Trim();
             if (key.Length == 0 || key.Any(char.IsWhiteSpace))
-                throw new ComposeException($"{file}: line {n + 1}: unexpected character in variable name \"{key}\"");
+                throw new ComposeException($"{file}: line {n + 1}: unexpected character in variable name {GoQuote.Quote(key)}");
             if (eq < 0) { result.Add(new(key, null)); continue; }
             string raw = line[(eq + 1)..].TrimStart();
             string value;

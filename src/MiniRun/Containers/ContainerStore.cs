@@ -61,10 +61,10 @@ public sealed class ContainerStore
             {
                 name = Naming.ValidateName(name);
                 if (NameOwner(name) is string owner)
-                    throw new RunConfigException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner}\". You have to remove (or rename) that container to be able to reuse that name.");
+                    throw new RunConfigException($"Conflict. The container name \"/{name}\" is already in use by container {GoQuote.Quote(owner)}. You have to remove (or rename) that container to be able to reuse that name.");
             }
             if (id is not null && (!Naming.IsFullId(id) || Directory.Exists(DirOf(id))))
-                throw new InvalidOperationException($"container id \"{id}\" is not a fresh id");
+                throw new InvalidOperationException($"container id {GoQuote.Quote(id)} is not a fresh id");
             id ??= Naming.NewId();
             string chosen = name ?? Naming.GenerateUniqueName(n => NameOwner(n) is not null);
             var record = fill(new ContainerRecord { Id = id, Name = chosen, Created = DateTimeOffset.UtcNow });

@@ -99,16 +99,16 @@ public static unsafe class ContainerCopy
             }
             else if (File.Exists(full) || new FileInfo(full).LinkTarget is not null)
             {
-                if (isDir) throw new ContainerException($"cannot copy directory: destination \"{dest}\" is not a directory", 1);
-                if (dest.EndsWith('/')) throw new ContainerException($"destination \"{dest}\" must be a directory", 1);
+                if (isDir) throw new ContainerException($"cannot copy directory: destination {GoQuote.Quote(dest)} is not a directory", 1);
+                if (dest.EndsWith('/')) throw new ContainerException($"destination {GoQuote.Quote(dest)} must be a directory", 1);
                 extractInto = Path.GetDirectoryName(full)!;
                 tarName = Path.GetFileName(full);
             }
             else
             {
-                if (dest.EndsWith('/') && !isDir) throw new ContainerException($"destination directory \"{dest}\" does not exist", 1);
+                if (dest.EndsWith('/') && !isDir) throw new ContainerException($"destination directory {GoQuote.Quote(dest)} does not exist", 1);
                 extractInto = Path.GetDirectoryName(full.TrimEnd('/'))!;
-                if (!Directory.Exists(extractInto)) throw new ContainerException($"destination directory \"{extractInto}\" does not exist", 1);
+                if (!Directory.Exists(extractInto)) throw new ContainerException($"destination directory {GoQuote.Quote(extractInto)} does not exist", 1);
                 tarName = Path.GetFileName(full.TrimEnd('/'));
             }
             Pipe(output => LayerWriter.WriteEntry(parentFd, Utf8(name), Utf8(tarName), output, options),
@@ -157,7 +157,7 @@ public static unsafe class ContainerCopy
                 if (existing >= 0)
                 {
                     close(existing);
-                    if (srcIsDir) throw new ContainerException($"cannot copy directory: destination \"{dstPath}\" is not a directory", 1);
+                    if (srcIsDir) throw new ContainerException($"cannot copy directory: destination {GoQuote.Quote(dstPath)} is not a directory", 1);
                 }
             }
             string tarName = rename ?? (EndsWithDot(source) ? "." : srcName);

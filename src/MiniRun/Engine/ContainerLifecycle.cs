@@ -204,7 +204,7 @@ public static class ContainerLifecycle
             string names = Path.Combine(store.Root, ".names");
             string target = Path.Combine(names, name);
             if (File.Exists(target) && File.ReadAllText(target).Trim() is var owner && File.Exists(Path.Combine(store.DirOf(owner), "container.json")))
-                throw new ContainerException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner}\". You have to remove (or rename) that container to be able to reuse that name.", 1);
+                throw new ContainerException($"Conflict. The container name \"/{name}\" is already in use by container {GoQuote.Quote(owner)}. You have to remove (or rename) that container to be able to reuse that name.", 1);
             File.WriteAllText(target, c.Id);
             store.Update(c.Id, r => r.Name = name);
             File.Delete(Path.Combine(names, c.Name));

@@ -73,6 +73,6 @@ public static class ContainerPrune
         if (long.TryParse(value, out long seconds)) return DateTimeOffset.FromUnixTimeSeconds(seconds);
         if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal, out var at)) return at;
-        throw new ContainerException($"failed to parse value of filter (until): \"{value}\" is not a duration, a Unix time or a timestamp", 1);
+        throw new ContainerException($"failed to parse value of filter (until): {GoQuote.Quote(value)} is not a duration, a Unix time or a timestamp", 1);
     }
 }

@@ -22,7 +22,7 @@ public static class NetworkCommands
         IReadOnlyDictionary<string, string> labels, NetworkKernel? k = null)
     {
         if (driver != "bridge")
-            throw new NetworkException($"Error response from daemon: plugin \"{driver}\" not found" +
+            throw new NetworkException($"Error response from daemon: plugin {GoQuote.Quote(driver)} not found" +
                 (driver is "overlay" or "macvlan" or "ipvlan" ? $" (MiniRun has only the bridge driver; {driver} is not implemented)" : ""));
         IPNetwork? net = null;
         if (subnet is not null)

@@ -27,7 +27,7 @@ public static class VolumeCommands
         var parsed = filters.Select(f =>
         {
             int eq = f.IndexOf('=');
-            if (eq <= 0) throw new ContainerException($"invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)", 1);
+            if (eq <= 0) throw new ContainerException($"invalid argument {GoQuote.Quote(f)} for \"-f, --filter\" flag: bad format of filter (expected name=value)", 1);
             string key = f[..eq], value = f[(eq + 1)..];
             if (key is not ("dangling" or "name" or "label" or "driver"))
                 throw new ContainerException($"Error response from daemon: invalid filter '{key}'", 1);

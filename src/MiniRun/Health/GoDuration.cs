@@ -47,7 +47,7 @@ public static class GoDuration
 
     /// <summary>Parses or throws FormatException naming the flag: `invalid argument "5x" for "--health-interval" flag: time: unknown unit`.</summary>
     public static long ParseNanoseconds(string text, string flag) =>
-        TryParseNanoseconds(text) ?? throw new FormatException($"invalid argument \"{text}\" for \"{flag}\" flag: time: invalid duration \"{text}\" (use a number with a unit: 500ms, 30s, 1m30s, 1h)");
+        TryParseNanoseconds(text) ?? throw new FormatException($"invalid argument {GoQuote.Quote(text)} for {GoQuote.Quote(flag)} flag: time: invalid duration {GoQuote.Quote(text)} (use a number with a unit: 500ms, 30s, 1m30s, 1h)");
 
     public static TimeSpan ToTimeSpan(long nanoseconds) => TimeSpan.FromTicks(nanoseconds / 100);
 

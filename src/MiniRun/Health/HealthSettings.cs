@@ -41,7 +41,7 @@ public static class HealthSettings
         List<string>? test = flags.Test is not null ? [.. flags.Test] : flags.Cmd is not null ? ["CMD-SHELL", flags.Cmd] : image?.Test;
         if (test is null || test.Count == 0 || test[0] == "NONE") return null;
         if (test[0] is not ("CMD" or "CMD-SHELL") || test.Count < 2)
-            throw new RunConfigException($"image healthcheck: Test must be [\"CMD\", args...] or [\"CMD-SHELL\", command], not [{string.Join(", ", test.Select(t => $"\"{t}\""))}]");
+            throw new RunConfigException($"image healthcheck: Test must be [\"CMD\", args...] or [\"CMD-SHELL\", command], not [{string.Join(", ", test.Select(t => $"{GoQuote.Quote(t)}"))}]");
         var config = new HealthConfig
         {
             Test = test,

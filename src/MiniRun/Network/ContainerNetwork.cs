@@ -438,11 +438,11 @@ public static class ContainerNetwork
     public static (string Name, string Ip) ParseExtraHost(string h)
     {
         int sep = h.IndexOfAny([':', '=']);
-        if (sep <= 0) throw new NetworkException($"invalid argument \"{h}\" for \"--add-host\" flag: bad format for add-host: \"{h}\"", 125);
+        if (sep <= 0) throw new NetworkException($"invalid argument {GoQuote.Quote(h)} for \"--add-host\" flag: bad format for add-host: {GoQuote.Quote(h)}", 125);
         string name = h[..sep], ip = h[(sep + 1)..].Trim('[', ']');
         if (ip == "host-gateway") throw new NetworkException("--add-host NAME:host-gateway is not implemented yet", 125);
         if (!IPAddress.TryParse(ip, out _))
-            throw new NetworkException($"invalid argument \"{h}\" for \"--add-host\" flag: invalid IP address in add-host: \"{ip}\"", 125);
+            throw new NetworkException($"invalid argument {GoQuote.Quote(h)} for \"--add-host\" flag: invalid IP address in add-host: {GoQuote.Quote(ip)}", 125);
         return (name, ip);
     }
 

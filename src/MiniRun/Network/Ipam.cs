@@ -160,7 +160,7 @@ public sealed class Ipam
             }
             var f = line.Split(' ');
             if (f.Length != 2 || !IPAddress.TryParse(f[0], out var address) || address.AddressFamily != AddressFamily.InterNetwork)
-                throw new ContainerException($"read IPAM state {_path}: line {n} is not \"ADDRESS OWNER\": \"{line}\"");
+                throw new ContainerException($"read IPAM state {_path}: line {n} is not \"ADDRESS OWNER\": {GoQuote.Quote(line)}");
             leases.Add(new IpLease(f[1], address));
         }
         return leases;
@@ -182,7 +182,7 @@ public sealed class Ipam
     private static void CheckOwner(string owner)
     {
         if (owner.Length == 0 || owner.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            throw new ArgumentException($"IPAM owner \"{owner}\": must be a non-empty word");
+            throw new ArgumentException($"IPAM owner {GoQuote.Quote(owner)}: must be a non-empty word");
     }
 
     private static uint ToUInt(IPAddress a)

@@ -176,7 +176,7 @@ public static class NameResolver
     internal static string NetworkDirectory(string root, string networkId)
     {
         if (networkId.Length == 0 || networkId.Contains('/') || networkId is "." or "..")
-            throw new RuntimeException($"network id \"{networkId}\" is not a valid directory name");
+            throw new RuntimeException($"network id {GoQuote.Quote(networkId)} is not a valid directory name");
         return Path.Combine(Path.GetFullPath(root), "networks", networkId);
     }
 

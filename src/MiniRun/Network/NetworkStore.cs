@@ -284,7 +284,7 @@ public sealed class NetworkStore
         bool ok = name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) &&
                   name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
         if (!ok)
-            throw new NetworkException($"Error response from daemon: invalid network name \"{name}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+            throw new NetworkException($"Error response from daemon: invalid network name {GoQuote.Quote(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         if (name is DefaultName or HostName or NoneName)
             throw new NetworkException($"Error response from daemon: network with name {name} already exists");
     }

@@ -263,7 +263,7 @@ public sealed class NftFirewall : IFirewall
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"{why}: write \"{value}\" to {path}: {e.Message}");
+            throw new RuntimeException($"{why}: write {GoQuote.Quote(value)} to {path}: {e.Message}");
         }
         _trace.Call($"write {path} \"{value}\"", "0");
     }

@@ -205,13 +205,13 @@ public static partial class NftRules
     /// <summary>An interface name as the kernel allows it (1-15 bytes) and nft can quote: letters, digits, _ . -</summary>
     public static void CheckBridge(string bridge)
     {
-        if (!BridgeName().IsMatch(bridge)) throw new ArgumentException($"bridge name \"{bridge}\": 1-15 letters, digits, _ . -");
+        if (!BridgeName().IsMatch(bridge)) throw new ArgumentException($"bridge name {GoQuote.Quote(bridge)}: 1-15 letters, digits, _ . -");
     }
 
     /// <summary>An owner (a container ID) usable in a chain name and a comment.</summary>
     public static void CheckOwner(string owner)
     {
-        if (!OwnerName().IsMatch(owner)) throw new ArgumentException($"port owner \"{owner}\": 1-100 letters, digits, _ . - (a container ID)");
+        if (!OwnerName().IsMatch(owner)) throw new ArgumentException($"port owner {GoQuote.Quote(owner)}: 1-100 letters, digits, _ . - (a container ID)");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,15}$")]

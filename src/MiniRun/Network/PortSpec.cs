@@ -167,7 +167,7 @@ public static class PortSpec
         string port = slash < 0 ? privatePort : privatePort[..slash], proto = slash < 0 ? "tcp" : privatePort[(slash + 1)..];
         if (proto == "") proto = "tcp";
         if (!TryNumber(port, out int number))
-            throw new ContainerException($"Error: invalid port ({port}): strconv.ParseUint: parsing \"{port}\": invalid syntax", 1);
+            throw new ContainerException($"Error: invalid port ({port}): strconv.ParseUint: parsing {GoQuote.Quote(port)}: invalid syntax", 1);
         var lines = bindings.Where(b => b.ContainerPort == number && b.Protocol == proto)
             .Select(b => $"{DisplayAddress(b.HostIp)}:{b.HostPort}").Order(NaturalComparer.Instance).ToList();
         if (lines.Count == 0) throw new ContainerException($"Error: No public port '{privatePort}' published for {container}", 1);

@@ -65,7 +65,7 @@ public static class AppArmor
             if (!host.Enabled)
                 throw new RunConfigException($"--security-opt apparmor={option}: AppArmor is not enabled on this host (or apparmor_parser is not installed)");
             if (!host.LoadedProfiles().Contains(option))
-                throw new RunConfigException($"--security-opt apparmor={option}: the kernel has no AppArmor profile \"{option}\" (load it with apparmor_parser -r)");
+                throw new RunConfigException($"--security-opt apparmor={option}: the kernel has no AppArmor profile {GoQuote.Quote(option)} (load it with apparmor_parser -r)");
             return option;
         }
         if (privileged || !host.Enabled) return null;

@@ -86,7 +86,7 @@ public static class CapabilityPolicy
             string name = raw.ToUpperInvariant();
             if (name != All && !name.StartsWith("CAP_", StringComparison.Ordinal)) name = "CAP_" + name;
             if (name != All && !known.Contains(name))
-                throw new MiniRun.Spec.RunConfigException($"invalid {field}: unknown capability: \"{name}\"");
+                throw new MiniRun.Spec.RunConfigException($"invalid {field}: unknown capability: {GoQuote.Quote(name)}");
             result.Add(name);
         }
         return result;

@@ -54,9 +54,9 @@ public sealed record DaemonConfig(string UsernsRemap, string? Bridge = null, str
             string? bridge = Text(doc.RootElement, "bridge", path, "\"none\" or an interface name");
             string? bip = Text(doc.RootElement, "bip", path, "an address with its prefix, e.g. \"172.17.0.1/16\"");
             if (bridge is { Length: > 15 })
-                throw new FormatException($"{path}: \"bridge\": \"{bridge}\" is longer than an interface name may be (15)");
+                throw new FormatException($"{path}: \"bridge\": {GoQuote.Quote(bridge)} is longer than an interface name may be (15)");
             if (!string.IsNullOrEmpty(bip) && !IsAddressWithPrefix(bip))
-                throw new FormatException($"{path}: \"bip\": \"{bip}\" is not an IPv4 address with a prefix (172.17.0.1/16)");
+                throw new FormatException($"{path}: \"bip\": {GoQuote.Quote(bip)} is not an IPv4 address with a prefix (172.17.0.1/16)");
             return new DaemonConfig(remap, bridge, bip);
         }
         catch (JsonException e)
@@ -78,7 +78,7 @@ public sealed record DaemonConfig(string UsernsRemap, string? Bridge = null, str
     {
         if (!root.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String)
-            throw new FormatException($"{path}: \"{key}\" must be a string ({expected})");
+            throw new FormatException($"{path}: {GoQuote.Quote(key)} must be a string ({expected})");
         return v.GetString()!.Trim();
     }
 }

@@ -42,16 +42,16 @@ public static class RemapUser
         long? uid = UidOf(user, Path.Combine(etc, "passwd"));
         if (uid is null)
         {
-            if (!create) throw new ContainerException($"userns-remap: user \"{user}\" does not exist (use \"default\" to let MiniRun create \"{DefaultUser}\")");
+            if (!create) throw new ContainerException($"userns-remap: user {GoQuote.Quote(user)} does not exist (use \"default\" to let MiniRun create {GoQuote.Quote(DefaultUser)})");
             string shell = File.Exists("/usr/sbin/nologin") ? "/usr/sbin/nologin" : "/bin/false";
             RunTool("useradd", "--system", "--no-create-home", "--shell", shell, "--user-group", user);
-            uid = UidOf(user, Path.Combine(etc, "passwd")) ?? throw new ContainerException($"userns-remap: useradd made no user \"{user}\"");
+            uid = UidOf(user, Path.Combine(etc, "passwd")) ?? throw new ContainerException($"userns-remap: useradd made no user {GoQuote.Quote(user)}");
         }
         var (uids, gids) = Ranges(user, uid, etc);
         if (uids is null || gids is null)
         {
             if (!create)
-                throw new ContainerException($"userns-remap: user \"{user}\" has no range in {etc}/subuid or {etc}/subgid " +
+                throw new ContainerException($"userns-remap: user {GoQuote.Quote(user)} has no range in {etc}/subuid or {etc}/subgid " +
                     $"(e.g. usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {user})");
             var taken = SubordinateIds.Parse(ReadOrEmpty(Path.Combine(etc, "subuid"))).Concat(SubordinateIds.Parse(ReadOrEmpty(Path.Combine(etc, "subgid"))));
             long start = SubordinateIds.NextFree(taken);
@@ -62,7 +62,7 @@ public static class RemapUser
             args.Add(user);
             RunTool("usermod", [.. args]);
             (uids, gids) = Ranges(user, uid, etc);
-            if (uids is null || gids is null) throw new ContainerException($"userns-remap: usermod added no range for \"{user}\"");
+            if (uids is null || gids is null) throw new ContainerException($"userns-remap: usermod added no range for {GoQuote.Quote(user)}");
         }
         return new RemapIdentity(user, uids, gids);
     }

@@ -159,7 +159,7 @@ public static class SeccompPolicy
 
     private static bool AtLeast(SeccompHost host, string version, string field)
     {
-        var (major, minor) = KernelVersion(version) ?? throw new RunConfigException($"{field}: \"{version}\" is not a kernel version (MAJOR.MINOR)");
+        var (major, minor) = KernelVersion(version) ?? throw new RunConfigException($"{field}: {GoQuote.Quote(version)} is not a kernel version (MAJOR.MINOR)");
         return host.KernelMajor > major || (host.KernelMajor == major && host.KernelMinor >= minor);
     }
 

@@ -53,7 +53,7 @@ public sealed record SecurityOptions
             int eq = opt.IndexOf('='), colon = opt.IndexOf(':');
             int cut = eq >= 0 ? eq : colon;
             if (cut <= 0 || cut == opt.Length - 1)
-                throw new RunConfigException($"Invalid --security-opt: \"{opt}\"");
+                throw new RunConfigException($"Invalid --security-opt: {GoQuote.Quote(opt)}");
             string key = opt[..cut], value = opt[(cut + 1)..];
             switch (key)
             {
@@ -62,7 +62,7 @@ public sealed record SecurityOptions
                     {
                         "1" or "t" or "true" => true,
                         "0" or "f" or "false" => false,
-                        _ => throw new RunConfigException($"invalid --security-opt 2: \"{opt}\""),
+                        _ => throw new RunConfigException($"invalid --security-opt 2: {GoQuote.Quote(opt)}"),
                     };
                     recorded.Add(opt);
                     break;
@@ -84,7 +84,7 @@ public sealed record SecurityOptions
                 case "label":
                     throw new RunConfigException($"--security-opt {opt}: SELinux labels are not supported by MiniRun");
                 default:
-                    throw new RunConfigException($"invalid --security-opt 2: \"{opt}\"");
+                    throw new RunConfigException($"invalid --security-opt 2: {GoQuote.Quote(opt)}");
             }
         }
         return new SecurityOptions { Recorded = recorded, NoNewPrivileges = nnp, Seccomp = seccomp, AppArmor = apparmor };

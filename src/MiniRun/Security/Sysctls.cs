@@ -28,7 +28,7 @@ public static class Sysctls
         int eq = value.IndexOf('=');
         string key = eq < 0 ? value : value[..eq];
         if (eq < 0 || !(Allowed.Contains(key) || AllowedPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal))))
-            throw new RunConfigException($"invalid argument \"{value}\" for \"--sysctl\" flag: sysctl '{value}' is not allowed");
+            throw new RunConfigException($"invalid argument {GoQuote.Quote(value)} for \"--sysctl\" flag: sysctl '{value}' is not allowed");
         return (key, value[(eq + 1)..]);
     }
 

@@ -34,7 +34,7 @@ public static class Ulimits
         if (parts.Length > 2)
             throw new RunConfigException(Bad($"too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`"));
         long Number(string text) => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)
-            ? n : throw new RunConfigException(Bad($"strconv.ParseInt: parsing \"{text}\": invalid syntax"));
+            ? n : throw new RunConfigException(Bad($"strconv.ParseInt: parsing {GoQuote.Quote(text)}: invalid syntax"));
         long soft = Number(parts[0]);
         long hard = parts.Length == 2 ? Number(parts[1]) : soft;
         if (soft < -1 || hard < -1) throw new RunConfigException(Bad($"invalid ulimit value: {limits} (a number, or -1 for unlimited)"));

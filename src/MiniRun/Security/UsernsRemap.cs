@@ -46,7 +46,7 @@ public static partial class UsernsRemap
         null or "" => config.UsernsRemap.Length > 0 ? "remap" : "",
         "host" => "host",
         "remap" => "remap",
-        _ => throw new ContainerException($"invalid --userns value \"{flag}\": use \"remap\" or \"host\"", 125),
+        _ => throw new ContainerException($"invalid --userns value {GoQuote.Quote(flag)}: use \"remap\" or \"host\"", 125),
     };
 
     /// <summary>CLONE_NEWUSER when the container will be remapped: `run` clones its init before it writes the bundle.</summary>
@@ -88,7 +88,7 @@ public static partial class UsernsRemap
         root = Path.GetFullPath(root);
         for (string? dir = Path.GetDirectoryName(root); dir is not null; dir = Path.GetDirectoryName(dir))
             if (!CanSearch(dir, uid, gid))
-                throw new ContainerException($"--userns=remap: the remapped root (uid {uid}, gid {gid}) cannot search \"{dir}\", above the MiniRun root: allow it with chmod o+x \"{dir}\"");
+                throw new ContainerException($"--userns=remap: the remapped root (uid {uid}, gid {gid}) cannot search {GoQuote.Quote(dir)}, above the MiniRun root: allow it with chmod o+x {GoQuote.Quote(dir)}");
         foreach (string dir in new[] { root, Path.Combine(root, "containers"), bundle })
             GrantSearch(dir, uid, gid);
         foreach (string sub in new[] { "upper", "work", "hostname", "hosts", "resolv.conf" })
@@ -110,7 +110,7 @@ public static partial class UsernsRemap
         if (CanSearch(dir, uid, gid)) return;
         var (_, _, group) = Stat(dir);
         if (group != 0 && group != gid)
-            throw new ContainerException($"--userns=remap: the remapped root (gid {gid}) cannot search \"{dir}\" (its group is {group}): allow it with chmod o+x \"{dir}\"");
+            throw new ContainerException($"--userns=remap: the remapped root (gid {gid}) cannot search {GoQuote.Quote(dir)} (its group is {group}): allow it with chmod o+x {GoQuote.Quote(dir)}");
         Chown(dir, uint.MaxValue, gid);
         File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.GroupExecute);
     }

@@ -61,9 +61,9 @@ public static class EnvFile
             int eq = line.IndexOf('=');
             string name = eq < 0 ? line : line[..eq];
             if (name.Length == 0)
-                throw new RunConfigException($"env file {fileName}: line {lineNo}: no variable name in \"{line}\"");
+                throw new RunConfigException($"env file {fileName}: line {lineNo}: no variable name in {GoQuote.Quote(line)}");
             if (name.Any(char.IsWhiteSpace))
-                throw new RunConfigException($"env file {fileName}: line {lineNo}: variable name \"{name}\" contains whitespace");
+                throw new RunConfigException($"env file {fileName}: line {lineNo}: variable name {GoQuote.Quote(name)} contains whitespace");
 
             if (eq >= 0)
                 result.Add(line); // the value passes through untouched: no trimming, no quote removal
@@ -85,7 +85,7 @@ public static class EnvFile
         int eq = value.IndexOf('=');
         string name = eq < 0 ? value : value[..eq];
         if (name.Length == 0)
-            throw new RunConfigException($"invalid environment variable: \"{value}\"");
+            throw new RunConfigException($"invalid environment variable: {GoQuote.Quote(value)}");
         if (eq >= 0)
             return value;
         return lookup(name) is string v ? name + "=" + v : name;

@@ -138,9 +138,9 @@ public static class SpecGenerator
     private static void ValidateHostname(string hostname)
     {
         if (Encoding.UTF8.GetByteCount(hostname) > 64)
-            throw new RunConfigException($"invalid hostname \"{hostname}\": longer than 64 bytes");
+            throw new RunConfigException($"invalid hostname {GoQuote.Quote(hostname)}: longer than 64 bytes");
         if (hostname.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
-            throw new RunConfigException($"invalid hostname \"{hostname}\": contains whitespace or control characters");
+            throw new RunConfigException($"invalid hostname {GoQuote.Quote(hostname)}: contains whitespace or control characters");
     }
 
     private static Dictionary<string, string> Annotations(RunOptions o, ContainerConfig cfg)

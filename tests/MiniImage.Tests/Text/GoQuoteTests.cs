@@ -37,4 +37,31 @@ public sealed class GoQuoteTests
         Assert.DoesNotContain('\u001b', ex.Message);
         Assert.Contains("entry \"../\\x1b[2J\\nLoaded image: trusted:latest\" escapes the layer directory", ex.Message);
     }
+
+    [Theory]
+    [InlineData('a', "'a'")]
+    [InlineData('\n', "'\\n'")]
+    [InlineData('\u001b', "'\\x1b'")]
+    [InlineData('\'', "'\\''")]
+    [InlineData('"', "'\"'")]
+    public void QuoteRune_as_Go(char c, string expected) => Assert.Equal(expected, GoQuote.QuoteRune(c));
+
+    [Theory]
+    [InlineData("busybox\n\u001b[31mLoaded image: trusted:latest")]
+    [InlineData("sha256:\r\u0007")]
+    public void References_and_digests_from_outside_reach_messages_quoted(string hostile)
+    {
+        // A reference or digest read from an archive's manifest.json, a registry answer or the
+        // command line: quoted by the one rule, so the message stays one line without escapes.
+        var e1 = Assert.Throws<MiniImageException>(() => MiniImage.Reference.ImageReference.Parse(hostile));
+        var e2 = Assert.Throws<MiniImageException>(() => MiniImage.Oci.Digest.Parse(hostile));
+        foreach (var message in new[] { e1.Message, e2.Message })
+        {
+            Assert.DoesNotContain('\n', message);
+            Assert.DoesNotContain('\r', message);
+            Assert.DoesNotContain('\u001b', message);
+            Assert.DoesNotContain('\u0007', message);
+            Assert.Contains(GoQuote.Quote(hostile), message);
+        }
+    }
 }

@@ -284,18 +284,18 @@ public sealed class DnsMessage
                 else label.Add((byte)name[++i]);
                 continue;
             }
-            if (c > 0x7F) throw new DnsFormatException($"name \"{name}\" has a non-ASCII character");
+            if (c > 0x7F) throw new DnsFormatException($"name {GoQuote.Quote(name)} has a non-ASCII character");
             label.Add((byte)c);
         }
         if (label.Count > 0) FlushLabel(w, label, name);
         w.Add(0);
-        if (w.Count - start > MaxNameLength) throw new DnsFormatException($"name \"{name}\" is longer than {MaxNameLength} bytes");
+        if (w.Count - start > MaxNameLength) throw new DnsFormatException($"name {GoQuote.Quote(name)} is longer than {MaxNameLength} bytes");
     }
 
     private static void FlushLabel(List<byte> w, List<byte> label, string name)
     {
-        if (label.Count == 0) throw new DnsFormatException($"name \"{name}\" has an empty label");
-        if (label.Count > 63) throw new DnsFormatException($"name \"{name}\" has a label longer than 63 bytes");
+        if (label.Count == 0) throw new DnsFormatException($"name {GoQuote.Quote(name)} has an empty label");
+        if (label.Count > 63) throw new DnsFormatException($"name {GoQuote.Quote(name)} has a label longer than 63 bytes");
         w.Add((byte)label.Count);
         w.AddRange(label);
         label.Clear();

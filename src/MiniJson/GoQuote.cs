@@ -1,4 +1,5 @@
-// GoQuote: one quoting rule for every name or value from outside (a tar entry's name, a config
+// GoQuote (project MiniJson, shared by MiniImage, the runtime core and the engine): one quoting
+// rule for every name or value from outside (a tar entry's name, a config.json or image config
 // field, a registry's answer) that reaches a message, as Go's strconv.Quote (fmt's %q) writes it.
 //
 // Why: a layer's file name is whatever bytes its author chose. Printed raw, an escape sequence
@@ -10,12 +11,20 @@
 using System.Globalization;
 using System.Text;
 
-namespace MiniImage;
+namespace MiniJson;
 
 public static class GoQuote
 {
-    /// <summary>"text" with Go's escapes.</summary>
-    public static string Quote(string s) => Quote(Encoding.UTF8.GetBytes(s));
+    /// <summary>"text" with Go's escapes (null as "").</summary>
+    public static string Quote(string? s) => Quote(Encoding.UTF8.GetBytes(s ?? ""));
+
+    /// <summary>One character as Go's strconv.QuoteRune (fmt's %q of a rune): 'x', '\n', '\x1b', '\''.</summary>
+    public static string QuoteRune(char c)
+    {
+        if (c == '\'') return "'\\''";
+        if (c == '"') return "'\"'";
+        return "'" + Quote(c.ToString())[1..^1] + "'";
+    }
 
     /// <summary>Raw bytes (a tar entry's name) quoted; bytes that are not UTF-8 are shown as \xNN.</summary>
     public static string Quote(ReadOnlySpan<byte> bytes)
