@@ -11,6 +11,8 @@
 // Follows: rename(2) atomicity within one file system; OCI image-layout.md's blobs/<alg>/<hex>.
 using MiniImage.Oci;
 
+using MiniImage.Layers;
+
 namespace MiniImage.Store;
 
 internal sealed class StorePaths
@@ -62,23 +64,14 @@ internal sealed class StorePaths
             DeleteTree(entry);
     }
 
-    /// <summary>Removes a file or directory tree if present; never follows symlinks.</summary>
+    /// <summary>
+    /// Removes a file or directory tree if present; never follows symlinks, and names go to
+    /// unlinkat as bytes (TreeRemover), so a layer's "\xffx" goes too. Anything left is an error.
+    /// </summary>
     public static void DeleteTree(string path)
     {
-        try
-        {
-            var attributes = File.GetAttributes(path); // lstat: a symlink has ReparsePoint
-            if (attributes.HasFlag(FileAttributes.Directory) && !attributes.HasFlag(FileAttributes.ReparsePoint))
-                Directory.Delete(path, recursive: true);
-            else
-                File.Delete(path);
-        }
-        catch (FileNotFoundException) { }
-        catch (DirectoryNotFoundException) { }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MiniImageException($"remove {path}: {e.Message}");
-        }
+        try { TreeRemover.DeletePath(path); }
+        catch (IOException e) { throw new MiniImageException(e.Message); }
     }
 
     /// <summary>Replaces `path` with `data`: write a temp file in tmp/, fsync, rename over.</summary>

@@ -141,8 +141,7 @@ public sealed partial class Builder
 
     private static void StoreDelete(string dir)
     {
-        try { Directory.Delete(dir, recursive: true); }
-        catch (DirectoryNotFoundException) { }
+        try { MiniImage.Layers.TreeRemover.DeletePath(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // a later build's directory is separate; nothing reads it
     }
 }

@@ -158,12 +158,11 @@ public sealed class ContainerStore
         return result;
     }
 
-    /// <summary>Deletes a retired directory; one that vanished meanwhile (another remover) is fine.</summary>
-    public static void DeleteRetired(string retired)
-    {
-        try { Directory.Delete(retired, recursive: true); }
-        catch (DirectoryNotFoundException) { }
-    }
+    /// <summary>
+    /// Deletes a retired directory; one that vanished meanwhile (another remover) is fine. Names
+    /// go to unlinkat as bytes (TreeRemover), so a file the container named "\xffx" goes too.
+    /// </summary>
+    public static void DeleteRetired(string retired) => MiniImage.Layers.TreeRemover.DeletePath(retired);
 
     /// <summary>Retired directories left by a remover that died half-way (boot sweeps them; nothing else runs then).</summary>
     public IEnumerable<string> LeftoverRetired() =>

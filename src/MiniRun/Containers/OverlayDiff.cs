@@ -9,7 +9,8 @@
 // image's entries below it: it is C (or A), and every image entry in it that upper/ does not
 // have again is D. Lines are sorted by path, as Docker sorts them. The walk uses directory fds
 // and O_NOFOLLOW; nothing is followed, nothing is mounted, so it works for running and stopped
-// containers alike.
+// containers alike. Names keep their bytes (RawPath), so a name that is not UTF-8 is listed too
+// (printed with U+FFFD, as Docker prints it).
 // Follows: docker-diff(1); the kernel's overlayfs.rst (whiteouts, opaque directories).
 using System.Text;
 using Tmds.Linux;
@@ -91,13 +92,15 @@ public static unsafe partial class OverlayDiff
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string layer in layout.LowerDirs)
         {
-            string dir = Path.Combine(layer, rel);
-            if (!Directory.Exists(dir) || new FileInfo(dir).LinkTarget is not null) continue;
-            foreach (string entry in Directory.EnumerateFileSystemEntries(dir))
+            int fd;
+            fixed (byte* p = RawPath.Z(layer + "/" + rel)) fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) continue;   // absent in this layer, or a symlink (never followed)
+            try
             {
-                string name = Path.GetFileName(entry);
-                if (layout.ExistsBelow(rel + "/" + name)) names.Add(name);
+                foreach (string name in Names(fd))
+                    if (layout.ExistsBelow(rel + "/" + name)) names.Add(name);
             }
+            finally { close(fd); }
         }
         return names;
     }
@@ -120,7 +123,7 @@ public static unsafe partial class OverlayDiff
                 int len = 0;
                 while (n[len] != 0) len++;
                 if (len == 1 && n[0] == '.' || len == 2 && n[0] == '.' && n[1] == '.') continue;
-                result.Add(Encoding.UTF8.GetString(n, len));
+                result.Add(RawPath.Decode(new ReadOnlySpan<byte>(n, len)));   // bytes that are not UTF-8 kept (RawPath)
             }
         }
         finally { closedir(dir); }

@@ -131,7 +131,8 @@ public sealed unsafe partial class OverlayLayout
             return fgetxattr(dirFd, n, &value, 1) == 1 && value == (byte)'y';
     }
 
-    internal static byte[] Z(string s) => [.. Encoding.UTF8.GetBytes(s), 0];
+    /// <summary>A name or path for a system call; names read with OverlayDiff.Names keep their bytes (RawPath).</summary>
+    internal static byte[] Z(string s) => RawPath.Z(s);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long fgetxattr(int fd, byte* name, byte* value, nuint size);

@@ -150,7 +150,7 @@ public sealed partial class VolumeStore
         string dir = PathOf(name), gone = Path.Combine(Dir, ".removing-" + name);
         try { Directory.Move(dir, gone); }
         catch (DirectoryNotFoundException) { return; }
-        Directory.Delete(gone, recursive: true);
+        MiniImage.Layers.TreeRemover.DeletePath(gone);   // names as bytes: a container may write any
     }
 
     /// <summary>Bytes of the files under the volume's _data (prune's "Total reclaimed space", `system df`).</summary>

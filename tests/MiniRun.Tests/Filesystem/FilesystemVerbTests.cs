@@ -31,7 +31,7 @@ public sealed class FilesystemVerbTests : IDisposable
         finally
         {
             _host.Dispose();
-            Directory.Delete(_work, recursive: true);
+            MiniImage.Layers.TreeRemover.DeletePath(_work);   // holds a name that is not UTF-8
             File.Delete(Path.Combine("/tmp", _escape));
         }
     }
@@ -54,6 +54,37 @@ public sealed class FilesystemVerbTests : IDisposable
         Stopped("fsdiff", "echo hi > /new; rm /bin/ls; mkdir -p /d/e");
         var lines = Ok("diff", "fsdiff").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["C /bin", "D /bin/ls", "A /d", "A /d/e", "A /new"], lines);
+        NoMountsLeft();
+    }
+
+    [Fact]
+    public void NamesThatAreNotUtf8_SurviveDiffCommitExportAndCp()
+    {
+        // A file name with the byte 0xff: diff lists it (as Docker, with U+FFFD on the terminal),
+        // commit keeps its bytes, export writes them, cp copies them out.
+        Stopped("fsbytes", "mkdir /d; echo hi > \"/d/$(printf '\\377x')\"");
+        var lines = Ok("diff", "fsbytes").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["A /d", "A /d/\ufffdx"], lines);
+
+        Ok("commit", "fsbytes", "bytes:v1");
+        Assert.Equal("hi\n", Ok("run", "--pull", "never", "--rm", "bytes:v1", "sh", "-c", "cat \"/d/$(printf '\\377x')\"").Stdout);
+
+        string tar = Path.Combine(_work, "bytes.tar");
+        Ok("export", "-o", tar, "fsbytes");
+        Assert.Contains("d/\\377x", Tool("tar", "--quoting-style=escape", "-tf", tar).Split('\n'));
+
+        string dest = Path.Combine(_work, "cp");
+        Directory.CreateDirectory(dest);
+        Ok("cp", "fsbytes:/d", dest);
+        Assert.Equal("\\377x\n", Tool("ls", "-b", Path.Combine(dest, "d")));
+
+        // Removal: rm of the container and rmi of the image leave nothing behind (.NET's own
+        // Directory.Delete fails on such a name: "Directory not empty").
+        Ok("rm", "fsbytes");
+        Ok("rmi", "bytes:v1");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_host.Root, "tmp")));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(_host.Root, "containers")), d => Path.GetFileName(d).StartsWith(".removed-"));
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(_host.Root, "layers")));   // busybox's own layer
         NoMountsLeft();
     }
 

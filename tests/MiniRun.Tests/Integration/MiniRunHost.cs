@@ -171,7 +171,7 @@ public sealed class MiniRunHost : IDisposable
             }
             catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException) { }
         }
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { Thread.Sleep(200); Directory.Delete(Root, recursive: true); }
+        try { MiniImage.Layers.TreeRemover.DeletePath(Root); } catch (IOException) { Thread.Sleep(200); MiniImage.Layers.TreeRemover.DeletePath(Root); }
     }
 
     [System.Runtime.InteropServices.DllImport("libc")]
