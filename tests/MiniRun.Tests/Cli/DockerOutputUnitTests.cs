@@ -66,7 +66,8 @@ public sealed class DockerOutputUnitTests
     public void Bad_image_filters_are_the_daemons_errors(string filter, string line)
     {
         var e = Assert.Throws<CliError>(() => ImageFilter.Parse([filter]));
-        Assert.Equal((1, [line]), (e.ExitCode, ErrorReport.Lines("images", e)));
+        Assert.Equal(1, e.ExitCode);
+        Assert.Equal([line], ErrorReport.Lines("images", e));
     }
 
     [Fact]

@@ -263,6 +263,19 @@ public sealed class ProcessAttributesTests : IDisposable
     }
 
     [Fact]
+    public void Where_setgroups_is_denied_the_primary_gid_rule_is_left_out()
+    {
+        var spec = Spec();
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        var (k, c, _) = Make(spec);
+        k.Files["/proc/self/setgroups"] = "deny\n";
+        Assert.Null(RunInit(c));
+        Assert.DoesNotContain(k.Calls, x => x.StartsWith("setgroups", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Without_the_extension_the_groups_are_runcs()
     {
         var spec = Spec(user: "2000:2000");
@@ -278,6 +291,7 @@ public sealed class ProcessAttributesTests : IDisposable
     public void In_a_user_namespace_an_empty_group_list_is_set_unless_setgroups_is_denied(string setgroups, bool called)
     {
         var spec = Spec();
+        spec.Process.User.PrimaryGidSupplementary = null;   // runc's groups: root's are none here
         spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
         spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
         spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];

@@ -22,7 +22,8 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
     {
         var r = _m.Run("run", "--rm", "busybox", "no-such-command");
         Assert.Equal(127, r.ExitCode);
-        Assert.Equal("minirun: exec: \"no-such-command\": executable file not found in $PATH\n", r.Stderr);
+        // Docker's dressing of run's failures (its message names containerd and runc first)
+        Assert.Equal("minirun: Error response from daemon: exec: \"no-such-command\": executable file not found in $PATH.\nSee 'minirun run --help'.\n", r.Stderr);
     }
 
     [Fact]
