@@ -38,7 +38,7 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
     }
 
     [Fact]
-    public void MissingImageWithPullNeverIs125WithOneLine()
+    public void MissingImageWithPullNeverIs125InRunsDressing()
     {
         // --pull never: no registry is asked (tests never leave loopback).
         var r = _m.Run("run", "--rm", "--pull", "never", "no-such-image", "true");
