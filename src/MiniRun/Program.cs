@@ -43,8 +43,8 @@ public static class Program
         }
     }
 
-    /// <summary>One line on stderr, Docker's exit codes; the stack trace only with --debug.</summary>
-    public static int Report(Exception e, bool debug)
+    /// <summary>The error on stderr as Docker's CLI prints it for <paramref name="verb"/> (Cli/ErrorReport.cs), Docker's exit codes; the stack trace only with --debug.</summary>
+    public static int Report(Exception e, bool debug, string verb = "")
     {
         int code = e switch
         {
@@ -55,12 +55,7 @@ public static class Program
             ContainerNotFoundException => 1,   // Docker: "No such container" exits 1
             _ => 125,
         };
-        string message = e switch
-        {
-            ContainerNotFoundException => "Error response from daemon: " + e.Message,
-            _ => e.Message,
-        };
-        Console.Error.WriteLine($"minirun: {message}");
+        ErrorReport.Write(Console.Error, verb, e);
         if (debug) Console.Error.WriteLine(e.ToString());
         return code;
     }
@@ -126,7 +121,7 @@ public static class Program
                 MiniRun.Security.StoreAccess.Secure(p.GetValue(rootOption)!);   // an existing root made before 0700 is fixed at start
                 return action(p);
             }
-            catch (Exception e) { return Report(e, p.GetValue(debugOption)); }
+            catch (Exception e) { return Report(e, p.GetValue(debugOption), DockerHelp.PathOf(p.CommandResult)); }
         });
         return cmd;
     }

@@ -15,6 +15,8 @@ public sealed class ImageConfig
 {
     [JsonPropertyName("created")] public DateTimeOffset? Created { get; set; }
     [JsonPropertyName("author")] public string? Author { get; set; }
+    /// <summary>Docker's image JSON: `commit -m`'s message (image inspect's `Comment`); not in OCI's config, which ignores it.</summary>
+    [JsonPropertyName("comment")] public string? Comment { get; set; }
     [JsonPropertyName("architecture")] public string Architecture { get; set; } = "";
     [JsonPropertyName("os")] public string Os { get; set; } = "";
     [JsonPropertyName("variant")] public string? Variant { get; set; }

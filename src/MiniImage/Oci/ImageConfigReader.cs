@@ -32,6 +32,7 @@ internal static class ImageConfigReader
             {
                 case "created": c.Created = NullableDateTimeOffset(ref r); break;
                 case "author": c.Author = String(ref r); break;
+                case "comment": c.Comment = String(ref r); break;
                 case "architecture": c.Architecture = String(ref r) ?? c.Architecture; break;
                 case "os": c.Os = String(ref r) ?? c.Os; break;
                 case "variant": c.Variant = String(ref r); break;

@@ -6,7 +6,8 @@
 // streams (BlobDownloader) and committed to blobs/ atomically -> unpack missing layers (diff_id
 // verified) and record the image, its tag and RepoDigest (ImageStore.CompletePull).
 // Blobs already in the store are never fetched again, so a base layer shared by two images is
-// downloaded once. Locking and crash safety are described in ImageStore.Pull.cs.
+// downloaded once. An image already recorded prints no layer lines (Docker: only Digest and "Status:
+// Image is up to date"). Locking and crash safety are described in ImageStore.Pull.cs.
 // Follows: OCI distribution-spec v1.1 "Pulling manifests"/"Pulling blobs"; OCI image-spec v1.1
 // image-index.md, manifest.md, config.md; Docker's pull semantics (docker-pull(1)).
 using System.Text.Json;
@@ -80,7 +81,9 @@ public sealed class ImagePuller
             if (config.Os.Length > 0 && _options.Platform is { } wanted && (config.Os != wanted.Os || config.Architecture != wanted.Architecture))
                 throw new MiniImageException($"{context}: image is for {config.Os}/{config.Architecture}, not the requested {wanted}");
 
-            downloaded += await FetchLayersAsync(downloader, reference, layers, events, context, cancel).ConfigureAwait(false);
+            // An image already recorded is up to date: Docker then prints no line per layer, only Digest and Status.
+            bool present = _store.HasImage(configDigest);
+            downloaded += await FetchLayersAsync(downloader, reference, layers, events, context, cancel, quietWhenPresent: present).ConfigureAwait(false);
             _store.CommitSmallBlob(fetched.Content, manifestDigest, $"{context}: manifest");
         }
 
@@ -106,7 +109,7 @@ public sealed class ImagePuller
 
     /// <summary>Downloads the layers the store lacks, bounded in parallel; returns how many were fetched.</summary>
     private async Task<int> FetchLayersAsync(BlobDownloader downloader, ImageReference reference, List<PulledLayer> layers,
-        SerialProgress events, string context, CancellationToken cancel)
+        SerialProgress events, string context, CancellationToken cancel, bool quietWhenPresent = false)
     {
         var todo = new List<(PulledLayer Layer, int Index)>();
         var seen = new HashSet<Digest>();
@@ -117,7 +120,7 @@ public sealed class ImagePuller
             if (!seen.Add(l.BlobDigest)) continue; // the same blob twice in one manifest: once is enough
             if (_store.HasBlob(l.BlobDigest, l.Blob.Size))
             {
-                if (_store.HasLayer(l.DiffId)) events.Layer(id, LayerEvent.AlreadyExists);
+                if (_store.HasLayer(l.DiffId)) { if (!quietWhenPresent) events.Layer(id, LayerEvent.AlreadyExists); }
                 else events.Layer(id, LayerEvent.DownloadComplete); // blob here, layer still to unpack
                 continue;
             }

@@ -109,6 +109,7 @@ public sealed partial class ImageStore
         {
             Created = now,
             Author = request.Author,
+            Comment = string.IsNullOrEmpty(request.Comment) ? null : request.Comment,   // Docker's image JSON keeps commit -m here too
             Architecture = baseConfig.Architecture,
             Os = baseConfig.Os,
             Variant = baseConfig.Variant,

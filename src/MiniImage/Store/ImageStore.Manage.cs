@@ -147,10 +147,18 @@ public sealed partial class ImageStore
             throw new MiniImageException($"refusing to create a tag with a digest reference: {GoQuote.Quote(target)}");
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        var found = Resolve(source) ?? throw new MiniImageException($"No such image: {source}");
+        var found = Resolve(source) ?? throw new MiniImageException($"No such image: {WithDefaultTag(source)}");
         var records = ImageRecords.Read(_paths);
         records.SetTag(reference.ToString(), found.ImageId, DateTimeOffset.UtcNow);
         records.Write(_paths);
+    }
+
+    /// <summary>The name as Docker's daemon names a missing image: a name without tag or digest gets `:latest` (`No such image: x:latest`).</summary>
+    public static string WithDefaultTag(string name)
+    {
+        int slash = name.LastIndexOf('/');
+        bool tagged = name.IndexOf(':', slash + 1) >= 0 || name.Contains('@');
+        return tagged || !ImageReference.TryParse(name, out _, out _) ? name : name + ":latest";
     }
 
     /// <summary>The details of the image `reference` names, or null if the store has none.</summary>

@@ -52,6 +52,9 @@ public sealed partial class ImageStore
 
     internal bool HasLayer(Digest diffId) => Directory.Exists(_paths.Layer(diffId));
 
+    /// <summary>True if the store records the image whose config has this digest (its ID).</summary>
+    internal bool HasImage(Digest configDigest) => ImageRecords.Read(_paths).Images.ContainsKey(configDigest.ToString());
+
     /// <summary>Reads a blob the store holds (manifest or config, verified when committed).</summary>
     internal byte[] ReadStoredBlob(Digest digest, string context) => ReadBlob(digest, context);
 

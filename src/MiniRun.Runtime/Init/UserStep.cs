@@ -4,7 +4,9 @@
 // gives up; so the uid is always last. Names (`-u nobody`, an image's `User: www-data`) are
 // looked up in the IMAGE's /etc/passwd and /etc/group, read after pivot_root, never the host's.
 // HOME comes from the passwd entry when the environment does not set it. Groups named by
-// `--group-add` (user.io.minirun.additionalGroups) are looked up in the same /etc/group. The supplementary groups
+// `--group-add` (user.io.minirun.additionalGroups) are looked up in the same /etc/group. With
+// user.io.minirun.primaryGidSupplementary (the engine sets it, as Docker's daemon does) the primary
+// gid comes first in the supplementary list (`id`: groups=1000). The supplementary groups
 // are always set (an empty list drops the runtime's), except in a user namespace whose
 // /proc/self/setgroups is "deny", where only an empty list is skipped.
 //
@@ -32,14 +34,16 @@ public static class UserStep
         {
             throw new InitFailure(125, e.Message);
         }
-        var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Concat(added).Distinct().ToList();
+        // In a user namespace whose setgroups the runtime had to deny (an unprivileged map writer,
+        // Runtime/IdMaps.cs) an empty list cannot be set, and is skipped; a list of groups then fails.
+        // Docker's primary-gid rule is left out there: it would turn an empty list into a failing one.
+        bool setGroupsDenied = c.Spec.Linux.Namespaces.Any(n => n.Type == "user") &&
+                               c.Kernel.ReadFile("/proc/self/setgroups")?.Trim() == "deny";
+        IEnumerable<uint> primary = setGroupsDenied ? [] : UserResolver.Primary(resolved, user);
+        var groups = primary.Concat(resolved.AdditionalGids).Concat(user.AdditionalGids ?? []).Concat(added).Distinct().ToList();
         string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
         c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
             "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
-        // In a user namespace whose setgroups the runtime had to deny (an unprivileged map writer,
-        // Runtime/IdMaps.cs) an empty list cannot be set, and is skipped; a list of groups then fails.
-        bool setGroupsDenied = c.Spec.Linux.Namespaces.Any(n => n.Type == "user") &&
-                               c.Kernel.ReadFile("/proc/self/setgroups")?.Trim() == "deny";
         if (!(setGroupsDenied && groups.Count == 0))
             c.Kernel.SetGroups(groups);
         c.Kernel.SetResGid(resolved.Gid);

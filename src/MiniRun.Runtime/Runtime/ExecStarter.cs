@@ -237,7 +237,7 @@ public static class ExecStarter
             throw new ExecFailure(126, e.Message);
         }
         var added = extraGids ?? (flag is null ? containerUser.AdditionalGids : null) ?? [];
-        var groups = r.AdditionalGids.Concat(added).Concat(named).Distinct().ToList();
+        var groups = UserResolver.Primary(r, containerUser).Concat(r.AdditionalGids).Concat(added).Concat(named).Distinct().ToList();
         // In a user namespace setgroups is denied (setgroups=deny): keep the joined groups when there are none to set.
         return new ExecUser(r.Uid, r.Gid, userNamespace && groups.Count == 0 ? null : groups, r.Home, spec.Length == 0 ? "root" : spec);
     }

@@ -53,6 +53,26 @@ public static class EnvMerge
         return env.ToList();
     }
 
+    /// <summary>
+    /// The container's configured Env as Docker records it (inspect's `.Config.Env`): the user's
+    /// entries first, then the image's whose name the user did not mention; without the daemon's
+    /// defaults (no HOSTNAME, no default PATH, no TERM). The process gets <see cref="Merge"/>.
+    /// </summary>
+    public static List<string> Configured(IReadOnlyList<string>? imageEnv, IReadOnlyList<string> userEnv)
+    {
+        var env = new OrderedEnv();
+        var userNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string e in userEnv)
+        {
+            userNames.Add(NameOf(e));
+            env.Apply(e);
+        }
+        foreach (string e in imageEnv ?? [])
+            if (!userNames.Contains(NameOf(e)))
+                env.Apply(e);
+        return env.ToList();
+    }
+
     /// <summary>The name part of "NAME=value" (or the whole string when it has no '=').</summary>
     public static string NameOf(string entry)
     {

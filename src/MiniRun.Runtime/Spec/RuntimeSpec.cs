@@ -163,6 +163,12 @@ public sealed class SpecUser
     /// container's /etc/group when it starts (as Docker does) and added to <see cref="AdditionalGids"/>.
     /// </summary>
     [JsonPropertyName("io.minirun.additionalGroups")] public List<string>? AdditionalGroups { get; set; }
+    /// <summary>
+    /// MiniRun extension: the primary gid the user resolves to is also the first supplementary
+    /// group (Docker's daemon does this, so `id` shows `groups=1000` for `-u 1000:1000`); for the
+    /// process and for every exec. Without it the supplementary groups are runc's.
+    /// </summary>
+    [JsonPropertyName("io.minirun.primaryGidSupplementary")] public bool? PrimaryGidSupplementary { get; set; }
 }
 
 public sealed class SpecRoot

@@ -238,6 +238,7 @@ internal static class RuntimeSpecReader
                 case "additionalGids": u.AdditionalGids = List(ref r, UInt32) ?? new(); break;
                 case "io.minirun.user": u.Username = String(ref r); break;
                 case "io.minirun.additionalGroups": u.AdditionalGroups = StringList(ref r); break;
+                case "io.minirun.primaryGidSupplementary": u.PrimaryGidSupplementary = NullableBoolean(ref r); break;
                 default: SkipUnread(ref r, "process.user", name); break;
             }
         }

@@ -96,6 +96,7 @@ internal static class RuntimeSpecWriter
         }
         if (p.User.Username is not null) w.WriteString("io.minirun.user", p.User.Username);
         if (p.User.AdditionalGroups is { } groups) Strings(w, "io.minirun.additionalGroups", groups);
+        if (p.User.PrimaryGidSupplementary is bool primary) w.WriteBoolean("io.minirun.primaryGidSupplementary", primary);
         w.WriteEndObject();
         Strings(w, "args", p.Args);
         Strings(w, "env", p.Env);

@@ -94,6 +94,10 @@ public static class UserResolver
         return new ResolvedUser(uid, gid, additional, home, matchedName);
     }
 
+    /// <summary>The primary gid as a supplementary group when the spec asks for it (io.minirun.primaryGidSupplementary, Docker's rule).</summary>
+    public static IEnumerable<uint> Primary(ResolvedUser resolved, SpecUser user) =>
+        user.PrimaryGidSupplementary == true ? [resolved.Gid] : [];
+
     /// <summary>
     /// `--group-add` values: a group name from the container's /etc/group, or a number (used as is
     /// when no group has it, as Docker does). An unknown name throws RunConfigException.

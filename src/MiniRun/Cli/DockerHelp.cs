@@ -237,7 +237,9 @@ public static class DockerHelp
             return 1;
         }
         // anything else is about a flag's value (e.g. -n abc): Docker's flag errors exit 125
-        foreach (var error in parse.Errors) stderr.WriteLine(FlagValueError(error) ?? $"minirun: {error.Message}");
+        foreach (var error in parse.Errors)
+            stderr.WriteLine(FlagValueError(error)
+                ?? (error.Message.StartsWith("invalid argument \"", StringComparison.Ordinal) ? error.Message : $"minirun: {error.Message}"));
         stderr.WriteLine($"See '{path} --help'.");
         return 125;
     }

@@ -32,13 +32,11 @@ public sealed class ExecCommandOptions
 
 public static class ExecCommand
 {
-    private const string Daemon = "Error response from daemon: ";
-
     public static int Execute(string root, ExecCommandOptions o)
     {
         RunCommand.RequireRoot("exec");
         if (o.WorkingDir is { } wd && !wd.StartsWith('/'))
-            throw new CliError($"{Daemon}the working directory '{wd}' is invalid, it needs to be an absolute path", 1);
+            throw CliError.Daemon($"the working directory '{wd}' is invalid, it needs to be an absolute path", 1);
         var env = new List<string>();
         foreach (string e in o.Env)
         {
@@ -47,9 +45,7 @@ public static class ExecCommand
         }
 
         var store = new ContainerStore(root);
-        ContainerRecord record;
-        try { record = store.Find(o.Container); }
-        catch (ContainerNotFoundException e) { throw new CliError(Daemon + e.Message, 1); }
+        ContainerRecord record = store.Find(o.Container);   // a missing one: Docker's "Error: No such container: x", exit 1
         if (!o.Detach) InputTty.Require(o.Interactive, o.Tty);   // Docker: after the lookup, before the state checks
 
         // Without -i the command reads an empty stdin, as with Docker; stdout and stderr are ours.
@@ -81,10 +77,6 @@ public static class ExecCommand
         try
         {
             started = ContainerExec.Start(store, record, options);
-        }
-        catch (ContainerException e)
-        {
-            throw new CliError(Daemon + e.Message, e.ExitCode);
         }
         catch (ExecFailure f)
         {

@@ -30,7 +30,7 @@ public static class ImageAcquisition
             throw new CliError($"invalid pull option: '{policy}': must be one of \"missing\", \"always\" or \"never\"");
         if (policy != "always" && Find(store, reference) is { } found) return found;
         if (policy == "never")
-            throw new CliError($"No such image: {RunCommand.DisplayReference(reference)}");
+            throw CliError.Daemon($"No such image: {RunCommand.DisplayReference(reference)}", 125);
         if (!ImageReference.TryParse(reference, out var parsed, out var error))
             throw new CliError($"invalid reference format: \"{reference}\": {error}");
         if (policy == "missing")

@@ -57,15 +57,22 @@ public static class ImageCli
             var digests = new Option<bool>("--digests") { Description = "Show digests" };
             var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
             var filter = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne };
+            var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided", AllowMultipleArgumentsPerToken = false };
+            filters.Validators.Add(r =>
+            {
+                foreach (var t in r.Tokens)
+                    if (ImageFilter.FormatError(t.Value) is { } bad) { r.AddError(bad); return; }   // pflag's flag error: exit 125
+            });
             cmd.Options.Add(quiet);
             cmd.Options.Add(all);
             cmd.Options.Add(digests);
             cmd.Options.Add(noTrunc);
+            cmd.Options.Add(filters);
             var format = FormatOption();
             cmd.Options.Add(format);
             cmd.Arguments.Add(filter);
             return p => ImageCommands.Images(p.GetValue(rootOption)!, p.GetValue(quiet), p.GetValue(all), p.GetValue(digests),
-                p.GetValue(noTrunc), p.GetValue(filter), Console.Out, p.GetValue(format));
+                p.GetValue(noTrunc), p.GetValue(filter), Console.Out, p.GetValue(format), p.GetValue(filters) ?? []);
         });
 
     /// <summary>--format of the list commands (Templates/ListFormat.cs).</summary>

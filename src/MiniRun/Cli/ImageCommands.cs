@@ -43,11 +43,13 @@ public static class ImageCommands
         return 0;
     }
 
-    public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout, string? format = null)
+    public static int Images(string root, bool quiet, bool all, bool digests, bool noTrunc, string? filter, TextWriter stdout, string? format = null,
+        IReadOnlyList<string>? filters = null)
     {
         var now = DateTimeOffset.UtcNow;
         var store = new ImageStore(root);
-        IEnumerable<ImageSummary> list = store.List(intermediates: all);
+        var wantedBy = ImageFilter.Parse(filters ?? []);   // bad filters fail before the list is read
+        IEnumerable<ImageSummary> list = wantedBy.Apply(store.List(intermediates: all), store, now);
         if (filter is not null)
         {
             if (!ImageReference.TryParse(filter, out var wanted, out var error))
@@ -114,7 +116,7 @@ public static class ImageCommands
     {
         RunCommand.RequireRoot("tag");
         try { new ImageStore(root).Tag(source, target); }
-        catch (MiniImageException e) { throw new CliError(e.Message.StartsWith("No such image", StringComparison.Ordinal) ? "Error response from daemon: " + e.Message : e.Message, 1); }
+        catch (MiniImageException e) { throw e.Message.StartsWith("No such image", StringComparison.Ordinal) ? CliError.Daemon(e.Message) : new CliError(e.Message, 1); }
         return 0;
     }
 

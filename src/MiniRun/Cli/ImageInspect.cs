@@ -29,6 +29,7 @@ public static class ImageInspect
             RepoDigests = d.RepoDigests.ToList(),
             Created = GoTime(d.Config.Created),
             Author = d.Config.Author ?? "",
+            Comment = d.Config.Comment ?? "",
             Config = new ImageInspectConfig
             {
                 User = c?.User ?? "",

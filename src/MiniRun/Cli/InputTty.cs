@@ -26,5 +26,5 @@ public static class InputTty
     /// <summary>Stdin would be attached to a container's terminal but is not a terminal itself.</summary>
     public static bool Lacking(bool attachStdin, bool tty) => attachStdin && tty && Libc.isatty(0) != 1;
 
-    public static CliError Error() => new(Message, 1);
+    public static CliError Error() => new(Message, 1) { Bare = true };   // Docker prints it as it is, even for run
 }

@@ -42,8 +42,11 @@ public static class InspectCli
         {
             var container = new Argument<string>("CONTAINER");
             var psOptions = new Argument<string[]>("ps OPTIONS") { Arity = ArgumentArity.ZeroOrMore, CaptureRemainingTokens = true };
+            var nsPid = new Option<bool>("--nspid") { Description = "Add the NSPID column: each process's PID inside the container (MiniRun's; not in Docker)" };
             cmd.Arguments.Add(container);
             cmd.Arguments.Add(psOptions);
-            return p => TopCommand.Run(p.GetValue(rootOption)!, p.GetValue(container)!, p.GetValue(psOptions) ?? [], Console.Out);
+            cmd.Options.Add(nsPid);
+            return p => TopCommand.Run(p.GetValue(rootOption)!, p.GetValue(container)!, p.GetValue(psOptions) ?? [], Console.Out,
+                nsPid: p.GetValue(nsPid));
         });
 }

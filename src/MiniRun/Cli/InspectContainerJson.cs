@@ -60,7 +60,10 @@ public static class InspectContainerJson
         w.WriteNumber("RestartCount", c.RestartCount);
         w.WriteString("Driver", "overlay2");
         w.WriteString("Platform", "linux");
+        w.WriteString("MountLabel", "");     // SELinux labels: MiniRun sets none (a spec's selinuxLabel is refused by the core)
+        w.WriteString("ProcessLabel", "");
         w.WriteString("AppArmorProfile", spec?.Process.ApparmorProfile ?? "");   // "": none (no AppArmor on the host, or unconfined)
+        w.WriteNull("ExecIDs");   // Docker lists its running exec instances; MiniRun keeps none (exec runs in the calling minirun)
         HostConfig(w, c, net, mounts);
         GraphDriver(w, spec, bundle);
         Mounts(w, mounts);

@@ -1,7 +1,7 @@
 // LifecycleCommands: the CLI of start, stop, kill, restart, wait, attach, rename, pause/unpause,
 // update and rm - for each container the user named, the engine's verb (Engine/ContainerLifecycle.cs),
-// then what Docker prints: the name as given, or "Error response from daemon: ..." and exit 1
-// for that container while the others go on.
+// then what Docker prints: the name as given, or the error (Cli/ErrorReport.cs dresses it per
+// command) and exit 1 for that container while the others go on.
 //
 // Follows: docker-start(1), docker-stop(1), docker-kill(1), docker-restart(1), docker-wait(1),
 // docker-attach(1), docker-rename(1), docker-pause(1), docker-update(1) ("You must provide one or
@@ -18,9 +18,10 @@ namespace MiniRun.Cli;
 public static class LifecycleCommands
 {
     /// <summary>Runs <paramref name="each"/> per container; Docker's per-container errors, exit 1 if any failed.</summary>
+    /// <param name="failed">Receives the names whose verb failed (start's summary line).</param>
     /// <param name="missingIsOk">`rm -f`: a container that does not exist is reported but does not fail the command (Docker exits 0, so cleanup scripts work).</param>
     public static int ForEach(IReadOnlyList<string> names, Action<ContainerStore, ContainerRecord, string> each, string root,
-        string command = "this command", bool missingIsOk = false)
+        string command, bool missingIsOk = false, List<string>? failed = null)
     {
         RunCommand.RequireRoot(command);
         var store = new ContainerStore(root);
@@ -31,8 +32,9 @@ public static class LifecycleCommands
             catch (Exception e) when (e is CliError or ContainerException or ContainerNotFoundException or Spec.RunConfigException
                 or KernelException or RuntimeException or IOException)
             {
-                Console.Error.WriteLine($"minirun: Error response from daemon: {e.Message}");
+                ErrorReport.Write(Console.Error, command, e);
                 if (!(missingIsOk && e is ContainerNotFoundException)) status = 1;
+                failed?.Add(name);
             }
         }
         return status;
@@ -42,27 +44,28 @@ public static class LifecycleCommands
     {
         ContainerLifecycle.Stop(store, c, timeout);
         Console.WriteLine(name);
-    }, root);
+    }, root, "stop");
 
     /// <summary>`stop -s SIGNAL`: the given signal instead of the image's StopSignal.</summary>
     public static int Stop(string root, IReadOnlyList<string> names, int? timeout, string signalName) => ForEach(names, (store, c, name) =>
     {
-        int signal = Signals.Parse(signalName) ?? throw new CliError($"Invalid signal: {signalName}");
+        int signal = Signals.Parse(signalName) ?? throw CliError.Daemon($"Invalid signal: {signalName}");
         ContainerLifecycle.Stop(store, c, timeout ?? c.Config.StopTimeout ?? 10, signal);
         Console.WriteLine(name);
-    }, root);
+    }, root, "stop");
 
     public static int Kill(string root, IReadOnlyList<string> names, string? signalName) => ForEach(names, (store, c, name) =>
     {
-        int signal = Signals.Parse(signalName ?? "KILL") ?? throw new CliError($"Invalid signal: {signalName}");
+        int signal = Signals.Parse(signalName ?? "KILL") ?? throw CliError.Daemon($"Invalid signal: {signalName}");
         ContainerLifecycle.Kill(store, c, name, signal);
         Console.WriteLine(name);
-    }, root);
+    }, root, "kill");
 
     public static int Start(string root, IReadOnlyList<string> names, bool attach, bool interactive, string? detachKeys)
     {
-        if (attach && names.Count > 1) { Console.Error.WriteLine("minirun: you cannot start and attach multiple containers at once"); return 1; }
+        if (attach && names.Count > 1) throw new CliError("you cannot start and attach multiple containers at once", 1);
         int result = 0;
+        var failed = new List<string>();
         int status = ForEach(names, (store, c, name) =>
         {
             if (!ContainerLifecycle.NeedsStart(c))
@@ -79,7 +82,8 @@ public static class LifecycleCommands
                 return;
             }
             result = ContainerLifecycle.StartAttached(root, store, c, interactive, Keys(detachKeys));
-        }, root);
+        }, root, "start", failed: failed);
+        if (failed.Count > 0) Console.Error.WriteLine($"Error: failed to start containers: {string.Join(", ", failed)}");   // Docker's summary
         return status != 0 ? status : result;
     }
 
@@ -87,10 +91,10 @@ public static class LifecycleCommands
     {
         ContainerLifecycle.Restart(root, store, c, timeout);
         Console.WriteLine(name);
-    }, root);
+    }, root, "restart");
 
     public static int Wait(string root, IReadOnlyList<string> names) => ForEach(names, (store, c, _) =>
-        Console.WriteLine(ContainerLifecycle.Wait(store, c)), root);
+        Console.WriteLine(ContainerLifecycle.Wait(store, c)), root, "wait");
 
     public static int Attach(string root, string name, string? detachKeys, bool noStdin)
     {
@@ -101,7 +105,7 @@ public static class LifecycleCommands
             ContainerLifecycle.CheckAttachable(c);
             if (InputTty.Lacking(!noStdin, c.Config.Tty)) { notATerminal = true; result = 1; return; }
             result = ContainerLifecycle.Attach(store, c, Keys(detachKeys), noStdin);
-        }, root);
+        }, root, "attach");
         if (notATerminal) throw InputTty.Error();   // Docker's client-side line, not a daemon's error
         return status != 0 ? status : result;
     }
@@ -113,7 +117,7 @@ public static class LifecycleCommands
     }
 
     public static int Rename(string root, string oldName, string newName) => ForEach([oldName], (store, c, _) =>
-        ContainerLifecycle.Rename(store, c, newName), root);
+        ContainerLifecycle.Rename(store, c, newName), root, "rename");
 
     public static int Pause(string root, IReadOnlyList<string> names, bool pause) => ForEach(names, (store, c, name) =>
     {
@@ -143,7 +147,7 @@ public static class LifecycleCommands
             catch (Exception e) when (e is ContainerException or ContainerNotFoundException or Spec.RunConfigException or KernelException
                 or IOException or RuntimeException or InvalidDataException)
             {
-                Console.Error.WriteLine($"minirun: Error response from daemon: {(e is ContainerNotFoundException ? "" : $"Cannot update container {name}: ")}{e.Message}");
+                ErrorReport.Write(Console.Error, "update", e is ContainerNotFoundException ? e : new ContainerException($"Cannot update container {name}: {e.Message}", 1));
                 status = 1;
             }
         }

@@ -45,7 +45,7 @@ public static class LifecycleLogs
                 Thread.Sleep(100);
             }
             foreach (var e in ReadFrom(path, ref offset)) Print(e, from, to, timestamps, stdout, stderr);
-        }, root);
+        }, root, "logs");
         return status != 0 ? status : result;
     }
 
@@ -54,7 +54,7 @@ public static class LifecycleLogs
         if (from is not null && e.Time < from) return;
         if (to is not null && e.Time > to) return;
         var target = e.Stream == "stderr" ? stderr : stdout;
-        if (timestamps) target.Write(Encoding.UTF8.GetBytes(e.TimeText + " "));
+        if (timestamps) target.Write(Encoding.UTF8.GetBytes(NanoFixed(e.TimeText) + " "));
         target.Write(e.Log);
         target.Flush();
     }
@@ -83,6 +83,18 @@ public static class LifecycleLogs
         }
         offset += start;
         return result;
+    }
+
+    /// <summary>
+    /// The log's time as Docker's `logs -t` prints it: RFC 3339 with always 9 fraction digits (Go's
+    /// RFC3339NanoFixed), whatever the file holds (MiniRun's writer keeps .NET's 7 digits).
+    /// </summary>
+    public static string NanoFixed(string time)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(time, @"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$");
+        if (!m.Success) return time;
+        string digits = m.Groups[2].Value.PadRight(9, '0')[..9];
+        return $"{m.Groups[1].Value}.{digits}{m.Groups[3].Value}";
     }
 
     /// <summary>One json-file line; null when it is not one.</summary>

@@ -13,3 +13,11 @@ public class ContainerException : Exception
 
     public ContainerException(string message, int exitCode = 125, Exception? inner = null) : base(message, inner) => ExitCode = exitCode;
 }
+
+/// <summary>A path the request named does not exist in the container (cp's source); Docker's CLI prints it as `No such container:path: C:P`.</summary>
+public sealed class ContainerPathNotFoundException(string container, string path)
+    : ContainerException($"Could not find the file {path} in container {container}", 1)
+{
+    public string Container { get; } = container;
+    public string Path { get; } = path;
+}

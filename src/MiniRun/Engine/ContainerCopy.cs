@@ -126,12 +126,12 @@ public static unsafe class ContainerCopy
         string? rename = null;
         if (dirFd < 0)
         {
-            if (source == "-") throw new ContainerException($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
+            if (source == "-") throw new ContainerException($"Could not find the directory {dstPath} in container {container}", 1);
             if (dirFd == -ENOENT && dstPath.EndsWith('/'))
-                throw new ContainerException($"Error response from daemon: Could not find the directory {dstPath} in container {container}", 1);
+                throw new ContainerException($"Could not find the directory {dstPath} in container {container}", 1);
             var (parent, name) = ParentAndName(dstPath);
             dirFd = OverlayRoot.ResolveInRoot(rootFd, parent, O_RDONLY | O_DIRECTORY);
-            if (dirFd < 0) throw new ContainerException($"Error response from daemon: Could not find the directory {parent} in container {container}", 1);
+            if (dirFd < 0) throw new ContainerException($"Could not find the directory {parent} in container {container}", 1);
             rename = name;
         }
         try
@@ -222,8 +222,7 @@ public static unsafe class ContainerCopy
 
     private static bool EndsWithDot(string path) => path == "." || path.EndsWith("/.", StringComparison.Ordinal);
 
-    private static ContainerException NotFound(string path, string container) =>
-        new($"Error response from daemon: Could not find the file {path} in container {container}", 1);
+    private static ContainerPathNotFoundException NotFound(string path, string container) => new(container, path);
 
     private static byte[] Utf8(string s) => OverlayRoot.Utf8(s);
 }

@@ -81,7 +81,7 @@ public static class ContainerCreator
                 User = string.IsNullOrEmpty(o.User) ? config.Config?.User ?? "" : o.User,
                 Tty = o.Tty,
                 OpenStdin = o.Interactive,
-                Env = spec.Process.Env.ToList(),
+                Env = EnvMerge.Configured(config.Config?.Env, EnvFile.UserEnv(o)),   // Docker's .Config.Env: the user's, then the image's
                 Cmd = spec.Process.Args.ToList(),
                 Entrypoint = o.Entrypoint is null ? config.Config?.Entrypoint : (o.Entrypoint.Length == 0 ? null : [o.Entrypoint]),
                 WorkingDir = spec.Process.Cwd,

@@ -82,16 +82,16 @@ public static class ContainerLifecycle
     public static void Kill(ContainerStore store, ContainerRecord c, string name, int signal)
     {
         if (!ContainerLiveness.IsRunning(c) || c.State.Status == ContainerStatus.Restarting)
-            throw new ContainerException($"cannot kill container: {name}: container {c.Id} is not running", 1);
+            throw new ContainerException($"Cannot kill container: {name}: container {c.Id} is not running", 1);
         // A signal that ends the container is a manual stop; a reload signal (HUP, USR1) is not.
         if (signal is 9 or 15 or 2 or 3 || signal == (Signals.Parse(c.Config.StopSignal) ?? 15))
             StateRecorder.ManuallyStopped(store, c.Id, true);
         try
         {
             if (!ContainerRuntime.Signal(store, c.Id, signal))
-                throw new ContainerException($"cannot kill container: {name}: container {c.Id} is not running", 1);
+                throw new ContainerException($"Cannot kill container: {name}: container {c.Id} is not running", 1);
         }
-        catch (RuntimeException e) { throw new ContainerException($"cannot kill container: {name}: {e.Message}", 1); }
+        catch (RuntimeException e) { throw new ContainerException($"Cannot kill container: {name}: {e.Message}", 1); }
     }
 
     /// <summary>Whether `start` has anything to do: false when it runs already (or its supervisor is restarting it).</summary>

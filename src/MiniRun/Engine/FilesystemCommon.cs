@@ -1,7 +1,8 @@
-// FilesystemCommon: what diff, cp, commit and export share: finding the container with Docker's
-// message and exit code, and turning store and layer errors into one-line ContainerExceptions (exit 1).
+// FilesystemCommon: what diff, cp, commit and export share: finding the container (a missing one is
+// ContainerNotFoundException, exit 1), and turning store and layer errors into one-line
+// ContainerExceptions (exit 1). The messages are the daemon's; the CLI adds Docker's dressing.
 //
-// Follows: docker(1) messages ("Error response from daemon: No such container: X", exit 1).
+// Follows: moby's messages ("No such container: X", exit 1).
 using MiniImage;
 using MiniImage.Layers;
 using MiniRun.Containers;
@@ -13,15 +14,13 @@ public static class FilesystemCommon
     public static ContainerRecord Find(ContainerStore store, string container)
     {
         try { return store.Find(container); }
-        catch (ContainerNotFoundException e) { throw new ContainerException("Error response from daemon: " + e.Message, 1); }
-        catch (Spec.RunConfigException e) { throw new ContainerException("Error response from daemon: " + e.Message, 1); }
+        catch (Spec.RunConfigException e) { throw new ContainerException(e.Message, 1); }
     }
 
     /// <summary>Runs `action`, reporting store, layer and I/O errors as one line with exit status 1.</summary>
     public static T Guard<T>(string what, Func<T> action)
     {
         try { return action(); }
-        catch (ContainerNotFoundException e) { throw new ContainerException("Error response from daemon: " + e.Message, 1); }
         catch (Exception e) when (e is MiniImageException or LayerException) { throw new ContainerException(e.Message, 1); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ContainerException($"{what}: {e.Message}", 1); }
     }

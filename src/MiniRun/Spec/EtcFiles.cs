@@ -11,6 +11,10 @@
 // if none is left, Google's public resolvers 8.8.8.8 and 8.8.4.4 are written, like Docker. Nothing
 // is contacted here: these are only lines in a file.
 //
+// A fourth, empty file is the container marker /.dockerenv (bind-mounted read-only): programs
+// test for it to know they run in a container, and the course's handouts are Docker's (podman's
+// /run/.containerenv is the other convention; see docs/cli.md).
+//
 // Follows: hosts(5), resolv.conf(5), hostname(5); Docker's generated /etc/hosts and resolv.conf
 // (libnetwork etchosts defaults and resolvconf loopback filtering, systemd-resolved handling).
 using System.Net;
@@ -26,6 +30,7 @@ public static class EtcFiles
     public const string HostnameFile = "hostname";
     public const string HostsFile = "hosts";
     public const string ResolvConfFile = "resolv.conf";
+    public const string DockerEnvFile = "dockerenv";
 
     public const string HostResolvConfPath = "/etc/resolv.conf";
     /// <summary>systemd-resolved's list of real upstream servers (its stub is 127.0.0.53).</summary>
@@ -100,15 +105,17 @@ public static class EtcFiles
         Write(Path.Combine(containerDir, HostnameFile), Hostname(hostname));
         Write(Path.Combine(containerDir, HostsFile), Hosts());
         Write(Path.Combine(containerDir, ResolvConfFile), ResolvConf(hostResolvConf));
+        Write(Path.Combine(containerDir, DockerEnvFile), "", executable: true);   // Docker's /.dockerenv: empty, mode 0755
     }
 
-    private static void Write(string path, string text)
+    private static void Write(string path, string text, bool executable = false)
     {
         try
         {
             File.WriteAllText(path, text);
             if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+                    | (executable ? UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : 0));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

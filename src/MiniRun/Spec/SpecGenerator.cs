@@ -15,7 +15,7 @@
 //     network entry is then the engine's (Network/ContainerNetwork.cs ApplyToSpec): new for
 //     --network none, a path to join for bridge networks and container:NAME, absent for host.
 //   - mounts: Docker's /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, then bind mounts of the
-//     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf (see EtcFiles).
+//     per-container /etc/hostname, /etc/hosts, /etc/resolv.conf and the marker /.dockerenv (see EtcFiles).
 //   - security (Security/SecuritySpec.cs): Docker's masked and read-only paths, its device allow
 //     list, and --privileged's devices, --device, --read-only, --tmpfs, --ulimit, --sysctl, --group-add;
 //     then capabilities, seccomp, no_new_privs, AppArmor and what --privileged turns off
@@ -74,7 +74,7 @@ public static class SpecGenerator
                 ConsoleSize = o.Tty && o.ConsoleWidth is uint w && o.ConsoleHeight is uint h
                     ? new SpecConsoleSize { Width = w, Height = h }
                     : null,
-                User = new SpecUser { Uid = 0, Gid = 0, Username = user },
+                User = new SpecUser { Uid = 0, Gid = 0, Username = user, PrimaryGidSupplementary = true },   // Docker: groups=GID
                 Args = args,
                 Env = env,
                 Cwd = cwd,
@@ -120,6 +120,7 @@ public static class SpecGenerator
         Mount("/etc/hostname", "bind", Path.Combine(containerDir, EtcFiles.HostnameFile), "bind", "rprivate"),
         Mount("/etc/hosts", "bind", Path.Combine(containerDir, EtcFiles.HostsFile), "bind", "rprivate"),
         Mount("/etc/resolv.conf", "bind", Path.Combine(containerDir, EtcFiles.ResolvConfFile), "bind", "rprivate"),
+        Mount("/.dockerenv", "bind", Path.Combine(containerDir, EtcFiles.DockerEnvFile), "bind", "rprivate", "ro"),   // the container marker
     };
 
     /// <summary>-w, else the image's WorkingDir, else "/"; must be absolute; cleaned ("/a/./b/" -> "/a/b").</summary>

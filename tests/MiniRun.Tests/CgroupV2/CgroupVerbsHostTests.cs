@@ -49,12 +49,12 @@ public sealed class CgroupVerbsHostTests : IDisposable
         Assert.Contains("--cpus", bad.Stderr);
 
         var p = _m.Run("pause", "done");
-        Assert.Equal((1, $"minirun: Error response from daemon: Container {id} is not running"), (p.ExitCode, p.Stderr.Trim()));
+        Assert.Equal((1, $"Error response from daemon: Container {id} is not running"), (p.ExitCode, p.Stderr.Trim()));
         var up = _m.Run("unpause", "done");
         Assert.Equal(1, up.ExitCode);
         Assert.Contains("is not running", up.Stderr);
 
         var missing = _m.Run("pause", "nosuch");
-        Assert.Equal((1, "minirun: Error response from daemon: No such container: nosuch"), (missing.ExitCode, missing.Stderr.Trim()));
+        Assert.Equal((1, "Error response from daemon: No such container: nosuch"), (missing.ExitCode, missing.Stderr.Trim()));
     }
 }

@@ -87,7 +87,7 @@ public sealed class InitStepsTests : IDisposable
     {
         var (k, c) = Make(Spec(user: "student"));
         Assert.Throws<FakeKernel.ExecReached>(() => InitProcess.Run(c));
-        int groups = IndexOf(k, "setgroups [50]");
+        int groups = IndexOf(k, "setgroups [1000,50]");
         Assert.True(groups < IndexOf(k, "setresgid 1000") && IndexOf(k, "setresgid 1000") < IndexOf(k, "setresuid 1000"));
         Assert.Contains("HOME=/home/student", k.Calls.Last());
     }

@@ -89,7 +89,7 @@ public sealed class ProcessAttributesTests : IDisposable
         int keep = IndexOf(k, "prctl PR_SET_KEEPCAPS 1");
         int firstDrop = IndexOf(k, "prctl PR_CAPBSET_DROP CAP_DAC_OVERRIDE");
         int lastDrop = IndexOf(k, "prctl PR_CAPBSET_DROP CAP_CHECKPOINT_RESTORE");
-        int groups = IndexOf(k, "setgroups [50]");
+        int groups = IndexOf(k, "setgroups [1000,50]");
         int uid = IndexOf(k, "setresuid 1000");
         int chdir = k.Calls.FindLastIndex(x => x == "chdir /");
         int capset = IndexOf(k, "capset effective=CAP_NET_BIND_SERVICE permitted=CAP_KILL|CAP_NET_BIND_SERVICE inheritable=CAP_NET_BIND_SERVICE");
@@ -246,7 +246,43 @@ public sealed class ProcessAttributesTests : IDisposable
         spec.Process.User.AdditionalGids = [50, 4242];
         var (k, c, _) = Make(spec);
         Assert.Null(RunInit(c));
-        Assert.True(IndexOf(k, "setgroups [50,4242]") < IndexOf(k, "setresuid 1000"));
+        Assert.True(IndexOf(k, "setgroups [1000,50,4242]") < IndexOf(k, "setresuid 1000"));
+    }
+
+    [Theory]   // Docker's daemon: the primary gid is also a supplementary group (`id`: groups=2000)
+    [InlineData("2000:2000", "setgroups [2000]")]
+    [InlineData("student", "setgroups [1000,50]")]
+    [InlineData("", "setgroups [0]")]
+    public void The_engine_asks_for_the_primary_gid_among_the_groups(string user, string expected)
+    {
+        var spec = Spec(user: user);
+        Assert.True(spec.Process.User.PrimaryGidSupplementary);
+        var (k, c, _) = Make(spec);
+        Assert.Null(RunInit(c));
+        Assert.Contains(expected, k.Calls);
+    }
+
+    [Fact]
+    public void Where_setgroups_is_denied_the_primary_gid_rule_is_left_out()
+    {
+        var spec = Spec();
+        spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
+        spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        var (k, c, _) = Make(spec);
+        k.Files["/proc/self/setgroups"] = "deny\n";
+        Assert.Null(RunInit(c));
+        Assert.DoesNotContain(k.Calls, x => x.StartsWith("setgroups", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_the_extension_the_groups_are_runcs()
+    {
+        var spec = Spec(user: "2000:2000");
+        spec.Process.User.PrimaryGidSupplementary = null;   // a plain OCI bundle
+        var (k, c, _) = Make(spec);
+        Assert.Null(RunInit(c));
+        Assert.Contains("setgroups []", k.Calls);
     }
 
     [Theory]
@@ -255,6 +291,7 @@ public sealed class ProcessAttributesTests : IDisposable
     public void In_a_user_namespace_an_empty_group_list_is_set_unless_setgroups_is_denied(string setgroups, bool called)
     {
         var spec = Spec();
+        spec.Process.User.PrimaryGidSupplementary = null;   // runc's groups: root's are none here
         spec.Linux.Namespaces.Add(new SpecNamespace { Type = "user" });
         spec.Linux.UidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
         spec.Linux.GidMappings = [new SpecIdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];

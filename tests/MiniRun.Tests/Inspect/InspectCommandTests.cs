@@ -39,7 +39,7 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Equal(1, doc.GetArrayLength());
         var d = doc[0];
         string[] keys = ["Id", "Created", "Path", "Args", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath",
-            "Name", "RestartCount", "Driver", "Platform", "AppArmorProfile", "HostConfig", "GraphDriver", "Mounts", "Config", "NetworkSettings", "MiniRun"];
+            "Name", "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel", "AppArmorProfile", "ExecIDs", "HostConfig", "GraphDriver", "Mounts", "Config", "NetworkSettings", "MiniRun"];
         Assert.Equal(keys, d.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal(c.Id, d.GetProperty("Id").GetString());
         Assert.Equal("/web", d.GetProperty("Name").GetString());

@@ -58,7 +58,7 @@ public sealed class InspectIntegrationTests : IDisposable
     public void TopShowsHostAndContainerPids()
     {
         int pid = _host.Record("sleeper").GetProperty("State").GetProperty("Pid").GetInt32();
-        var top = _host.Run("top", "sleeper");
+        var top = _host.Run("top", "--nspid", "sleeper");   // --nspid: MiniRun's column; Docker's top has none
         Assert.Equal(0, top.ExitCode);
         var lines = top.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches("^UID +PID +NSPID +PPID +C +STIME +TTY +TIME +CMD$", lines[0]);

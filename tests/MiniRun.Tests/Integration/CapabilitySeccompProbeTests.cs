@@ -162,7 +162,7 @@ public sealed class CapabilitySeccompProbeTests : IClassFixture<CapabilitySeccom
         int before = _m.ContainerIds().Count;
         var cap = _m.Run("run", "--pull", "never", "--cap-add", "FOO", "busybox", "true");
         Assert.Equal(125, cap.ExitCode);
-        Assert.Equal("minirun: Error response from daemon: invalid CapAdd: unknown capability: \"CAP_FOO\"\n", cap.Stderr);
+        Assert.Equal("minirun: Error response from daemon: invalid CapAdd: unknown capability: \"CAP_FOO\".\nSee 'minirun run --help'.\n", cap.Stderr);
         var opt = _m.Run("create", "--pull", "never", "--security-opt", "apparmor=minirun-test-absent", "busybox", "true");
         Assert.Equal(125, opt.ExitCode);
         Assert.Matches("apparmor=minirun-test-absent: (AppArmor is not enabled on this host|the kernel has no AppArmor profile)", opt.Stderr);

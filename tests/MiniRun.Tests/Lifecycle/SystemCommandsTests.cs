@@ -51,7 +51,8 @@ public sealed class SystemCommandsTests : IDisposable
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!File.Exists(Path.Combine(_m.Root, "containers", Id("busy"), "upper", "w")) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            var written = new FileInfo(Path.Combine(_m.Root, "containers", Id("busy"), "upper", "w"));
+            while (!(written.Exists && written.Length == 5000) && DateTime.UtcNow < deadline) { Thread.Sleep(50); written.Refresh(); }   // all of it, not just the file
             var df = Df();
             Assert.Equal(new[] { "2", "1" }, df["Images"][..2]);
             // made:1 holds both layers: nothing is reclaimable, and the size is busybox's plus ~20kB, not twice busybox

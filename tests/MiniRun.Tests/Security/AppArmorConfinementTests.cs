@@ -78,7 +78,7 @@ public sealed class AppArmorConfinementTests : IDisposable
         string absent = "minirun-test-absent-" + Guid.NewGuid().ToString("N")[..8];
         var refused = _m.Run("run", "--name", "aa-refused", "--security-opt", $"apparmor={absent}", "busybox", "true");
         Assert.Equal(125, refused.ExitCode);
-        Assert.Equal($"minirun: --security-opt apparmor={absent}: the kernel has no AppArmor profile \"{absent}\" (load it with apparmor_parser -r)",
+        Assert.Equal($"minirun: Error response from daemon: --security-opt apparmor={absent}: the kernel has no AppArmor profile \"{absent}\" (load it with apparmor_parser -r).\nSee 'minirun run --help'.",
             refused.Stderr.Trim());
         Assert.Empty(_m.ContainerIds());
         Assert.Equal("", Out("ps", "-a", "-q"));

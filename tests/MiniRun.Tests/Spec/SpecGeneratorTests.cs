@@ -57,9 +57,9 @@ public class SpecGeneratorTests
     public void MountsInOrderWithDockerOptions()
     {
         var m = Gen(Image(), new RunOptions { Image = "x" }).Mounts;
-        Assert.Equal(new[] { "/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf" },
+        Assert.Equal(new[] { "/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv" },
             m.Select(x => x.Destination));
-        Assert.Equal(new[] { "proc", "sysfs", "cgroup2", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind" }, m.Select(x => x.Type));
+        Assert.Equal(new[] { "proc", "sysfs", "cgroup2", "tmpfs", "devpts", "tmpfs", "mqueue", "bind", "bind", "bind", "bind" }, m.Select(x => x.Type));
         Assert.Equal(new[] { "nosuid", "noexec", "nodev", "ro" }, m[2].Options!);
         m.RemoveAt(2);
         Assert.Equal(new[] { "nosuid", "noexec", "nodev" }, m[0].Options!);
@@ -71,7 +71,9 @@ public class SpecGeneratorTests
         Assert.Equal(Dir + "/hostname", m[6].Source);
         Assert.Equal(Dir + "/hosts", m[7].Source);
         Assert.Equal(Dir + "/resolv.conf", m[8].Source);
-        Assert.All(m.Skip(6), x => Assert.Equal(new[] { "bind", "rprivate" }, x.Options!));
+        Assert.Equal(Dir + "/dockerenv", m[9].Source);   // the container marker, read-only
+        Assert.Equal(new[] { "bind", "rprivate", "ro" }, m[9].Options!);
+        Assert.All(m.Skip(6).Take(3), x => Assert.Equal(new[] { "bind", "rprivate" }, x.Options!));
     }
 
     [Fact]

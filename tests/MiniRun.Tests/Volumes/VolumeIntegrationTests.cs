@@ -87,7 +87,7 @@ public sealed class VolumeIntegrationTests : IDisposable
         string absent = Path.Combine(_work, "absent");
         var r = _host.Run("run", "--pull", "never", "--rm", "--mount", $"type=bind,source={absent},target=/data", "busybox", "true");
         Assert.Equal(125, r.ExitCode);
-        Assert.Equal($"minirun: Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: {absent}\n", r.Stderr);
+        Assert.Equal($"minirun: Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: {absent}.\nSee 'minirun run --help'.\n", r.Stderr);
         Assert.False(Directory.Exists(absent));
         Assert.Empty(_host.ContainerIds());
         NoMountsLeft();

@@ -45,7 +45,7 @@ public sealed class TemplateStruct(string typeName)
 
 public static class TemplateValues
 {
-    private static readonly HashSet<string> ListFields = ["RepoTags", "RepoDigests", "Env", "Cmd", "Entrypoint", "Layers", "Args"];
+    private static readonly HashSet<string> ListFields = ["RepoTags", "RepoDigests", "Env", "Cmd", "Entrypoint", "Layers", "Args", "ExecIDs"];
     private static readonly HashSet<string> LenientMaps = ["Labels", "Volumes", "ExposedPorts", "Options", "Ports", "Networks", "Annotations", "DriverOpts"];
 
     /// <summary>The inspect JSON as template values: objects are strict maps, label-like ones lenient.</summary>
