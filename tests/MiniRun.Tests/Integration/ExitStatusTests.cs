@@ -147,7 +147,7 @@ public sealed class ExitStatusTests : IClassFixture<ContainerFactsTests.Host>
             p.WaitForExit();
             if (args[0] == "version") { Assert.Equal(0, p.ExitCode); Assert.NotEqual("", output.Trim()); continue; }
             Assert.Equal(1, p.ExitCode);
-            Assert.Equal($"minirun: {args[0]} needs root: MiniRun's store is root's alone, mode 0700, as Docker's socket is (try sudo)\n", err);
+            Assert.Equal($"{args[0]} needs root: MiniRun's store is root's alone, mode 0700, as Docker's socket is (try sudo)\n", err);
             Assert.Equal("", output);
         }
     }
