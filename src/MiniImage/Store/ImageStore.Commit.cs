@@ -58,6 +58,8 @@ public sealed partial class ImageStore
             ?? throw new MiniImageException($"commit: base image {request.BaseImageId} is no longer in the store");
         var baseManifest = baseImage is null ? null : ReadManifest(baseImage);
         bool docker = baseManifest is null || baseManifest.MediaType == MediaTypes.DockerManifest;
+        int layerCount = (baseManifest?.Layers.Count ?? 0) + (request.WriteLayer is null ? 0 : 1);
+        if (layerCount > MaxLayers) throw new MiniImageException(TooManyLayers("commit", layerCount));
 
         // 1. The layer blob, under the shared lock (other pulls and commits may run).
         Digest diffId = default, blobDigest = default;

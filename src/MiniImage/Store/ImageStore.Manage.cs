@@ -276,7 +276,7 @@ public sealed partial class ImageStore
         var before = ImageRecords.Read(_paths);
         var (candidateBlobs, candidateLayers) = before.References(_paths, deleted);
         var (keptBlobs, keptLayers) = records.References(_paths, records.Images.Keys);
-        var mounted = uses.SelectMany(u => u.LowerDirs).Select(d => Path.GetFullPath(d).TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
+        var mounted = uses.SelectMany(u => u.LowerDirs).Select(d => LayerLinks.LayerDirOf(_paths, d)).ToHashSet(StringComparer.Ordinal);
 
         var blobs = candidateBlobs.Where(b => !keptBlobs.Contains(b)).Select(b => Digest.Parse(b)).ToList();
         var layers = candidateLayers.Where(l => !keptLayers.Contains(l))
@@ -318,6 +318,7 @@ public sealed partial class ImageStore
                 throw new MiniImageException($"remove layer {l}: move {dir} to {trash}: {e.Message}", e);
             }
             StorePaths.DeleteTree(trash);
+            LayerLinks.Remove(_paths, l.Hex);
         }
         if (layers.Count > 0) NativeFs.FsyncDirectory(_paths.Layers);
         return reclaimed;

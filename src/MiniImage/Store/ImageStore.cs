@@ -161,6 +161,30 @@ public sealed partial class ImageStore
     public IReadOnlyList<string> PrepareLayers(ImageSummary image, ImageConfig? config = null) =>
         new LayerPreparer(_paths, this).Prepare(image, config);
 
+    /// <summary>Docker's limit on the layers of one image (moby's layer store: "max depth exceeded").</summary>
+    public const int MaxLayers = 125;
+
+    /// <summary>One line naming the count and the limit, for run/create and for build/commit.</summary>
+    public static string TooManyLayers(string what, int count) =>
+        $"{what}: too many layers: {count}, more than the {MaxLayers} an image may have";
+
+    /// <summary>
+    /// The short links (layers/l/NAME, see LayerLinks) of layer directories PrepareLayers returned,
+    /// in the same order; a missing link is made again. config.json's lowerdirs name these.
+    /// </summary>
+    public IReadOnlyList<string> ShortLinks(IReadOnlyList<string> layerDirs)
+    {
+        var links = new List<string>(layerDirs.Count);
+        foreach (string dir in layerDirs)
+        {
+            string full = Path.GetFullPath(dir).TrimEnd('/');
+            if (Path.GetDirectoryName(full) != _paths.Layers)
+                throw new MiniImageException($"layer link for {dir}: not a layer directory of the store {_paths.Layers}");
+            links.Add(LayerLinks.Ensure(_paths, Path.GetFileName(full)));
+        }
+        return links;
+    }
+
     internal ImageManifest ReadManifest(ImageSummary image)
     {
         var digest = Digest.Parse(image.ManifestDigest);

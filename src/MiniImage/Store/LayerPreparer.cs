@@ -84,6 +84,7 @@ internal sealed class LayerPreparer
                 result = LayerUnpacker.Unpack(counted, blob.MediaType, temp, diffId.ToString());
             Directory.Move(temp, target);
             NativeFs.FsyncDirectory(paths.Layers);
+            LayerLinks.Ensure(paths, diffId.Hex);
             return result.Size;
         }
         catch (LayerException e)
