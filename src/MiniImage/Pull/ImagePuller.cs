@@ -62,9 +62,15 @@ public sealed class ImagePuller
         int downloaded = 0;
         ImageConfig config;
         List<PulledLayer> layers;
+        // Every blob and layer this pull adds or reuses is listed here before it is relied on,
+        // and stays safe from a recovery until the image is recorded (Store/StoreJournal.cs).
+        StoreJournal journal;
+        using (_store.BeginDownloads()) journal = _store.BeginJournal();   // made under a store lock
+        using var held = journal;
         using (_store.BeginDownloads())
         {
             var downloader = new BlobDownloader(_registry, _options);
+            journal.Blobs(configDigest);
             if (!_store.HasBlob(configDigest, manifest.Config.Size))
             {
                 await FetchBlobAsync(downloader, reference, configDigest, manifest.Config.Size, null, null, $"{context}: config", cancel).ConfigureAwait(false);
@@ -77,6 +83,8 @@ public sealed class ImagePuller
             layers = manifest.Layers.Select((l, i) => new PulledLayer(l, layerDigests[i],
                 Digest.TryParse(diffIds[i], out var d, out var err) ? d
                     : throw new MiniImageException($"{context}: config diff_id \"{diffIds[i]}\": {err}"))).ToList();
+            journal.Blobs([manifestDigest, .. layers.Select(l => l.BlobDigest)]);
+            journal.Layers(layers.Select(l => l.DiffId).ToArray());
             if (config.Os.Length > 0 && _options.Platform is { } wanted && (config.Os != wanted.Os || config.Architecture != wanted.Architecture))
                 throw new MiniImageException($"{context}: image is for {config.Os}/{config.Architecture}, not the requested {wanted}");
 
@@ -87,7 +95,7 @@ public sealed class ImagePuller
         // 3. Unpack and record, under the exclusive lock.
         var pulled = new PulledImage(reference, top.Digest, manifestDigest, configDigest, config, layers, manifest.Layers.Sum(l => l.Size));
         var extracted = new HashSet<int>();
-        var (summary, already) = _store.CompletePull(pulled, (i, current, total) =>
+        var (summary, already) = _store.CompletePull(pulled, journal, (i, current, total) =>
         {
             string id = ShortId(layers[i].BlobDigest);
             if (current < 0) events.Layer(id, LayerEvent.PullComplete);

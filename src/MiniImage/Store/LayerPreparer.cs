@@ -35,7 +35,11 @@ internal sealed class LayerPreparer
         var dirs = layers.Select(_paths.Layer).ToList();
         // The common case (every container start): all layers are unpacked already, and the
         // manifest, which only says where each layer's blob is, need not be read.
-        if (dirs.All(Directory.Exists)) return dirs;
+        if (dirs.All(Directory.Exists))
+        {
+            RecoverIfIdle();
+            return dirs;
+        }
 
         var manifest = _store.ReadManifest(image);
         if (layers.Count != manifest.Layers.Count)
@@ -43,13 +47,29 @@ internal sealed class LayerPreparer
 
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
+        StoreRecovery.Run(_paths);
         for (int i = 0; i < layers.Count; i++)
         {
             if (Directory.Exists(dirs[i])) continue; // done earlier, or by whoever held the lock before us
             Unpack(manifest.Layers[i], layers[i], $"{context}: layer {i + 1}/{layers.Count}");
         }
         return dirs;
+    }
+
+    /// <summary>
+    /// A run whose layers are all there takes no lock; but when tmp/ shows that an operation
+    /// failed or was killed, and nobody holds the store lock now, it recovers the store (never
+    /// waiting: a pull downloading meanwhile holds the shared lock and the run goes on).
+    /// </summary>
+    private void RecoverIfIdle()
+    {
+        try
+        {
+            if (!Directory.Exists(_paths.Tmp) || !Directory.EnumerateFileSystemEntries(_paths.Tmp).Any()) return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        using var storeLock = StoreLock.TryExclusive(_paths.Root);
+        if (storeLock is not null) StoreRecovery.Run(_paths);
     }
 
     private void Unpack(Descriptor blob, Digest diffId, string context)

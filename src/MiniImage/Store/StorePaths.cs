@@ -8,7 +8,8 @@
 //          <root>/tmp/                 staging; only used under the exclusive store lock
 //          <root>/store.lock           flock target
 // Why: a single place that knows the layout keeps the "write to tmp/, then rename" rule uniform:
-// a crash leaves at worst garbage in tmp/, which the next writer removes.
+// a crash leaves at worst garbage in tmp/ (and, listed in a journal, unreferenced blobs and
+// layers), which the next writer removes (StoreRecovery).
 // Follows: rename(2) atomicity within one file system; OCI image-layout.md's blobs/<alg>/<hex>.
 using MiniImage.Oci;
 
@@ -58,32 +59,11 @@ internal sealed class StorePaths
         }
     }
 
-    /// <summary>Removes everything in tmp/. Call only while holding the exclusive store lock.</summary>
-    public void CleanTmp()
-    {
-        if (!Directory.Exists(Tmp)) return;
-        foreach (string entry in Directory.EnumerateFileSystemEntries(Tmp))
-            DeleteTree(entry);
-    }
-
-    /// <summary>Removes a file or directory tree if present; never follows symlinks.</summary>
-    public static void DeleteTree(string path)
-    {
-        try
-        {
-            var attributes = File.GetAttributes(path); // lstat: a symlink has ReparsePoint
-            if (attributes.HasFlag(FileAttributes.Directory) && !attributes.HasFlag(FileAttributes.ReparsePoint))
-                Directory.Delete(path, recursive: true);
-            else
-                File.Delete(path);
-        }
-        catch (FileNotFoundException) { }
-        catch (DirectoryNotFoundException) { }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MiniImageException($"remove {path}: {e.Message}");
-        }
-    }
+    /// <summary>
+    /// Removes a file or directory tree if present; never follows symlinks; names of any bytes
+    /// (TreeDeletion). Anything left behind is a MiniImageException, not a success.
+    /// </summary>
+    public static void DeleteTree(string path) => TreeDeletion.Delete(path);
 
     /// <summary>Replaces `path` with `data`: write a temp file in tmp/, fsync, rename over.</summary>
     public void WriteAtomically(string path, byte[] data)
