@@ -67,6 +67,8 @@ public sealed class ImagePuller
         StoreJournal journal;
         using (_store.BeginDownloads()) journal = _store.BeginJournal();   // made under a store lock
         using var held = journal;
+        try
+        {
         using (_store.BeginDownloads())
         {
             var downloader = new BlobDownloader(_registry, _options);
@@ -93,6 +95,9 @@ public sealed class ImagePuller
         }
 
         // 3. Unpack and record, under the exclusive lock.
+        }
+        catch { _store.Abandon(journal, holdingExclusive: false); throw; }   // a failed download: what it committed goes
+
         var pulled = new PulledImage(reference, top.Digest, manifestDigest, configDigest, config, layers, manifest.Layers.Sum(l => l.Size));
         var extracted = new HashSet<int>();
         var (summary, already) = _store.CompletePull(pulled, journal, (i, current, total) =>

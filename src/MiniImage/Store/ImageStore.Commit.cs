@@ -169,7 +169,11 @@ public sealed partial class ImageStore
             journal.Complete();
             return Summary(records, id, records.Images[id], tag ?? FirstTag(records, id));
         }
-        finally { journal?.Dispose(); }
+        catch
+        {
+            if (journal is not null) Abandon(journal, holdingExclusive: false);   // the lock of step 2 is released by now
+            throw;
+        }
     }
 
     /// <summary>A deep copy (through JSON) so the caller's changes never touch the base's objects.</summary>

@@ -109,6 +109,8 @@ public sealed partial class ImageStore
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
         StoreRecovery.Run(_paths);   // this pull's journal is held: what it lists stays
+        try
+        {
         var sizes = new Dictionary<string, long>();
         for (int i = 0; i < image.Layers.Count; i++)
         {
@@ -125,6 +127,8 @@ public sealed partial class ImageStore
         string id = image.ConfigDigest.ToString();
         var name = image.Reference.Digest is null ? image.Reference : FirstTag(records, id);
         return (Summary(records, id, records.Images[id], name), already);
+        }
+        catch { Abandon(journal, holdingExclusive: true); throw; }
     }
 
     /// <summary>The image pulled as `reference` ("name@sha256:&lt;index or manifest digest&gt;"), by its RepoDigests.</summary>

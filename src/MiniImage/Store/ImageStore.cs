@@ -71,6 +71,7 @@ public sealed partial class ImageStore
             journal.Complete();
             return loaded;
         }
+        catch { Abandon(journal, holdingExclusive: true); throw; }
         finally
         {
             StorePaths.DeleteTree(staging);
@@ -173,7 +174,7 @@ public sealed partial class ImageStore
         $"{what}: too many layers: {count}, more than the {MaxLayers} an image may have";
 
     /// <summary>
-    /// The short links (layers/l/NAME, see LayerLinks) of layer directories PrepareLayers returned,
+    /// The short links (l/NAME, see LayerLinks) of layer directories PrepareLayers returned,
     /// in the same order; a missing link is made again. config.json's lowerdirs name these.
     /// </summary>
     public IReadOnlyList<string> ShortLinks(IReadOnlyList<string> layerDirs)
@@ -260,6 +261,25 @@ public sealed partial class ImageStore
         }
         NativeFs.FsyncDirectory(_paths.Blobs);
         return added;
+    }
+
+    /// <summary>
+    /// After a failed operation: its journal released, and what it left removed at once when the
+    /// exclusive lock is (or can be) held; otherwise the next writer does it.
+    /// </summary>
+    internal void Abandon(StoreJournal journal, bool holdingExclusive)
+    {
+        journal.Dispose();
+        try
+        {
+            if (holdingExclusive) StoreRecovery.Run(_paths);
+            else
+            {
+                using var storeLock = StoreLock.TryExclusive(_paths.Root);
+                if (storeLock is not null) StoreRecovery.Run(_paths);
+            }
+        }
+        catch (MiniImageException) { }   // the operation's own error is the one to report; the next writer tries again
     }
 
     /// <summary>Adds the images, their tags and the sizes of the layers unpacked to images.json; returns their summaries.</summary>

@@ -1,14 +1,15 @@
-// LayerLinks: a short name for every unpacked layer, layers/l/<12 hex> -> ../<diff_id hex>, so an
+// LayerLinks: a short name for every unpacked layer, l/<12 hex> -> ../layers/<diff_id hex>, so an
 // overlay mount can name 125 layers in one page of mount data whatever the root's length.
 //
 // Why: the kernel copies overlayfs's mount data into one page (4096 bytes). 125 absolute paths
 // of layers/<64 hex> under a 150-character root take ~27 KB; 125 links of 12 characters given
-// relative to layers/l (the core makes it the working directory for the mount,
+// relative to l/ (the core makes it the working directory for the mount,
 // Init/RootfsSteps.cs) take ~1.6 KB. config.json names each layer by its link, so the core needs
 // nothing beyond the lowerdirs it already gets. The name is the diff_id's first 12 hex digits,
 // longer (16, 20, ... 64) only if another layer holds that name already; the link is made when
 // the layer is unpacked, checked (and made again if missing) whenever a container uses it, and
-// removed with the layer. The target is relative, so the store can be moved as a whole.
+// removed with the layer. The target is relative, so the store can be moved as a whole. l/ is
+// beside layers/, whose entries stay the complete layers alone (LayerPreparer, StoreRecovery).
 // Follows: Docker's overlay2 driver ("l" directory of short symlinks, ~26 characters each;
 // moby/daemon/graphdriver/overlay2), symlink(2), the kernel's overlayfs.rst.
 namespace MiniImage.Store;
@@ -17,10 +18,12 @@ internal static class LayerLinks
 {
     private const int ShortLength = 12;
 
-    /// <summary>The link for layers/&lt;hex&gt;, made if missing; returns its path (layers/l/NAME).</summary>
+    private const string TargetPrefix = "../layers/";
+
+    /// <summary>The link for layers/&lt;hex&gt;, made if missing; returns its path (l/NAME).</summary>
     public static string Ensure(StorePaths paths, string hex)
     {
-        string target = "../" + hex;
+        string target = TargetPrefix + hex;
         try { Directory.CreateDirectory(paths.Links, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -58,7 +61,7 @@ internal static class LayerLinks
         for (int length = ShortLength; length <= hex.Length; length += 4)
         {
             string link = Path.Combine(paths.Links, hex[..length]);
-            if (Target(link) == "../" + hex) StorePaths.DeleteTree(link);
+            if (Target(link) == TargetPrefix + hex) StorePaths.DeleteTree(link);
         }
     }
 
@@ -69,13 +72,13 @@ internal static class LayerLinks
         foreach (string entry in Directory.EnumerateFileSystemEntries(paths.Links))
         {
             string? target = Target(entry);
-            if (target is null || !target.StartsWith("../", StringComparison.Ordinal) || target.Length != 67 ||
-                !Directory.Exists(Path.Combine(paths.Layers, target[3..])))
+            if (target is null || !target.StartsWith(TargetPrefix, StringComparison.Ordinal) || target.Length != TargetPrefix.Length + 64 ||
+                !Directory.Exists(Path.Combine(paths.Layers, target[TargetPrefix.Length..])))
                 StorePaths.DeleteTree(entry);
         }
     }
 
-    /// <summary>The layer directory a lowerdir names: a link in layers/l resolved, any other path as it is.</summary>
+    /// <summary>The layer directory a lowerdir names: a link in l/ resolved, any other path as it is.</summary>
     public static string LayerDirOf(StorePaths paths, string lowerDir)
     {
         string full = Path.GetFullPath(lowerDir).TrimEnd('/');

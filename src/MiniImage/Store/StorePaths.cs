@@ -3,7 +3,7 @@
 //
 // Layout:  <root>/blobs/sha256/<hex>   content-addressed blobs (manifests, configs, layers)
 //          <root>/layers/<diffid-hex>/ one unpacked layer; the directory existing means "done"
-//          <root>/layers/l/<short>     a short symlink to ../<diffid-hex> (LayerLinks: overlay mounts)
+//          <root>/l/<short>            a short symlink to ../layers/<diffid-hex> (LayerLinks: overlay mounts)
 //          <root>/images.json          tags and image records (replaced atomically)
 //          <root>/tmp/                 staging; only used under the exclusive store lock
 //          <root>/store.lock           flock target
@@ -20,7 +20,7 @@ internal sealed class StorePaths
     public string Root { get; }
     public string Blobs { get; }
     public string Layers { get; }
-    /// <summary>layers/l: the layers' short links (LayerLinks).</summary>
+    /// <summary>l/: the layers' short links (LayerLinks); beside layers/, which holds only complete layers.</summary>
     public string Links { get; }
     public string Tmp { get; }
     public string ImagesJson { get; }
@@ -30,7 +30,7 @@ internal sealed class StorePaths
         Root = Path.GetFullPath(root);
         Blobs = Path.Combine(Root, "blobs", Digest.Sha256);
         Layers = Path.Combine(Root, "layers");
-        Links = Path.Combine(Layers, "l");
+        Links = Path.Combine(Root, "l");
         Tmp = Path.Combine(Root, "tmp");
         ImagesJson = Path.Combine(Root, "images.json");
     }

@@ -13,7 +13,7 @@
 // The mount data (lowerdir=...,upperdir=...,workdir=...) is copied by the kernel into one page
 // (4096 bytes, the last a NUL); with absolute layer paths that is ~43 layers under a long root.
 // So when the absolute form does not fit, and every lowerdir lies in one directory (MiniRun's
-// engine hands in its short per-layer links, $LAYERS/l/<12 hex>), the lowerdirs are given relative
+// engine hands in its short per-layer links, $LINKS/<12 hex>), the lowerdirs are given relative
 // to that directory, which is this process's working directory for the mount alone (the kernel
 // resolves relative option paths against the caller's cwd; init is the only task of its
 // fs_struct, as is the runtime's mount-namespace thread). 125 layers then take ~1.6 KB whatever

@@ -242,7 +242,7 @@ public static class InspectContainerJson
         var overlay = spec?.Linux.Overlay;
         w.WriteStartObject("GraphDriver");
         w.WriteStartObject("Data");
-        // config.json names each layer by its short link (layers/l/NAME); Docker shows the layer directories.
+        // config.json names each layer by its short link (ROOT/l/NAME); Docker shows the layer directories.
         w.WriteString("LowerDir", overlay is null ? "" : string.Join(':', overlay.LowerDirs.Select(LayerDir)));
         w.WriteString("MergedDir", Path.Combine(bundle, "rootfs"));
         w.WriteString("UpperDir", overlay?.UpperDir ?? Path.Combine(bundle, "upper"));
