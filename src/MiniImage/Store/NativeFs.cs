@@ -68,6 +68,41 @@ internal static partial class NativeFs
         throw new MiniImageException($"flock {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
     }
 
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>
+    /// The whole file through plain open(2)/read(2): .NET's File APIs take an flock of their own,
+    /// which a journal's holder (LOCK_EX) would refuse. Null when the file does not exist.
+    /// </summary>
+    public static unsafe byte[]? ReadAll(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            if (Marshal.GetLastPInvokeError() == 2) return null;   // ENOENT
+            throw Error($"open {path}");
+        }
+        try
+        {
+            var data = new MemoryStream();
+            var buffer = new byte[8192];
+            while (true)
+            {
+                nint n;
+                fixed (byte* p = buffer) n = Read(fd, p, (nuint)buffer.Length);
+                if (n < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == EINTR) continue;
+                    throw Error($"read {path}");
+                }
+                if (n == 0) return data.ToArray();
+                data.Write(buffer, 0, (int)n);
+            }
+        }
+        finally { Close(fd); }
+    }
+
     /// <summary>Appends data with one write(2) (O_APPEND) and fsyncs it before returning.</summary>
     public static unsafe void AppendDurably(int fd, byte[] data, string what)
     {

@@ -90,13 +90,9 @@ internal sealed class StoreJournal : IDisposable
     {
         var blobs = new HashSet<string>(StringComparer.Ordinal);
         var layers = new HashSet<string>(StringComparer.Ordinal);
-        string text;
-        try { text = File.ReadAllText(path, Encoding.ASCII); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return (blobs, layers); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MiniImageException($"read store journal {path}: {e.Message}");
-        }
+        byte[]? data = NativeFs.ReadAll(path);
+        if (data is null) return (blobs, layers);
+        string text = Encoding.ASCII.GetString(data);
         foreach (string line in text.Split('\n'))
         {
             int space = line.IndexOf(' ');
