@@ -49,7 +49,7 @@ public sealed class ManyLayersTests : IDisposable
         };
         for (int n = 2; n <= count; n++)
             layers.Add(layout.AddLayer(new LayerTar().Dir("layers").File($"layers/{n}", $"layer {n}\n").ToTar(), LayerCompression.Gzip));
-        layout.Tag(layout.AddImage(layers, cmd: ["sh"]), tag).Save();
+        layout.Tag(layout.AddImage(layers, cmd: ["sh"]), tag + ":latest").Save();   // a full reference: a bare tag takes its repository from the file name
         var load = _host.Run("load", "-i", layout.Dir);
         Assert.True(load.ExitCode == 0, load.Stderr);
     }
