@@ -74,9 +74,12 @@ internal sealed class LayerPreparer
 
     private void Unpack(Descriptor blob, Digest diffId, string context)
     {
-        long size = UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
-            missingHint: "load the image again", prefixLayerErrors: false);
-        _store.RecordLayerSize(diffId.ToString(), size);
+        // The size is recorded before the layer is renamed into place: killed in between, the
+        // layer is simply unpacked again; the other order could leave a layer without its size,
+        // and `images` would show the blob's size until it was removed.
+        UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
+            missingHint: "load the image again", prefixLayerErrors: false,
+            beforeRename: size => _store.RecordLayerSize(diffId.ToString(), size));
     }
 
     /// <summary>
@@ -85,7 +88,7 @@ internal sealed class LayerPreparer
     /// unpacked size. <paramref name="bytesRead"/>, when given, hears how much of the blob was read.
     /// </summary>
     internal static long UnpackLayer(StorePaths paths, Descriptor blob, Digest blobDigest, Digest diffId, string context,
-        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null)
+        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null, Action<long>? beforeRename = null)
     {
         string target = paths.Layer(diffId);
         string temp = paths.NewTemp("layer");
@@ -102,6 +105,7 @@ internal sealed class LayerPreparer
             using (input)
             using (Stream counted = bytesRead is null ? input : new ProgressReadStream(input, bytesRead))
                 result = LayerUnpacker.Unpack(counted, blob.MediaType, temp, diffId.ToString());
+            beforeRename?.Invoke(result.Size);
             Directory.Move(temp, target);
             NativeFs.FsyncDirectory(paths.Layers);
             LayerLinks.Ensure(paths, diffId.Hex);
