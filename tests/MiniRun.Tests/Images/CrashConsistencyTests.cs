@@ -1,14 +1,12 @@
-// CrashConsistencyTests: `kill -9` of `load` and of a first `run` (which unpacks) at random
-// moments, many times; then `images`, `run` and `image prune` must leave a consistent store:
+// CrashConsistencyTests: `kill -9` of `load`, of a first `run` (which unpacks) and of `pull` (from
+// Debian's docker-registry on 127.0.0.1, Registry/RegistryServer.cs) at random moments, many
+// times; then `images`, `run` and `image prune` must leave a consistent store:
 // nothing in tmp/, no blob and no layer directory that images.json does not reference, every
 // short link leading to a layer.
 //
 // Why: issue 15 asks for garbage collection that is complete whatever moment an operation dies
 // at (Store/StoreJournal.cs, Store/StoreRecovery.cs). The moments are random within a bounded
-// number of tries and a bounded time; nothing asserts how long anything takes. `pull` is left
-// out: no test of this suite runs a registry the CLI could pull from (the pull tests talk to an
-// in-process registry through the library: tests/MiniImage.Tests/Pull); its journal and recovery
-// are the same code as load's, tested there.
+// number of tries and a bounded time; nothing asserts how long anything takes.
 // Follows: docker-load(1), docker-image-prune(1); kill(2) SIGKILL.
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -95,6 +93,22 @@ public sealed class CrashConsistencyTests : IDisposable
             if (Directory.Exists(crashLayer)) Directory.Delete(crashLayer, recursive: true);
             KillAtRandom(typicalRun, "run", "--rm", "crash:1", "true");
         }
+        // `pull`, killed: the image pushed to a registry of this test, pulled into a store without it.
+        using var registry = new RegistryServer();
+        string remote = $"{registry.Host}/crash:1";
+        Assert.Equal(0, _host.Run("tag", "crash:1", remote).ExitCode);
+        var push = _host.Run("push", remote);
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        _host.Run("rmi", "-f", remote, "crash:1");
+        var typicalPull = Timed("pull", remote);
+        for (int i = 0; i < 25 && budget.Elapsed < TimeSpan.FromSeconds(270); i++)
+        {
+            _host.Run("rmi", "-f", remote, "crash:1");
+            KillAtRandom(typicalPull, "pull", remote);
+        }
+        _host.Run("rmi", "-f", remote);
+        Assert.Equal(0, _host.Run("load", "-i", layout).ExitCode);
+
         var leftovers = _host.ContainerIds();
         if (leftovers.Count > 0) _host.Run(["rm", "-f", .. leftovers]);   // containers of killed runs
 
