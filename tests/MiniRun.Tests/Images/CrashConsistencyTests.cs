@@ -68,7 +68,7 @@ public sealed class CrashConsistencyTests : IDisposable
     }
 
     [Fact]
-    public void KilledLoadsAndRuns_ThenImagesRunAndPrune_LeaveAConsistentStore()
+    public void KilledLoadsRunsAndPulls_ThenImagesRunAndPrune_LeaveAConsistentStore()
     {
         string layout = Layout();
         var typicalLoad = Timed("load", "-i", layout);
