@@ -63,9 +63,17 @@ public sealed class ImagePuller
         int downloaded = 0;
         ImageConfig config;
         List<PulledLayer> layers;
+        // Every blob and layer this pull adds or reuses is listed here before it is relied on,
+        // and stays safe from a recovery until the image is recorded (Store/StoreJournal.cs).
+        StoreJournal journal;
+        using (_store.BeginDownloads()) journal = _store.BeginJournal();   // made under a store lock
+        using var held = journal;
+        try
+        {
         using (_store.BeginDownloads())
         {
             var downloader = new BlobDownloader(_registry, _options);
+            journal.Blobs(configDigest);
             if (!_store.HasBlob(configDigest, manifest.Config.Size))
             {
                 await FetchBlobAsync(downloader, reference, configDigest, manifest.Config.Size, null, null, $"{context}: config", cancel).ConfigureAwait(false);
@@ -78,6 +86,8 @@ public sealed class ImagePuller
             layers = manifest.Layers.Select((l, i) => new PulledLayer(l, layerDigests[i],
                 Digest.TryParse(diffIds[i], out var d, out var err) ? d
                     : throw new MiniImageException($"{context}: config diff_id {GoQuote.Quote(diffIds[i])}: {err}"))).ToList();
+            journal.Blobs([manifestDigest, .. layers.Select(l => l.BlobDigest)]);
+            journal.Layers(layers.Select(l => l.DiffId).ToArray());
             if (config.Os.Length > 0 && _options.Platform is { } wanted && (config.Os != wanted.Os || config.Architecture != wanted.Architecture))
                 throw new MiniImageException($"{context}: image is for {config.Os}/{config.Architecture}, not the requested {wanted}");
 
@@ -88,9 +98,12 @@ public sealed class ImagePuller
         }
 
         // 3. Unpack and record, under the exclusive lock.
+        }
+        catch { _store.Abandon(journal, holdingExclusive: false); throw; }   // a failed download: what it committed goes
+
         var pulled = new PulledImage(reference, top.Digest, manifestDigest, configDigest, config, layers, manifest.Layers.Sum(l => l.Size));
         var extracted = new HashSet<int>();
-        var (summary, already) = _store.CompletePull(pulled, (i, current, total) =>
+        var (summary, already) = _store.CompletePull(pulled, journal, (i, current, total) =>
         {
             string id = ShortId(layers[i].BlobDigest);
             if (current < 0) events.Layer(id, LayerEvent.PullComplete);

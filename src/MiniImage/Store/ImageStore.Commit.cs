@@ -7,9 +7,9 @@
 // The layer is written to tmp/commit-* under the SHARED lock and renamed into blobs/ only when
 // complete; config, manifest and images.json are written under the EXCLUSIVE lock, images.json
 // last and atomically. A commit that fails at any point therefore leaves no image record, no tag
-// and no partial blob: at worst complete, unreferenced blobs that a later prune or commit reuses.
-// The new layer is unpacked into layers/ the first time a container of the image runs
-// (LayerPreparer), like any loaded layer.
+// and no partial blob: at worst complete, unreferenced blobs (listed in its StoreJournal) that
+// the next writer removes. The new layer is unpacked into layers/ now, under the exclusive lock,
+// so `images` shows the image's unpacked size (Docker's) from the start, not after a first run.
 // `build` uses two variants: no base image (FROM scratch: no layers, an empty config for this
 // host's platform) and no layer (a metadata instruction such as CMD: only the config changes,
 // its history entry says empty_layer). The record keeps the base as the image's parent, which
@@ -58,102 +58,123 @@ public sealed partial class ImageStore
             ?? throw new MiniImageException($"commit: base image {request.BaseImageId} is no longer in the store");
         var baseManifest = baseImage is null ? null : ReadManifest(baseImage);
         bool docker = baseManifest is null || baseManifest.MediaType == MediaTypes.DockerManifest;
+        int layerCount = (baseManifest?.Layers.Count ?? 0) + (request.WriteLayer is null ? 0 : 1);
+        if (layerCount > MaxLayers) throw new MiniImageException(TooManyLayers("commit", layerCount));
 
         // 1. The layer blob, under the shared lock (other pulls and commits may run).
         Digest diffId = default, blobDigest = default;
         long blobSize = 0;
-        if (request.WriteLayer is not null)
-        using (BeginDownloads())
+        StoreJournal? journal = null;
+        try
         {
-            string temp = _paths.NewTemp("commit");
-            try
+            if (request.WriteLayer is not null)
+            using (BeginDownloads())
             {
-                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                journal = StoreJournal.Begin(_paths);
+                string temp = _paths.NewTemp("commit");
+                try
                 {
-                    var compressed = new HashingWriteStream(file);
-                    using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-                    using (var uncompressed = new HashingWriteStream(gzip))
+                    using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                     {
-                        request.WriteLayer(uncompressed);
-                        uncompressed.Flush();
-                        diffId = uncompressed.Digest();
+                        var compressed = new HashingWriteStream(file);
+                        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                        using (var uncompressed = new HashingWriteStream(gzip))
+                        {
+                            request.WriteLayer(uncompressed);
+                            uncompressed.Flush();
+                            diffId = uncompressed.Digest();
+                        }
+                        blobDigest = compressed.Digest();
+                        blobSize = compressed.Count;
+                        file.Flush(flushToDisk: true);
                     }
-                    blobDigest = compressed.Digest();
-                    blobSize = compressed.Count;
-                    file.Flush(flushToDisk: true);
+                    journal.Blobs(blobDigest);
+                    journal.Layers(diffId);
+                    CommitDownloadedBlob(temp, blobDigest, "commit");
                 }
-                CommitDownloadedBlob(temp, blobDigest, "commit");
-            }
-            catch (Exception e)
-            {
-                StorePaths.DeleteTree(temp);
-                if (e is IOException or UnauthorizedAccessException)
-                    throw new MiniImageException($"commit: write layer {temp}: {e.Message}", e);
-                throw;
-            }
-        }
-
-        // 2. Config, manifest and the record, under the exclusive lock.
-        _paths.EnsureDirectories();
-        using var storeLock = StoreLock.Exclusive(_paths.Root);
-        var records = ImageRecords.Read(_paths);
-        ImageRecord? baseRecord = null;
-        if (baseImage is not null && !records.Images.TryGetValue(baseImage.ImageId, out baseRecord))
-            throw new MiniImageException($"commit: base image {baseImage.ImageId} was removed while committing");
-        var baseConfig = baseImage is null
-            ? new ImageConfig { Architecture = Platform.Host.Architecture, Os = Platform.Host.Os, Variant = Platform.Host.Variant }
-            : ReadConfig(baseImage);
-        bool layer = request.WriteLayer is not null;
-        var now = DateTimeOffset.UtcNow;
-        var config = new ImageConfig
-        {
-            Created = now,
-            Author = request.Author,
-            Comment = string.IsNullOrEmpty(request.Comment) ? null : request.Comment,   // Docker's image JSON keeps commit -m here too
-            Architecture = baseConfig.Architecture,
-            Os = baseConfig.Os,
-            Variant = baseConfig.Variant,
-            Config = CopyConfig(baseConfig.Config),
-            RootFs = new RootFs { DiffIds = layer ? [.. baseConfig.RootFs.DiffIds, diffId.ToString()] : [.. baseConfig.RootFs.DiffIds] },
-            History = [.. baseConfig.History ?? [], new HistoryEntry
-            {
-                Created = now, CreatedBy = request.CreatedBy, Author = request.Author, Comment = request.Comment,
-                EmptyLayer = layer ? null : true,
-            }],
-        };
-        request.Configure?.Invoke(config.Config!);
-        byte[] configJson = config.ToJson();
-        var configDigest = Digest.Compute(configJson);
-        var manifest = new ImageManifest
-        {
-            SchemaVersion = 2,
-            MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
-            Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configJson.Length },
-            Layers = layer
-                ? [.. baseManifest?.Layers ?? [], new Descriptor
+                catch (Exception e)
                 {
-                    MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest = blobDigest.ToString(), Size = blobSize,
-                }]
-                : [.. baseManifest?.Layers ?? []],
-        };
-        byte[] manifestJson = manifest.ToJson();
-        var manifestDigest = Digest.Compute(manifestJson);
-        CommitSmallBlob(configJson, configDigest, "commit: config");
-        CommitSmallBlob(manifestJson, manifestDigest, "commit: manifest");
+                    StorePaths.DeleteTree(temp);
+                    if (e is IOException or UnauthorizedAccessException)
+                        throw new MiniImageException($"commit: write layer {temp}: {e.Message}", e);
+                    throw;
+                }
+            }
 
-        string id = configDigest.ToString();
-        records.Images[id] = new ImageRecord
+            // 2. Config, manifest and the record, under the exclusive lock.
+            _paths.EnsureDirectories();
+            using var storeLock = StoreLock.Exclusive(_paths.Root);
+            journal ??= StoreJournal.Begin(_paths);
+            StoreRecovery.Run(_paths);   // this commit's journal is held: its layer blob stays
+            var records = ImageRecords.Read(_paths);
+            ImageRecord? baseRecord = null;
+            if (baseImage is not null && !records.Images.TryGetValue(baseImage.ImageId, out baseRecord))
+                throw new MiniImageException($"commit: base image {baseImage.ImageId} was removed while committing");
+            var baseConfig = baseImage is null
+                ? new ImageConfig { Architecture = Platform.Host.Architecture, Os = Platform.Host.Os, Variant = Platform.Host.Variant }
+                : ReadConfig(baseImage);
+            bool layer = request.WriteLayer is not null;
+            var now = DateTimeOffset.UtcNow;
+            var config = new ImageConfig
+            {
+                Created = now,
+                Author = request.Author,
+                Comment = string.IsNullOrEmpty(request.Comment) ? null : request.Comment,   // Docker's image JSON keeps commit -m here too
+                Architecture = baseConfig.Architecture,
+                Os = baseConfig.Os,
+                Variant = baseConfig.Variant,
+                Config = CopyConfig(baseConfig.Config),
+                RootFs = new RootFs { DiffIds = layer ? [.. baseConfig.RootFs.DiffIds, diffId.ToString()] : [.. baseConfig.RootFs.DiffIds] },
+                History = [.. baseConfig.History ?? [], new HistoryEntry
+                {
+                    Created = now, CreatedBy = request.CreatedBy, Author = request.Author, Comment = request.Comment,
+                    EmptyLayer = layer ? null : true,
+                }],
+            };
+            request.Configure?.Invoke(config.Config!);
+            byte[] configJson = config.ToJson();
+            var configDigest = Digest.Compute(configJson);
+            var manifest = new ImageManifest
+            {
+                SchemaVersion = 2,
+                MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
+                Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configJson.Length },
+                Layers = layer
+                    ? [.. baseManifest?.Layers ?? [], new Descriptor
+                    {
+                        MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip, Digest = blobDigest.ToString(), Size = blobSize,
+                    }]
+                    : [.. baseManifest?.Layers ?? []],
+            };
+            byte[] manifestJson = manifest.ToJson();
+            var manifestDigest = Digest.Compute(manifestJson);
+            journal.Blobs(configDigest, manifestDigest);
+            CommitSmallBlob(configJson, configDigest, "commit: config");
+            CommitSmallBlob(manifestJson, manifestDigest, "commit: manifest");
+            if (layer && !HasLayer(diffId))
+                records.Layers[diffId.ToString()] = LayerPreparer.UnpackLayer(_paths, manifest.Layers[^1], blobDigest, diffId,
+                    "commit: layer", missingHint: "commit again", prefixLayerErrors: true);
+
+            string id = configDigest.ToString();
+            records.Images[id] = new ImageRecord
+            {
+                Manifest = manifestDigest.ToString(),
+                Created = now,
+                DiffIds = config.RootFs.DiffIds.ToList(),
+                BlobSize = (baseRecord?.BlobSize ?? 0) + blobSize,
+                Loaded = now,
+                Parent = baseImage?.ImageId,
+            };
+            if (tag is not null) records.SetTag(tag.ToString(), id, now);
+            records.Write(_paths);
+            journal.Complete();
+            return Summary(records, id, records.Images[id], tag ?? FirstTag(records, id));
+        }
+        catch
         {
-            Manifest = manifestDigest.ToString(),
-            Created = now,
-            DiffIds = config.RootFs.DiffIds.ToList(),
-            BlobSize = (baseRecord?.BlobSize ?? 0) + blobSize,
-            Loaded = now,
-            Parent = baseImage?.ImageId,
-        };
-        if (tag is not null) records.SetTag(tag.ToString(), id, now);
-        records.Write(_paths);
-        return Summary(records, id, records.Images[id], tag ?? FirstTag(records, id));
+            if (journal is not null) Abandon(journal, holdingExclusive: false);   // the lock of step 2 is released by now
+            throw;
+        }
     }
 
     /// <summary>A deep copy (through JSON) so the caller's changes never touch the base's objects.</summary>

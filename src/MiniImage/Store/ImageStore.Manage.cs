@@ -51,7 +51,7 @@ public sealed partial class ImageStore
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
+        StoreRecovery.Run(_paths);
         var found = Resolve(image)
                     ?? (ImageReference.TryParse(image, out var dr) && dr.Digest is not null ? ResolveRepoDigest(dr) : null)
                     ?? throw new MiniImageException($"No such image: {image}");
@@ -115,8 +115,11 @@ public sealed partial class ImageStore
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
-        var used = containers().Select(u => u.ImageId).ToHashSet(StringComparer.Ordinal);
+        var uses = containers();
+        // Everything unreferenced goes first, whatever left it (a failed or killed pull, load,
+        // build or commit, a store of an older MiniRun): blobs, layers no container mounts, tmp/.
+        long recovered = StoreRecovery.Run(_paths, uses.SelectMany(u => u.LowerDirs).Select(d => LayerLinks.LayerDirOf(_paths, d)).ToHashSet(StringComparer.Ordinal));
+        var used = uses.Select(u => u.ImageId).ToHashSet(StringComparer.Ordinal);
         var records = ImageRecords.Read(_paths);
         // Kept: what containers use and (without -a) what is tagged, with all their ancestors (a
         // build's intermediate images stay while the image built from them is kept).
@@ -132,10 +135,10 @@ public sealed partial class ImageStore
             .OrderByDescending(kv => kv.Value.Created ?? DateTimeOffset.MinValue).ThenBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => kv.Key).ToList();
         var events = new List<RemovalEvent>();
-        if (victims.Count == 0) return new RemovalResult(events, 0);
+        if (victims.Count == 0) return new RemovalResult(events, recovered);
         foreach (string id in victims) events.AddRange(DeleteImage(records, id));
-        long reclaimed = CollectAndWrite(records, victims, containers(), events);
-        return new RemovalResult(events, reclaimed);
+        long reclaimed = CollectAndWrite(records, victims, uses, events);
+        return new RemovalResult(events, recovered + reclaimed);
     }
 
     /// <summary>`tag SOURCE TARGET`: points TARGET (a tag reference) at the image SOURCE names.</summary>
@@ -284,7 +287,7 @@ public sealed partial class ImageStore
         var before = ImageRecords.Read(_paths);
         var (candidateBlobs, candidateLayers) = before.References(_paths, deleted);
         var (keptBlobs, keptLayers) = records.References(_paths, records.Images.Keys);
-        var mounted = uses.SelectMany(u => u.LowerDirs).Select(d => Path.GetFullPath(d).TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
+        var mounted = uses.SelectMany(u => u.LowerDirs).Select(d => LayerLinks.LayerDirOf(_paths, d)).ToHashSet(StringComparer.Ordinal);
 
         var blobs = candidateBlobs.Where(b => !keptBlobs.Contains(b)).Select(b => Digest.Parse(b)).ToList();
         var layers = candidateLayers.Where(l => !keptLayers.Contains(l))
@@ -318,14 +321,7 @@ public sealed partial class ImageStore
         foreach (var l in layers)
         {
             string dir = _paths.Layer(l);
-            if (!Directory.Exists(dir)) continue;
-            string trash = _paths.NewTemp("gc-layer");
-            try { Directory.Move(dir, trash); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new MiniImageException($"remove layer {l}: move {dir} to {trash}: {e.Message}", e);
-            }
-            StorePaths.DeleteTree(trash);
+            if (Directory.Exists(dir)) StoreRecovery.RemoveLayer(_paths, dir, l.Hex);
         }
         if (layers.Count > 0) NativeFs.FsyncDirectory(_paths.Layers);
         return reclaimed;

@@ -8,13 +8,16 @@
 //     writer that wipes tmp/ needs the exclusive lock, so it cannot remove a file being written.
 //   - A blob is renamed into blobs/sha256/ as soon as its digest is verified. rename(2) is atomic
 //     and a blob's name is its content, so two pulls committing the same blob cannot corrupt
-//     it: the second rename finds it present and drops its own copy. Blobs committed by a pull
-//     that then fails are valid but unreferenced, and the next pull reuses them.
+//     it: the second rename finds it present and drops its own copy. Every blob and layer a pull
+//     adds or reuses is first listed in its journal (StoreJournal), held from the download phase
+//     to the record, so no recovery removes them meanwhile; a pull that fails or is killed leaves
+//     them unreferenced, and the next writer removes them (StoreRecovery).
 //   - Unpacking and recording take the EXCLUSIVE lock (after the shared one is released; flock
 //     does not upgrade atomically). Layers unpack to tmp/layer-*/ and are renamed into layers/
 //     once their diff_id is verified, as LayerPreparer does; images.json is written once, last.
-// An interrupted pull therefore leaves only tmp/ leftovers (removed by the next exclusive writer)
-// and unreferenced complete blobs or layers; images.json is unchanged until the image is whole.
+// An interrupted pull therefore leaves only tmp/ leftovers and unreferenced complete blobs or
+// layers its journal lists, all removed by the next exclusive writer; images.json is unchanged
+// until the image is whole.
 // Follows: rename(2), flock(2); OCI image-spec v1.1 config.md (diff_ids), layer.md.
 using MiniImage.Layers;
 using MiniImage.Oci;
@@ -38,6 +41,9 @@ public sealed partial class ImageStore
         _paths.EnsureDirectories();
         return StoreLock.Shared(_paths.Root);
     }
+
+    /// <summary>The journal of one pull (call while BeginDownloads is held); Complete()d by CompletePull.</summary>
+    internal StoreJournal BeginJournal() => StoreJournal.Begin(_paths);
 
     /// <summary>A fresh temporary file name under tmp/ for one download (only while BeginDownloads is held).</summary>
     internal string NewDownloadPath() => _paths.NewTemp("pull");
@@ -101,11 +107,13 @@ public sealed partial class ImageStore
     /// and (index, -1, size) when a layer is complete. Returns the summary and whether the store
     /// already had this image under this reference (true: "Image is up to date").
     /// </summary>
-    internal (ImageSummary Summary, bool AlreadyRecorded) CompletePull(PulledImage image, Action<int, long, long>? extracting, string context)
+    internal (ImageSummary Summary, bool AlreadyRecorded) CompletePull(PulledImage image, StoreJournal journal, Action<int, long, long>? extracting, string context)
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
+        StoreRecovery.Run(_paths);   // this pull's journal is held: what it lists stays
+        try
+        {
         var sizes = new Dictionary<string, long>();
         for (int i = 0; i < image.Layers.Count; i++)
         {
@@ -118,9 +126,12 @@ public sealed partial class ImageStore
         var records = ImageRecords.Read(_paths);
         bool already = records.RecordPull(image, sizes, DateTimeOffset.UtcNow);
         records.Write(_paths);
+        journal.Complete();
         string id = image.ConfigDigest.ToString();
         var name = image.Reference.Digest is null ? image.Reference : FirstTag(records, id);
         return (Summary(records, id, records.Images[id], name), already);
+        }
+        catch { Abandon(journal, holdingExclusive: true); throw; }
     }
 
     /// <summary>The image pulled as `reference` ("name@sha256:&lt;index or manifest digest&gt;"), by its RepoDigests.</summary>

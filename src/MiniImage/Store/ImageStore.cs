@@ -3,15 +3,16 @@
 //
 // How writes stay safe (see StorePaths for the directory layout):
 //   - every writer holds the exclusive flock on store.lock (StoreLock) for its whole operation and
-//     first empties tmp/, which only lock holders use, so leftovers of a crashed writer go away;
+//     first runs StoreRecovery: tmp/, which only lock holders use, is emptied, and the blobs and
+//     layers a failed or killed writer left unreferenced (its StoreJournal lists them) go away;
 //   - a load stages every blob in tmp/load-*/ with digest and size verified during the copy, and
 //     only when ALL images of the layout verified renames them into blobs/sha256/, fsyncs that
 //     directory and then replaces images.json atomically. A bad or missing blob therefore leaves
 //     blobs/, tmp/ and images.json exactly as they were. Then every layer the store lacks is
 //     unpacked and checked against its diff_id, as pull does (hostile entries refused); if one
 //     fails, the layers and blobs this load added are removed and nothing is recorded. A crash
-//     before images.json leaves only unreferenced (valid) blobs and layers, which a later load
-//     or pull reuses;
+//     before images.json leaves only unreferenced blobs and layers, listed in the load's journal,
+//     which the next writer removes;
 //   - readers (List, Resolve, ReadConfig) take no lock: every file they read is replaced by rename.
 // Loading a tag that already exists moves it; an image left without tags shows as <none>:<none>.
 // Resolve accepts a reference ("busybox", "busybox:1.36", "docker.io/library/busybox:latest",
@@ -44,19 +45,20 @@ public sealed partial class ImageStore
     {
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
+        StoreRecovery.Run(_paths);
+        using var journal = StoreJournal.Begin(_paths);
         string staging = _paths.NewTemp("load");
         Directory.CreateDirectory(staging);
         try
         {
             var source = open(staging);
             var images = new LayoutImporter(source, progress).Import();
-            var newBlobs = CommitBlobs(images);
+            var newBlobs = CommitBlobs(images, journal);
             var newLayers = new List<string>();
             var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
             try
             {
-                foreach (var image in images) UnpackLoaded(image, source.Context, newLayers, sizes);
+                foreach (var image in images) UnpackLoaded(image, source.Context, newLayers, sizes, journal);
             }
             catch
             {
@@ -65,8 +67,11 @@ public sealed partial class ImageStore
                 foreach (string blob in newBlobs) File.Delete(blob);
                 throw;
             }
-            return Record(images, progress, sizes);
+            var loaded = Record(images, progress, sizes);
+            journal.Complete();
+            return loaded;
         }
+        catch { Abandon(journal, holdingExclusive: true); throw; }
         finally
         {
             StorePaths.DeleteTree(staging);
@@ -161,6 +166,30 @@ public sealed partial class ImageStore
     public IReadOnlyList<string> PrepareLayers(ImageSummary image, ImageConfig? config = null) =>
         new LayerPreparer(_paths, this).Prepare(image, config);
 
+    /// <summary>Docker's limit on the layers of one image (moby's layer store: "max depth exceeded").</summary>
+    public const int MaxLayers = 125;
+
+    /// <summary>One line naming the count and the limit, for run/create and for build/commit.</summary>
+    public static string TooManyLayers(string what, int count) =>
+        $"{what}: too many layers: {count}, more than the {MaxLayers} an image may have";
+
+    /// <summary>
+    /// The short links (l/NAME, see LayerLinks) of layer directories PrepareLayers returned,
+    /// in the same order; a missing link is made again. config.json's lowerdirs name these.
+    /// </summary>
+    public IReadOnlyList<string> ShortLinks(IReadOnlyList<string> layerDirs)
+    {
+        var links = new List<string>(layerDirs.Count);
+        foreach (string dir in layerDirs)
+        {
+            string full = Path.GetFullPath(dir).TrimEnd('/');
+            if (Path.GetDirectoryName(full) != _paths.Layers)
+                throw new MiniImageException($"layer link for {dir}: not a layer directory of the store {_paths.Layers}");
+            links.Add(LayerLinks.Ensure(_paths, Path.GetFileName(full)));
+        }
+        return links;
+    }
+
     internal ImageManifest ReadManifest(ImageSummary image)
     {
         var digest = Digest.Parse(image.ManifestDigest);
@@ -194,7 +223,7 @@ public sealed partial class ImageStore
     /// content checked against its diff_id). The directories made are added to
     /// <paramref name="made"/>, their unpacked sizes to <paramref name="sizes"/>.
     /// </summary>
-    private void UnpackLoaded(ImportedImage image, string context, List<string> made, Dictionary<string, long> sizes)
+    private void UnpackLoaded(ImportedImage image, string context, List<string> made, Dictionary<string, long> sizes, StoreJournal journal)
     {
         string label = $"{context}: image {image.Name?.ToFamiliarString() ?? image.ConfigDigest.ToString()}";
         var manifest = ImageManifest.Parse(File.ReadAllBytes(_paths.Blob(image.ManifestDigest)), $"{label}: manifest");
@@ -205,6 +234,7 @@ public sealed partial class ImageStore
         {
             var diffId = Digest.Parse(diffIds[i]);
             string dir = _paths.Layer(diffId);
+            journal.Layers(diffId);
             if (Directory.Exists(dir)) continue;
             string layerContext = $"{label}: layer {i + 1}/{diffIds.Count}";
             sizes[diffIds[i]] = LayerPreparer.UnpackLayer(_paths, manifest.Layers[i], manifest.Layers[i].ParsedDigest(layerContext),
@@ -214,9 +244,10 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Moves the staged blobs into the store; returns the paths of those it added.</summary>
-    private List<string> CommitBlobs(List<ImportedImage> images)
+    private List<string> CommitBlobs(List<ImportedImage> images, StoreJournal journal)
     {
         var added = new List<string>();
+        journal.Blobs(images.SelectMany(i => i.Blobs).Select(b => b.Digest).Distinct().ToArray());
         foreach (var blob in images.SelectMany(i => i.Blobs).Where(b => !b.InStore).DistinctBy(b => b.Digest))
         {
             string target = _paths.Blob(blob.Digest);
@@ -230,6 +261,25 @@ public sealed partial class ImageStore
         }
         NativeFs.FsyncDirectory(_paths.Blobs);
         return added;
+    }
+
+    /// <summary>
+    /// After a failed operation: its journal released, and what it left removed at once when the
+    /// exclusive lock is (or can be) held; otherwise the next writer does it.
+    /// </summary>
+    internal void Abandon(StoreJournal journal, bool holdingExclusive)
+    {
+        journal.Dispose();
+        try
+        {
+            if (holdingExclusive) StoreRecovery.Run(_paths);
+            else
+            {
+                using var storeLock = StoreLock.TryExclusive(_paths.Root);
+                if (storeLock is not null) StoreRecovery.Run(_paths);
+            }
+        }
+        catch (MiniImageException) { }   // the operation's own error is the one to report; the next writer tries again
     }
 
     /// <summary>Adds the images, their tags and the sizes of the layers unpacked to images.json; returns their summaries.</summary>

@@ -35,7 +35,11 @@ internal sealed class LayerPreparer
         var dirs = layers.Select(_paths.Layer).ToList();
         // The common case (every container start): all layers are unpacked already, and the
         // manifest, which only says where each layer's blob is, need not be read.
-        if (dirs.All(Directory.Exists)) return dirs;
+        if (dirs.All(Directory.Exists))
+        {
+            RecoverIfIdle();
+            return dirs;
+        }
 
         var manifest = _store.ReadManifest(image);
         if (layers.Count != manifest.Layers.Count)
@@ -43,7 +47,7 @@ internal sealed class LayerPreparer
 
         _paths.EnsureDirectories();
         using var storeLock = StoreLock.Exclusive(_paths.Root);
-        _paths.CleanTmp();
+        StoreRecovery.Run(_paths);
         for (int i = 0; i < layers.Count; i++)
         {
             if (Directory.Exists(dirs[i])) continue; // done earlier, or by whoever held the lock before us
@@ -52,11 +56,30 @@ internal sealed class LayerPreparer
         return dirs;
     }
 
+    /// <summary>
+    /// A run whose layers are all there takes no lock; but when tmp/ shows that an operation
+    /// failed or was killed, and nobody holds the store lock now, it recovers the store (never
+    /// waiting: a pull downloading meanwhile holds the shared lock and the run goes on).
+    /// </summary>
+    private void RecoverIfIdle()
+    {
+        try
+        {
+            if (!Directory.Exists(_paths.Tmp) || !Directory.EnumerateFileSystemEntries(_paths.Tmp).Any()) return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        using var storeLock = StoreLock.TryExclusive(_paths.Root);
+        if (storeLock is not null) StoreRecovery.Run(_paths);
+    }
+
     private void Unpack(Descriptor blob, Digest diffId, string context)
     {
-        long size = UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
-            missingHint: "load the image again", prefixLayerErrors: false);
-        _store.RecordLayerSize(diffId.ToString(), size);
+        // The size is recorded before the layer is renamed into place: killed in between, the
+        // layer is simply unpacked again; the other order could leave a layer without its size,
+        // and `images` would show the blob's size until it was removed.
+        UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
+            missingHint: "load the image again", prefixLayerErrors: false,
+            beforeRename: size => _store.RecordLayerSize(diffId.ToString(), size));
     }
 
     /// <summary>
@@ -65,7 +88,7 @@ internal sealed class LayerPreparer
     /// unpacked size. <paramref name="bytesRead"/>, when given, hears how much of the blob was read.
     /// </summary>
     internal static long UnpackLayer(StorePaths paths, Descriptor blob, Digest blobDigest, Digest diffId, string context,
-        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null)
+        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null, Action<long>? beforeRename = null)
     {
         string target = paths.Layer(diffId);
         string temp = paths.NewTemp("layer");
@@ -82,8 +105,10 @@ internal sealed class LayerPreparer
             using (input)
             using (Stream counted = bytesRead is null ? input : new ProgressReadStream(input, bytesRead))
                 result = LayerUnpacker.Unpack(counted, blob.MediaType, temp, diffId.ToString());
+            beforeRename?.Invoke(result.Size);
             Directory.Move(temp, target);
             NativeFs.FsyncDirectory(paths.Layers);
+            LayerLinks.Ensure(paths, diffId.Hex);
             return result.Size;
         }
         catch (LayerException e)

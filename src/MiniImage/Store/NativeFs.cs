@@ -33,6 +33,87 @@ internal static partial class NativeFs
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
 
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    private const int O_WRONLY = 1;
+    private const int O_EXCL = 0x80;
+    private const int O_APPEND = 0x400;
+    private const int LOCK_NB = 4;
+    private const int EWOULDBLOCK = 11;
+
+    /// <summary>Creates a new file (0600) and takes flock LOCK_EX on it: held until the descriptor closes (or the process dies).</summary>
+    public static int CreateLocked(string path)
+    {
+        int fd = Open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0b110_000_000);
+        if (fd < 0) throw Error($"create {path}");
+        if (FlockRaw(fd, LOCK_EX | LOCK_NB) != 0)
+        {
+            var e = Error($"flock {path}");
+            Close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /// <summary>Opens path and tries flock LOCK_EX|LOCK_NB: the descriptor, or -1 while another holds the lock (or it is gone).</summary>
+    public static int TryLock(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        if (FlockRaw(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+        int errno = Marshal.GetLastPInvokeError();
+        Close(fd);
+        if (errno == EWOULDBLOCK) return -1;
+        throw new MiniImageException($"flock {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+    }
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>
+    /// The whole file through plain open(2)/read(2): .NET's File APIs take an flock of their own,
+    /// which a journal's holder (LOCK_EX) would refuse. Null when the file does not exist.
+    /// </summary>
+    public static unsafe byte[]? ReadAll(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            if (Marshal.GetLastPInvokeError() == 2) return null;   // ENOENT
+            throw Error($"open {path}");
+        }
+        try
+        {
+            var data = new MemoryStream();
+            var buffer = new byte[8192];
+            while (true)
+            {
+                nint n;
+                fixed (byte* p = buffer) n = Read(fd, p, (nuint)buffer.Length);
+                if (n < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == EINTR) continue;
+                    throw Error($"read {path}");
+                }
+                if (n == 0) return data.ToArray();
+                data.Write(buffer, 0, (int)n);
+            }
+        }
+        finally { Close(fd); }
+    }
+
+    /// <summary>Appends data with one write(2) (O_APPEND) and fsyncs it before returning.</summary>
+    public static unsafe void AppendDurably(int fd, byte[] data, string what)
+    {
+        fixed (byte* p = data)
+        {
+            nint n = Write(fd, p, (nuint)data.Length);
+            if (n != data.Length) throw Error($"write {what}");
+        }
+        if (Fsync(fd) != 0) throw Error($"fsync {what}");
+    }
+
     /// <summary>Opens (creating, mode 0644) a lock file; returns the descriptor.</summary>
     public static int OpenLockFile(string path)
     {

@@ -22,6 +22,13 @@ internal sealed class StoreLock : IDisposable
     /// <summary>Blocks until a shared lock on root/store.lock is held (root must exist).</summary>
     public static StoreLock Shared(string root) => Take(root, NativeFs.LOCK_SH);
 
+    /// <summary>The exclusive lock if nobody holds the store lock now, else null (never waits).</summary>
+    public static StoreLock? TryExclusive(string root)
+    {
+        int fd = NativeFs.TryLock(Path.Combine(root, FileName));
+        return fd < 0 ? null : new StoreLock(fd);
+    }
+
     private static StoreLock Take(string root, int op)
     {
         string path = Path.Combine(root, FileName);

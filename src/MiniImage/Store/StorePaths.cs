@@ -3,11 +3,13 @@
 //
 // Layout:  <root>/blobs/sha256/<hex>   content-addressed blobs (manifests, configs, layers)
 //          <root>/layers/<diffid-hex>/ one unpacked layer; the directory existing means "done"
+//          <root>/l/<short>            a short symlink to ../layers/<diffid-hex> (LayerLinks: overlay mounts)
 //          <root>/images.json          tags and image records (replaced atomically)
 //          <root>/tmp/                 staging; only used under the exclusive store lock
 //          <root>/store.lock           flock target
 // Why: a single place that knows the layout keeps the "write to tmp/, then rename" rule uniform:
-// a crash leaves at worst garbage in tmp/, which the next writer removes.
+// a crash leaves at worst garbage in tmp/ (and, listed in a journal, unreferenced blobs and
+// layers), which the next writer removes (StoreRecovery).
 // Follows: rename(2) atomicity within one file system; OCI image-layout.md's blobs/<alg>/<hex>.
 using MiniImage.Oci;
 
@@ -20,6 +22,8 @@ internal sealed class StorePaths
     public string Root { get; }
     public string Blobs { get; }
     public string Layers { get; }
+    /// <summary>l/: the layers' short links (LayerLinks); beside layers/, which holds only complete layers.</summary>
+    public string Links { get; }
     public string Tmp { get; }
     public string ImagesJson { get; }
 
@@ -28,6 +32,7 @@ internal sealed class StorePaths
         Root = Path.GetFullPath(root);
         Blobs = Path.Combine(Root, "blobs", Digest.Sha256);
         Layers = Path.Combine(Root, "layers");
+        Links = Path.Combine(Root, "l");
         Tmp = Path.Combine(Root, "tmp");
         ImagesJson = Path.Combine(Root, "images.json");
     }
@@ -56,17 +61,10 @@ internal sealed class StorePaths
         }
     }
 
-    /// <summary>Removes everything in tmp/. Call only while holding the exclusive store lock.</summary>
-    public void CleanTmp()
-    {
-        if (!Directory.Exists(Tmp)) return;
-        foreach (string entry in Directory.EnumerateFileSystemEntries(Tmp))
-            DeleteTree(entry);
-    }
-
     /// <summary>
     /// Removes a file or directory tree if present; never follows symlinks, and names go to
-    /// unlinkat as bytes (TreeRemover), so a layer's "\xffx" goes too. Anything left is an error.
+    /// unlinkat as bytes (TreeRemover), so a layer's "\xffx" goes too. Anything left behind is a
+    /// MiniImageException, not a success.
     /// </summary>
     public static void DeleteTree(string path)
     {

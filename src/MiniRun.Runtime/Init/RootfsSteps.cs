@@ -10,8 +10,19 @@
 // over idmapped layers (Runtime/IdmappedRootfs.cs), and this step only says so.
 // When the device list is kept without a cgroup (NodevDeviceSteps) the rootfs is mounted nodev:
 // a device node shipped in an image layer never opens.
+// The mount data (lowerdir=...,upperdir=...,workdir=...) is copied by the kernel into one page
+// (4096 bytes, the last a NUL); with absolute layer paths that is ~43 layers under a long root.
+// So when the absolute form does not fit, and every lowerdir lies in one directory (MiniRun's
+// engine hands in its short per-layer links, $LINKS/<12 hex>), the lowerdirs are given relative
+// to that directory, which is this process's working directory for the mount alone (the kernel
+// resolves relative option paths against the caller's cwd; init is the only task of its
+// fs_struct, as is the runtime's mount-namespace thread). 125 layers then take ~1.6 KB whatever
+// the root's length; upper and work become relative too if even that does not fit. The new mount
+// API (fsconfig "lowerdir+", one call per layer) has no page limit but needs Linux 6.8, and the
+// relative form works on every kernel, so it is the only fallback.
 //
-// Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst.
+// Follows: mount(2), mount_namespaces(7) (shared subtrees), the kernel's overlayfs.rst
+// ("Multiple lower layers"; mount options are limited to one page).
 using MiniRun.Kernel;
 
 namespace MiniRun.Init;
@@ -59,25 +70,77 @@ public static class RootfsSteps
         MountOverlay(c.Kernel, c.Trace, overlay, rootfs, c.NodevDevices);
     }
 
-    /// <summary>mount(2) of the overlay on rootfs; "volatile" when asked and the kernel knows it; MS_NODEV with <paramref name="nodev"/>.</summary>
+    /// <summary>
+    /// mount(2) of the overlay on rootfs; "volatile" when asked and the kernel knows it; MS_NODEV
+    /// with <paramref name="nodev"/>. When the absolute data exceeds a page, the lowerdirs are
+    /// given relative to their common directory, the working directory during the mount.
+    /// </summary>
     public static void MountOverlay(IKernel kernel, MiniRun.Trace.ITrace trace, MiniRun.Spec.SpecOverlay overlay, string rootfs, bool nodev)
     {
-        string data = OverlayData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir);
         ulong flags = nodev ? Libc.MS_NODEV : 0;   // the device list without a cgroup: no node of an image layer opens
-        if (overlay.Volatile == true)
+        string suffix = overlay.Volatile == true ? ",volatile" : "";
+        var form = OverlayMountData(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir, suffix.Length);
+        string? back = null;
+        if (form.Cwd is not null)
         {
-            try
-            {
-                kernel.Mount("overlay", rootfs, "overlay", flags, data + ",volatile");
-                return;
-            }
-            catch (KernelException e) when (e.Errno == Errno.EINVAL)
-            {
-                // Kernels before 5.10 do not know "volatile": the same mount, synced as usual.
-                trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
-            }
+            trace.Note($"{overlay.LowerDirs.Count} layers: absolute lowerdirs would make the mount data {form.AbsoluteLength} bytes, " +
+                $"more than a page ({PageSize - 1} + NUL); they are given relative to the working directory {form.Cwd}");
+            back = kernel.GetCwd() ?? "/";
+            kernel.Chdir(form.Cwd);
         }
-        kernel.Mount("overlay", rootfs, "overlay", flags, data);
+        try
+        {
+            if (suffix.Length > 0)
+            {
+                try
+                {
+                    kernel.Mount("overlay", rootfs, "overlay", flags, form.Data + suffix);
+                    return;
+                }
+                catch (KernelException e) when (e.Errno == Errno.EINVAL)
+                {
+                    // Kernels before 5.10 do not know "volatile": the same mount, synced as usual.
+                    trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
+                }
+            }
+            kernel.Mount("overlay", rootfs, "overlay", flags, form.Data);
+        }
+        finally
+        {
+            if (back is not null) kernel.Chdir(back);
+        }
+    }
+
+    /// <summary>The kernel copies mount data into one page; the string and its NUL must fit.</summary>
+    public static readonly int PageSize = Environment.SystemPageSize;
+
+    /// <summary>The mount data, and the directory it is relative to (null: absolute paths).</summary>
+    public sealed record OverlayForm(string Data, string? Cwd, int AbsoluteLength);
+
+    /// <summary>
+    /// The overlay mount data for these directories: absolute when it fits a page with
+    /// <paramref name="reserve"/> more bytes (",volatile"), else the lowerdirs relative to their
+    /// common directory (and, if still too long, upper and work relative to it as well).
+    /// A data string that cannot fit either way is refused here, before anything is mounted.
+    /// </summary>
+    public static OverlayForm OverlayMountData(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, int reserve = 0)
+    {
+        string absolute = OverlayData(lowerDirs, upperDir, workDir);
+        int limit = PageSize - 1 - reserve;
+        if (absolute.Length <= limit) return new OverlayForm(absolute, null, absolute.Length);
+        var parents = lowerDirs.Select(d => Path.GetDirectoryName(d) ?? "").Distinct(StringComparer.Ordinal).ToList();
+        string dir = parents.Count == 1 ? parents[0] : "";
+        if (dir.Length > 0 && lowerDirs.All(d => Path.IsPathRooted(d)))
+        {
+            var names = lowerDirs.Select(d => Path.GetFileName(d)).ToList();
+            string data = OverlayData(names, upperDir, workDir);
+            if (data.Length > limit)
+                data = OverlayData(names, Path.GetRelativePath(dir, upperDir), Path.GetRelativePath(dir, workDir));
+            if (data.Length <= limit) return new OverlayForm(data, dir, absolute.Length);
+        }
+        throw new MiniRun.Runtime.RuntimeException(
+            $"mount overlay: the mount data for {lowerDirs.Count} layers is {absolute.Length} bytes, more than a page ({PageSize - 1} + NUL), " +
+            "and the lowerdirs do not share one directory to be given relative to (an image's layers need short links in one directory)");
     }
 
     /// <summary>The overlayfs option string; lowerdirs top-most first, separated by ':'.</summary>

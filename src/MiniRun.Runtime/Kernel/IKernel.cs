@@ -95,7 +95,7 @@ public interface IKernel
     int OpenTreeClone(string path);
     /// <summary>mount_setattr(2) MOUNT_ATTR_IDMAP on a detached mount: its files' owners are shown through the user namespace's maps.</summary>
     void SetIdmap(int mountFd, int usernsFd, string what);
-    /// <summary>move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH: attach the detached mount fd at target.</summary>
+    /// <summary>move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS: attach the detached mount fd at target (a symlink, such as a layer's short link, is followed to its directory).</summary>
     void MoveMount(int mountFd, string target);
 
     // ---- descriptor-based calls: a path the container may change is looked up once, by the kernel ----

@@ -31,6 +31,6 @@ public sealed unsafe partial class LinuxKernel
     }
 
     public void MoveMount(int mountFd, string target) =>
-        Check((int)Libc.syscall_move_mount(Libc.SYS_move_mount, mountFd, "", Libc.AT_FDCWD, target, Libc.MOVE_MOUNT_F_EMPTY_PATH),
-            $"move_mount({mountFd}, \"\", AT_FDCWD, {Q(target)}, MOVE_MOUNT_F_EMPTY_PATH)", $"move_mount onto {target}");
+        Check((int)Libc.syscall_move_mount(Libc.SYS_move_mount, mountFd, "", Libc.AT_FDCWD, target, Libc.MOVE_MOUNT_F_EMPTY_PATH | Libc.MOVE_MOUNT_T_SYMLINKS),
+            $"move_mount({mountFd}, \"\", AT_FDCWD, {Q(target)}, MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)", $"move_mount onto {target}");
 }

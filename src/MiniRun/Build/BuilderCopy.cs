@@ -60,7 +60,7 @@ public sealed partial class Builder
         string sourceImage = FromImage(from, earlier);
         var image = sourceImage == "" ? null
             : _images.Resolve(sourceImage) ?? throw new BuildException($"invalid from flag value {from}: No such image: {sourceImage}");
-        var lowers = image is null ? [] : _images.PrepareLayers(image).Reverse().ToList();
+        var lowers = image is null ? [] : _images.ShortLinks(_images.PrepareLayers(image)).Reverse().ToList();
         if (lowers.Count == 0)   // an empty image (FROM scratch with no layer yet): nothing to mount
         {
             string empty = Directory.CreateTempSubdirectory("minirun-build-scratch-").FullName;

@@ -234,12 +234,19 @@ public static class InspectContainerJson
         w.WriteEndArray();
     }
 
+    private static string LayerDir(string lower)
+    {
+        try { return new FileInfo(lower).LinkTarget is { } t ? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(lower)!, t)) : lower; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return lower; }
+    }
+
     private static void GraphDriver(Utf8JsonWriter w, RuntimeSpec? spec, string bundle)
     {
         var overlay = spec?.Linux.Overlay;
         w.WriteStartObject("GraphDriver");
         w.WriteStartObject("Data");
-        w.WriteString("LowerDir", overlay is null ? "" : string.Join(':', overlay.LowerDirs));
+        // config.json names each layer by its short link (ROOT/l/NAME); Docker shows the layer directories.
+        w.WriteString("LowerDir", overlay is null ? "" : string.Join(':', overlay.LowerDirs.Select(LayerDir)));
         w.WriteString("MergedDir", Path.Combine(bundle, "rootfs"));
         w.WriteString("UpperDir", overlay?.UpperDir ?? Path.Combine(bundle, "upper"));
         w.WriteString("WorkDir", overlay?.WorkDir ?? Path.Combine(bundle, "work"));

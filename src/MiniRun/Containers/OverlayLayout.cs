@@ -69,9 +69,6 @@ public sealed unsafe partial class OverlayLayout
         return new OverlayLayout(overlay.LowerDirs, overlay.UpperDir, overlay.WorkDir, rootfs, mountPoints);
     }
 
-    /// <summary>The overlayfs mount data (lowerdir=...,upperdir=...,workdir=...).</summary>
-    public string MountData() => Init.RootfsSteps.OverlayData(LowerDirs, UpperDir, WorkDir);
-
     /// <summary>
     /// Whether `relPath` ("a/b/c", no leading slash) exists in the image (the lowerdirs merged as
     /// overlayfs merges them). With `isDir` true it must be a directory there.

@@ -75,14 +75,16 @@ public static unsafe class OverlayRoot
             throw new ContainerException($"{verb}: make / private: {Describe(errno)}", 1);
         Directory.CreateDirectory(layout.RootfsDir);
         Directory.CreateDirectory(layout.WorkDir);
-        if (userns >= 0)
+        // The same mount as init makes (Init/RootfsSteps.MountOverlay): past a page of mount data
+        // the layers' short links are given relative to their directory, made this thread's cwd
+        // for the mount (unshare(CLONE_NEWNS) above gave the thread its own cwd, CLONE_FS).
+        var overlay = new MiniRun.Spec.SpecOverlay { LowerDirs = layout.LowerDirs.ToList(), UpperDir = layout.UpperDir, WorkDir = layout.WorkDir };
+        try
         {
-            var overlay = new MiniRun.Spec.SpecOverlay { LowerDirs = layout.LowerDirs.ToList(), UpperDir = layout.UpperDir, WorkDir = layout.WorkDir };
-            try { IdmappedRootfs.Mount(new LinuxKernel(), MiniRun.Trace.NullTrace.Instance, overlay, layout.RootfsDir, userns); }
-            catch (Exception e) when (e is KernelException or RuntimeException) { throw new ContainerException($"{verb}: {e.Message}", 1); }
+            if (userns >= 0) IdmappedRootfs.Mount(new LinuxKernel(), MiniRun.Trace.NullTrace.Instance, overlay, layout.RootfsDir, userns);
+            else Init.RootfsSteps.MountOverlay(new LinuxKernel(), MiniRun.Trace.NullTrace.Instance, overlay, layout.RootfsDir, nodev: false);
         }
-        else if (Libc.mount("overlay", layout.RootfsDir, "overlay", 0, layout.MountData()) != 0)
-            throw new ContainerException($"{verb}: mount overlay on {layout.RootfsDir}: {Describe(errno)}", 1);
+        catch (Exception e) when (e is KernelException or RuntimeException) { throw new ContainerException($"{verb}: {e.Message}", 1); }
         try
         {
             int fd;

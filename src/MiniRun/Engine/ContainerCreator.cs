@@ -39,7 +39,11 @@ public static class ContainerCreator
         var images = new ImageStore(root);
         var image = findImage(images);
         var config = images.ReadConfig(image);
-        var layers = images.PrepareLayers(image, config);
+        // Docker's limit, checked before anything is unpacked or made; config.json then names each
+        // layer by its short link (ROOT/l/NAME, MiniImage/Store/LayerLinks.cs), so the mount data fits a page.
+        if (config.RootFs.DiffIds.Count > ImageStore.MaxLayers)
+            throw new ContainerException(ImageStore.TooManyLayers($"image {image.DisplayName}", config.RootFs.DiffIds.Count));
+        var layers = images.ShortLinks(images.PrepareLayers(image, config));
 
         if (o.Tty && o.ConsoleWidth is null)
         {

@@ -98,6 +98,7 @@ public static class ContainerRunner
         trace.Name("BUNDLE", bundle);
         trace.Name("ROOTFS", Path.Combine(bundle, "rootfs"));
         trace.Name("LAYERS", Path.Combine(root, "layers"));
+        trace.Name("LINKS", Path.Combine(root, "l"));   // the layers' short links, which config.json's lowerdirs name
         if (host.MountPoint is string mount && OciCgroup.PathFor(ContainerCreator.CgroupsPathFor(id, cgroupParent, host), id, host) is { } relative)
             trace.Name("CGROUP", Path.Combine(mount, relative.TrimStart('/')));
     }

@@ -321,13 +321,16 @@ public sealed class ImagePullerTests : IDisposable
         Assert.Empty(TmpEntries());
         Assert.Empty(Directory.GetDirectories(Path.Combine(_dirs.Root, "layers")));
         Assert.False(File.Exists(BlobPath(img.LayerDigest(1))));
+        // Nothing the failed pull committed stays unreferenced (issue 15: prune never reclaimed it).
+        Assert.False(File.Exists(BlobPath(img.LayerDigest(0))));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_dirs.Root, "blobs", "sha256")));
 
         _registry.Missing.Clear();
         int firstFetches = _registry.BlobFetches(img.LayerDigest(0));
         var r = await Pull("alpine");
 
         Assert.Equal("alpine", r.Image.Repository);
-        Assert.Equal(firstFetches, _registry.BlobFetches(img.LayerDigest(0))); // the blob already committed is reused
+        Assert.Equal(firstFetches + 1, _registry.BlobFetches(img.LayerDigest(0))); // fetched again: the failed pull left nothing
         Assert.True(Directory.Exists(LayerPath(l1)) && Directory.Exists(LayerPath(l2)));
     }
 

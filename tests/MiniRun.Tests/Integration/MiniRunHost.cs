@@ -30,7 +30,10 @@ public sealed class MiniRunHost : IDisposable
 
     public MiniRunHost() : this([], new Dictionary<string, string>()) { }
 
-    internal MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env)
+    /// <summary>A host whose root is <paramref name="root"/> (made here; e.g. a very long path). Dispose removes it.</summary>
+    public MiniRunHost(string root) : this([], new Dictionary<string, string>(), root) { }
+
+    internal MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env, string? root = null)
     {
         _prefix = prefix;
         _env = env;
@@ -40,7 +43,7 @@ public sealed class MiniRunHost : IDisposable
             throw new InvalidOperationException($"{Binary} is missing: build it with ./minirun --version (or run tests/run-all.sh)");
         if (!Directory.Exists(FixtureLayout))
             throw new InvalidOperationException($"{FixtureLayout} is missing: run rootfs-fixtures/build-busybox.sh");
-        Root = Directory.CreateTempSubdirectory("minirun-test-").FullName;
+        Root = root is null ? Directory.CreateTempSubdirectory("minirun-test-").FullName : Directory.CreateDirectory(root).FullName;
         var load = Run("load", "-i", FixtureLayout);
         if (load.ExitCode != 0) throw new InvalidOperationException($"load failed: {load.Stderr}");
     }
