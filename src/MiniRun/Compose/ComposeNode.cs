@@ -52,6 +52,13 @@ public sealed class ComposeNode
             if (reason.StartsWith("(Line", StringComparison.Ordinal) && dash > 0) reason = reason[(dash + 3)..];
             throw new ComposeException($"yaml: {Path.GetFileName(file)}: line {e.Start.Line}, column {e.Start.Column}: {reason}");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet 18.1's scanner throws this instead of a YamlException when the file ends
+            // inside a flow collection ("services: [" then a plain scalar); found by fuzzing
+            // (docs/fuzzing.md, corpus/compose/crash-unclosed-flow.yaml).
+            throw new ComposeException($"yaml: {Path.GetFileName(file)}: the file ends inside an unclosed [ or {{ ({e.Message})");
+        }
         if (stream.Documents.Count == 0) return new ComposeNode { Kind = NodeKind.Map, File = file, Line = 1, Column = 1 };
         var root = From(stream.Documents[0].RootNode, file, "", interpolate, 0);
         if (root.Kind == NodeKind.Null) return new ComposeNode { Kind = NodeKind.Map, File = file, Line = 1, Column = 1 };

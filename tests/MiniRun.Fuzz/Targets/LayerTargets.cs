@@ -91,7 +91,7 @@ static class LayerTargets
 
 /// A scratch directory per input (/tmp/minirun-fuzz-PID-N/) with a canary directory beside the
 /// target: CheckOnly proves nothing was created, removed or changed next to the target.
-sealed class Scratch : IDisposable
+public sealed class Scratch : IDisposable
 {
     static int s_counter;
     static readonly byte[] CanaryText = Encoding.ASCII.GetBytes("canary\n");

@@ -102,6 +102,16 @@ public sealed class ComposeLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_file_ending_inside_a_flow_collection_is_a_yaml_error()
+    {
+        // YamlDotNet throws InvalidOperationException here, not a YamlException (found by fuzzing:
+        // tests/MiniRun.Fuzz/corpus/compose/crash-unclosed-flow.yaml).
+        Assert.Equal("yaml: compose.yaml: the file ends inside an unclosed [ or { (Operation is not valid due to the current state of the object.)",
+            Fails("services: [\n0").Message);
+        Assert.StartsWith("yaml: compose.yaml: ", Fails("services: [\n  web: {\n0").Message);
+    }
+
+    [Fact]
     public void Validation_errors_name_the_field_path()
     {
         Assert.Equal("validating compose.yaml: services.web: additional property \"imagee\" is not allowed (line 3, column 13)",
