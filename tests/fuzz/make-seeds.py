@@ -93,7 +93,8 @@ put("oci-config", "config.json", j({"architecture": "amd64", "os": "linux", "cre
     "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file", "empty_layer": False}]}))
 put("oci-config", "minimal.json", j({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}))
 
-put("docker-archive", "old.json", j([{"Config": "config.json", "RepoTags": ["busybox:latest", "x/y:1"], "Layers": ["l1/layer.tar", "l2/layer.tar"]}]))
+put("docker-archive", "old.json", j([{"Config": "config.json", "RepoTags": ["busybox:latest", "x/y:1"], "Layers": ["l1/layer.tar", "hard.tar"]}]))
+put("docker-archive", "missing.json", j([{"Config": "config.json", "Layers": ["l2/layer.tar"]}]))
 put("docker-archive", "new.json", j([{"Config": "config.json", "RepoTags": None, "Layers": ["hard.tar", "blobs/sha256/" + h],
     "LayerSources": {"sha256:" + h: desc("application/vnd.oci.image.layer.v1.tar")}}]))
 put("docker-archive", "two.json", j([{"Config": "./config.json", "Layers": []}, {"Config": "/config.json", "RepoTags": ["localhost:5000/a/b:c"], "Layers": ["l1/layer.tar"]}]))

@@ -90,17 +90,20 @@ static class OciTargets
         using var w = new TarWriter(file, TarEntryFormat.Pax, leaveOpen: false);
         void Add(string name, byte[] data)
         {
-            w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+            w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), ModificationTime = Epoch });
         }
         byte[] layer = FixedLayer;
         Add("config.json", Encoding.UTF8.GetBytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
         Add("l1/layer.tar", layer);
-        Add("blobs/sha256/" + Digest.Compute(layer[..512]).Hex, layer[..512]);
-        w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "l2") { LinkName = "l1" });
-        w.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "hard.tar") { LinkName = "l1/layer.tar" });
+        Add("blobs/sha256/" + Digest.Compute("x"u8).Hex, layer[..512]);   // the name seeds use; content differs
+        w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "l2") { LinkName = "l1", ModificationTime = Epoch });
+        w.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "hard.tar") { LinkName = "l1/layer.tar", ModificationTime = Epoch });
         Add("repositories", Encoding.UTF8.GetBytes("{\"busybox\":{\"latest\":\"0\"}}"));
         Add("manifest.json", manifestJson);
     }
+
+    /// Fixed times: the archive is the same bytes in every run (afl-fuzz wants a deterministic target).
+    static readonly DateTimeOffset Epoch = DateTimeOffset.UnixEpoch;
 
     /// A one-file plain tar layer (etc/hostname).
     static readonly byte[] FixedLayer = MakeLayer();
@@ -109,7 +112,7 @@ static class OciTargets
     {
         var ms = new MemoryStream();
         using (var w = new TarWriter(ms, TarEntryFormat.Ustar, leaveOpen: true))
-            w.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "etc/hostname") { DataStream = new MemoryStream("fuzz\n"u8.ToArray()) });
+            w.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "etc/hostname") { DataStream = new MemoryStream("fuzz\n"u8.ToArray()), ModificationTime = Epoch });
         return ms.ToArray();
     }
 }
