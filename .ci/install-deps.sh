@@ -31,6 +31,7 @@ packages=(
     procps           # ps, pgrep in tests
     libcap2-bin      # capsh: the security lab decodes capability masks (docs/labs, SecurityLabTests)
     tar gzip zstd    # layer fixtures (gzip and zstd compressed)
+    afl++            # tests/fuzz/run-fuzz.sh: afl-fuzz drives the SharpFuzz targets (docs/fuzzing.md)
     ca-certificates  # dotnet restore over HTTPS
     docker-registry  # tests/MiniRun.Tests/Registry: the distribution registry the pull tests talk to
     apache2-utils    # htpasswd -B: bcrypt users for the basic-auth registry in those tests
@@ -70,7 +71,7 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >"$l
 # Check that the commands the scripts call are really there now.
 for c in busybox runc crun podman conmon containerd ctr containerd-shim-runc-v2 hyperfine jq skopeo umoci gcc make ip unshare findmnt zstd \
          docker-registry htpasswd curl debootstrap qemu-system-x86_64 cpio xz modprobe depmod nft socat \
-         git vagrant apparmor_parser; do
+         git vagrant apparmor_parser afl-fuzz; do
     command -v "$c" >/dev/null || fail "$c is still missing after installing ${missing[*]}"
 done
 echo "install-deps: installed ${missing[*]}"

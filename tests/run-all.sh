@@ -10,6 +10,8 @@
 # Debug build's generated obj/*.cs as newer sources), then `dotnet test --no-build` on the whole
 # solution. Integration tests use temporary MiniRun roots under /tmp and remove them; nothing is
 # written to /var/lib/minirun.
+# Fuzz stage (docs/fuzzing.md): tests/fuzz/run-fuzz.sh, a short afl-fuzz run of every parser of
+# untrusted input (about 3 minutes; MINIRUN_SKIP_FUZZ=1 skips it, CI never does).
 # VM stage (docs/vm.md): tests/vm/run-tests-in-vm.sh (the tests under qemu, on Debian's kernel
 # with a pure cgroup v2) and tests/vm/check-provision-in-vm.sh (the Vagrantfile validated, the
 # students' provisioning script run twice offline in the VM). Developers may skip it with
@@ -49,10 +51,34 @@ host_line="host: $host_passed passed, $host_failed failed ($(( $(date +%s) - sta
 # the failing tests' names, repeated at the very end, where a CI log's tail shows them
 host_failures="$(grep -a -E '^  Failed [A-Za-z]' "$log" | sed -E 's/^  Failed /run-all: host failed: /' | head -n 20 || true)"
 echo "$host_passed passed, $host_failed failed"
+
+# ---- fuzz stage (docs/fuzzing.md) ---------------------------------------------------------------
+# Every parser of untrusted input under afl-fuzz for MINIRUN_FUZZ_SECONDS (default 20) per target,
+# two at a time: about 3 minutes. Skip with MINIRUN_SKIP_FUZZ=1; CI always runs it.
+fuzz_passed=0 fuzz_failed=0 fuzz_status=0 fuzz_line="fuzz: skipped (MINIRUN_SKIP_FUZZ=1)"
+if [ "${MINIRUN_SKIP_FUZZ:-0}" != 1 ]; then
+    start=$(date +%s)
+    set +e
+    tests/fuzz/run-fuzz.sh --seconds "${MINIRUN_FUZZ_SECONDS:-20}" 2>&1 | tee "$log"
+    fuzz_status=${PIPESTATUS[0]}
+    set -e
+    s="$(grep -a -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 | sed 's/^fuzz: //')"
+    if [ -z "$s" ]; then
+        s="0 passed, 1 failed"    # the fuzz script stopped before its targets ran
+        [ "$fuzz_status" -ne 0 ] || fuzz_status=1
+    fi
+    fuzz_passed=$(echo "$s" | awk '{print $1}') fuzz_failed=$(echo "$s" | awk '{print $3}')
+    fuzz_line="fuzz: $s ($(( $(date +%s) - start )) s, exit $fuzz_status)"
+fi
+
 if [ "$vm" = 0 ]; then
+    echo "run-all: $host_line"
     [ -z "$host_failures" ] || echo "$host_failures"
+    echo "run-all: $fuzz_line"
     echo "run-all: VM stage skipped (--no-vm or MINIRUN_SKIP_VM=1); CI runs it"
-    exit "$host_status"
+    echo "$(( host_passed + fuzz_passed )) passed, $(( host_failed + fuzz_failed )) failed"
+    [ "$host_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
+    exit
 fi
 
 # ---- VM stage -----------------------------------------------------------------------------------
@@ -81,6 +107,7 @@ done
 
 echo "run-all: $host_line"
 [ -z "$host_failures" ] || echo "$host_failures"
+echo "run-all: $fuzz_line"
 printf 'run-all: %s\n' "${stage_lines[@]}"
-echo "$(( host_passed + vm_passed )) passed, $(( host_failed + vm_failed )) failed"
-[ "$host_status" -eq 0 ] && [ "$vm_status" -eq 0 ]
+echo "$(( host_passed + fuzz_passed + vm_passed )) passed, $(( host_failed + fuzz_failed + vm_failed )) failed"
+[ "$host_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$vm_status" -eq 0 ]

@@ -54,9 +54,13 @@ public sealed record ImageReference
         get
         {
             if (Domain != DefaultDomain) return Name;
-            return Path.StartsWith(OfficialPrefix, StringComparison.Ordinal) && Path.IndexOf('/', OfficialPrefix.Length) < 0
-                ? Path[OfficialPrefix.Length..]
-                : Path;
+            if (Path.StartsWith(OfficialPrefix, StringComparison.Ordinal) && Path.IndexOf('/', OfficialPrefix.Length) < 0)
+                return Path[OfficialPrefix.Length..];
+            // "docker.io/a.b/c" without its registry would read as registry "a.b" (found by the
+            // round-trip property test): keep the registry when the first component looks like one.
+            int slash = Path.IndexOf('/');
+            string first = slash < 0 ? Path : Path[..slash];
+            return slash >= 0 && (first.Contains('.') || first == "localhost") ? Name : Path;
         }
     }
 

@@ -52,6 +52,14 @@ public sealed class ComposeNode
             if (reason.StartsWith("(Line", StringComparison.Ordinal) && dash > 0) reason = reason[(dash + 3)..];
             throw new ComposeException($"yaml: {Path.GetFileName(file)}: line {e.Start.Line}, column {e.Start.Column}: {reason}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet 18.1 throws these instead of a YamlException for some malformed files: the
+            // end of the file inside a flow collection ("services: [" then a plain scalar) and an
+            // alias as the key of a compact mapping ("b: *x: *x"). Found by fuzzing (docs/fuzzing.md,
+            // tests/MiniRun.Fuzz/corpus/compose/crash-*).
+            throw new ComposeException($"yaml: {Path.GetFileName(file)}: malformed YAML the parser cannot read: {e.Message}");
+        }
         if (stream.Documents.Count == 0) return new ComposeNode { Kind = NodeKind.Map, File = file, Line = 1, Column = 1 };
         var root = From(stream.Documents[0].RootNode, file, "", interpolate, 0);
         if (root.Kind == NodeKind.Null) return new ComposeNode { Kind = NodeKind.Map, File = file, Line = 1, Column = 1 };

@@ -102,6 +102,18 @@ public sealed class ComposeLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Yaml_the_parser_cannot_read_is_a_yaml_error()
+    {
+        // YamlDotNet throws InvalidOperationException / ArgumentException here, not a YamlException
+        // (found by fuzzing: tests/MiniRun.Fuzz/corpus/compose/crash-*).
+        Assert.Equal("yaml: compose.yaml: malformed YAML the parser cannot read: Operation is not valid due to the current state of the object.",
+            Fails("services: [\n0").Message);
+        Assert.StartsWith("yaml: compose.yaml: malformed YAML the parser cannot read: ", Fails("services: [\n  web: {\n0").Message);
+        Assert.Equal("yaml: compose.yaml: malformed YAML the parser cannot read: The current event is of an unsupported type. (Parameter 'parser')",
+            Fails("x: &x 1\nb: *x: *x\n").Message);
+    }
+
+    [Fact]
     public void Validation_errors_name_the_field_path()
     {
         Assert.Equal("validating compose.yaml: services.web: additional property \"imagee\" is not allowed (line 3, column 13)",
