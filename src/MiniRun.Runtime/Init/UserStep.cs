@@ -12,6 +12,8 @@
 // runtime-spec config.md "User".
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class UserStep
@@ -34,8 +36,7 @@ public static class UserStep
         }
         var groups = resolved.AdditionalGids.Concat(user.AdditionalGids ?? []).Concat(added).Distinct().ToList();
         string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
-        c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
-            "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
+        c.BeginStep(Messages.UserTitle.With(shown, resolved.Uid, resolved.Gid), Messages.UserWhy);
         // In a user namespace whose setgroups the runtime had to deny (an unprivileged map writer,
         // Runtime/IdMaps.cs) an empty list cannot be set, and is skipped; a list of groups then fails.
         bool setGroupsDenied = c.Spec.Linux.Namespaces.Any(n => n.Type == "user") &&

@@ -223,12 +223,12 @@ public sealed partial class OciRuntime
         if (NoCgroups)
         {
             if (SpecResourceMap.ToLimits(spec.Linux.Resources).NeedsCgroupLimits)
-                o.Trace?.Note("linux.resources: not applied: --cgroup-manager disabled asks for no cgroup (podman --cgroups=disabled)");
+                o.Trace?.Note(Messages.CgroupDisabled);
         }
         else
         {
             plan = OciCgroup.Plan(spec, id);
-            if (plan.Note is { } note) o.Trace?.Note(note);
+            if (plan.Note is { } note) o.Trace?.Note(Messages.CgroupPlanNote.With(note));
         }
 
         // A device list no cgroup will carry is kept by nodev mounts, which cannot give a node one way only.
