@@ -257,12 +257,23 @@ public static class ExecStarter
         ExecSecurity security)
     {
         if (!trace.Enabled) return;
+        if (trace is ConsoleTrace console) console.LookWith = $"ls -l /proc/{t.Pid}/ns; cat /proc/{t.Pid}/cgroup";
         trace.Step(Messages.ExecEnterTitle.With(t.Id[..Math.Min(12, t.Id.Length)], t.Pid), Messages.ExecEnterWhy);
         foreach (var (call, result) in security.HelperPlan())
             trace.Call(call, result);
-        if (cgroup) trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+        if (cgroup)
+        {
+            trace.Step(Messages.ExecCgroupTitle, Messages.ExecCgroupWhy);
+            trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+            trace.Fact(TraceFact.Limits, Messages.ExecCgroupFact.With(t.CgroupPath).Text);
+        }
+        trace.Step(Messages.ExecSetnsTitle, Messages.ExecSetnsWhy);
         foreach (string type in types)
-            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", $"0 (in the helper)   ls -l /proc/{t.Pid}/ns/{type}");
+        {
+            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", "0 (in the helper)");
+            trace.Fact(TraceFact.Namespaces, type + " (joined)");
+        }
+        trace.Step(Messages.ExecPidCloneTitle, Messages.ExecPidCloneWhy);
         trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", "the program's process: a child of minirun, inside the container's PID namespace");
         trace.Note(o.Tty ? Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe).Then(Messages.ExecNewPty)
             : Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe));
@@ -272,6 +283,9 @@ public static class ExecStarter
         foreach (var (call, result) in security.Plan(user.Uid, user.Gid, user.Groups, cwd))
             trace.Call(call, result);
         trace.Call($"execve(\"{exe}\", [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
+        trace.Fact(TraceFact.Command, string.Join(' ', [exe, .. o.Args.Skip(1)]));
+        if (security.Capabilities is { } caps) trace.Fact(TraceFact.Capabilities, CapabilityNames.Format(caps.Bounding));
+        if (security.SeccompFilter is { } filter) trace.Fact(TraceFact.Seccomp, $"{filter.Length / 8} BPF instructions (the container's filter)");
         if (o.Detach) trace.Note(Messages.ExecDetached);
     }
 }

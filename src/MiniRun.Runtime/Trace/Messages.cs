@@ -417,14 +417,35 @@ public static class Messages
         "enter container {0} (PID 1 = host pid {1})",
         "コンテナ {0} に入る (PID 1 = ホストの pid {1})");
     public static readonly Narration ExecEnterWhy = new(
-        "a C stage clones a single-threaded helper that joins each namespace of the container's PID 1 (setns), then clones the program into the PID namespace: setns into a PID namespace only takes effect for children",
-        "C の段階が 1 スレッドの補助プロセスを clone し、それがコンテナの PID 1 の名前空間に 1 つずつ入り (setns)、プログラムを PID 名前空間の中へもう一度 clone する: PID 名前空間への setns は子にしか効かない");
+        "a C stage clones a single-threaded helper (setns needs a process of one thread); the steps below are what it does, in order",
+        "C の段階が 1 スレッドの補助プロセスを clone する (setns には 1 スレッドのプロセスが必要)。以下はその補助プロセスが順に行うこと");
     public static readonly Narration ExecProgram = new(
         "user {0}: uid {1}, gid {2}; cwd {3}; {4}",
         "ユーザ {0}: uid {1}, gid {2}。cwd {3}。{4}");
     public static readonly Narration ExecNewPty = new(
         "; a new pty from the container's /dev/ptmx",
         "。コンテナの /dev/ptmx から新しい pty");
+    public static readonly Narration ExecCgroupTitle = new(
+        "join the container's cgroup",
+        "コンテナの cgroup に入る");
+    public static readonly Narration ExecCgroupWhy = new(
+        "the helper writes itself into cgroup.procs first: the program is born inside the container's limits",
+        "補助プロセスはまず自分を cgroup.procs に書く: プログラムはコンテナの制限の中で生まれる");
+    public static readonly Narration ExecCgroupFact = new(
+        "the container's cgroup {0} (joined)",
+        "コンテナの cgroup {0} (参加)");
+    public static readonly Narration ExecSetnsTitle = new(
+        "join the container's namespaces, one setns(2) each",
+        "コンテナの名前空間に 1 つずつ setns(2) で入る");
+    public static readonly Narration ExecSetnsWhy = new(
+        "an exec makes no namespace: it enters those of the container's PID 1, found in /proc/PID/ns",
+        "exec は名前空間を作らない: /proc/PID/ns にあるコンテナの PID 1 の名前空間に入る");
+    public static readonly Narration ExecPidCloneTitle = new(
+        "clone again, into the container's PID namespace",
+        "もう一度 clone して、コンテナの PID 名前空間に入れる");
+    public static readonly Narration ExecPidCloneWhy = new(
+        "setns into a PID namespace changes only where the caller's children are born; the caller itself stays outside",
+        "PID 名前空間への setns で変わるのは、呼んだプロセスの子が生まれる場所だけ。呼んだプロセス自身は外に残る");
     public static readonly Narration ExecConfineTitle = new(
         "confine the program as the container's process (in the program, before execve)",
         "プログラムをコンテナのプロセスと同じに閉じ込める (プログラム自身が execve の前に)");
@@ -588,6 +609,44 @@ public static class Messages
     public static readonly Narration ForwardingTurnedOn = new(
         "IPv4 forwarding is now on for this host, as Docker does; MiniRun never turns it off",
         "Docker と同じく、このホストの IPv4 転送を有効にした。MiniRun が無効に戻すことはない");
+
+    // ---- rm ------------------------------------------------------------------------------------
+    public static readonly Narration RmSupervisorTitle = new(
+        "stop the container's supervisor",
+        "コンテナのスーパーバイザを止める");
+    public static readonly Narration RmSupervisorWhy = new(
+        "first, so that no restart policy brings the container back while it is being removed",
+        "最初に止める: 削除の途中で再起動ポリシーがコンテナを戻さないように");
+    public static readonly Narration RmCoreTitle = new(
+        "delete the container in the runtime: its processes, its cgroup, its state",
+        "ランタイムでコンテナを削除する: プロセス、cgroup、状態");
+    public static readonly Narration RmCoreWhy = new(
+        "it is {0}; killing PID 1 ends its PID namespace, cgroup.kill catches anything that left it",
+        "状態は {0}。PID 1 を kill すると PID 名前空間が終わり、外れたものは cgroup.kill が捕まえる");
+    public static readonly Narration RmNetworkTitle = new(
+        "take the container off its network",
+        "コンテナをネットワークから外す");
+    public static readonly Narration RmNetworkWhy = new(
+        "its published ports, its veth, its address lease and the bind mount that held its network namespace",
+        "公開ポート、veth、アドレスの割り当て、ネットワーク名前空間を保持していたバインドマウント");
+    public static readonly Narration RmNameTitle = new(
+        "take the container out of the store (its name {0} is free again)",
+        "コンテナをストアから外す (名前 {0} はまた使える)");
+    public static readonly Narration RmNameWhy = new(
+        "one rename: from now on no command finds it, even if the deletion below is interrupted",
+        "rename 1 回: 以後どのコマンドからも見えない。下の削除が途中で止まっても同じ");
+    public static readonly Narration RmVolumesTitle = new(
+        "remove its anonymous volumes (-v)",
+        "匿名ボリュームを削除する (-v)");
+    public static readonly Narration RmVolumesWhy = new(
+        "{0} mount(s) recorded; named volumes always stay, and so does a volume another container still mounts",
+        "記録されたマウントは {0} 個。名前付きボリュームと、他のコンテナがまだマウントしているボリュームは残す");
+    public static readonly Narration RmFilesTitle = new(
+        "delete the container's files",
+        "コンテナのファイルを削除する");
+    public static readonly Narration RmFilesWhy = new(
+        "the record, the log and the overlay's upper directory: every change the container made to its files is gone",
+        "記録、ログ、overlay の upper ディレクトリ: コンテナがファイルに加えた変更はすべて消える");
 
     // ---- pause and summary ---------------------------------------------------------------------
     public static readonly Narration PausePrompt = new(

@@ -23,7 +23,12 @@ public static class CliArgs
     public static string[] RewriteTrace(string[] args)
     {
         var result = (string[])args.Clone();
-        int run = Array.IndexOf(result, "run");
+        // The verbs with --trace: run, exec, pull, rm (`container rm` too); their options end at the first operand.
+        int run = -1;
+        for (int i = 0; i < result.Length && run < 0; i++)
+            if (result[i] is "run" or "exec" or "pull" or "rm") run = i;
+            else if (result[i] == "--root") i++;
+            else if (!result[i].StartsWith('-') && result[i] != "container" && result[i] != "image") break;
         if (run < 0) return result;
         for (int i = run + 1; i < result.Length; i++)
         {
