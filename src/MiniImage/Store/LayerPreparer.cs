@@ -55,7 +55,7 @@ internal sealed class LayerPreparer
     private void Unpack(Descriptor blob, Digest diffId, string context)
     {
         long size = UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
-            missingHint: "load the image again", prefixLayerErrors: false);
+            missingHint: "load the image again", prefixLayerErrors: false, unpacked: _store.LayerUnpacked);
         _store.RecordLayerSize(diffId.ToString(), size);
     }
 
@@ -65,7 +65,7 @@ internal sealed class LayerPreparer
     /// unpacked size. <paramref name="bytesRead"/>, when given, hears how much of the blob was read.
     /// </summary>
     internal static long UnpackLayer(StorePaths paths, Descriptor blob, Digest blobDigest, Digest diffId, string context,
-        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null)
+        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null, Action<LayerUnpacked>? unpacked = null)
     {
         string target = paths.Layer(diffId);
         string temp = paths.NewTemp("layer");
@@ -84,6 +84,7 @@ internal sealed class LayerPreparer
                 result = LayerUnpacker.Unpack(counted, blob.MediaType, temp, diffId.ToString());
             Directory.Move(temp, target);
             NativeFs.FsyncDirectory(paths.Layers);
+            unpacked?.Invoke(new LayerUnpacked(blobDigest.ToString(), blob.MediaType, blob.Size, result, target));
             return result.Size;
         }
         catch (LayerException e)

@@ -610,6 +610,29 @@ public static class Messages
         "IPv4 forwarding is now on for this host, as Docker does; MiniRun never turns it off",
         "Docker と同じく、このホストの IPv4 転送を有効にした。MiniRun が無効に戻すことはない");
 
+    // ---- images --------------------------------------------------------------------------------
+    public static readonly Narration LayerTitle = new(
+        "unpack layer {0}",
+        "レイヤ {0} を展開する");
+    public static readonly Narration LayerWhy = new(
+        "a layer is a tar of changes: files added or changed, and whiteouts for files deleted; unpacked once, shared by every image and container that uses it",
+        "レイヤは変更の tar: 追加・変更したファイルと、削除を表すホワイトアウト。展開は 1 回だけで、使うイメージとコンテナすべてが共有する");
+    public static readonly Narration LayerBlob = new(
+        "blob {0}, {1}, {2} bytes compressed",
+        "blob {0}、{1}、圧縮後 {2} バイト");
+    public static readonly Narration LayerApplied = new(
+        "{0} tar entries applied: {1} whiteout(s) (a lower file deleted), {2} opaque dir(s) (a lower dir hidden); {3} bytes of files",
+        "tar のエントリ {0} 個を適用: ホワイトアウト {1} 個 (下のファイルを削除)、不透明ディレクトリ {2} 個 (下のディレクトリを隠す)。ファイルは {3} バイト");
+    public static readonly Narration LayerLanded = new(
+        "landed in {0} (named by its diff id {1}: the sha256 of the uncompressed tar)",
+        "{0} に置いた (diff id {1} の名前: 展開した tar の sha256)");
+    public static readonly Narration PullTitle = new(
+        "pull {0}",
+        "{0} を pull する");
+    public static readonly Narration PullWhy = new(
+        "the registry gives a manifest (the list of layers and the config) and the blobs; each layer is checked against its digest, then unpacked",
+        "レジストリからマニフェスト (レイヤと設定の一覧) と blob を受け取る。各レイヤはダイジェストを確かめてから展開する");
+
     // ---- rm ------------------------------------------------------------------------------------
     public static readonly Narration RmSupervisorTitle = new(
         "stop the container's supervisor",

@@ -37,6 +37,7 @@ public static class ContainerCreator
     {
         cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
+        LayerTrace.Attach(images, trace, root);   // the first run of a loaded image unpacks its layers: narrated
         var image = findImage(images);
         var config = images.ReadConfig(image);
         var layers = images.PrepareLayers(image, config);
