@@ -671,6 +671,32 @@ public static class Messages
         "the record, the log and the overlay's upper directory: every change the container made to its files is gone",
         "記録、ログ、overlay の upper ディレクトリ: コンテナがファイルに加えた変更はすべて消える");
 
+    // ---- the lab runner (`minirun lab`) -----------------------------------------------------------
+    public static readonly Narration LabSteps = new(
+        "{0} steps",
+        "{0} 手順");
+    public static readonly Narration LabSkipped = new(
+        "skipped here: this step needs {0}",
+        "ここでは飛ばす: この手順には {0} が必要");
+    public static readonly Narration LabPressEnter = new(
+        "(press Enter to run it)",
+        "(Enter で実行)");
+    public static readonly Narration LabExpected = new(
+        "expected (the lab)",
+        "期待される出力 (実習)");
+    public static readonly Narration LabActual = new(
+        "actual (this machine)",
+        "実際の出力 (このマシン)");
+    public static readonly Narration LabAgree = new(
+        "=> they agree",
+        "=> 一致した");
+    public static readonly Narration LabDiffer = new(
+        "=> they differ: look at the lines marked ≠ (the lab's Recovery section helps)",
+        "=> 一致しない: ≠ の行を見る (実習の「うまくいかないとき」が手がかり)");
+    public static readonly Narration LabResult = new(
+        "{0} step(s) agreed, {1} differed, {2} skipped",
+        "一致 {0} 手順、不一致 {1} 手順、省略 {2} 手順");
+
     // ---- pause and summary ---------------------------------------------------------------------
     public static readonly Narration PausePrompt = new(
         "(paused: press Enter to run this step)",
