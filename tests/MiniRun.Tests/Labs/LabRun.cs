@@ -10,7 +10,7 @@
 // blanks included ("3 years ago", "Less than a second ago"), and binds the same way.
 //
 // Where a command runs: `bash -c` in a scratch directory whose `./minirun` is a script calling the
-// built binary with this lab's own temporary --root (MiniRunHost: the busybox fixture loaded, no
+// built binary with this lab's own temporary --root (and whose `tests` leads to the repository's) (MiniRunHost: the busybox fixture loaded, no
 // bridge network: the tests' daemon.json says "bridge": "none"); `sudo` is a shell function that
 // just runs its arguments (the tests run as root).
 //
@@ -34,6 +34,8 @@ public sealed class LabScratch : IDisposable
         string wrapper = Path.Combine(Scratch, "minirun");
         File.WriteAllText(wrapper, $"#!/bin/sh\nexec '{MiniRunHost.Binary}' --root '{MiniRun.Root}' \"$@\"\n");
         File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
+        // lab 11 runs the repository's VM script from the top directory, as students do
+        Directory.CreateSymbolicLink(Path.Combine(Scratch, "tests"), Path.Combine(MiniRunHost.RepoRoot, "tests"));
     }
 
     public void Dispose()
