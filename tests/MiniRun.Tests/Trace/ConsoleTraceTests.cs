@@ -123,4 +123,35 @@ public sealed class ConsoleTraceTests
         Assert.Contains(Say(Messages.FactLabel(TraceFact.Command)) + ": /bin/true (PID 1)", rest);
         Assert.Contains("proc /proc", rest);
     }
+
+    [Fact]
+    public void Exec_and_rm_are_traced_step_by_step_within_100_columns()
+    {
+        using var m = new MiniRunHost();
+        var env = new Dictionary<string, string> { ["LC_ALL"] = "C" };
+        var run = m.Run("run", "-d", "--network", "none", "busybox", "sleep", "60");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string id = run.Stdout.Trim();
+        var exec = m.RunWith(null, env, "exec", "--trace", id, "true");
+        Assert.True(exec.ExitCode == 0, exec.Stderr);
+        var lines = exec.Stderr.TrimEnd('\n').Split('\n');
+        Assert.All(lines, l => Assert.True(DisplayWidth.Of(l) <= 100, l));
+        int setns = Array.FindIndex(lines, l => l.EndsWith(". " + Messages.ExecSetnsTitle.En, StringComparison.Ordinal));
+        int clone = Array.FindIndex(lines, l => l.EndsWith(". " + Messages.ExecPidCloneTitle.En, StringComparison.Ordinal));
+        Assert.True(setns > 0 && clone > setns, exec.Stderr);
+        foreach (var ns in new[] { "pid", "mnt", "uts", "ipc" })
+            Assert.Contains(lines[setns..clone], l => l.Contains($"setns(open(\"/proc/") && l.Contains($"/ns/{ns}\"), 0) = 0"));
+        Assert.Contains(lines, l => l.EndsWith(". " + Messages.SummaryTitle.En, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("     " + Messages.FactLabel(TraceFact.Command).En + ": /bin/true", StringComparison.Ordinal));
+
+        var rm = m.RunWith(null, env, "rm", "-f", "--trace", id);
+        Assert.True(rm.ExitCode == 0, rm.Stderr);
+        var rmLines = rm.Stderr.TrimEnd('\n').Split('\n');
+        Assert.All(rmLines, l => Assert.True(DisplayWidth.Of(l) <= 100, l));
+        int Step(Narration title) => Array.FindIndex(rmLines, l => Regex.IsMatch(l, @"^── \d+\. ") && l.Contains(title.En.Split('{')[0]));
+        int supervisor = Step(Messages.RmSupervisorTitle), core = Step(Messages.RmCoreTitle), store = Step(Messages.RmNameTitle), files = Step(Messages.RmFilesTitle);
+        Assert.True(0 <= supervisor && supervisor < core && core < store && store < files, rm.Stderr);
+        Assert.Contains(rmLines, l => Regex.IsMatch(l, @"^\[\d+\] kill\(\d+, SIGKILL\) = 0: PID 1"));
+        Assert.Empty(m.ContainerIds());
+    }
 }
