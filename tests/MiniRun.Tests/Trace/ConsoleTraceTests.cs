@@ -154,4 +154,23 @@ public sealed class ConsoleTraceTests
         Assert.Contains(rmLines, l => Regex.IsMatch(l, @"^\[\d+\] kill\(\d+, SIGKILL\) = 0: PID 1"));
         Assert.Empty(m.ContainerIds());
     }
+
+    [Fact]
+    public void An_unpacked_layer_is_a_step_with_its_digest_media_type_entries_whiteouts_and_place()
+    {
+        var output = new StringWriter();
+        var trace = new ConsoleTrace(output, pause: false);
+        trace.Name("LAYERS", "/r/layers");
+        MiniRun.Engine.LayerTrace.Narrate(trace, new MiniImage.Layers.LayerUnpacked("sha256:" + new string('a', 64),
+            "application/vnd.oci.image.layer.v1.tar+gzip", 1234, new MiniImage.Layers.UnpackResult("sha256:" + new string('b', 64), 99, 6, 1, 2),
+            "/r/layers/" + new string('b', 64)));
+        var lines = output.ToString().Split('\n');
+        Assert.Contains($"── 1. {Messages.LayerTitle.With("sha256:aaaaaaaaaaaa")}", lines);
+        string text = string.Join(' ', lines.Select(l => l.Trim()));
+        Assert.Contains("application/vnd.oci.image.layer.v1.tar+gzip, 1234 bytes", text);
+        Assert.Contains("6 tar entries applied: 1 whiteout(s)", text);
+        Assert.Contains("2 opaque dir(s)", text);
+        Assert.Contains("landed in $LAYERS/bbbb", text);
+        Assert.All(lines, l => Assert.True(DisplayWidth.Of(l) <= 100, l));
+    }
 }
