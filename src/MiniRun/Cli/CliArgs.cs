@@ -2,7 +2,8 @@
 //
 // Why: `--trace` is a flag, but `--trace=pause` gives it a value. An option with an optional
 // value would swallow the image name in `run --trace busybox`, so `--trace=pause` is rewritten
-// to a hidden flag - only among run's own options, never in the container's command.
+// to a hidden flag - only among the traced verb's own options (run, exec, pull, rm), never in
+// the container's command.
 // Response files are off: System.CommandLine would replace any "@word" by the lines of the file
 // "word", also in the container's command (`run busybox date -s @1700000000` failed with
 // "Response file not found"); Docker and runc pass such arguments through unchanged.
