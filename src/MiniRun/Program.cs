@@ -100,6 +100,7 @@ public static class Program
         all.AddRange(VolumeCli.Build(rootOption, debugOption));
         all.Add(SystemCli.Build(rootOption, debugOption));
         all.Add(ComposeCli.Build(rootOption, debugOption));
+        all.Add(LabCli.Build(rootOption, debugOption));
         all.Add(SystemCli.Info(rootOption, debugOption));
         all.Add(SystemCli.Version(rootOption, debugOption));
         var only = all.Where(c => c.Name == verb).ToList();

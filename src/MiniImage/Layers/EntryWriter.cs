@@ -32,6 +32,10 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
 
     /// Sum of regular file sizes written.
     public long BytesWritten { get; private set; }
+    /// <summary>Tar entries read (the layer root "./" not counted), whiteouts and opaque directories among them (--trace).</summary>
+    public int Entries { get; private set; }
+    public int Whiteouts { get; private set; }
+    public int OpaqueDirectories { get; private set; }
 
     public void Write(TarEntry e)
     {
@@ -45,6 +49,7 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
             throw Refuse(e.Name, "names the layer root but is not a directory");
         }
         LayerPath.Split(path, out var parent, out var name);
+        Entries++;
 
         if (name.StartsWith(WhiteoutPrefix))
         {
@@ -77,9 +82,11 @@ internal sealed unsafe class EntryWriter(BeneathDirectory dirs, TarEntryReader r
                 if (LayerNative.fsetxattr(dirFd, n, &y, 1, 0) < 0)
                     throw Fail(e.Name, "set trusted.overlay.opaque on its directory", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
             }
+            OpaqueDirectories++;
             return;
         }
         if (name.StartsWith(".wh..wh."u8)) return; // other AUFS metadata (.wh..wh.plnk, ...): not files
+        Whiteouts++;
         ReadOnlySpan<byte> hidden = name[WhiteoutPrefix.Length..];
         if (hidden.Length == 0 || hidden.SequenceEqual("."u8) || hidden.SequenceEqual(".."u8))
             throw Refuse(e.Name, "is a whiteout without a valid name");

@@ -49,7 +49,7 @@ public static class LayerUnpacker
             string diffId = "sha256:" + input.DigestHex();
             if (expectedDiffId != null && !string.Equals(diffId, expectedDiffId, StringComparison.OrdinalIgnoreCase))
                 throw new LayerException($"unpack layer {label}: uncompressed content has diff id {diffId}, expected {expectedDiffId}");
-            return new UnpackResult(diffId, writer.BytesWritten);
+            return new UnpackResult(diffId, writer.BytesWritten, writer.Entries, writer.Whiteouts, writer.OpaqueDirectories);
         }
         catch (LayerException) { throw; }
         catch (FormatException ex) { throw Wrap(label, "malformed tar", ex); }

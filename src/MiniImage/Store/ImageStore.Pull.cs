@@ -149,7 +149,7 @@ public sealed partial class ImageStore
     private long UnpackPulledLayer(PulledLayer layer, int index, Action<int, long, long>? extracting, string context) =>
         LayerPreparer.UnpackLayer(_paths, layer.Blob, layer.BlobDigest, layer.DiffId, context,
             missingHint: "pull the image again", prefixLayerErrors: true,
-            bytesRead: extracting is null ? null : n => extracting(index, n, layer.Blob.Size));
+            bytesRead: extracting is null ? null : n => extracting(index, n, layer.Blob.Size), unpacked: LayerUnpacked);
 }
 
 /// <summary>A read-only pass-through stream that reports the bytes read so far (at most every 256 KiB).</summary>

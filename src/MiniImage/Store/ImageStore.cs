@@ -26,6 +26,9 @@ namespace MiniImage.Store;
 
 public sealed partial class ImageStore
 {
+    /// <summary>Told of each layer this store unpacks (pull, load, the first run of an image): `--trace` narrates it.</summary>
+    public Action<MiniImage.Layers.LayerUnpacked>? LayerUnpacked { get; set; }
+
     private const int MinIdPrefix = 12;
     private readonly StorePaths _paths;
 
@@ -238,7 +241,7 @@ public sealed partial class ImageStore
             if (Directory.Exists(dir)) continue;
             string layerContext = $"{label}: layer {i + 1}/{diffIds.Count}";
             sizes[diffIds[i]] = LayerPreparer.UnpackLayer(_paths, manifest.Layers[i], manifest.Layers[i].ParsedDigest(layerContext),
-                diffId, layerContext, missingHint: "the archive lacks it", prefixLayerErrors: true);
+                diffId, layerContext, missingHint: "the archive lacks it", prefixLayerErrors: true, unpacked: LayerUnpacked);
             made.Add(dir);
         }
     }

@@ -79,7 +79,7 @@ internal sealed class LayerPreparer
         // and `images` would show the blob's size until it was removed.
         UnpackLayer(_paths, blob, blob.ParsedDigest(context), diffId, context,
             missingHint: "load the image again", prefixLayerErrors: false,
-            beforeRename: size => _store.RecordLayerSize(diffId.ToString(), size));
+            beforeRename: size => _store.RecordLayerSize(diffId.ToString(), size), unpacked: _store.LayerUnpacked);
     }
 
     /// <summary>
@@ -88,7 +88,8 @@ internal sealed class LayerPreparer
     /// unpacked size. <paramref name="bytesRead"/>, when given, hears how much of the blob was read.
     /// </summary>
     internal static long UnpackLayer(StorePaths paths, Descriptor blob, Digest blobDigest, Digest diffId, string context,
-        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null, Action<long>? beforeRename = null)
+        string missingHint, bool prefixLayerErrors, Action<long>? bytesRead = null, Action<long>? beforeRename = null,
+        Action<LayerUnpacked>? unpacked = null)
     {
         string target = paths.Layer(diffId);
         string temp = paths.NewTemp("layer");
@@ -109,6 +110,7 @@ internal sealed class LayerPreparer
             Directory.Move(temp, target);
             NativeFs.FsyncDirectory(paths.Layers);
             LayerLinks.Ensure(paths, diffId.Hex);
+            unpacked?.Invoke(new LayerUnpacked(blobDigest.ToString(), blob.MediaType, blob.Size, result, target));
             return result.Size;
         }
         catch (LayerException e)

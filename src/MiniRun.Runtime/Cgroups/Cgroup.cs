@@ -80,11 +80,11 @@ public sealed class Cgroup
                 bool last = i == parts.Count - 1;
                 if (last || !fs.Exists(next))
                 {
-                    MakeDirectory(fs, trace, next, last ? "the container's own cgroup" : "a parent cgroup that groups MiniRun's containers");
+                    MakeDirectory(fs, trace, next, last ? Messages.CgroupOwn : Messages.CgroupParent);
                     created.Add(next);
                 }
                 else
-                    trace.Note($"{next} exists already: a parent cgroup shared with other containers, left as it is");
+                    trace.Note(Messages.CgroupParentExists.With(next));
                 cur = next;
             }
             return new Cgroup(root, curRel, fs, trace);
@@ -96,7 +96,7 @@ public sealed class Cgroup
                 {
                     fs.RemoveDirectory(created[i]);
                     trace.Call($"rmdir {created[i]}", "0");
-                    trace.Note("undo: creating the container's cgroup failed, so the directories made for it go again");
+                    trace.Note(Messages.CgroupUndo);
                 }
                 catch (KernelException e) { trace.Call($"rmdir {created[i]}", $"-1 {Errno.Describe(e.Errno)}"); }
             throw;
@@ -109,9 +109,12 @@ public sealed class Cgroup
         bool memory = limits.RequiredControllers().Contains("memory") || HasController("memory");
         var writes = CgroupFileMap.For(limits, oomGroup: memory);
         if (writes.Count == 0)
-            _trace.Note($"{Path}: no resource flags and no memory controller, so no limit file is written (the kernel's defaults: no limits)");
+            _trace.Note(Messages.CgroupNoLimitFile.With(Path));
         foreach (var w in writes)
+        {
             Write(w.File, w.Value, w.Why);
+            _trace.Fact(TraceFact.Limits, $"{w.File}={w.Value}");
+        }
     }
 
     /// <summary>
@@ -133,7 +136,7 @@ public sealed class Cgroup
 
     /// <summary>Moves a process (and all its threads) into this cgroup.</summary>
     public void AddProcess(int pid) =>
-        Write("cgroup.procs", $"{pid}", "move the process into the container's cgroup; its children will be born there");
+        Write("cgroup.procs", $"{pid}", Messages.CgroupMoveProcess);
 
     public void Freeze(TimeSpan? timeout = null) => SetFrozen(true, timeout ?? TimeSpan.FromSeconds(5));
     public void Thaw(TimeSpan? timeout = null) => SetFrozen(false, timeout ?? TimeSpan.FromSeconds(5));
@@ -145,7 +148,7 @@ public sealed class Cgroup
         var killFile = File("cgroup.kill");
         if (_fs.Exists(killFile))
         {
-            Write("cgroup.kill", "1", "SIGKILL every process left in the container's cgroup");
+            Write("cgroup.kill", "1", Messages.CgroupKill);
             return;
         }
         foreach (var line in _fs.Read(File("cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -189,9 +192,7 @@ public sealed class Cgroup
 
     private void SetFrozen(bool frozen, TimeSpan timeout)
     {
-        Write("cgroup.freeze", frozen ? "1" : "0", frozen
-            ? "freeze: every process of the container stops where it is (SIGSTOP-free, invisible to it)"
-            : "thaw: the container's processes run again");
+        Write("cgroup.freeze", frozen ? "1" : "0", frozen ? Messages.CgroupFreeze : Messages.CgroupThaw);
         var want = frozen ? "1" : "0";
         var deadline = DateTime.UtcNow + timeout;
         string state;
@@ -201,7 +202,7 @@ public sealed class Cgroup
                 throw new IOException($"{(frozen ? "freeze" : "thaw")} {Path}: cgroup.events still says \"frozen {state}\" after {timeout.TotalSeconds:0.#} s");
             Thread.Sleep(10);
         }
-        _trace.Note($"{File("cgroup.events")}: frozen {want}");
+        _trace.Note(Messages.CgroupFrozen.With(File("cgroup.events"), want));
     }
 
     private string FrozenState()
@@ -213,9 +214,9 @@ public sealed class Cgroup
 
     private string File(string name) => System.IO.Path.Combine(Path, name);
 
-    private void Write(string name, string value, string why) => Write(_fs, _trace, File(name), value, why);
+    private void Write(string name, string value, Narration why) => Write(_fs, _trace, File(name), value, why);
 
-    private static void Write(ICgroupFs fs, ITrace trace, string path, string value, string why)
+    private static void Write(ICgroupFs fs, ITrace trace, string path, string value, Narration why)
     {
         try { fs.Write(path, value); }
         catch (KernelException e)
@@ -227,7 +228,7 @@ public sealed class Cgroup
         trace.Note(why);
     }
 
-    private static void MakeDirectory(ICgroupFs fs, ITrace trace, string path, string why)
+    private static void MakeDirectory(ICgroupFs fs, ITrace trace, string path, Narration why)
     {
         fs.MakeDirectory(path);
         trace.Call($"mkdir {path}", "0");
@@ -243,7 +244,7 @@ public sealed class Cgroup
         var missing = wanted.Where(c => !enabled.Contains(c)).ToList();
         if (missing.Count == 0)
         {
-            trace.Note($"{System.IO.Path.Combine(dir, "cgroup.subtree_control")} already enables {string.Join(' ', wanted)}: nothing to write");
+            trace.Note(Messages.CgroupControllersEnabled.With(System.IO.Path.Combine(dir, "cgroup.subtree_control"), string.Join(' ', wanted)));
             return;
         }
         if (!owned)
@@ -254,7 +255,7 @@ public sealed class Cgroup
             throw new IOException($"enable controller {absent} in {dir}: not available there (cgroup.controllers: " +
                 $"{(available.Count == 0 ? "(empty)" : string.Join(' ', available))})");
         Write(fs, trace, System.IO.Path.Combine(dir, "cgroup.subtree_control"), string.Join(' ', missing.Select(c => "+" + c)),
-            "enable these controllers for the cgroups below, top-down as cgroup v2 requires");
+            Messages.CgroupEnableWhy);
     }
 
     private static List<string> Words(string text) => text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToList();

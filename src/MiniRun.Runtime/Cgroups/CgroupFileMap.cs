@@ -9,10 +9,12 @@
 // syntax; pids.max a number or "max"; io.weight "default N" or "MAJ:MIN N"; io.max
 // "MAJ:MIN key=value..."; cpu.max.burst microseconds; cpu.idle 0/1;
 // memory.oom.group 1 makes the OOM killer kill the whole cgroup.
+using MiniRun.Trace;
+
 namespace MiniRun.Cgroups;
 
 /// <summary>One write: the file (relative to the container's cgroup), the text, and why.</summary>
-public sealed record CgroupWrite(string File, string Value, string Why);
+public sealed record CgroupWrite(string File, string Value, Narration Why);
 
 public static class CgroupFileMap
 {
@@ -23,26 +25,26 @@ public static class CgroupFileMap
         var w = new List<CgroupWrite>();
         // cpuset first: the kernel refuses tasks in a cpuset partition without CPUs; setting it
         // before anything runs in the cgroup keeps every later step on the requested CPUs.
-        if (l.CpusetCpus is { } cpus) w.Add(new("cpuset.cpus", cpus, "--cpuset-cpus / cpu.cpus: the container may run only on these CPUs"));
-        if (l.CpusetMems is { } mems) w.Add(new("cpuset.mems", mems, "--cpuset-mems / cpu.mems: the container allocates memory only on these NUMA nodes"));
-        if (l.CpuMax is { } cpu) w.Add(new("cpu.max", cpu.FileValue, "--cpus/--cpu-quota/--cpu-period: at most QUOTA microseconds of CPU time per PERIOD"));
-        if (l.CpuBurstUsec is { } burst) w.Add(new("cpu.max.burst", $"{burst}", "cpu.burst: CPU time saved in earlier periods that may exceed the quota"));
-        if (l.CpuWeight is { } weight) w.Add(new("cpu.weight", $"{weight}", "--cpu-shares: relative CPU share under contention (shares 1024 = weight 39; default weight 100)"));
-        if (l.CpuIdle is { } idle) w.Add(new("cpu.idle", $"{idle}", "cpu.idle: 1 gives the container's tasks the minimal weight of SCHED_IDLE"));
-        if (l.IoWeight is { } io) w.Add(new("io.weight", $"default {io}", "--blkio-weight: relative share of disk time under contention"));
+        if (l.CpusetCpus is { } cpus) w.Add(new("cpuset.cpus", cpus, Messages.LimitCpusetCpus));
+        if (l.CpusetMems is { } mems) w.Add(new("cpuset.mems", mems, Messages.LimitCpusetMems));
+        if (l.CpuMax is { } cpu) w.Add(new("cpu.max", cpu.FileValue, Messages.LimitCpuMax));
+        if (l.CpuBurstUsec is { } burst) w.Add(new("cpu.max.burst", $"{burst}", Messages.LimitCpuBurst));
+        if (l.CpuWeight is { } weight) w.Add(new("cpu.weight", $"{weight}", Messages.LimitCpuWeight));
+        if (l.CpuIdle is { } idle) w.Add(new("cpu.idle", $"{idle}", Messages.LimitCpuIdle));
+        if (l.IoWeight is { } io) w.Add(new("io.weight", $"default {io}", Messages.LimitIoWeight));
         foreach (var d in l.IoWeightDevices)
-            w.Add(new("io.weight", d.FileValue, $"blockIO.weightDevice: the share of disk time on block device {d.Major}:{d.Minor}"));
+            w.Add(new("io.weight", d.FileValue, Messages.LimitIoWeightDevice.With($"{d.Major}:{d.Minor}")));
         foreach (var d in l.IoMax)
-            w.Add(new("io.max", d.FileValue, $"--device-*-bps/iops: throttle I/O to block device {d.Major}:{d.Minor}"));
-        if (l.MemoryLow is { } low) w.Add(new("memory.low", Max(low), "--memory-reservation: memory below this is protected from reclaim"));
-        if (l.MemoryMax is { } max) w.Add(new("memory.max", Max(max), "--memory: hard limit; above it the kernel reclaims, then OOM-kills"));
-        if (l.SwapMax is { } swap) w.Add(new("memory.swap.max", Max(swap), "--memory-swap (memory + swap) minus --memory: swap the container may use"));
+            w.Add(new("io.max", d.FileValue, Messages.LimitIoMax.With($"{d.Major}:{d.Minor}")));
+        if (l.MemoryLow is { } low) w.Add(new("memory.low", Max(low), Messages.LimitMemoryLow));
+        if (l.MemoryMax is { } max) w.Add(new("memory.max", Max(max), Messages.LimitMemoryMax));
+        if (l.SwapMax is { } swap) w.Add(new("memory.swap.max", Max(swap), Messages.LimitSwapMax));
         if (oomGroup ?? l.RequiredControllers().Contains("memory"))
-            w.Add(new("memory.oom.group", "1", "an OOM kill takes the whole container, not one of its processes"));
-        if (l.PidsMax is { } pids) w.Add(new("pids.max", Max(pids), "--pids-limit: fork and clone fail with EAGAIN beyond this many tasks"));
+            w.Add(new("memory.oom.group", "1", Messages.LimitOomGroup));
+        if (l.PidsMax is { } pids) w.Add(new("pids.max", Max(pids), Messages.LimitPidsMax));
         // Last, so that a file named here wins over the same file written from a field above.
         foreach (var (file, value) in l.Unified.OrderBy(u => u.Key, StringComparer.Ordinal))
-            w.Add(new(file, value, "linux.resources.unified: written as config.json gives it"));
+            w.Add(new(file, value, Messages.LimitUnified));
         return w;
     }
 

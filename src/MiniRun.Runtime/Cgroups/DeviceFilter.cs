@@ -103,7 +103,7 @@ public static class DeviceFilter
         var program = Compile(Rules(list), spec.Linux.Devices);
         if (cgroup is null)
         {
-            trace?.Note("linux.resources.devices: no cgroup to attach the device filter to; kept with nodev mounts instead");
+            trace?.Note(Messages.DeviceFilterNoCgroup);
             return;
         }
         Attach(cgroup.Path, program, trace);
@@ -229,9 +229,8 @@ public static class DeviceFilter
     public static void Attach(string cgroupPath, DeviceProgram program, ITrace? trace)
     {
         trace ??= NullTrace.Instance;
-        trace.Step("attach the device filter to the container's cgroup",
-            "cgroup v2 has no devices.allow: an eBPF program attached to the cgroup decides every open and mknod of a device node");
-        foreach (var line in program.Listing) trace.Note(line);
+        trace.Step(Messages.DeviceFilterTitle, Messages.DeviceFilterWhy);
+        foreach (var line in program.Listing) trace.Listing(line);
         int dir = Libc.open(cgroupPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (dir < 0) throw new KernelException($"open {cgroupPath}", Marshal.GetLastPInvokeError());
         int prog = -1;

@@ -139,7 +139,8 @@ public static class OciCgroup
     {
         var cgroup = Cgroup.Open(existing.Root, existing.RelativePath, fs, trace);
         var needs = plan.Limits.RequiredControllers();
-        trace?.Note($"{cgroup.Path} exists already: the container's first process was born in it; its limits follow, before it runs a step");
+        trace?.Step(Messages.CgroupLimitsTitle, Messages.CgroupLimitsWhy);
+        trace?.Note(Messages.CgroupBornNote.With(cgroup.Path));
         if (needs.Count == 0) return cgroup;
         cgroup.EnableControllers(needs);
         cgroup.Apply(plan.Limits);
@@ -153,6 +154,7 @@ public static class OciCgroup
         var needs = plan.Limits.RequiredControllers();
         var cgroup = Make(plan.Host, relative, needs, trace, fs);
         if (needs.Count == 0) return cgroup;
+        trace?.Step(Messages.CgroupLimitsTitle, Messages.CgroupLimitsWhy);
         try
         {
             cgroup.Apply(plan.Limits);

@@ -17,6 +17,8 @@
 // runtime-spec config.md "process.apparmorProfile".
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class AppArmorStep
@@ -27,8 +29,7 @@ public static class AppArmorStep
     {
         string? profile = c.Spec.Process.ApparmorProfile;
         if (profile is null || profile == "unconfined") return;
-        c.BeginStep($"confine the program by AppArmor profile {profile}",
-            "the label is written now and applied by the kernel at execve: the program starts confined, init's own steps were not");
+        c.BeginStep(Messages.AppArmorTitle.With(profile), Messages.AppArmorWhy);
         if (c.Kernel.ReadFile(EnabledFile)?.Trim() != "Y")
             throw new InitFailure(125, $"process.apparmorProfile {GoQuote.Quote(profile)}: AppArmor is not enabled on this host ({EnabledFile} is not Y)");
         try

@@ -31,6 +31,8 @@
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class CapabilitiesStep
@@ -43,11 +45,10 @@ public static class CapabilitiesStep
     {
         var caps = c.Spec.Process.Capabilities;
         if (caps is null) return;
-        c.BeginStep("limit the capability bounding set",
-            "a capability dropped from the bounding set never comes back, not even through a setuid-root program; " +
-            "PR_SET_KEEPCAPS first, so the switch to a non-root user keeps the permitted set until capset");
+        c.BeginStep(Messages.CapsBoundingTitle, Messages.CapsBoundingWhy);
         var sets = Resolve(c, caps, noteSkipped: true);
-        c.Trace.Note($"keeping {Count(sets.Bounding)} of the kernel's {sets.LastCap + 1} capabilities: {CapabilityNames.Format(sets.Bounding)}");
+        c.Trace.Note(Messages.CapsKeeping.With(Count(sets.Bounding), sets.LastCap + 1, CapabilityNames.Format(sets.Bounding)));
+        c.Trace.Fact(TraceFact.Capabilities, $"{Count(sets.Bounding)} of {sets.LastCap + 1}: {CapabilityNames.Format(sets.Bounding)}");
         if (sets.Permitted != 0)
             c.Kernel.KeepCapabilities();
         for (int cap = 0; cap <= sets.LastCap; cap++)
@@ -60,8 +61,7 @@ public static class CapabilitiesStep
     {
         var caps = c.Spec.Process.Capabilities;
         if (caps is null) return;
-        c.BeginStep("set the effective, permitted, inheritable and ambient capabilities",
-            "capset after the user switch (which cleared the effective set); ambient capabilities are what a non-root user keeps across execve");
+        c.BeginStep(Messages.CapsSetTitle, Messages.CapsSetWhy);
         var sets = Resolve(c, caps, noteSkipped: false);
         c.Kernel.SetCapabilities(sets.Effective, sets.Permitted, sets.Inheritable);
         c.Kernel.ClearAmbientCapabilities();
@@ -79,10 +79,10 @@ public static class CapabilitiesStep
         string? text = c.Kernel.ReadFile("/proc/sys/kernel/cap_last_cap");
         int last = LastCap(text);
         if (noteSkipped && ParsedLastCap(text) is null)
-            c.Trace.Note($"/proc/sys/kernel/cap_last_cap unreadable: assuming {CapabilityNames.Last} ({CapabilityNames.Name(CapabilityNames.Last)})");
+            c.Trace.Note(Messages.CapsLastCapUnreadable.With(CapabilityNames.Last, CapabilityNames.Name(CapabilityNames.Last)));
         var sets = Masks(caps, last, out var skipped);
         if (noteSkipped && skipped.Count > 0)
-            c.Trace.Note($"skipped, this kernel does not have them (cap_last_cap = {last}): {string.Join(", ", skipped)}");
+            c.Trace.Note(Messages.CapsSkipped.With(last, string.Join(", ", skipped)));
         return sets;
     }
 

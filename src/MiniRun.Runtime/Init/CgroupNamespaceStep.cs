@@ -10,6 +10,8 @@
 // Follows: cgroup_namespaces(7), unshare(2), runtime-spec config-linux.md "Namespaces".
 using MiniRun.Runtime;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class CgroupNamespaceStep
@@ -17,8 +19,8 @@ public static class CgroupNamespaceStep
     public static void Run(InitContext c)
     {
         if (!c.Spec.Linux.Namespaces.Any(n => n.Type == "cgroup" && n.Path is null)) return;
-        c.BeginStep("enter a new cgroup namespace",
-            "its root is the cgroup this process is in now (the container's own): inside, /proc/self/cgroup reads 0::/");
+        c.BeginStep(Messages.CgroupNamespaceTitle, Messages.CgroupNamespaceWhy);
+        c.Trace.Fact(TraceFact.Namespaces, "cgroup");
         c.Kernel.Unshare(Namespaces.CLONE_NEWCGROUP, "CLONE_NEWCGROUP");
     }
 }

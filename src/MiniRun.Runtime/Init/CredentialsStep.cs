@@ -8,6 +8,8 @@
 // narration: without --trace, or without a new user namespace, the step does nothing.
 //
 // Follows: user_namespaces(7) "User and group ID mappings", proc(5) /proc/PID/status and uid_map.
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class CredentialsStep
@@ -15,8 +17,7 @@ public static class CredentialsStep
     public static void Run(InitContext c)
     {
         if (!c.Trace.Enabled || !c.Spec.Linux.Namespaces.Any(n => n.Type == "user" && n.Path is null)) return;
-        c.BeginStep("show this process's credentials from both sides",
-            "one id, stored by the kernel as the host's and translated through the reader's uid_map");
+        c.BeginStep(Messages.CredentialsTitle, Messages.CredentialsWhy);
         string uid = "?", gid = "?";
         foreach (string line in (c.Kernel.ReadFile("/proc/self/status") ?? "").Split('\n'))
         {
@@ -27,7 +28,7 @@ public static class CredentialsStep
         }
         string map = string.Join("; ", (c.Kernel.ReadFile("/proc/self/uid_map") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
-        c.Trace.Note($"inside: uid {uid} gid {gid} (/proc/self/status read by init); uid_map {GoQuote.Quote(map)} (inside host count)");
+        c.Trace.Note(Messages.CredentialsInside.With(uid, gid, map));
         c.ShowHostCredentials?.Invoke();
     }
 }

@@ -16,6 +16,8 @@
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class DeviceSteps
@@ -34,8 +36,7 @@ public static class DeviceSteps
 
     public static void CreateDevices(InitContext c)
     {
-        c.BeginStep("create device nodes in /dev",
-            "only these harmless character devices exist in the container; the host's disks and consoles stay unreachable");
+        c.BeginStep(Messages.DevicesTitle, Messages.DevicesWhy);
         string dev = ScopedPath.Resolve(c.RootfsPath, "/dev");
         bool inUserNamespace = c.Spec.Linux.Namespaces.Any(n => n.Type == "user");
         var specDevices = c.Spec.Linux.Devices ?? [];
@@ -55,10 +56,10 @@ public static class DeviceSteps
         }
         if (specDevices.Count > 0)
         {
-            c.BeginStep("create the spec's devices", "linux.devices: the nodes this container is given on purpose, with their own mode and owner");
+            c.BeginStep(Messages.SpecDevicesTitle, Messages.SpecDevicesWhy);
             foreach (var d in specDevices) CreateSpecDevice(c, d, inUserNamespace);
         }
-        c.BeginStep("create /dev symlinks", "/dev/fd and /dev/std* lead to this process's descriptors; /dev/ptmx to the container's own devpts");
+        c.BeginStep(Messages.DevLinksTitle, Messages.DevLinksWhy);
         foreach (var (link, target) in DefaultLinks)
         {
             string path = Path.Combine(dev, link);

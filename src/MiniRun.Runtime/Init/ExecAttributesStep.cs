@@ -15,6 +15,8 @@
 // Follows: umask(2), prctl(2) PR_SET_NO_NEW_PRIVS, the kernel's
 // Documentation/userspace-api/no_new_privs.rst, runtime-spec config.md "User" (umask) and
 // "Linux Process" (noNewPrivileges).
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class ExecAttributesStep
@@ -24,8 +26,7 @@ public static class ExecAttributesStep
         uint? umask = c.Spec.Process.User.Umask;
         bool noNewPrivs = c.Spec.Process.NoNewPrivileges;
         if (umask is null && !noNewPrivs) return;
-        c.BeginStep("set the umask and no_new_privs",
-            "the umask shapes the modes of the files the command creates; no_new_privs: no execve can gain privileges any more (setuid bits, file capabilities)");
+        c.BeginStep(Messages.ExecAttributesTitle, Messages.ExecAttributesWhy);
         if (umask is uint mask)
             c.Kernel.Umask(CheckUmask(mask));
         if (noNewPrivs)

@@ -10,6 +10,8 @@
 // Follows: execve(2), close_range(2), environ(7) (PATH search as execvp(3) does it).
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class ExecSteps
@@ -22,7 +24,7 @@ public static class ExecSteps
         var args = c.Spec.Process.Args;
         if (args.Count == 0) throw new InitFailure(125, "no command specified");
         string name = args[0];
-        c.BeginStep($"look up {GoQuote.Quote(name)}", "the command is searched in the container's PATH, inside its own root");
+        c.BeginStep(Messages.LookupTitle.With(name), Messages.LookupWhy);
         if (name.Contains('/'))
         {
             if (!c.Kernel.Exists(name))
@@ -38,7 +40,7 @@ public static class ExecSteps
         {
             string candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
             if (!c.Kernel.Exists(candidate) || c.Kernel.IsDirectory(candidate)) continue;
-            if (c.Kernel.IsExecutable(candidate)) { c.ExecutablePath = candidate; c.Trace.Note($"found {candidate}"); return; }
+            if (c.Kernel.IsExecutable(candidate)) { c.ExecutablePath = candidate; c.Trace.Note(Messages.LookupFound.With(candidate)); return; }
             deniedSomewhere = true;
         }
         throw deniedSomewhere
@@ -48,7 +50,8 @@ public static class ExecSteps
 
     public static void Exec(InitContext c)
     {
-        c.BeginStep("exec the command", "no descriptor of the host survives; the command replaces minirun init and becomes the container's PID 1");
+        c.BeginStep(Messages.ExecTitle, Messages.ExecWhy);
+        c.Trace.Fact(TraceFact.Command, string.Join(' ', [c.ExecutablePath ?? c.Spec.Process.Args[0], .. c.Spec.Process.Args.Skip(1)]) + " (PID 1)");
         c.Kernel.CloseOnExecFrom(3 + c.PreserveFds);
         try
         {

@@ -18,6 +18,8 @@
 // runtime.md "Lifecycle" (steps 5 and 7).
 using MiniRun.Runtime;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class HookSteps
@@ -26,8 +28,7 @@ public static class HookSteps
     {
         var hooks = c.Spec.Hooks;
         if (!HookRunner.NeedsHookPoint(hooks)) return;
-        c.BeginStep("run createRuntime and createContainer hooks",
-            "runtime-spec: before pivot_root, the runtime's hooks on the host, then createContainer's in here");
+        c.BeginStep(Messages.CreateHooksTitle, Messages.CreateHooksWhy);
         if (c.ReachHookPoint is null)
             throw new InitFailure(125, "config.json has hooks, but no runtime is there to run its prestart and createRuntime hooks");
         var (creating, created) = c.ReachHookPoint();
@@ -39,7 +40,7 @@ public static class HookSteps
     {
         var hooks = c.Spec.Hooks?.StartContainer;
         if (!HookRunner.Any(hooks)) return;
-        c.BeginStep("run startContainer hooks", "runtime-spec: after start, before the program; the path resolves in the container");
+        c.BeginStep(Messages.StartHooksTitle, Messages.StartHooksWhy);
         Run("startContainer", hooks, c.StartHookState ?? "", c);
     }
 

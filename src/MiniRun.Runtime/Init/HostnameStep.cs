@@ -7,6 +7,8 @@
 // brings it up so 127.0.0.1 works inside.
 //
 // Follows: sethostname(2), uts_namespaces(7), network_namespaces(7), netdevice(7).
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class HostnameStep
@@ -16,7 +18,7 @@ public static class HostnameStep
         if (string.IsNullOrEmpty(c.Spec.Hostname)) return;
         if (!c.Spec.Linux.Namespaces.Any(n => n.Type == "uts" && n.Path is null))
             throw new InvalidDataException("the spec sets a hostname but does not create a UTS namespace: that would rename the host");
-        c.BeginStep("set the hostname", "only this container's UTS namespace changes; the host keeps its name");
+        c.BeginStep(Messages.HostnameTitle, Messages.HostnameWhy);
         c.Kernel.Sethostname(c.Spec.Hostname);
     }
 }
@@ -26,7 +28,7 @@ public static class LoopbackStep
     public static void Run(InitContext c)
     {
         if (!c.Spec.Linux.Namespaces.Any(n => n.Type == "network" && n.Path is null)) return;
-        c.BeginStep("bring up lo", "a new network namespace has only the loopback interface, and it starts down");
+        c.BeginStep(Messages.LoopbackTitle, Messages.LoopbackWhy);
         c.Kernel.InterfaceUp("lo");
     }
 }

@@ -66,9 +66,9 @@ public sealed class InitContext
     public string CurrentStep { get; private set; } = "start";
 
     /// <summary>Starts a named step: remembered for error messages, narrated (and paused) by the trace.</summary>
-    public void BeginStep(string title, string why)
+    public void BeginStep(Narration title, Narration why)
     {
-        CurrentStep = title;
+        CurrentStep = title.En;   // errors are in English
         Trace.Step(title, why);
     }
 

@@ -6,7 +6,7 @@
 // own. It is NativeAOT, so nothing has to be loaded from disk after pivot_root.
 //
 // It receives: _MINIRUN_SYNC_FD = its end of the sync socket; _MINIRUN_TRACE = "" (off) or
-// "<first step number>[,pause]"; then on the socket "T <n>" (with a user namespace and --trace:
+// "<first call number>[,pause][,ja]" (ja: narrate in Japanese); then on the socket "T <n>" (with a user namespace and --trace:
 // number the steps after the parent's), "C <dir>" (the seccomp filter cache, when the runtime
 // keeps one), and "B <bundle dir>" once the parent has written the bundle ("N <bundle dir>" when
 // no cgroup carries the device list and init keeps it with nodev mounts: Init/NodevDeviceSteps.cs).
@@ -128,6 +128,7 @@ public static class InitProcess
         if (string.IsNullOrEmpty(value)) return NullTrace.Instance;
         var parts = value.Split(',');
         int first = int.TryParse(parts[0], out int n) ? n : 1;
+        NarrationLanguage.Japanese = parts.Contains("ja");   // init does not inherit the environment: the parent says which language
         return new ChannelTrace(channel, first, parts.Contains("pause"));
     }
 

@@ -22,6 +22,8 @@ using MiniRun.Kernel;
 using MiniRun.Runtime;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class InitSupervisorStep
@@ -39,8 +41,8 @@ public static class InitSupervisorStep
     public static void Run(InitContext c)
     {
         if (!Requested(c.Spec)) return;
-        c.BeginStep("stay PID 1 and spawn the command (--init)",
-            "minirun init remains the container's PID 1: it forwards signals to the command and reaps every zombie");
+        c.BeginStep(Messages.InitSupervisorTitle, Messages.InitSupervisorWhy);
+        c.Trace.Fact(TraceFact.Command, string.Join(' ', c.Spec.Process.Args) + " (minirun init stays PID 1)");
         c.Kernel.CloseOnExecFrom(3 + c.PreserveFds);
         SetName("minirun-init");   // what `ps` inside shows for PID 1 (else "exe", from /proc/self/exe)
         var forwarder = new SignalForwarder();   // catch signals before the child exists: none is lost

@@ -16,6 +16,8 @@
 // open_tree(2), move_mount(2), the kernel's admin-guide/devices.txt (1:3 is /dev/null).
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class MaskPathsStep
@@ -25,8 +27,7 @@ public static class MaskPathsStep
         var masked = c.Spec.Linux.MaskedPaths ?? [];
         var readOnly = c.Spec.Linux.ReadonlyPaths ?? [];
         if (masked.Count == 0 && readOnly.Count == 0) return;
-        c.BeginStep("mask host paths in /proc and /sys",
-            "files such as /proc/kcore describe the host: cover them with /dev/null; make /proc/sys and friends read-only");
+        c.BeginStep(Messages.MaskTitle, Messages.MaskWhy);
         int devNull = -1;
         try
         {

@@ -10,14 +10,15 @@
 // Follows: pivot_root(2) ("NOTES": the pivot_root(".", ".") idiom), umount(2) MNT_DETACH.
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class PivotRootStep
 {
     public static void Run(InitContext c)
     {
-        c.BeginStep($"pivot_root into {c.RootfsPath}",
-            "the rootfs becomes /; the host's root is stacked on top, then detached: nothing of the host's tree stays reachable");
+        c.BeginStep(Messages.PivotRootTitle.With(c.RootfsPath), Messages.PivotRootWhy);
         c.Kernel.Chdir(c.RootfsPath);
         c.Kernel.PivotRoot(".", ".");
         c.Kernel.Mount(null, ".", null, Libc.MS_SLAVE | Libc.MS_REC, null);

@@ -16,6 +16,8 @@
 // process" (rlimits) and "Linux Process" (oomScoreAdj).
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class ProcessLimitsStep
@@ -25,8 +27,7 @@ public static class ProcessLimitsStep
         var rlimits = c.Spec.Process.Rlimits ?? [];
         int? oom = c.Spec.Process.OomScoreAdj;
         if (rlimits.Count == 0 && oom is null) return;
-        c.BeginStep("set resource limits and the OOM score",
-            "rlimits and oom_score_adj belong to the process and pass through fork and execve; set while still privileged");
+        c.BeginStep(Messages.ProcessLimitsTitle, Messages.ProcessLimitsWhy);
         foreach (var (resource, soft, hard) in Resolve(rlimits))
             c.Kernel.SetRlimit(resource, soft, hard);
         if (oom is int adj)

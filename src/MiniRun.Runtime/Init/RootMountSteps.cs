@@ -23,6 +23,8 @@
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class RootMountSteps
@@ -37,12 +39,12 @@ public static class RootMountSteps
         if (string.IsNullOrEmpty(name)) return;
         if (!MountOptions.PropagationWords.TryGetValue(name, out ulong flags))
             throw new InvalidDataException($"linux.rootfsPropagation {GoQuote.Quote(name)} is not a propagation type");
-        c.BeginStep($"make / {name}", name switch
+        c.BeginStep(Messages.PropagationTitle.With(name), name switch
         {
-            "shared" or "rshared" => "mounts made in the container and on its peers propagate both ways",
-            "slave" or "rslave" => "the host's new mounts below the copied tree appear inside; nothing propagates back",
-            "unbindable" or "runbindable" => "private, and / cannot be the source of a bind mount",
-            _ => "no mount event crosses between the container and anywhere else",
+            "shared" or "rshared" => Messages.PropagationShared,
+            "slave" or "rslave" => Messages.PropagationSlave,
+            "unbindable" or "runbindable" => Messages.PropagationUnbindable,
+            _ => Messages.PropagationPrivate,
         });
         c.Kernel.Mount(null, "/", null, flags, null);
     }
@@ -50,7 +52,7 @@ public static class RootMountSteps
     public static void MakeReadonly(InitContext c)
     {
         if (!c.Spec.Root.Readonly) return;
-        c.BeginStep("remount / read-only", "root.readonly: the container cannot change its root filesystem; writes fail with EROFS");
+        c.BeginStep(Messages.ReadonlyRootTitle, Messages.ReadonlyRootWhy);
         ulong current = c.Kernel.MountFlags("/") & MountOptions.PerMountFlags;
         c.Kernel.Mount(null, "/", null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_RDONLY | current, null);
     }

@@ -25,6 +25,8 @@
 // ("Multiple lower layers"; mount options are limited to one page).
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class RootfsSteps
@@ -33,11 +35,9 @@ public static class RootfsSteps
     {
         ulong propagation = RootMountSteps.InheritedPropagation(c.Spec);
         if ((propagation & Libc.MS_SLAVE) != 0)
-            c.BeginStep("make / recursively a slave",
-                "this mount namespace is a copy of the host's; as slaves its mounts still receive the host's new mounts (linux.rootfsPropagation), but send nothing back");
+            c.BeginStep(Messages.RootSlaveTitle, Messages.RootSlaveWhy);
         else
-            c.BeginStep("make / recursively private",
-                "this mount namespace is a copy of the host's; private mounts stop anything below from propagating back to the host");
+            c.BeginStep(Messages.RootPrivateTitle, Messages.RootPrivateWhy);
         c.Kernel.Mount(null, "/", null, propagation, null);
     }
 
@@ -47,8 +47,7 @@ public static class RootfsSteps
         string rootfs = c.RootfsPath;
         if (overlay is null)
         {
-            c.BeginStep("bind the bundle's rootfs onto itself",
-                "pivot_root needs the new root to be a mount point; a plain OCI bundle's rootfs is only a directory");
+            c.BeginStep(Messages.BindRootfsTitle, Messages.BindRootfsWhy);
             c.Kernel.Mount(rootfs, rootfs, null, Libc.MS_BIND | Libc.MS_REC, null);
             if (c.NodevDevices)   // a bind mount takes its flags from the source: nodev needs a remount
                 c.Kernel.Mount(null, rootfs, null, Libc.MS_REMOUNT | Libc.MS_BIND | Libc.MS_NODEV |
@@ -59,14 +58,15 @@ public static class RootfsSteps
         {
             // Runtime/IdmappedRootfs.cs: idmapping the layers needs the host's root, so the runtime
             // mounted the overlay in this mount namespace while this process waited for its maps.
-            c.BeginStep("the image is mounted already",
-                "with a user namespace the runtime mounted the overlay here, over idmapped layers, before init started");
-            c.Trace.Note($"{rootfs}: overlayfs mounted by the runtime (grep overlay /proc/self/mountinfo)");
+            c.BeginStep(Messages.ImageMountedTitle, Messages.ImageMountedWhy);
+            c.Trace.Note(Messages.ImageMountedNote.With(rootfs));
+            c.Trace.Fact(TraceFact.Mounts, "overlay /");
             return;
         }
-        c.BeginStep("mount the image as overlayfs",
-            $"{overlay.LowerDirs.Count} read-only image layer(s) below, this container's writable upper dir on top: copy-on-write" +
-            (overlay.Volatile == true ? "; volatile (--rm): the upper dir is never synced to disk, it is deleted when the container ends" : ""));
+        c.BeginStep(Messages.OverlayTitle, overlay.Volatile == true
+            ? Messages.OverlayWhy.With(overlay.LowerDirs.Count).Then(Messages.OverlayVolatile)
+            : Messages.OverlayWhy.With(overlay.LowerDirs.Count));
+        c.Trace.Fact(TraceFact.Mounts, "overlay /");
         MountOverlay(c.Kernel, c.Trace, overlay, rootfs, c.NodevDevices);
     }
 
@@ -83,8 +83,7 @@ public static class RootfsSteps
         string? back = null;
         if (form.Cwd is not null)
         {
-            trace.Note($"{overlay.LowerDirs.Count} layers: absolute lowerdirs would make the mount data {form.AbsoluteLength} bytes, " +
-                $"more than a page ({PageSize - 1} + NUL); they are given relative to the working directory {form.Cwd}");
+            trace.Note(Messages.OverlayRelative.With(overlay.LowerDirs.Count, form.AbsoluteLength, PageSize - 1, form.Cwd));
             back = kernel.GetCwd() ?? "/";
             kernel.Chdir(form.Cwd);
         }
@@ -100,7 +99,7 @@ public static class RootfsSteps
                 catch (KernelException e) when (e.Errno == Errno.EINVAL)
                 {
                     // Kernels before 5.10 do not know "volatile": the same mount, synced as usual.
-                    trace.Note("this kernel's overlayfs has no \"volatile\" option (Linux 5.10+): mounted without it");
+                    trace.Note(Messages.OverlayNoVolatile);
                 }
             }
             kernel.Mount("overlay", rootfs, "overlay", flags, form.Data);

@@ -36,6 +36,8 @@
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class SeccompStep
@@ -44,26 +46,26 @@ public static class SeccompStep
     public static void Compile(InitContext c)
     {
         if (c.Spec.Linux.Seccomp is not { } spec) return;
-        c.BeginStep("compile the seccomp filter",
-            "libseccomp turns linux.seccomp into the BPF program the kernel will run on every system call; loaded from the host's /usr/lib before pivot_root");
+        c.BeginStep(Messages.SeccompCompileTitle, Messages.SeccompCompileWhy);
         var profile = SeccompProfile.Compile(spec, c.Spec.Process.NoNewPrivileges);   // RunConfigException names the field
         foreach (var note in profile.Notes) c.Trace.Note(note);
+        c.Trace.Fact(TraceFact.Seccomp, $"default {profile.DefaultActionText}, {profile.Rules.Count} rules");
         c.SeccompFlags = MiniRun.Runtime.ExecSecurity.FilterFlags(profile);
         string? key = c.SeccompCache is null ? null : SeccompFilterCache.Key(profile);
         string why = "";
         if (key is not null && c.SeccompCache!.TryRead(key, out why) is { } cached)
         {
-            c.Trace.Note($"the same filter was compiled before: {cached.Length / 8} BPF instructions from {c.SeccompCache.PathOf(key)} (libseccomp not called)");
+            c.Trace.Note(Messages.SeccompCached.With(cached.Length / 8, c.SeccompCache.PathOf(key)));
             c.SeccompFilter = cached;
             return;
         }
-        if (key is not null) c.Trace.Note($"seccomp filter cache {c.SeccompCache!.PathOf(key)}: {why}; compiling");
+        if (key is not null) c.Trace.Note(Messages.SeccompCacheMiss.With(c.SeccompCache!.PathOf(key), why));
         var skipped = c.Kernel.CompileSeccomp(profile);
         if (skipped.Count > 0)
-            c.Trace.Note($"{skipped.Count} system call names unknown to libseccomp on this architecture, skipped as runc and crun do: {string.Join(" ", skipped)}");
+            c.Trace.Note(Messages.SeccompUnknownNames.With(skipped.Count, string.Join(" ", skipped)));
         c.SeccompFilter = c.Kernel.ExportSeccompBpf();
         if (key is not null && c.SeccompCache!.Write(key, c.SeccompFilter) is { } failed)
-            c.Trace.Note($"the compiled filter was not cached: {failed}");
+            c.Trace.Note(Messages.SeccompNotCached.With(failed));
     }
 
     /// <summary>
@@ -86,11 +88,11 @@ public static class SeccompStep
     {
         if (c.SeccompFilter is not { } program) return;
         c.SeccompFilter = null;   // loaded once
-        c.BeginStep("load the seccomp filter",
-            "from now on the kernel checks every system call of the container against the filter; it can never be removed");
+        c.BeginStep(Messages.SeccompLoadTitle, Messages.SeccompLoadWhy);
         try
         {
             c.Kernel.LoadSeccompFilter(program, c.SeccompFlags);
+            c.Trace.Fact(TraceFact.Seccomp, $"{program.Length / 8} BPF instructions loaded");
         }
         catch (KernelException e) when (e.Errno == Errno.EACCES && !c.Spec.Process.NoNewPrivileges)
         {

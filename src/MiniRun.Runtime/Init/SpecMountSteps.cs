@@ -24,22 +24,24 @@
 using MiniRun.Kernel;
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class SpecMountSteps
 {
-    private static readonly Dictionary<string, string> Why = new()
+    private static readonly Dictionary<string, Narration> Why = new()
     {
-        ["/proc"] = "a procfs for the new PID namespace: ps inside sees only the container's processes",
-        ["/sys"] = "sysfs, read-only: the container may read device information but not reconfigure the host",
-        ["/dev"] = "an empty tmpfs instead of the host's /dev: only the devices created below will exist",
-        ["/dev/pts"] = "a new devpts instance: the container's terminals are its own, numbered from 0",
-        ["/dev/shm"] = "POSIX shared memory private to this container",
-        ["/dev/mqueue"] = "the POSIX message queues of the container's IPC namespace",
-        ["/sys/fs/cgroup"] = "the container's cgroup, seen through its cgroup namespace",
-        ["/etc/hostname"] = "MiniRun's file for this container, bind-mounted over the image's",
-        ["/etc/hosts"] = "MiniRun's file for this container, bind-mounted over the image's",
-        ["/etc/resolv.conf"] = "the host's DNS settings minus loopback servers, bind-mounted over the image's",
+        ["/proc"] = Messages.MountWhyProc,
+        ["/sys"] = Messages.MountWhySys,
+        ["/dev"] = Messages.MountWhyDev,
+        ["/dev/pts"] = Messages.MountWhyPts,
+        ["/dev/shm"] = Messages.MountWhyShm,
+        ["/dev/mqueue"] = Messages.MountWhyMqueue,
+        ["/sys/fs/cgroup"] = Messages.MountWhyCgroup,
+        ["/etc/hostname"] = Messages.MountWhyEtcFile,
+        ["/etc/hosts"] = Messages.MountWhyEtcFile,
+        ["/etc/resolv.conf"] = Messages.MountWhyResolv,
     };
 
     public static void MountAll(InitContext c)
@@ -58,7 +60,8 @@ public static class SpecMountSteps
         // cgroup v2 only, so it is the container's cgroup2 view, as on a cgroup v2 host with runc.
         string type = bind ? "bind" : m.Type == "cgroup" ? "cgroup2" : m.Type ?? "none";
         opts = NodevDeviceSteps.ForMount(c, type, opts);   // the device list without a cgroup: no device opens here
-        c.BeginStep($"mount {type} on {m.Destination}", Why.GetValueOrDefault(m.Destination, "a mount from the runtime spec"));
+        c.BeginStep(Messages.MountTitle.With(type, m.Destination), Why.GetValueOrDefault(m.Destination, Messages.MountWhySpec));
+        c.Trace.Fact(TraceFact.Mounts, $"{type} {m.Destination}");
 
         string root = c.RootfsPath;
         if (type is "proc" or "sysfs")

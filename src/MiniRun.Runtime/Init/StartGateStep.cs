@@ -25,6 +25,8 @@
 // run until start); fifo(7) ("open for read-write ... will succeed" under Linux); read(2).
 using MiniRun.Kernel;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class StartGateStep
@@ -35,8 +37,7 @@ public static class StartGateStep
     public static void Run(InitContext c)
     {
         if (c.StartFifo < 0) return;   // `minirun run` and `minirun-oci run`: no separate start
-        c.BeginStep("wait for `start` (created)",
-            "runtime-spec: the program must not run before start; init blocks reading exec.fifo until `start` writes to it");
+        c.BeginStep(Messages.StartGateTitle, Messages.StartGateWhy);
         c.ReportCreated?.Invoke();
         c.Kernel.WaitForStart(c.StartFifo);
         c.Started = true;   // the fifo stays open (close-on-exec): see the header

@@ -24,6 +24,8 @@
 //
 // Follows: sysctl(8), proc(5) /proc/sys, ipc_namespaces(7), uts_namespaces(7),
 // network_namespaces(7), runtime-spec config-linux.md "Sysctl".
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class SysctlStep
@@ -35,8 +37,7 @@ public static class SysctlStep
     {
         var sysctl = c.Spec.Linux.Sysctl;
         if (sysctl is null || sysctl.Count == 0) return;
-        c.BeginStep($"set {sysctl.Count} namespaced kernel parameter(s) in /proc/sys",
-            "only parameters the kernel keeps per namespace, in namespaces of the container's own: the host's values stay as they are");
+        c.BeginStep(Messages.SysctlTitle.With(sysctl.Count), Messages.SysctlWhy);
         var writes = sysctl.Select(kv => (Path: PathOf(c, kv.Key), kv.Value)).ToList();   // all checked before the first write
         foreach (var (path, value) in writes)
             c.Kernel.WriteProcFile(path, value);   // through MiniRun's own procfs: no mount over /proc/sys/... redirects it

@@ -7,6 +7,8 @@
 // between it and the user's terminal - the role of runtime-spec's console socket.
 //
 // Follows: pty(7), setsid(2), ioctl_tty(2) TIOCSCTTY, runtime-spec config.md "process.terminal".
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class TerminalStep
@@ -14,8 +16,7 @@ public static class TerminalStep
     public static void Run(InitContext c)
     {
         if (!c.Spec.Process.Terminal) return;
-        c.BeginStep("set up the terminal",
-            "a pseudo-terminal from the container's devpts becomes the controlling terminal and stdio; the parent gets its master side");
+        c.BeginStep(Messages.TerminalTitle, Messages.TerminalWhy);
         var size = c.Spec.Process.ConsoleSize;
         var (master, slave, _) = c.Kernel.OpenPseudoTerminal((ushort)(size?.Height ?? 0), (ushort)(size?.Width ?? 0));
         c.SendTerminalMaster?.Invoke(master);

@@ -14,6 +14,8 @@
 // runtime-spec config.md "User".
 using MiniRun.Spec;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class UserStep
@@ -42,8 +44,7 @@ public static class UserStep
         IEnumerable<uint> primary = setGroupsDenied ? [] : UserResolver.Primary(resolved, user);
         var groups = primary.Concat(resolved.AdditionalGids).Concat(user.AdditionalGids ?? []).Concat(added).Distinct().ToList();
         string shown = spec.Length == 0 ? "root (the image sets no user)" : spec;
-        c.BeginStep($"switch to user {shown} (uid {resolved.Uid}, gid {resolved.Gid})",
-            "credentials from the image's /etc/passwd and /etc/group; the uid goes last because it gives up the right to change the others");
+        c.BeginStep(Messages.UserTitle.With(shown, resolved.Uid, resolved.Gid), Messages.UserWhy);
         if (!(setGroupsDenied && groups.Count == 0))
             c.Kernel.SetGroups(groups);
         c.Kernel.SetResGid(resolved.Gid);

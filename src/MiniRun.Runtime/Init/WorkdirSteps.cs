@@ -8,6 +8,8 @@
 // a descriptor this process holds could lead anywhere (CVE-2024-21626); getcwd(2) checks it.
 //
 // Follows: chdir(2), getcwd(2), runtime-spec config.md "process.cwd".
+using MiniRun.Trace;
+
 namespace MiniRun.Init;
 
 public static class WorkdirSteps
@@ -16,13 +18,13 @@ public static class WorkdirSteps
     {
         string cwd = c.Spec.Process.Cwd;
         if (cwd == "/" || c.Kernel.Exists(cwd)) return;
-        c.BeginStep($"create the working directory {cwd}", "the image does not have it; Docker creates it too");
+        c.BeginStep(Messages.CreateWorkdirTitle.With(cwd), Messages.CreateWorkdirWhy);
         SpecMountSteps.MkdirAll(c, "/", ScopedPath.Resolve("/", cwd));
     }
 
     public static void ChangeDirectory(InitContext c)
     {
-        c.BeginStep($"chdir to {c.Spec.Process.Cwd}", "the command starts in the image's WorkingDir or the -w directory");
+        c.BeginStep(Messages.ChdirTitle.With(c.Spec.Process.Cwd), Messages.ChdirWhy);
         c.Kernel.Chdir(c.Spec.Process.Cwd);
         // CVE-2024-21626: "/proc/self/fd/N" of a descriptor this process still holds would be a
         // directory outside the container's root; getcwd(2) then says "(unreachable)".

@@ -26,6 +26,8 @@ using Microsoft.Win32.SafeHandles;
 using MiniRun.Spec;
 using static MiniRun.Kernel.Seccomp;
 
+using MiniRun.Trace;
+
 namespace MiniRun.Kernel;
 
 public sealed unsafe partial class LinuxKernel
@@ -50,7 +52,7 @@ public sealed unsafe partial class LinuxKernel
     {
         if (_seccomp != 0) { seccomp_release(_seccomp); _seccomp = 0; }
         if (_trace.Enabled && seccomp_version() is var v && v != null)
-            _trace.Note($"libseccomp {v->major}.{v->minor}.{v->micro}: {profile.Summary()}");
+            _trace.Note(Messages.SeccompLibrary.With($"{v->major}.{v->minor}.{v->micro}", profile.Summary()));
         nint ctx = seccomp_init(profile.DefaultAction);
         if (ctx == 0) throw new KernelException($"seccomp_init({profile.DefaultActionText})", Errno.EINVAL);
         if (_trace.Enabled) _trace.Call($"seccomp_init({profile.DefaultActionText})", "ctx (the native architecture is in the filter already)");
@@ -153,7 +155,7 @@ public sealed unsafe partial class LinuxKernel
             stream.CopyTo(bytes);
             if (bytes.Length == 0 || bytes.Length % 8 != 0)
                 throw new InvalidOperationException($"seccomp_export_bpf wrote {bytes.Length} bytes, not a whole number of 8-byte BPF instructions");
-            if (_trace.Enabled) _trace.Note($"the BPF program: {bytes.Length / 8} instructions, read back from the memfd");
+            if (_trace.Enabled) _trace.Note(Messages.SeccompReadBack.With(bytes.Length / 8));
             return bytes.ToArray();
         }
         finally
@@ -178,21 +180,21 @@ public sealed unsafe partial class LinuxKernel
     private void ExportPfc(nint ctx)
     {
         int fd = memfd_create("minirun-seccomp-pfc", MFD_CLOEXEC);
-        if (fd < 0) { _trace.Note("(memfd_create failed: no PFC listing)"); return; }
+        if (fd < 0) { _trace.Note(Messages.SeccompNoListing.With("memfd_create failed")); return; }
         using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite);
         int rc = seccomp_export_pfc(ctx, fd);
-        if (rc < 0) { _trace.Note($"(seccomp_export_pfc: {Errno.Describe(-rc)})"); return; }
+        if (rc < 0) { _trace.Note(Messages.SeccompNoListing.With($"seccomp_export_pfc: {Errno.Describe(-rc)}")); return; }
         stream.Seek(0, SeekOrigin.Begin);
         _trace.Call($"seccomp_export_pfc(ctx, {fd})", "0: the filter libseccomp will hand to the kernel, as pseudo code:");
         using var reader = new StreamReader(stream);
         int shown = 0, more = 0;
         while (reader.ReadLine() is { } line)
         {
-            if (shown < PfcLinesShown) { _trace.Note("  " + line); shown++; }
+            if (shown < PfcLinesShown) { _trace.Listing("  " + line); shown++; }
             else more++;
         }
         if (more > 0)
-            _trace.Note($"  ... {more} more lines of the same kind (one test per rule); the rules themselves are config.json's linux.seccomp");
+            _trace.Note(Messages.SeccompMoreLines.With(more));
     }
 
     /// <summary>How much of the pseudo code --trace shows: the start is the lesson, the default profile's 4000 lines fit no screen.</summary>

@@ -147,8 +147,7 @@ public static class ContainerStarter
             CloneCgroup into;
             try
             {
-                trace?.Step("clone the container's first process",
-                    "one clone(2) creates every namespace at once; the child runs only C until it execs `minirun init`");
+                trace?.Step(Messages.CloneTitle, Messages.CloneWhy);
                 if (cgroup is not null) cgroupFd = OpenCgroup(cgroup, trace);
                 var env = new List<string> { $"{InitProcess.SyncFdVariable}={child.Fd}" };
                 if (startFifo is not null)
@@ -156,7 +155,7 @@ public static class ContainerStarter
                 if (preserveFds > 0)
                     env.Add($"{ExecSteps.PreserveFdsVariable}={preserveFds}");
                 if (trace is not null)
-                    env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
+                    env.Add($"{InitProcess.TraceVariable}={trace.InitVariable(trace.NextNumber + 1)}");
                 pid = NativeStage.Spawn(flags, child.Fd, joinFds, stdio is null ? (devNull, -1, -1) : (stdio.In, stdio.Out, stdio.Err),
                     initExecutable, ["minirun", "init"], env, cgroupFd, out into);
             }
@@ -200,14 +199,14 @@ public static class ContainerStarter
         if (into.Into)
         {
             trace.Call($"clone3({names}|SIGCHLD, CLONE_INTO_CGROUP fd {cgroupFd})", result);
-            trace.Note("born in the container's cgroup (opened above): nothing to move through cgroup.procs");
+            trace.Note(Messages.BornInCgroup);
             return;
         }
         trace.Call($"clone({names}|SIGCHLD)", result);
         if (into.Asked)
-            trace.Note($"clone3(CLONE_INTO_CGROUP): {Errno.Describe(into.Refusal)} on this kernel; so a plain clone, then a move through cgroup.procs");
+            trace.Note(Messages.Clone3Refused.With(Errno.Describe(into.Refusal)));
         else if (cgroup is null)
-            trace.Note("no cgroup for this container: it stays in its parent's cgroup");
+            trace.Note(Messages.CloneNoCgroup);
     }
 
     /// <summary>
@@ -282,6 +281,12 @@ public static class ContainerStarter
             switch (message[0])
             {
                 case 'T': trace?.Raw(message[2..]); break;
+                case 'R':   // a fact for the closing summary: "R <TraceFact> <value>"
+                {
+                    var parts = message.Split(' ', 3);
+                    if (parts.Length == 3 && int.TryParse(parts[1], out int fact)) trace?.Fact((TraceFact)fact, parts[2]);
+                    break;
+                }
                 case 'P':
                     trace?.Raw(message[2..]);
                     trace?.WaitForEnter();
@@ -291,7 +296,7 @@ public static class ContainerStarter
                 case 'U':   // --trace in a user namespace: init showed its credentials inside, the host's view follows
                 {
                     var (uid, gid) = UserNamespaceSetup.HostCredentials(pid);
-                    trace?.Note($"on the host: uid {uid} gid {gid} (/proc/{pid}/status read by the runtime; `ps -o uid,pid` shows the same)");
+                    trace?.Note(Messages.HostCredentials.With(uid, gid, pid));
                     break;
                 }
                 case 'H':   // sync 4: before pivot_root, the runtime's hooks
@@ -329,8 +334,13 @@ public static class ContainerStarter
         foreach (var (type, flag, procName) in Namespaces.All)
         {
             string? mine = Namespaces.Inode(pid, procName, procRoot), host = Namespaces.Inode(0, procName, procRoot);
-            string verdict = (flags & flag) != 0 ? "new" : mine == host ? "shared with the host" : "joined (config.json names its path)";
-            trace.Note($"{procName,-6} namespace: {mine} (host: {host}) {verdict}   ls -l {procRoot}/{pid}/ns/{procName}");
+            bool made = (flags & flag) != 0, shared = !made && mine == host;
+            var line = made ? Messages.NamespaceNew : shared ? Messages.NamespaceShared : Messages.NamespaceJoined;
+            trace.Note(line.With($"{procName,-6}", mine, host));
+            if (made) trace.Fact(TraceFact.Namespaces, procName);
+            else if (!shared) trace.Fact(TraceFact.Namespaces, procName + " (joined)");
         }
+        trace.Note(Messages.NamespacesLook.With(pid));
+        trace.LookWith = $"ls -l /proc/{pid}/ns; cat /proc/{pid}/mountinfo";
     }
 }

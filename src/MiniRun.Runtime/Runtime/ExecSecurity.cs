@@ -103,17 +103,17 @@ public sealed class ExecSecurity
         string? key = cache is null ? null : SeccompFilterCache.Key(Seccomp);
         if (key is not null && cache!.TryRead(key, out _) is { } cached)
         {
-            if (trace.Enabled) trace.Note($"the same filter was compiled before: {cached.Length / 8} BPF instructions from {cache.PathOf(key)} (libseccomp not called)");
+            if (trace.Enabled) trace.Note(Messages.SeccompCached.With(cached.Length / 8, cache.PathOf(key)));
             SeccompFilter = cached;
             return;
         }
         var kernel = new LinuxKernel(trace);
         var unknown = kernel.CompileSeccomp(Seccomp);
         if (unknown.Count > 0 && trace.Enabled)
-            trace.Note($"{unknown.Count} system call names unknown to libseccomp here, skipped as runc and crun do: {string.Join(" ", unknown)}");
+            trace.Note(Messages.SeccompUnknownNames.With(unknown.Count, string.Join(" ", unknown)));
         SeccompFilter = kernel.ExportSeccompBpf();
         if (key is not null && cache!.Write(key, SeccompFilter) is { } failed && trace.Enabled)
-            trace.Note($"the compiled filter was not cached: {failed}");
+            trace.Note(Messages.SeccompNotCached.With(failed));
     }
 
     /// <summary>The helper's calls, before it joins any namespace: limits the program inherits (for --trace).</summary>

@@ -197,8 +197,7 @@ public static class ExecStarter
             if (security.Seccomp is not null)
             {
                 if (trace.Enabled)
-                    trace.Step("compile the container's seccomp filter",
-                        "libseccomp builds linux.seccomp here, on the host; the program loads the BPF program itself before execve");
+                    trace.Step(Messages.ExecSeccompTitle, Messages.ExecSeccompWhy);
                 security.CompileSeccomp(trace, seccompCache is null ? null : new SeccompFilterCache(seccompCache));
             }
             return security;
@@ -258,22 +257,35 @@ public static class ExecStarter
         ExecSecurity security)
     {
         if (!trace.Enabled) return;
-        trace.Step($"enter container {t.Id[..Math.Min(12, t.Id.Length)]} (PID 1 = host pid {t.Pid})",
-            "a C stage clones a single-threaded helper that joins each namespace of the container's PID 1, then clones the program into the PID namespace");
+        if (trace is ConsoleTrace console) console.LookWith = $"ls -l /proc/{t.Pid}/ns; cat /proc/{t.Pid}/cgroup";
+        trace.Step(Messages.ExecEnterTitle.With(t.Id[..Math.Min(12, t.Id.Length)], t.Pid), Messages.ExecEnterWhy);
         foreach (var (call, result) in security.HelperPlan())
             trace.Call(call, result);
-        if (cgroup) trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+        if (cgroup)
+        {
+            trace.Step(Messages.ExecCgroupTitle, Messages.ExecCgroupWhy);
+            trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+            trace.Fact(TraceFact.Limits, Messages.ExecCgroupFact.With(t.CgroupPath).Text);
+        }
+        trace.Step(Messages.ExecSetnsTitle, Messages.ExecSetnsWhy);
         foreach (string type in types)
-            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", $"0 (in the helper)   ls -l /proc/{t.Pid}/ns/{type}");
+        {
+            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", "0 (in the helper)");
+            trace.Fact(TraceFact.Namespaces, type + " (joined)");
+        }
+        trace.Step(Messages.ExecPidCloneTitle, Messages.ExecPidCloneWhy);
         trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", "the program's process: a child of minirun, inside the container's PID namespace");
-        trace.Note($"user {user.Shown}: uid {user.Uid}, gid {user.Gid}; cwd {cwd}; {exe}{(o.Tty ? "; a new pty from the container's /dev/ptmx" : "")}");
-        trace.Step("confine the program as the container's process (in the program, before execve)",
-            "the process's rlimits, capabilities, umask, no_new_privs and the container's seccomp filter, in the order its init applies them");
+        trace.Note(o.Tty ? Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe).Then(Messages.ExecNewPty)
+            : Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe));
+        trace.Step(Messages.ExecConfineTitle, Messages.ExecConfineWhy);
         if (security.SkippedCapabilities.Count > 0)
-            trace.Note($"skipped, this kernel does not have them: {string.Join(", ", security.SkippedCapabilities)}");
+            trace.Note(Messages.ExecCapsSkipped.With(string.Join(", ", security.SkippedCapabilities)));
         foreach (var (call, result) in security.Plan(user.Uid, user.Gid, user.Groups, cwd))
             trace.Call(call, result);
         trace.Call($"execve({GoQuote.Quote(exe)}, [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
-        if (o.Detach) trace.Note("-d: a last clone runs the program and its parent exits, so the container's PID 1 inherits it");
+        trace.Fact(TraceFact.Command, string.Join(' ', [exe, .. o.Args.Skip(1)]));
+        if (security.Capabilities is { } caps) trace.Fact(TraceFact.Capabilities, CapabilityNames.Format(caps.Bounding));
+        if (security.SeccompFilter is { } filter) trace.Fact(TraceFact.Seccomp, $"{filter.Length / 8} BPF instructions (the container's filter)");
+        if (o.Detach) trace.Note(Messages.ExecDetached);
     }
 }

@@ -26,7 +26,7 @@ public static class IdMaps
         if (uids is null || uids.Count == 0 || gids is null || gids.Count == 0)
             throw new InvalidDataException("a user namespace needs linux.uidMappings and linux.gidMappings in the spec");
         string dir = Path.Combine(procRoot, pid.ToString());
-        trace?.Step("map user and group ids", "inside the user namespace, root (0) is the host id the map names; without a map every id is nobody");
+        trace?.Step(Messages.IdMapTitle, Messages.IdMapWhy);
         WriteFile(Path.Combine(dir, "uid_map"), Format(uids), trace);
         try
         {

@@ -55,13 +55,11 @@ public static class IdmappedRootfs
     {
         if (usernsFd < 0)
         {
-            trace.Step("mount the overlay (done by the runtime)",
-                "the user namespace maps every id to itself: the layers need no idmapping");
+            trace.Step(Messages.OverlayByRuntimeTitle, Messages.OverlayByRuntimeWhy);
             RootfsSteps.MountOverlay(k, trace, overlay, rootfs, nodev);
             return;
         }
-        trace.Step("idmap the image layers and mount the overlay (done by the runtime)",
-            "the layers' files belong to host ids; through an idmapped mount they belong to the container's mapped ids, without a copy");
+        trace.Step(Messages.IdmapLayersTitle, Messages.IdmapLayersWhy);
         var lowers = overlay.LowerDirs.Distinct(StringComparer.Ordinal).ToList();
         var attached = new List<string>();
         try
@@ -87,7 +85,7 @@ public static class IdmappedRootfs
         finally
         {
             if (attached.Count > 0)
-                trace.Note("overlayfs keeps private copies of its layers: the idmapped mounts leave the layer paths again");
+                trace.Note(Messages.IdmapLeavesLayers);
             foreach (string lower in attached) k.Unmount(lower, Libc.MNT_DETACH);
         }
     }

@@ -223,12 +223,12 @@ public sealed partial class OciRuntime
         if (NoCgroups)
         {
             if (SpecResourceMap.ToLimits(spec.Linux.Resources).NeedsCgroupLimits)
-                o.Trace?.Note("linux.resources: not applied: --cgroup-manager disabled asks for no cgroup (podman --cgroups=disabled)");
+                o.Trace?.Note(Messages.CgroupDisabled);
         }
         else
         {
             plan = OciCgroup.Plan(spec, id);
-            if (plan.Note is { } note) o.Trace?.Note(note);
+            if (plan.Note is { } note) o.Trace?.Note(Messages.CgroupPlanNote.With(note));
         }
 
         // A device list no cgroup will carry is kept by nodev mounts, which cannot give a node one way only.
@@ -385,18 +385,21 @@ public sealed partial class OciRuntime
     /// delete: a stopped or created container goes; a running or paused one only with
     /// <paramref name="force"/> (SIGKILL to all of it first). Processes, cgroup, state directory.
     /// </summary>
-    public void Delete(string id, bool force)
+    public void Delete(string id, bool force, ITrace? trace = null)
     {
+        trace ??= NullTrace.Instance;
         var state = Require(id);
         string status = state.Status(StateRoot);
         if (status is "running" or "paused" && !force)
             throw new RuntimeException($"cannot delete container {GoQuote.Quote(id)} that is not stopped: {status}");
-        var cgroup = state.CgroupRoot is not null && state.CgroupPath is not null ? Cgroup.Open(state.CgroupRoot, state.CgroupPath) : null;
+        trace.Step(Messages.RmCoreTitle, Messages.RmCoreWhy.With(status));
+        var cgroup = state.CgroupRoot is not null && state.CgroupPath is not null ? Cgroup.Open(state.CgroupRoot, state.CgroupPath, null, trace) : null;
         if (status != "stopped")
         {
             if (status == "paused") cgroup?.Thaw();
             if (cgroup is not null && Directory.Exists(cgroup.Path)) cgroup.Kill();
-            Libc.kill(state.Pid, 9);
+            int rc = Libc.kill(state.Pid, 9);
+            trace.Call($"kill({state.Pid}, SIGKILL)", rc == 0 ? "0: PID 1 of the container; the kernel ends the rest of its PID namespace" : "-1 (gone already)");
             if (!ProcessIdentity.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10)))
                 throw new RuntimeException($"delete container {GoQuote.Quote(id)}: its process {state.Pid} did not end after SIGKILL");
             Libc.waitpid(state.Pid, out _, Libc.WNOHANG);   // our child after `run -d` in this process: reap it
@@ -407,6 +410,7 @@ public sealed partial class OciRuntime
             catch (KernelException e) { throw new RuntimeException($"delete container {GoQuote.Quote(id)}: remove cgroup {cgroup.Path}: {e.Message}", e); }
         }
         Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
+        trace.Call($"rm -r {OciState.DirOf(StateRoot, id)}", "0: the runtime's state of the container");
         HookRunner.RunAllWarning("poststop", state.Hooks?.Poststop, state.ToSpecJson("stopped", indented: false), new LinuxKernel(), Warn);
     }
 

@@ -28,12 +28,12 @@ public static class UserNamespaceSetup
     /// <summary>Steps 1-3; <paramref name="go"/> sends "G" to the waiting child.</summary>
     public static void Run(int pid, RuntimeSpec spec, string bundleDir, ConsoleTrace? trace, string procRoot, Action go, bool nodevDevices = false)
     {
-        trace?.Note($"PID {pid} waits in clone_stage.c: read(sync socket) blocks until the maps are written and \"G\" arrives");
+        trace?.Note(Messages.ChildWaitsForMaps.With(pid));
         IdMaps.Write(pid, spec.Linux.UidMappings, spec.Linux.GidMappings, trace, procRoot);
         if (trace is not null)
         {
             var (uid, gid) = HostCredentials(pid, procRoot);
-            trace.Note($"not switched yet: on the host uid {uid} gid {gid}; inside {Inside(uid, spec.Linux.UidMappings)} (what the maps make of host {uid})");
+            trace.Note(Messages.NotSwitchedYet.With(uid, gid, Inside(uid, spec.Linux.UidMappings)));
         }
         if (IdmappedRootfs.Applies(spec))
         {

@@ -30,6 +30,8 @@
 //
 // Follows: OCI runtime-spec v1.2 config-linux.md "Seccomp"; seccomp(2); seccomp_init(3),
 // seccomp_rule_add(3), seccomp_attr_set(3), seccomp_arch_add(3) (libseccomp 2.5).
+using MiniRun.Trace;
+
 namespace MiniRun.Spec;
 
 /// <summary>One comparison of a system call argument: SCMP_A{Index}(Op, Value[, ValueTwo]).</summary>
@@ -96,7 +98,7 @@ public sealed class SeccompProfile
     public IReadOnlyList<SeccompAttribute> Attributes { get; private init; } = [];
     public IReadOnlyList<SeccompRule> Rules { get; private init; } = [];
     /// <summary>What the compiler dropped and why (narrated by --trace).</summary>
-    public IReadOnlyList<string> Notes { get; private init; } = [];
+    public IReadOnlyList<MiniRun.Trace.Narration> Notes { get; private init; } = [];
 
     /// <summary>Checks and maps linux.seccomp; RunConfigException (one line, naming the field) on a bad value.</summary>
     public static SeccompProfile Compile(SpecSeccomp spec, bool noNewPrivileges)
@@ -125,7 +127,7 @@ public sealed class SeccompProfile
         }
 
         var rules = new List<SeccompRule>();
-        var notes = new List<string>();
+        var notes = new List<MiniRun.Trace.Narration>();
         var syscalls = spec.Syscalls ?? [];
         for (int i = 0; i < syscalls.Count; i++)
         {
@@ -147,7 +149,7 @@ public sealed class SeccompProfile
             }
             if (action == defaultAction)
             {
-                notes.Add($"{string.Join(", ", call.Names)}: {actionText} is the default action already (rule dropped)");
+                notes.Add(MiniRun.Trace.Messages.SeccompRuleDropped.With(string.Join(", ", call.Names), actionText));
                 continue;
             }
             bool repeated = conditions.Select(c => c.Index).Distinct().Count() != conditions.Count;

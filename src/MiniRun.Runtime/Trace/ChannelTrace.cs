@@ -2,7 +2,9 @@
 //
 // Why: init's stdout and stderr belong to the container (or are its terminal), so init never
 // prints narration itself; it sends each line over the sync socket ("T <line>") and the parent
-// prints it. In pause mode a step first asks the parent ("P <line>") and waits for "A".
+// prints it (numbering its step heading, shortening and wrapping it). In pause mode a step first
+// asks the parent ("P <line>") and waits for "A". A fact for the closing summary goes as
+// "R <fact> <value>". The narration is in the language the parent passed in _MINIRUN_TRACE.
 using MiniRun.Runtime;
 
 namespace MiniRun.Trace;
@@ -26,10 +28,10 @@ public sealed class ChannelTrace : ITrace
     /// <summary>Off once the channel is closed: after `create` reported "W", its parent (the reader) is gone.</summary>
     public bool Enabled => _channel.Fd >= 0;
 
-    public void Step(string title, string why)
+    public void Step(Narration title, Narration why)
     {
         if (!Enabled) return;
-        string text = TraceFormat.Step(title, why);
+        string text = TraceFormat.Step(title.Text, why.Text);
         if (!_pause) { _channel.Send("T " + text); return; }
         _channel.Send("P " + text);
         string? ack = _channel.Receive();
@@ -37,5 +39,7 @@ public sealed class ChannelTrace : ITrace
     }
 
     public void Call(string call, string result) { if (Enabled) _channel.Send("T " + TraceFormat.Call(_number++, call, result)); }
-    public void Note(string text) { if (Enabled) _channel.Send("T " + TraceFormat.Note(text)); }
+    public void Note(Narration text) { if (Enabled) _channel.Send("T " + TraceFormat.Note(text.Text)); }
+    public void Listing(string line) { if (Enabled) _channel.Send("T " + TraceFormat.Note(line)); }
+    public void Fact(TraceFact fact, string value) { if (Enabled) _channel.Send($"R {(int)fact} {value}"); }
 }

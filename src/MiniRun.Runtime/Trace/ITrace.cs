@@ -1,46 +1,64 @@
-// ITrace: the narration of `--trace`, one numbered line per kernel call, grouped under named steps.
+// ITrace: the narration of `--trace`, one numbered line per kernel call, grouped under numbered steps.
 //
-// Why: instructors use `minirun run --trace` to show each isolation step as it happens. The
-// kernel seam (LinuxKernel) reports every call it makes here, with its real arguments and
-// result; the steps report their name and one line on why. `--trace=pause` stops before each
-// step so a second terminal can look at /proc/PID/ns or /proc/PID/mountinfo.
+// Why: instructors use `minirun run --trace` to show each isolation step as it happens, on a
+// projector. The kernel seam (LinuxKernel) reports every call it makes here, with its real
+// arguments and result; the steps report their title and one line on why, as a Narration from
+// the catalog (Trace/Messages.cs: English and Japanese, by the locale). `--trace=pause` stops
+// before each step and prints the command to type in a second terminal meanwhile.
 //
 // Implementations: NullTrace (off), ConsoleTrace (the parent, writes to stderr), and
 // ChannelTrace (inside `minirun init`, which sends the lines to the parent over the sync socket).
-// ConsoleTrace prints every line, init's included, so it is where long paths are shortened for a
-// projector: the engine names them once (`$BUNDLE = /var/lib/minirun/containers/<64 hex>`,
-// `$ROOTFS`, `$LAYERS`, `$CGROUP`), and from then on each line shows the name instead.
+// ConsoleTrace prints every line, init's included, so it is where a line is made to fit 100
+// columns (East Asian Wide characters count two): the engine names long paths once
+// (`$BUNDLE = /var/lib/minirun/containers/<64 hex>`, `$ROOTFS`, `$LAYERS`, `$CGROUP`) and each
+// later line shows the name; a line still too wide is wrapped. It numbers every step heading and
+// every call, init's too (one counter: no number twice), and closes with a summary of the facts
+// the steps recorded (Fact): namespaces, mounts, limits, capabilities, seccomp, uid map, command.
 namespace MiniRun.Trace;
+
+/// <summary>What the closing summary of a trace lists, in this order.</summary>
+public enum TraceFact { Namespaces, Mounts, Limits, Capabilities, Seccomp, UidMap, Command }
 
 public interface ITrace
 {
     bool Enabled { get; }
-    /// <summary>A named step begins: its title and why it is needed. May wait for Enter (pause mode).</summary>
-    void Step(string title, string why);
-    /// <summary>One kernel call or file write, with its arguments and what it produced.</summary>
+    /// <summary>A step begins: its title and why it is needed. May wait for Enter (pause mode).</summary>
+    void Step(Narration title, Narration why);
+    /// <summary>One kernel call or file write, with its arguments and what it produced (not translated).</summary>
     void Call(string call, string result);
     /// <summary>A fact the student can check (e.g. a namespace inode next to the host's).</summary>
-    void Note(string text);
+    void Note(Narration text);
+    /// <summary>A line of a program listing (a seccomp or device filter, nft rules): shown as it is, not translated.</summary>
+    void Listing(string line);
+    /// <summary>One item for the closing summary (a namespace made, a mount, a limit written...).</summary>
+    void Fact(TraceFact fact, string value);
 }
 
 public sealed class NullTrace : ITrace
 {
     public static readonly NullTrace Instance = new();
     public bool Enabled => false;
-    public void Step(string title, string why) { }
+    public void Step(Narration title, Narration why) { }
     public void Call(string call, string result) { }
-    public void Note(string text) { }
+    public void Note(Narration text) { }
+    public void Listing(string line) { }
+    public void Fact(TraceFact fact, string value) { }
 }
 
 /// <summary>Formats trace lines; shared by ConsoleTrace and ChannelTrace so both look the same.</summary>
 public static class TraceFormat
 {
-    public static string Step(string title, string why) => $"── {title}\n   {why}";
+    /// <summary>How a step heading starts; ConsoleTrace puts the step's number after it.</summary>
+    public const string StepMark = "── ";
+    public static string Step(string title, string why) => $"{StepMark}{title}\n   {why}";
     public static string Call(int number, string call, string result) => $"[{number}] {call} = {result}";
     public static string Note(string text) => $"     {text}";
 
     /// <summary>A string argument as C would show it: "text" or NULL.</summary>
     public static string Q(string? s) => s is null ? "NULL" : "\"" + s + "\"";
+
+    /// <summary>The widest line, in terminal columns (a Japanese character counts two).</summary>
+    public const int Columns = 100;
 }
 
 /// <summary>The parent's trace: writes to stderr; in pause mode waits for Enter on the terminal.</summary>
@@ -49,6 +67,8 @@ public sealed class ConsoleTrace : ITrace
     private readonly TextWriter _out;
     private readonly bool _pause;
     private int _number;
+    private int _step;
+    private readonly Dictionary<TraceFact, List<string>> _facts = new();
 
     public ConsoleTrace(TextWriter output, bool pause, int firstNumber = 1)
     {
@@ -61,17 +81,57 @@ public sealed class ConsoleTrace : ITrace
     public int NextNumber => _number;
     public bool Pauses => _pause;
 
-    public void Step(string title, string why)
+    /// <summary>What `minirun init` gets in _MINIRUN_TRACE: its first call number, pause, the language.</summary>
+    public string InitVariable(int firstNumber) =>
+        $"{firstNumber}{(_pause ? ",pause" : "")}{(NarrationLanguage.Japanese ? ",ja" : "")}";
+
+    /// <summary>
+    /// The command a student types in a second terminal while a paused step waits (e.g.
+    /// `ls -l /proc/PID/ns`); set when there is something new to look at.
+    /// </summary>
+    public string? LookWith { get; set; }
+
+    public void Step(Narration title, Narration why)
     {
-        _out.WriteLine(Shorten(TraceFormat.Step(title, why)));
+        Write(TraceFormat.Step(title.Text, why.Text));
         if (_pause) WaitForEnter();
     }
 
-    public void Call(string call, string result) => _out.WriteLine(Shorten(TraceFormat.Call(_number++, call, result)));
-    public void Note(string text) => _out.WriteLine(Shorten(TraceFormat.Note(text)));
+    public void Call(string call, string result) => Write(TraceFormat.Call(_number++, call, result));
+    public void Note(Narration text) => Write(TraceFormat.Note(text.Text));
+    public void Listing(string line) => Write(TraceFormat.Note(line));
 
-    /// <summary>Lines already formatted elsewhere (by init) are written as they are, but for the named paths.</summary>
-    public void Raw(string line) => _out.WriteLine(Shorten(line));
+    public void Fact(TraceFact fact, string value)
+    {
+        if (!_facts.TryGetValue(fact, out var values)) _facts[fact] = values = new();
+        if (!values.Contains(value)) values.Add(value);
+    }
+
+    /// <summary>Lines already formatted elsewhere (by init): shortened, numbered (steps), wrapped like the others.</summary>
+    public void Raw(string line)
+    {
+        // init numbered its calls from the number it was given: the parent's own go on after them
+        if (line.StartsWith('[') && line.IndexOf(']') is int close and > 1 && int.TryParse(line.AsSpan(1, close - 1), out int n) && n >= _number)
+            _number = n + 1;
+        Write(line);
+    }
+
+    /// <summary>
+    /// The closing summary: what the steps made, one line per kind (wrapped to the width), "none"
+    /// (in the trace's language) where no step recorded anything.
+    /// </summary>
+    public void Summary()
+    {
+        Write(TraceFormat.StepMark + Messages.SummaryTitle.Text);
+        foreach (var fact in Enum.GetValues<TraceFact>())
+        {
+            string label = Messages.FactLabel(fact).Text;
+            string value = _facts.TryGetValue(fact, out var values) && values.Count > 0
+                ? (fact == TraceFact.Mounts ? $"{values.Count}: " : "") + string.Join(fact == TraceFact.Namespaces ? " " : ", ", values)
+                : Messages.FactNone(fact).Text;
+            Write(TraceFormat.Note($"{label}: {value}"));
+        }
+    }
 
     /// <summary>Named paths, longest first, so that $ROOTFS wins over the $BUNDLE it lies in.</summary>
     private readonly List<(string Path, string Name)> _names = new();
@@ -84,7 +144,7 @@ public sealed class ConsoleTrace : ITrace
     {
         path = path.TrimEnd('/');
         if (path.Length == 0 || _names.Any(n => n.Path == path || n.Name == "$" + name)) return;
-        _out.WriteLine(TraceFormat.Note($"${name} = {Shorten(path)}"));
+        Write(TraceFormat.Note($"${name} = {Shorten(path)}"));
         _names.Add((path, "$" + name));
         _names.Sort((a, b) => b.Path.Length.CompareTo(a.Path.Length));
     }
@@ -96,9 +156,19 @@ public sealed class ConsoleTrace : ITrace
         return line;
     }
 
+    /// <summary>Every line goes out here: named paths shortened, a step heading numbered, then wrapped to 100 columns.</summary>
+    private void Write(string text)
+    {
+        text = Shorten(text);
+        if (text.StartsWith(TraceFormat.StepMark, StringComparison.Ordinal))
+            text = $"{TraceFormat.StepMark}{++_step}. {text[TraceFormat.StepMark.Length..]}";
+        _out.WriteLine(DisplayWidth.WrapAll(text, TraceFormat.Columns));
+    }
+
     public void WaitForEnter()
     {
-        _out.Write("   (paused: press Enter to run this step)");
+        if (LookWith is { } look) Write(TraceFormat.Note(Messages.PauseLook.With(look).Text));
+        _out.Write(DisplayWidth.WrapAll("   " + Messages.PausePrompt.Text, TraceFormat.Columns));
         _out.Flush();
         try
         {

@@ -2,7 +2,8 @@
 //
 // Why: `--trace` is a flag, but `--trace=pause` gives it a value. An option with an optional
 // value would swallow the image name in `run --trace busybox`, so `--trace=pause` is rewritten
-// to a hidden flag - only among run's own options, never in the container's command.
+// to a hidden flag - only among the traced verb's own options (run, exec, pull, rm), never in
+// the container's command.
 // Response files are off: System.CommandLine would replace any "@word" by the lines of the file
 // "word", also in the container's command (`run busybox date -s @1700000000` failed with
 // "Response file not found"); Docker and runc pass such arguments through unchanged.
@@ -23,7 +24,12 @@ public static class CliArgs
     public static string[] RewriteTrace(string[] args)
     {
         var result = (string[])args.Clone();
-        int run = Array.IndexOf(result, "run");
+        // The verbs with --trace: run, exec, pull, rm (`container rm` too); their options end at the first operand.
+        int run = -1;
+        for (int i = 0; i < result.Length && run < 0; i++)
+            if (result[i] is "run" or "exec" or "pull" or "rm") run = i;
+            else if (result[i] == "--root") i++;
+            else if (!result[i].StartsWith('-') && result[i] != "container" && result[i] != "image") break;
         if (run < 0) return result;
         for (int i = run + 1; i < result.Length; i++)
         {

@@ -1,4 +1,4 @@
-// ExecCli: `minirun exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD [ARG...]`.
+// ExecCli: `minirun exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] [--trace[=pause]] CONTAINER CMD [ARG...]`.
 //
 // Why: the flags parse like Docker's (combined -it, everything after the container belongs to the
 // command, so `exec web ls -l` passes -l to ls); ExecCommand does the work.
@@ -21,8 +21,10 @@ public static class ExecCli
             var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
             var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: \"<name|uid>[:<group|gid>]\")" };
             var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command (every capability)" };
+            var trace = new Option<bool>("--trace") { Description = "Narrate each step of entering the container (--trace=pause waits for Enter before each)" };
+            var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
             var rest = new Argument<string[]>("CONTAINER COMMAND [ARG...]") { Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
-            foreach (var o in new Option[] { detach, interactive, tty, env, workdir, user, privileged }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { detach, interactive, tty, env, workdir, user, privileged, trace, tracePause }) cmd.Options.Add(o);
             cmd.Arguments.Add(rest);
             return p =>
             {
@@ -45,6 +47,8 @@ public static class ExecCli
                     WorkingDir = p.GetValue(workdir),
                     User = p.GetValue(user),
                     Privileged = p.GetValue(privileged),
+                    Trace = p.GetValue(tracePause) ? new TraceMode(true, true)
+                        : TraceMode.From(null, p.GetValue(trace), Environment.GetEnvironmentVariable("MINIRUN_TRACE")),
                 });
             };
         });

@@ -28,6 +28,8 @@ public sealed class ExecCommandOptions
     public string? User { get; init; }
     /// <summary>--privileged: every capability for this command (Security/CapabilityPolicy.PrivilegedExec).</summary>
     public bool Privileged { get; init; }
+    /// <summary>--trace / --trace=pause (or MINIRUN_TRACE): narrate the steps of entering the container.</summary>
+    public TraceMode Trace { get; init; } = TraceMode.Off;
 }
 
 public static class ExecCommand
@@ -52,6 +54,7 @@ public static class ExecCommand
         int devNull = !o.Interactive && !o.Tty && !o.Detach
             ? MiniRun.Kernel.Libc.open("/dev/null", ExecNative.O_RDONLY | ExecNative.O_CLOEXEC, 0) : -1;
         bool tty = o.Tty && !o.Detach;
+        var trace = o.Trace.Enabled ? new ConsoleTrace(Console.Error, o.Trace.Pause) : null;
         var (rows, cols) = tty ? TerminalRelay.WindowSize() : ((ushort)0, (ushort)0);
         var options = new ExecOptions
         {
@@ -68,8 +71,7 @@ public static class ExecCommand
             Columns = cols,
             Detach = o.Detach,
             Stdin = devNull >= 0 ? devNull : o.Interactive && !o.Detach ? 0 : -1,
-            Trace = TraceMode.From(null, false, Environment.GetEnvironmentVariable("MINIRUN_TRACE")).Enabled
-                ? new ConsoleTrace(Console.Error, pause: false) : NullTrace.Instance,
+            Trace = trace ?? (ITrace)NullTrace.Instance,
         };
 
         using var waiter = new ProcessWaiter();   // from now on SIGINT/SIGTERM are for the command
@@ -86,6 +88,7 @@ public static class ExecCommand
         {
             if (devNull >= 0) MiniRun.Kernel.Libc.close(devNull);
         }
+        trace?.Summary();   // the program runs: what it was given, before its output
         waiter.Attach(started.Pid);
         if (o.Detach)
         {

@@ -125,9 +125,9 @@ public static class LifecycleCommands
         Console.WriteLine(name);
     }, root, pause ? "pause" : "unpause");
 
-    public static int Rm(string root, IReadOnlyList<string> names, bool force, bool volumes = false) => ForEach(names, (store, c, name) =>
+    public static int Rm(string root, IReadOnlyList<string> names, bool force, bool volumes = false, TraceMode? trace = null) => ForEach(names, (store, c, name) =>
     {
-        ContainerLifecycle.Remove(store, c, force, volumes);
+        ContainerLifecycle.Remove(store, c, force, volumes, trace is { Enabled: true } t ? new MiniRun.Trace.ConsoleTrace(Console.Error, t.Pause) : null);
         Console.WriteLine(name);
     }, root, "rm", missingIsOk: force);
 

@@ -77,12 +77,17 @@ public static class RegistryCli
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
             var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
             var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
+            var trace = new Option<bool>("--trace") { Description = "Narrate each layer unpacked: digest, media type, entries, whiteouts, where it lands (--trace=pause waits for Enter)" };
+            var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
             var name = new Argument<string>("NAME[:TAG|@DIGEST]");
             cmd.Options.Add(quiet);
             cmd.Options.Add(platform);
             cmd.Options.Add(insecure);
+            cmd.Options.Add(trace);
+            cmd.Options.Add(tracePause);
             cmd.Arguments.Add(name);
-            return p => Pull(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(quiet), p.GetValue(platform), p.GetValue(insecure) ?? []);
+            return p => Pull(p.GetValue(rootOption)!, p.GetValue(name)!, p.GetValue(quiet), p.GetValue(platform), p.GetValue(insecure) ?? [],
+                p.GetValue(tracePause) ? new TraceMode(true, true) : TraceMode.From(null, p.GetValue(trace), null));
         });
 
     /// <summary>`push`, also registered as `image push`.</summary>
@@ -129,7 +134,7 @@ public static class RegistryCli
         return 0;
     }
 
-    public static int Pull(string root, string name, bool quiet, string? platform, string[] insecure)
+    public static int Pull(string root, string name, bool quiet, string? platform, string[] insecure, TraceMode? traceMode = null)
     {
         RunCommand.RequireRoot("pull");
         if (!ImageReference.TryParse(name, out var reference, out var error))
@@ -142,7 +147,11 @@ public static class RegistryCli
         if (!quiet && reference.Digest is null && !HasExplicitTag(name))
             Console.WriteLine($"Using default tag: {ImageReference.DefaultTag}");
         var output = quiet ? null : new PullOutput(Console.Out, terminal: !Console.IsOutputRedirected, printReference: true);
-        var result = RunPull(new ImageStore(root), registry, reference, new PullOptions { Platform = wanted }, output, exitCode: 1);
+        var store = new ImageStore(root);
+        var trace = traceMode is { Enabled: true } t ? new MiniRun.Trace.ConsoleTrace(Console.Error, t.Pause) : null;
+        MiniRun.Engine.LayerTrace.Attach(store, trace, root);
+        trace?.Step(MiniRun.Trace.Messages.PullTitle.With(reference.ToString()), MiniRun.Trace.Messages.PullWhy);
+        var result = RunPull(store, registry, reference, new PullOptions { Platform = wanted }, output, exitCode: 1);
         if (quiet) Console.WriteLine(result.Reference.ToString());
         return 0;
     }

@@ -37,10 +37,10 @@ public static class ContainerRuntime
     /// processes are killed first). Nothing to do when the core has no state for it (never started,
     /// or deleted already by whoever came first: the supervisor and `rm -f` may race).
     /// </summary>
-    public static void Delete(ContainerStore store, string id, bool force)
+    public static void Delete(ContainerStore store, string id, bool force, MiniRun.Trace.ITrace? trace = null)
     {
         var runtime = For(store);
-        try { runtime.Delete(id, force); }
+        try { runtime.Delete(id, force, trace); }
         catch (ContainerDoesNotExistException) { }
         catch (DirectoryNotFoundException) { }   // removed between our state check and our rmdir
     }

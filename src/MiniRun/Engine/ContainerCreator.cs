@@ -37,6 +37,7 @@ public static class ContainerCreator
     {
         cgroupHost ??= CgroupV2Host.Detect();
         var images = new ImageStore(root);
+        LayerTrace.Attach(images, trace, root);   // the first run of a loaded image unpacks its layers: narrated
         var image = findImage(images);
         var config = images.ReadConfig(image);
         // Docker's limit, checked before anything is unpacked or made; config.json then names each
@@ -110,6 +111,7 @@ public static class ContainerCreator
             throw;
         }
         string bundle = containers.DirOf(record.Id);
+        trace?.Step(Messages.BundleTitle, Messages.BundleWhy);
         try
         {
             foreach (var sub in new[] { "rootfs", "upper", "work" })
@@ -128,7 +130,7 @@ public static class ContainerCreator
                 record = StateRecorder.CgroupPath(containers, record.Id, relative);
             }
             else
-                trace?.Note($"no cgroup for this container: {cgroupHost.Description}; it runs without resource limits");
+                trace?.Note(Messages.NoCgroup.With(cgroupHost.Description));
             spec.Save(Path.Combine(bundle, "config.json"));
             MiniRun.Security.UsernsRemap.PrepareBundle(root, bundle, userns);   // what the mapped root must own and reach
             if (mounts.Points.Count > 0)
@@ -136,9 +138,9 @@ public static class ContainerCreator
                 MiniRun.Volumes.ContainerMounts.Write(bundle, mounts);   // for inspect, rm -v, volume rm, --volumes-from
                 MiniRun.Volumes.ContainerMounts.PrepareForRemap(root, mounts, userns);   // the mapped root must reach the volumes
                 foreach (var name in MiniRun.Volumes.VolumeCopyUp.Seed(containers, record.Id, mounts.Points, MiniRun.Security.IdTranslation.Of(spec)))
-                    trace?.Note($"volume {name} was empty: the image's content at its path was copied into it (copy-up)");
+                    trace?.Note(Messages.VolumeCopiedUp.With(name));
             }
-            trace?.Note($"bundle {bundle}: config.json is the OCI runtime spec this container is made from");
+            trace?.Note(Messages.BundleNote.With(bundle));
         }
         catch
         {
@@ -160,8 +162,7 @@ public static class ContainerCreator
     public static Cgroup? ReserveCgroup(string id, RunOptions o, CgroupV2Host host, ConsoleTrace? trace)
     {
         if (OciCgroup.PathFor(CgroupsPathFor(id, o.CgroupParent, host), id, host) is not { } relative) return null;
-        trace?.Step("make the container's cgroup, empty for now",
-            "its first process is born in it (clone3 CLONE_INTO_CGROUP); the limits follow before that process runs a step");
+        trace?.Step(Messages.ReserveCgroupTitle, Messages.ReserveCgroupWhy);
         try { return OciCgroup.CreateEmpty(host, relative, trace); }
         catch (Exception e) when (e is KernelException or IOException or ArgumentException) { return null; }
     }

@@ -18,6 +18,7 @@ using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
 using MiniRun.Supervisor;
+using MiniRun.Trace;
 
 namespace MiniRun.Engine;
 
@@ -235,7 +236,7 @@ public static class ContainerLifecycle
     }
 
     /// <summary>`rm [-f] [-v]`: refused while it runs unless forced; then every process, the cgroup and the files go (-v: its anonymous volumes too).</summary>
-    public static void Remove(ContainerStore store, ContainerRecord c, bool force, bool volumes = false)
+    public static void Remove(ContainerStore store, ContainerRecord c, bool force, bool volumes = false, ConsoleTrace? trace = null)
     {
         if (ContainerLiveness.IsRunning(c) && !force)
             throw new ContainerException(c.State.Status == ContainerStatus.Paused
@@ -245,10 +246,16 @@ public static class ContainerLifecycle
         using (store.LockContainer(c.Id))
         {
             c = store.Load(c.Id);
-            ContainerRemover.KillProcesses(store, c, includingSupervisor: true);
+            trace?.Name("CONTAINER", store.DirOf(c.Id));
+            if (trace is not null) trace.LookWith = $"ls {store.DirOf(c.Id)}; ps -e -o pid,comm | grep {c.State.Pid}";
+            ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace);
         }
+        trace?.Step(Messages.RmNameTitle, Messages.RmNameWhy.With(c.Name));
         if (store.Retire(c) is not string retired) return;
-        if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id);
+        trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", "0: out of the store; `ps -a` no longer lists it, the name is free");
+        if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id, trace);
+        trace?.Step(Messages.RmFilesTitle, Messages.RmFilesWhy);
         ContainerStore.DeleteRetired(retired);
+        trace?.Call($"rm -r {retired}", "0: container.json, config.json, the log, the overlay's upper and work directories");
     }
 }

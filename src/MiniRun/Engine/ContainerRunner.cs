@@ -171,6 +171,7 @@ public static class ContainerRunner
                 if (e is ContainerStartException) throw new ContainerException(message, code);
                 throw;
             }
+            trace?.Summary();   // init has exec'd the command: what the container was given, before its output
             if (started.TerminalMaster >= 0)
             {
                 AttachProtocol.Send(launched.Control, (byte)'m', [], started.TerminalMaster);

@@ -48,8 +48,7 @@ public static class BridgeNetwork
             throw new NetworkException($"network {n.Name}: subnet {n.Subnet} overlaps the host's route {clash.Destination}/{clash.PrefixLength} on {dev}; " +
                 "choose another with \"bip\" in daemon.json or --subnet", 125);
         }
-        trace.Step($"make the bridge {n.Bridge}",
-            "a virtual switch on the host; each container's veth plugs into it, the gateway address is its own");
+        trace.Step(Messages.BridgeTitle.With(n.Bridge), Messages.BridgeWhy);
         host.CreateBridge(n.Bridge, mtu);
         host.AddAddress(n.Bridge, n.Gateway, n.Subnet.Value.PrefixLength);
         host.SetUp(n.Bridge);

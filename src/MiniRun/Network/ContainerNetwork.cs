@@ -75,7 +75,7 @@ public static class ContainerNetwork
         if (request.IsHost || request.IsContainer)
         {
             if (publish.Count > 0 || o.PublishAll)
-                trace.Note($"published ports are discarded when using {(request.IsHost ? "host" : "container")} network mode");
+                trace.Note(Messages.PortsDiscarded.With(request.IsHost ? "host" : "container"));
             request = request with { Publish = [], PublishAll = false };
         }
         if (request.IsContainer)
@@ -111,8 +111,7 @@ public static class ContainerNetwork
     {
         if (string.IsNullOrEmpty(plan.SandboxKey)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(plan.SandboxKey)!, MiniRun.Security.StoreAccess.OwnerOnly);
-        trace.Step("make the container's network namespace",
-            "the engine makes it (a bind mount holds it) so it can plug a veth into it; the container's first process joins it");
+        trace.Step(Messages.NetnsTitle, Messages.NetnsWhy);
         (k ?? Kernel()).CreateNamespace(plan.SandboxKey, trace);
     }
 
@@ -191,8 +190,7 @@ public static class ContainerNetwork
         var endpoints = new List<Endpoint>();
         try
         {
-            trace.Step("give the container its network",
-                $"a veth pair: one end on the bridge {networks[0].Bridge}, the other born in the container's namespace as eth0");
+            trace.Step(Messages.NetworkTitle, Messages.NetworkWhy.With(networks[0].Bridge));
             if (k.OpenNamespace(state.SandboxKey) is int probe && probe >= 0) MiniRun.Kernel.Libc.close(probe);   // `run` made it
             else
             {
@@ -277,7 +275,7 @@ public static class ContainerNetwork
             : new List<string>();
         var ep = new Endpoint(n.Id, n.Name, ifName, hostIf, address, n.Subnet.Value.PrefixLength, n.Gateway!, "", aliases);
         store.WriteEndpoint(n, new EndpointRecord(c.Id, c.Name, aliases, address, ep.PrefixLength, ifName, hostIf));
-        trace.Note($"{ifName} = {address}/{ep.PrefixLength} on {n.Name} ({n.Bridge}); host end {hostIf}");
+        trace.Note(Messages.NetworkAddress.With(ifName, address, ep.PrefixLength, n.Name, n.Bridge, hostIf));
         return ep;
     }
 

@@ -58,11 +58,10 @@ public static class NameResolver
         using var held = FileLock.Exclusive(Path.Combine(dir, "dns.lock"));
         if (Running(dir, networkId) is { } running)
         {
-            trace.Note($"name resolver of this network already running: pid {running.Pid} on {gateway}:53");
+            trace.Note(Messages.ResolverRunning.With(running.Pid, gateway));
             return;
         }
-        trace.Step($"start the network's name resolver on {gateway}:53",
-            "one process per user network answers containers' names; it must outlive them all, so it is detached");
+        trace.Step(Messages.ResolverTitle.With(gateway), Messages.ResolverWhy);
         var argv = new List<string> { "minirun", Verb, "--root", Path.GetFullPath(root), "--detach" };
         if (extraArgs is not null) argv.AddRange(extraArgs);
         var (readEnd, writeEnd) = Libc.Pipe();

@@ -75,7 +75,7 @@ public sealed class NftFirewall : IFirewall
         Apply($"remove network \"{bridge}\"", script);
         var left = Bridges();
         if (left is { Count: 0 }) Apply("delete table (no network left)", NftRules.DeleteTable());
-        else if (left is not null) _trace.Note($"table {NftRules.Table} kept: networks left on {string.Join(", ", left)}");
+        else if (left is not null) _trace.Note(Messages.NftTableKept.With(NftRules.Table, string.Join(", ", left)));
     }
 
     public void AddPorts(string owner, string bridge, IPAddress containerAddress, IReadOnlyList<PortBinding> ports, bool ownerHasNone = false)
@@ -182,7 +182,7 @@ public sealed class NftFirewall : IFirewall
         var skeleton = NftRules.Skeleton();
         int skip = script.StartsWith(skeleton[0] + "\n", StringComparison.Ordinal) ? skeleton.Count : 0;
         foreach (var line in script.TrimEnd('\n').Split('\n').Skip(skip))
-            _trace.Note(line.Replace($" {NftRules.Table} ", " ", StringComparison.Ordinal));
+            _trace.Listing(line.Replace($" {NftRules.Table} ", " ", StringComparison.Ordinal));
     }
 
     private (int Code, string Stdout, string Stderr) Run(IReadOnlyList<string> args, string? stdin)
@@ -240,11 +240,11 @@ public sealed class NftFirewall : IFirewall
         string now = ReadSysctl(path);
         if (now == "1")
         {
-            _trace.Note("net.ipv4.ip_forward is already 1 (IPv4 forwarding on)");
+            _trace.Note(Messages.ForwardingOn);
             return;
         }
         WriteSysctl("net/ipv4/ip_forward", "1", "turn IPv4 forwarding on");
-        _trace.Note("IPv4 forwarding is now on for this host, as Docker does; MiniRun never turns it off");
+        _trace.Note(Messages.ForwardingTurnedOn);
     }
 
     private static string ReadSysctl(string path)

@@ -17,6 +17,7 @@
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
+using MiniRun.Trace;
 
 namespace MiniRun.Supervisor;
 
@@ -26,17 +27,22 @@ public static class ContainerRemover
     /// SIGKILL to the supervisor (unless it is the caller), then the core's forced delete: PID 1 and
     /// everything in its cgroup killed, the cgroup and the core's state removed.
     /// </summary>
-    public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor)
+    public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor, ITrace? trace = null)
     {
+        trace ??= NullTrace.Instance;
         var s = c.State;
         if (includingSupervisor && s.SupervisorPid > 0 && s.SupervisorPid != Environment.ProcessId &&
             ProcessIdentity.IsAlive(s.SupervisorPid, s.SupervisorStartTime))
         {
+            trace.Step(Messages.RmSupervisorTitle, Messages.RmSupervisorWhy);
             Libc.kill(s.SupervisorPid, 9);
+            trace.Call($"kill({s.SupervisorPid}, SIGKILL)", "0: the supervisor (its pid and start time checked first)");
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
-        ContainerRuntime.Delete(store, c.Id, force: true);
-        MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), MiniRun.Trace.NullTrace.Instance);
+        ContainerRuntime.Delete(store, c.Id, force: true, trace);
+        if (trace.Enabled && File.Exists(Path.Combine(store.DirOf(c.Id), "network.json")))
+            trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);
+        MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), trace);
     }
 
     /// <summary>Everything: processes, cgroup, directory and name.</summary>
@@ -61,11 +67,12 @@ public static class ContainerRemover
     /// unless another container still mounts them (--volumes-from); named volumes stay. Never throws:
     /// the container is gone already, a volume left behind is for `volume prune`.
     /// </summary>
-    public static void RemoveAnonymousVolumes(ContainerStore store, string containerDir, string id)
+    public static void RemoveAnonymousVolumes(ContainerStore store, string containerDir, string id, ITrace? trace = null)
     {
         try
         {
             var points = MiniRun.Volumes.ContainerMounts.Read(containerDir).Points;
+            trace?.Step(Messages.RmVolumesTitle, Messages.RmVolumesWhy.With(points.Count));
             MiniRun.Volumes.ContainerMounts.RemoveAnonymous(Path.GetDirectoryName(store.Root)!, points, exceptContainer: id);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ContainerException or KernelException) { }

@@ -87,11 +87,10 @@ public static class SupervisorLauncher
                     initStdio.In = ir;
                 }
             }
-            trace?.Step("clone the supervisor, which clones the container's first process",
-                "`minirun supervise` stays the container's parent; the child runs only C until it execs `minirun init`");
+            trace?.Step(Messages.SupervisorCloneTitle, Messages.SupervisorCloneWhy);
             var env = new List<string> { $"{InitProcess.SyncFdVariable}={syncChild.Fd}" };
             if (trace is not null)
-                env.Add($"{InitProcess.TraceVariable}={trace.NextNumber + 1}{(trace.Pauses ? ",pause" : "")}");
+                env.Add($"{InitProcess.TraceVariable}={trace.InitVariable(trace.NextNumber + 1)}");
             var keep = new List<int> { controlChild, outR, errR, inW };
             int cgroupFd = cgroup is null ? -1 : ContainerStarter.OpenCgroup(cgroup, trace);
             if (cgroupFd >= 0) close.Add(cgroupFd);

@@ -146,7 +146,10 @@ public sealed class LayerUnpackerTests : IDisposable
             .File("var/cache/new", "n")
             .File(".wh..wh.plnk", "")
             .Finish();
-        _box.Unpack(tar);
+        var result = _box.Unpack(tar);
+        // what --trace reports for the layer: 6 entries, of them 1 whiteout and 1 opaque directory
+        // (.wh..wh.plnk is AUFS metadata: neither)
+        Assert.Equal((6, 1, 1), (result.Entries, result.Whiteouts, result.OpaqueDirectories));
 
         var w = Lstat(_box.T("etc/motd"));
         Assert.Equal(S_IFCHR, Type(w));

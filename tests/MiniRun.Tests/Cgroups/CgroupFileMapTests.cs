@@ -44,5 +44,5 @@ public class CgroupFileMapTests
 
     [Fact]
     public void Each_write_says_why() =>
-        Assert.All(CgroupFileMap.For(new ResourceLimits { MemoryMax = 1 << 30, PidsMax = 5 }), w => Assert.False(string.IsNullOrWhiteSpace(w.Why)));
+        Assert.All(CgroupFileMap.For(new ResourceLimits { MemoryMax = 1 << 30, PidsMax = 5 }), w => Assert.False(string.IsNullOrWhiteSpace(w.Why.En) || string.IsNullOrWhiteSpace(w.Why.Ja)));
 }

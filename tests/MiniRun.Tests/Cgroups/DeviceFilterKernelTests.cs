@@ -134,8 +134,10 @@ public sealed class DeviceFilterKernelTests : IDisposable
         public List<string> Lines { get; } = [];
         public List<string> Calls { get; } = [];
         public bool Enabled => true;
-        public void Step(string title, string why) => Lines.Add(title);
+        public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) => Lines.Add(title.En);
         public void Call(string call, string result) { Calls.Add(call); Lines.Add($"[n] {call} = {result}"); }
-        public void Note(string text) => Lines.Add(text);
+        public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; Lines.Add(text); }
+        public void Listing(string text) => Lines.Add(text);
+        public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
     }
 }

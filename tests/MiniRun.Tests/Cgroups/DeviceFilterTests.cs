@@ -232,8 +232,10 @@ public sealed class DeviceFilterTests
     {
         public List<string> Notes { get; } = [];
         public bool Enabled => true;
-        public void Step(string title, string why) { }
+        public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) { }
         public void Call(string call, string result) => throw new InvalidOperationException($"no kernel call expected: {call}");
-        public void Note(string text) => Notes.Add(text);
+        public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; Notes.Add(text); }
+        public void Listing(string text) => Notes.Add(text);
+        public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
     }
 }

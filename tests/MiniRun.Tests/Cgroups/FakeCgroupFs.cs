@@ -115,7 +115,9 @@ public sealed class RecordingTrace : MiniRun.Trace.ITrace
 {
     public List<string> Lines { get; } = new();
     public bool Enabled => true;
-    public void Step(string title, string why) => Lines.Add($"step {title}");
+    public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) => Lines.Add($"step {title.En}");
     public void Call(string call, string result) => Lines.Add($"{call} = {result}");
-    public void Note(string text) => Lines.Add($"note {text}");
+    public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; Lines.Add($"note {text}"); }
+    public void Listing(string text) => Lines.Add($"note {text}");
+    public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
 }

@@ -18,9 +18,11 @@ public sealed class SeccompStepTests : IDisposable
     {
         public List<string> Lines { get; } = new();
         public bool Enabled => true;
-        public void Step(string title, string why) => Lines.Add("step " + title);
+        public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) => Lines.Add("step " + title.En);
         public void Call(string call, string result) => Lines.Add($"{call} = {result}");
-        public void Note(string text) => Lines.Add(text);
+        public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; Lines.Add(text); }
+        public void Listing(string text) => Lines.Add(text);
+        public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
     }
 
     private (FakeKernel Kernel, InitContext Context, RecordingTrace Trace) Make(SpecSeccomp? seccomp, string user = "")

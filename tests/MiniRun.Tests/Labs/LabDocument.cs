@@ -10,7 +10,7 @@ namespace MiniRun.Tests.Labs;
 
 public static class LabDocument
 {
-    public static string Squeeze(string s) => Regex.Replace(s.Trim(), @"[ \t]+", " ");
+    public static string Squeeze(string s) => MiniRun.Labs.LabFile.Squeeze(s);
 
     public static void AssertTwinsAgree(string englishLab, string japaneseLab)
     {

@@ -1,6 +1,7 @@
 // LabRun: runs a lab of docs/labs/en/ from its first command to its last, as a student would
 // type them, and compares each output with the lab's expected output - the runner of labs 03 to
-// 09 (the course's concept labs). The conventions are the security lab's (SecurityLabTests.Parse:
+// 09 (the course's concept labs). Reading a lab and matching a line are src/MiniRun/Labs/LabFile.cs,
+// which `minirun lab run` uses too. The conventions are the security lab's (LabFile.Parse:
 // ```console blocks, "$ " lines are commands, the lines after them their output, stdout and
 // stderr together, runs of blanks compare as one, `<!-- lab: needs PATH -->` before a block runs
 // it only where PATH exists) and the network lab's binding words ("<word>" matches one run of
@@ -9,15 +10,14 @@
 // blanks included ("3 years ago", "Less than a second ago"), and binds the same way.
 //
 // Where a command runs: `bash -c` in a scratch directory whose `./minirun` is a script calling the
-// built binary with this lab's own temporary --root (MiniRunHost: the busybox fixture loaded, no
+// built binary with this lab's own temporary --root (and whose `tests` leads to the repository's) (MiniRunHost: the busybox fixture loaded, no
 // bridge network: the tests' daemon.json says "bridge": "none"); `sudo` is a shell function that
 // just runs its arguments (the tests run as root).
 //
 // Cleanup, even when a step fails: MiniRunHost removes every container of its root (supervisors,
 // cgroups, upper directories) and the root with its images and volumes; the scratch directory is
 // deleted.
-using System.Text;
-using System.Text.RegularExpressions;
+using MiniRun.Labs;
 using MiniRun.Tests.Integration;
 using Xunit.Abstractions;
 
@@ -34,6 +34,8 @@ public sealed class LabScratch : IDisposable
         string wrapper = Path.Combine(Scratch, "minirun");
         File.WriteAllText(wrapper, $"#!/bin/sh\nexec '{MiniRunHost.Binary}' --root '{MiniRun.Root}' \"$@\"\n");
         File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
+        // lab 11 runs the repository's VM script from the top directory, as students do
+        Directory.CreateSymbolicLink(Path.Combine(Scratch, "tests"), Path.Combine(MiniRunHost.RepoRoot, "tests"));
     }
 
     public void Dispose()
@@ -48,37 +50,8 @@ public static class LabRun
     public static string English(string file) => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/en", file);
     public static string Japanese(string file) => Path.Combine(MiniRunHost.RepoRoot, "docs/labs/ja", file);
 
-    /// <summary>
-    /// Whether <paramref name="actual"/> is the <paramref name="expected"/> line: literal text, each
-    /// &lt;word&gt; one run of non-blanks, each &lt;word...&gt; one or more words; a word already in
-    /// <paramref name="bound"/> must be its text, a new one is added there when the line matches.
-    /// </summary>
-    public static bool Matches(string expected, string actual, Dictionary<string, string> bound)
-    {
-        string e = LabDocument.Squeeze(expected);
-        var pattern = new StringBuilder("^");
-        var groups = new Dictionary<string, string>();
-        int last = 0;
-        foreach (Match m in Regex.Matches(e, @"<([A-Za-z][A-Za-z0-9-]*)(\.\.\.)?>"))
-        {
-            pattern.Append(Regex.Escape(e[last..m.Index]));
-            string word = m.Groups[1].Value;
-            if (bound.TryGetValue(word, out var text)) pattern.Append(Regex.Escape(text));
-            else if (groups.TryGetValue(word, out var g)) pattern.Append($@"\k<{g}>");
-            else
-            {
-                g = "w" + groups.Count;
-                groups[word] = g;
-                pattern.Append(m.Groups[2].Success ? $@"(?<{g}>\S.*?)" : $@"(?<{g}>\S+)");
-            }
-            last = m.Index + m.Length;
-        }
-        pattern.Append(Regex.Escape(e[last..])).Append('$');
-        var match = Regex.Match(LabDocument.Squeeze(actual), pattern.ToString());
-        if (!match.Success) return false;
-        foreach (var (word, g) in groups) bound[word] = match.Groups[g].Value;
-        return true;
-    }
+    /// <summary>The matching rule of every lab (and of `minirun lab run`): src/MiniRun/Labs/LabFile.cs.</summary>
+    public static bool Matches(string expected, string actual, Dictionary<string, string> bound) => LabFile.Matches(expected, actual, bound);
 
     /// <summary>
     /// Runs every command of the English lab <paramref name="file"/> in order and asserts each

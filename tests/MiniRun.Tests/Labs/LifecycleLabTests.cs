@@ -7,4 +7,4 @@ using Xunit.Abstractions;
 
 namespace MiniRun.Tests.Labs;
 
-public sealed class LifecycleLabTests(LabScratch s, ITestOutputHelper output) : LabTests(s, output, "07-lifecycle.md", commands: 20, sources: 6);
+public sealed class LifecycleLabTests(LabScratch s, ITestOutputHelper output) : LabTests(s, output, "07-lifecycle.md", commands: 24, sources: 6);

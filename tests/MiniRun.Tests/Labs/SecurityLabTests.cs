@@ -81,59 +81,13 @@ public sealed class SecurityLabTests : IClassFixture<SecurityLabTests.Fixture>
         }
     }
 
-    /// <summary>One "$ " line of a console block and the output lines after it.</summary>
-    public sealed record LabCommand(string Command, IReadOnlyList<string> Expected, string? Needs, int Line);
 
     private readonly Fixture _f;
     private readonly ITestOutputHelper _out;
     public SecurityLabTests(Fixture f, ITestOutputHelper output) { _f = f; _out = output; }
 
-    /// <summary>The commands of a lab file, in order (the convention is in the header above).</summary>
-    public static List<LabCommand> Parse(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var commands = new List<LabCommand>();
-        string? needs = null;       // from a `<!-- lab: needs PATH -->` line just before the block
-        bool inBlock = false;
-        (string Command, List<string> Expected, int Line)? current = null;
-        void Flush()
-        {
-            if (current is { } c)
-            {
-                while (c.Expected.Count > 0 && c.Expected[^1].Trim().Length == 0) c.Expected.RemoveAt(c.Expected.Count - 1);
-                commands.Add(new LabCommand(c.Command, c.Expected, needs, c.Line));
-            }
-            current = null;
-        }
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string line = lines[i];
-            if (!inBlock)
-            {
-                var m = Regex.Match(line, @"^<!-- lab: needs (\S+) -->\s*$");
-                if (m.Success) { needs = m.Groups[1].Value; continue; }
-                if (line.TrimEnd() == "```console") { inBlock = true; continue; }
-                if (line.Trim().Length > 0) needs = null;   // the condition belongs to the very next block
-                continue;
-            }
-            if (line.TrimEnd() == "```")
-            {
-                Flush();
-                inBlock = false;
-                needs = null;
-                continue;
-            }
-            if (line.StartsWith("$ ", StringComparison.Ordinal))
-            {
-                Flush();
-                current = (line[2..], new List<string>(), i + 1);
-            }
-            else if (current is { } c) c.Expected.Add(line);
-            else throw new InvalidOperationException($"{path}:{i + 1}: output before the first \"$ \" of a console block");
-        }
-        if (inBlock) throw new InvalidOperationException($"{path}: a console block is not closed");
-        return commands;
-    }
+    /// <summary>The commands of a lab file, in order (the convention is in the header above; src/MiniRun/Labs/LabFile.cs reads it).</summary>
+    public static List<MiniRun.Labs.LabCommand> Parse(string path) => MiniRun.Labs.LabFile.Parse(path);
 
     private static string Squeeze(string s) => LabDocument.Squeeze(s);
 

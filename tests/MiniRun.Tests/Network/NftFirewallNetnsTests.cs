@@ -318,8 +318,10 @@ public sealed class NftFirewallNetnsTests : IDisposable
         private readonly List<string> _lines = [];
         public bool Enabled => true;
         public IReadOnlyList<string> Lines { get { lock (_gate) return _lines.ToList(); } }
-        public void Step(string title, string why) { lock (_gate) _lines.Add($"step {title}"); }
+        public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) { lock (_gate) _lines.Add($"step {title.En}"); }
         public void Call(string call, string result) { lock (_gate) _lines.Add($"call {call} = {result}"); }
-        public void Note(string text) { lock (_gate) _lines.Add($"note {text}"); }
+        public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; lock (_gate) _lines.Add($"note {text}"); }
+        public void Listing(string text) { lock (_gate) _lines.Add($"note {text}"); }
+        public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
     }
 }

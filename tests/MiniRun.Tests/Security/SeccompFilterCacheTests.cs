@@ -107,9 +107,11 @@ public sealed class SeccompFilterCacheTests : IDisposable
     {
         public List<string> Lines { get; } = new();
         public bool Enabled => true;
-        public void Step(string title, string why) { }
+        public void Step(MiniRun.Trace.Narration title, MiniRun.Trace.Narration why) { }
         public void Call(string call, string result) { }
-        public void Note(string text) => Lines.Add(text);
+        public void Note(MiniRun.Trace.Narration narration) { string text = narration.En; Lines.Add(text); }
+        public void Listing(string text) => Lines.Add(text);
+        public void Fact(MiniRun.Trace.TraceFact fact, string value) { }
     }
 
     private (FakeKernel Kernel, InitContext Context, Notes Trace) Init()
