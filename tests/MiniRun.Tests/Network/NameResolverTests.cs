@@ -278,7 +278,7 @@ public sealed class NameResolverTests : IDisposable
         Assert.NotNull(running);
         _ns.Track(running.Value.Pid);
         Assert.Contains("start the network's name resolver on 172.30.0.1:53", output.ToString());
-        Assert.Contains($"= {running.Value.Pid}; bound to 172.30.0.1:53 UDP and TCP", output.ToString());
+        MiniRun.Tests.Trace.TraceText.Contains($"= {running.Value.Pid}; bound to 172.30.0.1:53 UDP and TCP", output.ToString());
         Assert.Equal(["172.30.0.2"], DnsTestClient.Addresses(Ask(Gateway2, "db")));
         NameResolver.Stop(_root, "net2");
     }
