@@ -10,12 +10,7 @@ public sealed class DockerOutputTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private string Ok(params string[] args)
-    {
-        var r = _host.Run(args);
-        Assert.True(r.ExitCode == 0, $"minirun {string.Join(' ', args)}: exit {r.ExitCode}: {r.Stderr}");
-        return r.Stdout;
-    }
+    private string Ok(params string[] args) => _host.Ok(args);
 
     private (int, string) Fails(params string[] args)
     {

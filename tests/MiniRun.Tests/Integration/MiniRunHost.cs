@@ -65,6 +65,14 @@ public sealed class MiniRunHost : IDisposable
 
     public RunResult Run(params string[] args) => RunWith(null, null, args);
 
+    /// <summary>Run, asserting exit 0 (the failure names the command, its status and stderr); returns stdout.</summary>
+    public string Ok(params string[] args)
+    {
+        var r = Run(args);
+        Assert.True(r.ExitCode == 0, $"minirun {string.Join(' ', args)}: exit {r.ExitCode}: {r.Stderr}");
+        return r.Stdout;
+    }
+
     /// <summary>Runs minirun with --root set; optional stdin text and extra environment.</summary>
     public RunResult RunWith(string? stdin, IDictionary<string, string>? env, params string[] args)
     {

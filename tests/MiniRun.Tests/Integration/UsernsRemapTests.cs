@@ -58,12 +58,7 @@ public sealed class UsernsRemapTests : IClassFixture<UsernsRemapTests.Fixture>
     private readonly MiniRunHost _m;
     public UsernsRemapTests(Fixture f) { _f = f; _m = f.MiniRun; }
 
-    private string Ok(params string[] args)
-    {
-        var r = _m.Run(args);
-        Assert.True(r.ExitCode == 0, $"{string.Join(' ', args)}: exit {r.ExitCode}: {r.Stderr}");
-        return r.Stdout.Trim();
-    }
+    private string Ok(params string[] args) => _m.Ok(args).Trim();
 
     private string ContainerDir(string name) => Path.Combine(_m.Root, "containers", Ok("inspect", "-f", "{{.Id}}", name));
 

@@ -15,12 +15,7 @@ public sealed class RemappedVolumeTests : IClassFixture<UsernsRemapTests.Fixture
     private readonly MiniRunHost _m;
     public RemappedVolumeTests(UsernsRemapTests.Fixture f) { _f = f; _m = f.MiniRun; }
 
-    private string Ok(params string[] args)
-    {
-        var r = _m.Run(args);
-        Assert.True(r.ExitCode == 0, $"{string.Join(' ', args)}: exit {r.ExitCode}: {r.Stderr}");
-        return r.Stdout;
-    }
+    private string Ok(params string[] args) => _m.Ok(args);
 
     private static unsafe (long Uid, long Gid) Owner(string path)
     {
