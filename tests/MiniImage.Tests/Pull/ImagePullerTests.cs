@@ -86,7 +86,8 @@ public sealed class ImagePullerTests : IDisposable
         Assert.False(r.Updated);
         Assert.Equal(0, r.BlobsDownloaded);
         Assert.Equal(before, _registry.BlobRequests.Count);
-        Assert.True(progress.Has(img.ShortId(0), LayerEvent.AlreadyExists));
+        // The image is stored whole: as Docker, no per-layer line at all (only Digest: and Status:).
+        Assert.False(progress.Has(img.ShortId(0), LayerEvent.AlreadyExists));
         Assert.DoesNotContain(progress.Lines, l => l.Contains("Downloading"));
     }
 
