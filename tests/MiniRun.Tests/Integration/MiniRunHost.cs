@@ -31,7 +31,7 @@ public sealed class MiniRunHost : IDisposable
     public MiniRunHost() : this([], new Dictionary<string, string>()) { }
 
     /// <summary>A host whose root is <paramref name="root"/> (made here; e.g. a very long path). Dispose removes it.</summary>
-    public MiniRunHost(string root) : this([], new Dictionary<string, string>(), root) { }
+    internal MiniRunHost(string root) : this([], new Dictionary<string, string>(), root) { }
 
     internal MiniRunHost(IReadOnlyList<string> prefix, IReadOnlyDictionary<string, string> env, string? root = null)
     {
