@@ -62,7 +62,7 @@ public static class TmpfsMounts
             }
             int eq = w.IndexOf('=');
             if (eq < 0 || !DataKeys.Contains(w[..eq]))
-                throw new RunConfigException($"invalid tmpfs option [{GoQuote.Quote(string.Join("\" \"", w.Split('=', 2)))}]");
+                throw new RunConfigException($"invalid tmpfs option [{string.Join(" ", w.Split('=', 2).Select(GoQuote.Quote))}]");   // Go's %q of a []string
             if (seenData.Add(w[..eq])) merged.Insert(0, w);
         }
         return merged;
