@@ -118,10 +118,16 @@ public sealed class JsonLogWriter : IDisposable
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture) + "Z";
 
-    private static void AppendEscaped(StringBuilder sb, ReadOnlySpan<byte> utf8)
+    private static void AppendEscaped(StringBuilder sb, ReadOnlySpan<byte> utf8) =>
+        AppendEscaped(sb, Encoding.UTF8.GetString(utf8), html: true);   // invalid sequences become U+FFFD, as Go does
+
+    /// <summary>
+    /// A JSON string's content as Go's encoding/json writes it: \" \\ \n \r \t, \u00XX for the other
+    /// control characters and U+2028/U+2029, and with <paramref name="html"/> also &lt; &gt; &amp;.
+    /// (The log lines here; `--format json` and the json template function, Cli/Templates/TemplateValues.cs.)
+    /// </summary>
+    public static void AppendEscaped(StringBuilder sb, string s, bool html)
     {
-        // Decoding with replacement turns invalid sequences into U+FFFD, as Go does.
-        string s = Encoding.UTF8.GetString(utf8);
         foreach (char c in s)
         {
             switch (c)
@@ -131,8 +137,8 @@ public sealed class JsonLogWriter : IDisposable
                 case '\n': sb.Append("\\n"); break;
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
-                case '<' or '>' or '&' or '\u2028' or '\u2029':
-                    sb.Append("\\u").Append(((int)c).ToString("x4")); break;
+                case '<' or '>' or '&' when html: sb.Append("\\u").Append(((int)c).ToString("x4")); break;
+                case '\u2028' or '\u2029': sb.Append("\\u").Append(((int)c).ToString("x4")); break;
                 default:
                     if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4"));
                     else sb.Append(c);

@@ -165,15 +165,8 @@ public sealed partial class GoTemplate
                 case '.':
                     if (i + 1 < text.Length && IsIdentStart(text[i + 1]))
                     {
-                        int j = i;
                         var names = new List<string>();
-                        while (j < text.Length && text[j] == '.' && j + 1 < text.Length && IsIdentStart(text[j + 1]))
-                        {
-                            int k = j + 1;
-                            while (k < text.Length && IsIdentPart(text[k])) k++;
-                            names.Add(text[(j + 1)..k]);
-                            j = k;
-                        }
+                        int j = FieldChain(text, i, names);
                         tokens.Add(new Token(TokKind.Field, text[i..j], i, names.ToArray()));
                         i = j;
                         continue;
@@ -186,13 +179,7 @@ public sealed partial class GoTemplate
                     while (j < text.Length && IsIdentPart(text[j])) j++;
                     string name = text[i..j];
                     var names = new List<string>();
-                    while (j < text.Length && text[j] == '.' && j + 1 < text.Length && IsIdentStart(text[j + 1]))
-                    {
-                        int k = j + 1;
-                        while (k < text.Length && IsIdentPart(text[k])) k++;
-                        names.Add(text[(j + 1)..k]);
-                        j = k;
-                    }
+                    j = FieldChain(text, j, names);
                     tokens.Add(new Token(TokKind.Var, name, i, names.ToArray()));
                     i = j;
                     continue;
@@ -235,6 +222,19 @@ public sealed partial class GoTemplate
     }
 
     private static string GoQuoteRune(char c) => c == '\'' ? "'\\''" : $"\"{c}\"";
+    /// <summary>Reads ".a.b..." from <paramref name="j"/> into <paramref name="names"/>; returns where the chain ends.</summary>
+    private static int FieldChain(string text, int j, List<string> names)
+    {
+        while (j < text.Length && text[j] == '.' && j + 1 < text.Length && IsIdentStart(text[j + 1]))
+        {
+            int k = j + 1;
+            while (k < text.Length && IsIdentPart(text[k])) k++;
+            names.Add(text[(j + 1)..k]);
+            j = k;
+        }
+        return j;
+    }
+
     private static bool IsIdentStart(char c) => char.IsLetter(c) || c == '_';
     private static bool IsIdentPart(char c) => char.IsLetterOrDigit(c) || c == '_';
 

@@ -184,23 +184,7 @@ public static class TemplateValues
     private static void JsonString(StringBuilder sb, string s, bool html)
     {
         sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '<' or '>' or '&' when html: sb.Append($"\\u{(int)c:x4}"); break;
-                case '\u2028' or '\u2029': sb.Append($"\\u{(int)c:x4}"); break;
-                default:
-                    if (c < 0x20) sb.Append($"\\u{(int)c:x4}");
-                    else sb.Append(c);
-                    break;
-            }
-        }
+        MiniRun.Supervisor.JsonLogWriter.AppendEscaped(sb, s, html);   // Go's encoding/json escapes, one copy
         sb.Append('"');
     }
 }
