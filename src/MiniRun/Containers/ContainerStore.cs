@@ -10,7 +10,8 @@
 //
 // Layout: <root>/containers/<64-hex id>/{config.json, container.json, rootfs/, upper/, work/,
 //         hostname, hosts, resolv.conf}; <root>/containers/.names/<name> -> id;
-//         <root>/containers/.removed-<id>/ while a removed container's files are being deleted
+//         <root>/containers/.removed-<id>/ while a removed container's files are being deleted;
+//         <root>/containers/.cgroup-<id> while `run` makes a cgroup no record names yet (CgroupReservation)
 using MiniRun.Spec;
 
 namespace MiniRun.Containers;

@@ -15,7 +15,7 @@ namespace MiniRun.Containers;
 
 public sealed partial class FileLock : IDisposable
 {
-    private const int LOCK_EX = 2;
+    private const int LOCK_EX = 2, LOCK_NB = 4;
     private int _fd;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -37,6 +37,33 @@ public sealed partial class FileLock : IDisposable
         }
         return new FileLock(fd);
     }
+
+    /// <summary>
+    /// The exclusive lock on an existing <paramref name="path"/> if nobody holds it now
+    /// (LOCK_NB); null when another process holds it or the file is gone.
+    /// </summary>
+    public static FileLock? TryExclusive(string path)
+    {
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT) return null;
+            throw new KernelException($"open lock file {path}", errno);
+        }
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR) continue;
+            Libc.close(fd);
+            if (errno == Errno.EAGAIN) return null;   // EWOULDBLOCK: held
+            throw new KernelException($"flock {path}", errno);
+        }
+        return new FileLock(fd);
+    }
+
+    /// <summary>The locked descriptor (for writing into the lock file itself).</summary>
+    public int Descriptor => _fd;
 
     public void Dispose()
     {

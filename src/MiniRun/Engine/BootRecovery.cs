@@ -10,7 +10,8 @@
 //   2. containers with --restart always, unless-stopped (not stopped by hand), or on-failure (that
 //      were running when the machine went down and have retries left) are started again.
 // A container that was stopped with `stop`/`kill` stays stopped, as in Docker. First it deletes
-// what a `--rm` removal left half-done (containers/.removed-ID directories).
+// what a `--rm` removal left half-done (containers/.removed-ID directories) and the cgroup notes
+// of `run`s that never wrote their record (containers/.cgroup-ID).
 //
 // Which container starts again is decided by the one restart rule (Supervisor/RestartRules.cs,
 // ShouldStartAtBoot), the same file the supervisor asks after each exit.
@@ -30,6 +31,7 @@ public static class BootRecovery
         // Files of containers removed just before the machine went down (ContainerStore.Retire).
         foreach (var retired in store.LeftoverRetired())
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
+        CgroupReservation.Sweep(store, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // notes of `run`s that died with the machine (their cgroups did too)
         int failures = 0;
         foreach (var c in store.List().OrderBy(c => c.Created))
         {

@@ -161,11 +161,15 @@ public static class ContainerCreator
     /// </summary>
     public static Cgroup? ReserveCgroup(string id, RunOptions o, CgroupV2Host host, ConsoleTrace? trace)
     {
-        if (OciCgroup.PathFor(CgroupsPathFor(id, o.CgroupParent, host), id, host) is not { } relative) return null;
+        if (ReservedCgroupPath(id, o.CgroupParent, host) is not { } relative) return null;
         trace?.Step(Messages.ReserveCgroupTitle, Messages.ReserveCgroupWhy);
         try { return OciCgroup.CreateEmpty(host, relative, trace); }
         catch (Exception e) when (e is KernelException or IOException or ArgumentException) { return null; }
     }
+
+    /// <summary>Where ReserveCgroup makes container <paramref name="id"/>'s cgroup, below the cgroup2 mount; null: nowhere.</summary>
+    public static string? ReservedCgroupPath(string id, string? cgroupParent, CgroupV2Host host) =>
+        OciCgroup.PathFor(CgroupsPathFor(id, cgroupParent, host), id, host);
 
     /// <summary>config.json's cgroupsPath: PARENT/ID where the host's cgroup v2 is usable, else none.</summary>
     public static string? CgroupsPathFor(string id, string? parent, CgroupV2Host host) =>

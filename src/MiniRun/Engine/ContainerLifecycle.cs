@@ -251,6 +251,7 @@ public static class ContainerLifecycle
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace);
         }
         trace?.Step(Messages.RmNameTitle, Messages.RmNameWhy.With(c.Name));
+        CgroupReservation.Sweep(store, CgroupV2Host.Detect().MountPoint);   // and those of `run`s killed before their record existed
         if (store.Retire(c) is not string retired) return;
         trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", "0: out of the store; `ps -a` no longer lists it, the name is free");
         if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id, trace);

@@ -19,6 +19,7 @@ public static class ContainerPrune
     public static ContainerPruneResult Prune(ContainerStore store, IReadOnlyList<string> filters, DateTimeOffset now)
     {
         var accept = Filters(filters, now);
+        CgroupReservation.Sweep(store, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // cgroups of `run`s killed before their record existed
         var deleted = new List<string>();
         long reclaimed = 0;
         foreach (var c in store.List().OrderBy(c => c.Created))

@@ -7,7 +7,8 @@
 // parses the flags and prints; everything between is here.
 //
 // Steps: plan the network (a bridge network: make its namespace, Network/ContainerNetwork.cs) ->
-// choose the id and make the container's cgroup, empty (ContainerCreator.ReserveCgroup) -> clone
+// choose the id, note its cgroup in the store (Containers/CgroupReservation.cs: a `run` killed
+// before the record exists leaves nothing) and make the cgroup, empty (ContainerCreator.ReserveCgroup) -> clone
 // the supervisor and init at once (native stage; init born in that cgroup, joining that network
 // namespace) -> resolve the image, unpack its layers once (shared), reserve the name, write the
 // bundle (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network
@@ -75,17 +76,29 @@ public static class ContainerRunner
         // and writes the bundle. Init waits for the bundle and reads only that; both end if it never
         // comes. With --trace everything runs in reading order.
         LaunchedSupervisor? early = null;
+        CgroupReservation? note = null;
         try
         {
             if (trace is null)
+            {
+                // Until the record exists nothing names this cgroup: a note in the store does, so
+                // that a `run` killed before then leaves nothing behind (Containers/CgroupReservation.cs).
+                var containers = new ContainerStore(root);
+                CgroupReservation.Sweep(containers, cgroupHost.MountPoint);
+                if (ContainerCreator.ReservedCgroupPath(id, o.CgroupParent, cgroupHost) is { } relative)
+                    note = CgroupReservation.Begin(containers, id, Path.Combine(cgroupHost.MountPoint!, relative));
                 early = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null, joins,
                     cgroup: ContainerCreator.ReserveCgroup(id, o, cgroupHost, null));
+            }
             var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, network, id);
+            note?.Dispose();   // the record names the cgroup now (ContainerRemover.ReleaseReservedCgroup)
+            note = null;
             return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, joins, ref handedOver, cgroupHost);
         }
         finally
         {
-            early?.Abort();   // still here: the container was never started
+            early?.Abort();   // still here: the container was never started (its cgroup goes with init)
+            note?.Dispose();
             if (!handedOver) ContainerNetwork.Abandon(network);   // its namespace, made above (the supervisor releases it from here on)
         }
     }

@@ -50,7 +50,8 @@ public static class ContainerRemover
     /// <summary>
     /// The cgroup `run` reserves before the core starts the container (Engine/ContainerCreator.cs
     /// ReserveCgroup). When the start never reached the core (the `run` was killed with -9 before
-    /// it), the core's state does not know the cgroup and its forced delete leaves it: named by this
+    /// it, after its record was written; before that the store's note does it: Containers/CgroupReservation.cs),
+    /// the core's state does not know the cgroup and its forced delete leaves it: named by this
     /// container's own id, it is removed here with rmdir(2) (one still holding a process answers
     /// EBUSY and stays; one already gone is fine).
     /// </summary>
@@ -58,7 +59,7 @@ public static class ContainerRemover
     {
         var host = MiniRun.Cgroups.CgroupV2Host.Detect();
         if (host.MountPoint is not string mount ||
-            MiniRun.Cgroups.OciCgroup.PathFor(MiniRun.Engine.ContainerCreator.CgroupsPathFor(c.Id, c.HostConfig.CgroupParent, host), c.Id, host) is not { } relative)
+            MiniRun.Engine.ContainerCreator.ReservedCgroupPath(c.Id, c.HostConfig.CgroupParent, host) is not { } relative)
             return;
         try { Directory.Delete(Path.Combine(mount, relative)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

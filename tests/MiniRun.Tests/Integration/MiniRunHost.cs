@@ -112,6 +112,9 @@ public sealed class MiniRunHost : IDisposable
     /// </summary>
     public Process StartInterruptible(params string[] args) => Process.Start(StartInfo(args, ["env", "--default-signal=INT"]))!;
 
+    /// <summary>As Start, through <paramref name="wrapper"/> (a command that ends by exec'ing its arguments, so the pid is minirun's).</summary>
+    public Process StartWrapped(IReadOnlyList<string> wrapper, params string[] args) => Process.Start(StartInfo(args, wrapper))!;
+
     private ProcessStartInfo StartInfo(string[] args, IReadOnlyList<string>? wrapper = null)
     {
         var launch = _prefix.Concat(wrapper ?? []).ToList();
