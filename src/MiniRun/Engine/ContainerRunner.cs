@@ -85,13 +85,12 @@ public static class ContainerRunner
                 // that a `run` killed before then leaves nothing behind (Containers/CgroupReservation.cs).
                 var containers = new ContainerStore(root);
                 CgroupReservation.Sweep(containers, cgroupHost.MountPoint);
-                if (ContainerCreator.ReservedCgroupPath(id, o.CgroupParent, cgroupHost) is { } relative)
-                    note = CgroupReservation.Begin(containers, id, Path.Combine(cgroupHost.MountPoint!, relative));
+                note = Reserve(containers, id, o, cgroupHost);
                 early = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, null, joins,
                     cgroup: ContainerCreator.ReserveCgroup(id, o, cgroupHost, null));
             }
             var created = ContainerCreator.Create(root, o, flags.Restart, trace, limits, cgroupHost, findImage, network, id);
-            note?.Dispose();   // the record names the cgroup now (ContainerRemover.ReleaseReservedCgroup)
+            note?.Handover();   // the container's directory names the cgroup now (rm and the supervisor's end release it)
             note = null;
             return Start(root, o, trace, initExecutable, waiter, ref early, created, flags, detachKeys, cloneFlags, joins, ref handedOver, cgroupHost);
         }
@@ -102,6 +101,23 @@ public static class ContainerRunner
             if (!handedOver) ContainerNetwork.Abandon(network);   // its namespace, made above (the supervisor releases it from here on)
         }
     }
+
+    /// <summary>With --trace: the cgroup (noted in the container's directory first) and the clone, after the bundle exists.</summary>
+    private static LaunchedSupervisor LaunchInOrder(ContainerStore containers, string id, RunOptions o, CgroupV2Host cgroupHost,
+        int cloneFlags, string initExecutable, ConsoleTrace? trace, IReadOnlyList<string> joins)
+    {
+        using var note = Reserve(containers, id, o, cgroupHost);
+        var launched = SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace, joins,
+            cgroup: ContainerCreator.ReserveCgroup(id, o, cgroupHost, trace));
+        note?.Handover();
+        return launched;
+    }
+
+    /// <summary>The store's note of the cgroup ReserveCgroup is about to make (Containers/CgroupReservation.cs); null: it makes none.</summary>
+    private static CgroupReservation? Reserve(ContainerStore containers, string id, RunOptions o, CgroupV2Host cgroupHost) =>
+        ContainerCreator.ReservedCgroupPath(id, o.CgroupParent, cgroupHost) is { } relative
+            ? CgroupReservation.Begin(containers, id, Path.Combine(cgroupHost.MountPoint!, relative))
+            : null;
 
     /// <summary>--trace: the container's long paths get short names, printed once before the first step.</summary>
     public static void NameTracePaths(ConsoleTrace? trace, string root, string id, CgroupV2Host host, string? cgroupParent)
@@ -124,8 +140,7 @@ public static class ContainerRunner
         LaunchedSupervisor launched;
         try
         {
-            launched = early ?? SupervisorLauncher.LaunchWithInit(cloneFlags, o.Tty, o.Interactive, initExecutable, trace, joins,
-                cgroup: ContainerCreator.ReserveCgroup(record.Id, o, cgroupHost, trace));
+            launched = early ?? LaunchInOrder(containers, record.Id, o, cgroupHost, cloneFlags, initExecutable, trace, joins);
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
             // From here on the supervisor owns the container: it records the end and, with --rm, removes it.

@@ -7,7 +7,7 @@
 // container back), then the runtime core's forced delete (Containers/ContainerRuntime.cs): PID 1
 // (the kernel then kills the rest of its PID namespace), the cgroup (cgroup.kill catches anything
 // that escaped) and the core's state, and the cgroup `run` reserved if the start never reached
-// the core (ReleaseReservedCgroup); then its network (ports, veth, lease, the namespace's bind
+// the core (Containers/CgroupReservation.cs Release: its path as `run` noted it); then its network (ports, veth, lease, the namespace's bind
 // mount: Network/ContainerNetwork.cs Detach, which a killed supervisor never ran). Other mounts
 // need nothing: they all live in the container's mount namespace, which ends with its last process.
 // Anonymous volumes go too with `rm -v` and `run --rm` (RemoveAnonymousVolumes: read from the
@@ -41,28 +41,10 @@ public static class ContainerRemover
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
-        ReleaseReservedCgroup(c);
+        CgroupReservation.Release(store, c.Id, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // one `run` made and the core never started
         if (trace.Enabled && File.Exists(Path.Combine(store.DirOf(c.Id), "network.json")))
             trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);
         MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), trace);
-    }
-
-    /// <summary>
-    /// The cgroup `run` reserves before the core starts the container (Engine/ContainerCreator.cs
-    /// ReserveCgroup). When the start never reached the core (the `run` was killed with -9 before
-    /// it, after its record was written; before that the store's note does it: Containers/CgroupReservation.cs),
-    /// the core's state does not know the cgroup and its forced delete leaves it: named by this
-    /// container's own id, it is removed here with rmdir(2) (one still holding a process answers
-    /// EBUSY and stays; one already gone is fine).
-    /// </summary>
-    public static void ReleaseReservedCgroup(ContainerRecord c)
-    {
-        var host = MiniRun.Cgroups.CgroupV2Host.Detect();
-        if (host.MountPoint is not string mount ||
-            MiniRun.Engine.ContainerCreator.ReservedCgroupPath(c.Id, c.HostConfig.CgroupParent, host) is not { } relative)
-            return;
-        try { Directory.Delete(Path.Combine(mount, relative)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>Everything: processes, cgroup, directory and name.</summary>

@@ -141,7 +141,7 @@ internal sealed unsafe partial class Supervisor
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
-            ContainerRemover.ReleaseReservedCgroup(record);         // `run` died before the core started it: the cgroup it reserved
+            CgroupReservation.Release(_store!, _id!, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // `run` died before the core started it: the cgroup it reserved
             ReleaseNetwork(deferredLinks);
             if (record.AutoRemove || record.HostConfig.AutoRemove)
                 retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);

@@ -45,20 +45,48 @@ public sealed class CgroupReservationTests : IDisposable
     private static string NotePath(ContainerStore store, string id) => Path.Combine(store.Root, CgroupReservation.Prefix + id);
 
     [Fact]
-    public void ANoteHeldByItsRunKeepsTheCgroup_ThenGoesWhenTheRecordExists()
+    public void ANoteHeldByItsRunKeepsTheCgroup_ThenBecomesTheContainersFile_WhichRmReleases()
+    {
+        var store = new ContainerStore(_root);
+        string? dir = null;
+        CgroupReservation? note = null;
+        var record = store.Create(null, r =>
+        {
+            dir = Cgroup(r.Id);
+            note = CgroupReservation.Begin(store, r.Id, dir);
+            return r;
+        });
+        string file = Path.Combine(store.DirOf(record.Id), CgroupReservation.FileName);
+        Assert.Equal(dir + "\n", ReadRaw(NotePath(store, record.Id)));
+        Assert.Equal(0, CgroupReservation.Sweep(store, _mount));   // its `run` holds it
+        Assert.True(Directory.Exists(dir));
+        Assert.True(File.Exists(NotePath(store, record.Id)));
+
+        note!.Handover();
+        Assert.False(File.Exists(NotePath(store, record.Id)));
+        Assert.Equal(dir + "\n", File.ReadAllText(file));
+        Assert.Equal(0, CgroupReservation.Sweep(store, _mount));
+        Assert.True(Directory.Exists(dir));
+
+        Directory.CreateDirectory(Path.Combine(dir!, "busy"));   // rmdir fails as EBUSY would while a process is in it
+        CgroupReservation.Release(store, record.Id, _mount);
+        Assert.True(Directory.Exists(dir));
+        Assert.True(File.Exists(file));   // for a later rm
+        Directory.Delete(Path.Combine(dir!, "busy"));
+        CgroupReservation.Release(store, record.Id, _mount);
+        Assert.False(Directory.Exists(dir));
+        Assert.False(File.Exists(file));
+        CgroupReservation.Release(store, record.Id, _mount);   // nothing left: nothing to do
+    }
+
+    [Fact]
+    public void ANoteDisposedWithoutHandover_Goes_AndItsCgroupIsNotTouched()
     {
         var store = new ContainerStore(_root);
         string id = NewId(), dir = Cgroup(id);
-        using (var note = CgroupReservation.Begin(store, id, dir))
-        {
-            Assert.Equal(dir + "\n", ReadRaw(NotePath(store, id)));
-            Assert.Equal(0, CgroupReservation.Sweep(store, _mount));
-            Assert.True(Directory.Exists(dir));
-            Assert.True(File.Exists(NotePath(store, id)));
-        }
-        Assert.False(File.Exists(NotePath(store, id)));   // Dispose: the record names it now
-        Assert.Equal(0, CgroupReservation.Sweep(store, _mount));
-        Assert.True(Directory.Exists(dir));
+        CgroupReservation.Begin(store, id, dir).Dispose();
+        Assert.False(File.Exists(NotePath(store, id)));
+        Assert.True(Directory.Exists(dir));   // init's Abort removes it, not the note
     }
 
     [Fact]
@@ -89,15 +117,31 @@ public sealed class CgroupReservationTests : IDisposable
     }
 
     [Fact]
-    public void ARecordedContainerOwnsItsCgroup_OnlyTheStaleNoteGoes()
+    public void ANoteOfADeadRunWhoseRecordExists_IsHandedOverToTheContainer()
     {
         var store = new ContainerStore(_root);
         var record = store.Create(null, r => r);
         string dir = Cgroup(record.Id);
-        File.WriteAllText(NotePath(store, record.Id), dir + "\n");   // killed after the record, before the note went
+        File.WriteAllText(NotePath(store, record.Id), dir + "\n");   // killed after the record, before its Handover
         Assert.Equal(0, CgroupReservation.Sweep(store, _mount));
         Assert.True(Directory.Exists(dir));
         Assert.False(File.Exists(NotePath(store, record.Id)));
+        Assert.Equal(dir + "\n", File.ReadAllText(Path.Combine(store.DirOf(record.Id), CgroupReservation.FileName)));
+    }
+
+    [Fact]
+    public void ReleaseRemovesOnlyTheContainersOwnCgroup()
+    {
+        var store = new ContainerStore(_root);
+        var record = store.Create(null, r => r);
+        string victim = Directory.CreateTempSubdirectory("minirun-victim-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(store.DirOf(record.Id), CgroupReservation.FileName), victim + "\n");
+            CgroupReservation.Release(store, record.Id, _mount);
+            Assert.True(Directory.Exists(victim));
+        }
+        finally { Directory.Delete(victim); }
     }
 
     [Theory]
