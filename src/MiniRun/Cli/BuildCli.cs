@@ -12,6 +12,7 @@ using System.CommandLine;
 using MiniImage;
 using MiniImage.Store;
 using MiniRun.Build;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -103,7 +104,7 @@ public static class BuildCli
         {
             int eq = v.IndexOf('=');
             string key = eq < 0 ? v : v[..eq];
-            if (key.Length == 0) throw new CliError($"invalid argument \"{v}\" for \"{flag}\" flag: invalid key", 1);
+            if (key.Length == 0) throw new CliError($"invalid argument {GoQuote.Quote(v)} for {GoQuote.Quote(flag)} flag: invalid key", 1);
             if (eq >= 0) result.Add(new(key, v[(eq + 1)..]));
             else if (!fromEnvironment) result.Add(new(key, ""));
             else if (Environment.GetEnvironmentVariable(key) is { } env) result.Add(new(key, env));

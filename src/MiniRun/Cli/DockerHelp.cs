@@ -18,6 +18,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Text;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -170,11 +171,11 @@ public static class DockerHelp
         string? shortName = o.Aliases.FirstOrDefault(a => a.Length == 2 && a[0] == '-' && a[1] != '-');
         string names = shortName is null ? o.Name : $"{shortName}, {o.Name}";
         var t = Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType;
-        string why = t == typeof(int) || t == typeof(long) ? $"strconv.ParseInt: parsing \"{value}\": invalid syntax"
-            : t == typeof(bool) ? $"strconv.ParseBool: parsing \"{value}\": invalid syntax"
-            : t == typeof(double) ? $"strconv.ParseFloat: parsing \"{value}\": invalid syntax"
+        string why = t == typeof(int) || t == typeof(long) ? $"strconv.ParseInt: parsing {GoQuote.Quote(value)}: invalid syntax"
+            : t == typeof(bool) ? $"strconv.ParseBool: parsing {GoQuote.Quote(value)}: invalid syntax"
+            : t == typeof(double) ? $"strconv.ParseFloat: parsing {GoQuote.Quote(value)}: invalid syntax"
             : error.Message;
-        return $"invalid argument \"{value}\" for \"{names}\" flag: {why}";
+        return $"invalid argument {GoQuote.Quote(value)} for \"{names}\" flag: {why}";
     }
 
     /// <summary>Docker's answer to a command line that does not parse; returns the exit status.</summary>

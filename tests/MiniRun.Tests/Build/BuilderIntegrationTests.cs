@@ -303,11 +303,11 @@ public sealed class BuilderIntegrationTests : IDisposable
         Write("Dockerfile", "FROM busybox AS one\n");
         var target = Build("--target", "two");
         Assert.Equal(1, target.ExitCode);
-        Assert.Equal("minirun: failed to reach build target two in Dockerfile\n", target.Stderr);
+        Assert.Equal("failed to reach build target two in Dockerfile\n", target.Stderr);
 
         var missing = _m.Run("build", "-f", Path.Combine(_ctx, "Nope"), _ctx);
         Assert.Equal(1, missing.ExitCode);
-        Assert.Equal($"minirun: unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat {Path.Combine(_ctx, "Nope")}: no such file or directory\n", missing.Stderr);
+        Assert.Equal($"unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat {Path.Combine(_ctx, "Nope")}: no such file or directory\n", missing.Stderr);
 
         Assert.Contains("not implemented", _m.Run("build", "https://example.invalid/repo.git").Stderr);
         Assert.Equal(1, _m.Run("build", "-").ExitCode);
