@@ -267,7 +267,7 @@ public sealed class BuilderIntegrationTests : IDisposable
 
     public static TheoryData<string, string> BadInputs => new()
     {
-        { "FROM busybox\nRUN echo out; exit 3\n", "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3" },
+        { "FROM busybox\nRUN echo out; exit 1\n", "The command '/bin/sh -c echo out; exit 1' returned a non-zero code: 1" },
         { "FROM busybox\nFORM x\n", "unknown instruction: FORM" },
         { "RUN echo no from\n", "no build stage" },
         { "FROM busybox\nCOPY ../outside /x\n", "forbidden path outside the build context: ../outside" },
@@ -275,6 +275,14 @@ public sealed class BuilderIntegrationTests : IDisposable
         { "FROM busybox\nCOPY --from=nostage /x /x\n", "invalid from flag value nostage" },
         { "FROM busybox\nADD http://192.0.2.1/x /x\n", "ADD from a URL is not implemented" },
     };
+
+    [Fact]
+    public void A_failing_RUN_is_builds_exit_status_as_with_dockers_builder()
+    {
+        Write("Dockerfile", "FROM busybox\nRUN exit 3\n");
+        var r = Build("-t", "three");
+        Assert.Equal((3, "The command '/bin/sh -c exit 3' returned a non-zero code: 3\n"), (r.ExitCode, r.Stderr));
+    }
 
     [Theory]
     [MemberData(nameof(BadInputs))]
