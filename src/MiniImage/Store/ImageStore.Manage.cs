@@ -54,7 +54,7 @@ public sealed partial class ImageStore
         StoreRecovery.Run(_paths);
         var found = Resolve(image)
                     ?? (ImageReference.TryParse(image, out var dr) && dr.Digest is not null ? ResolveRepoDigest(dr) : null)
-                    ?? throw new MiniImageException($"No such image: {image}");
+                    ?? throw new MiniImageException($"No such image: {WithDefaultTag(image)}");
         var uses = containers();
         var records = ImageRecords.Read(_paths);
         string id = found.ImageId;
@@ -196,7 +196,7 @@ public sealed partial class ImageStore
         {
             var found = Resolve(image)
                         ?? (ImageReference.TryParse(image, out var dr) && dr.Digest is not null ? ResolveRepoDigest(dr) : null)
-                        ?? throw new MiniImageException($"No such image: {image}");
+                        ?? throw new MiniImageException($"No such image: {WithDefaultTag(image)}");
             if (!byId.TryGetValue(found.ImageId, out var entry))
             {
                 byId[found.ImageId] = entry = (found, new List<ImageReference>());

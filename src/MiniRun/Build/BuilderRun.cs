@@ -84,7 +84,7 @@ public sealed partial class Builder
                 throw new BuildException($"The command '{string.Join(' ', argv)}' could not be run: {e.Message}");
             }
             if (outcome.ExitCode != 0)
-                throw new BuildException($"The command '{string.Join(' ', argv)}' returned a non-zero code: {outcome.ExitCode}");
+                throw new BuildException($"The command '{string.Join(' ', argv)}' returned a non-zero code: {outcome.ExitCode}", outcome.ExitCode);
             var record = containers.Load(id);
             var config = state.Config;
             var image = ContainerCommit.Commit(_root, containers, record, createdBy, null, state.Author, c => Assign(c, config), null);

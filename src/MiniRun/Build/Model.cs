@@ -5,8 +5,14 @@
 // Follows: https://docs.docker.com/reference/dockerfile/ (instructions, forms, parser directives).
 namespace MiniRun.Build;
 
-/// <summary>A build error, one line in Docker's wording ("dockerfile parse error on line 3: unknown instruction: FORM").</summary>
-public sealed class BuildException(string message) : Exception(message);
+/// <summary>
+/// A build error, one line in Docker's wording ("dockerfile parse error on line 3: unknown instruction: FORM").
+/// ExitCode is `build`'s status: 1, or a failing RUN's own status, as Docker's builder reports it.
+/// </summary>
+public sealed class BuildException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
 
 /// <summary>A heredoc body (`RUN &lt;&lt;EOF` ... `EOF`). Expand is false when the delimiter was quoted; StripTabs for `&lt;&lt;-`.</summary>
 public sealed record Heredoc(string Name, string Content, bool Expand, bool StripTabs);

@@ -5,13 +5,16 @@
 // --build-arg and --label syntax), gives the builder the pull path `run` uses (ImageAcquisition:
 // the FROM image pulled when missing, always with --pull) and prints the result: the classic
 // builder's lines, or with -q only the image ID; --iidfile gets the ID too. Every failure is one
-// line and exit status 1, as docker build's. A CONTEXT of "-" (a tar on stdin) or a URL (a git
+// line, printed as it is, and exit status 1, as docker build's; a failing RUN exits with its own
+// status (Docker's CLI returns the stream error's code). A CONTEXT of "-" (a tar on stdin) or a URL (a git
 // repository or a remote tarball) is refused in one line: not implemented.
-// Follows: docker-build(1) (docker build --help); Dockerfile reference.
+// Follows: docker-build(1) (docker build --help); Dockerfile reference; docker/cli
+// cli/command/image/build.go (a JSONError's Code is the exit status, 1 when none).
 using System.CommandLine;
 using MiniImage;
 using MiniImage.Store;
 using MiniRun.Build;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -75,7 +78,7 @@ public static class BuildCli
         {
             result = new Builder(root, options, stdout, Acquire, initExecutable).Build();
         }
-        catch (BuildException e) { throw new CliError(e.Message, 1); }
+        catch (BuildException e) { throw new CliError(e.Message, e.ExitCode); }   // a failing RUN: its status, as Docker's builder
         catch (MiniImageException e) { throw new CliError(e.Message, 1); }
         catch (MiniRun.Containers.ContainerException e) { throw new CliError(e.Message, 1); }
         catch (IOException e) { throw new CliError($"build: {e.Message}", 1); }
@@ -103,7 +106,7 @@ public static class BuildCli
         {
             int eq = v.IndexOf('=');
             string key = eq < 0 ? v : v[..eq];
-            if (key.Length == 0) throw new CliError($"invalid argument \"{v}\" for \"{flag}\" flag: invalid key", 1);
+            if (key.Length == 0) throw new CliError($"invalid argument {GoQuote.Quote(v)} for {GoQuote.Quote(flag)} flag: invalid key", 1);
             if (eq >= 0) result.Add(new(key, v[(eq + 1)..]));
             else if (!fromEnvironment) result.Add(new(key, ""));
             else if (Environment.GetEnvironmentVariable(key) is { } env) result.Add(new(key, env));

@@ -10,6 +10,7 @@
 using System.Text;
 using System.Text.Json;
 using MiniImage.Oci;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -80,7 +81,7 @@ public static class CommitChanges
                     foreach (var v in volumes) c.Volumes[v] = EmptyObject();
                 };
             default:
-                throw new CliError($"Error response from daemon: {keyword} is not a valid change command", 1);
+                throw CliError.Daemon($"{keyword} is not a valid change command");
         }
     }
 
@@ -121,7 +122,7 @@ public static class CommitChanges
         foreach (string w in words)
         {
             int eq = w.IndexOf('=');
-            if (eq <= 0) throw Bad(change, $"\"{w}\" is not of the form KEY=VALUE");
+            if (eq <= 0) throw Bad(change, $"{GoQuote.Quote(w)} is not of the form KEY=VALUE");
             result.Add((w[..eq], w[(eq + 1)..]));
         }
         return result;
@@ -166,5 +167,5 @@ public static class CommitChanges
     }
 
     private static CliError Bad(string change, string why) =>
-        new($"commit: invalid change \"{change}\": {why}", 1);
+        new($"commit: invalid change {GoQuote.Quote(change)}: {why}", 1);
 }

@@ -13,6 +13,7 @@ using System.CommandLine;
 using MiniImage.Store;
 using MiniRun.Compose;
 using MiniRun.Containers;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -93,7 +94,7 @@ public static class ComposeCli
             return (p, c) =>
             {
                 string? mode = p.GetValue(rmi);
-                if (mode is not (null or "local" or "all")) throw new ComposeException($"invalid --rmi option \"{mode}\": use local or all");
+                if (mode is not (null or "local" or "all")) throw new ComposeException($"invalid --rmi option {GoQuote.Quote(mode)}: use local or all");
                 c.Engine.Down(p.GetValue(volumes), p.GetValue(t), images =>
                 {
                     var errors = new StringWriter();
@@ -236,7 +237,7 @@ public static class ComposeCli
                 var args = p.GetValue(rest) ?? [];
                 if (args.Length < 2) throw new ComposeException("exec needs a service and a command");
                 var target = c.Engine.ContainerOf(c.Project.Service(args[0]).Name)
-                    ?? throw new ComposeException($"service \"{args[0]}\" is not running");
+                    ?? throw new ComposeException($"service {GoQuote.Quote(args[0])} is not running");
                 bool tty = !p.GetValue(noTty) && !Console.IsInputRedirected && !p.GetValue(detach);
                 return ExecCommand.Execute(c.Root, new ExecCommandOptions
                 {

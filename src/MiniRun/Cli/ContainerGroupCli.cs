@@ -48,7 +48,7 @@ public static class ContainerGroupCli
         Program.Verb("prune", "Remove all stopped containers", rootOption, debugOption, cmd =>
         {
             var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
-            var filter = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. 'until=<timestamp>', 'label=KEY')", AllowMultipleArgumentsPerToken = false };
+            var filter = FilterOption.Create("Provide filter values (e.g. 'until=<timestamp>', 'label=KEY')", shorthand: false);
             cmd.Options.Add(force);
             cmd.Options.Add(filter);
             return p => RunPrune(p.GetValue(rootOption)!, p.GetValue(filter) ?? [], p.GetValue(force), Console.Out, Console.In);

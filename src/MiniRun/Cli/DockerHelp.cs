@@ -7,17 +7,20 @@
 // Why: the course's handouts show Docker's help and errors; a student who mistypes gets Docker's
 // answer and exit status: `minirun frobnicate` -> "minirun: 'frobnicate' is not a minirun
 // command." (exit 1); an unknown flag -> "unknown flag: --frob" (exit 125, Docker's status for
-// flag errors); too few or too many arguments -> "\"minirun run\" requires at least 1 argument."
+// flag errors), and so a flag without its value ("flag needs an argument: --filter") or with a
+// bad one ("invalid argument \"abc\" for \"-n, --last\" flag: ...", the value quoted as Go's %q);
+// too few or too many arguments -> "\"minirun run\" requires at least 1 argument."
 // with the usage (exit 1); `minirun` alone or a group alone (`minirun image`) -> its help, exit 0;
 // `--version` -> "MiniRun version 0.1.0, build abc1234".
 // Follows: docker(1); docker/cli cli/required.go (RequiresMinArgs, ExactArgs, NoArgs wording),
 // cli/cobra.go (usage template, FlagErrorFunc: exit 125), cmd/docker (unknown command wording);
-// spf13/pflag FlagUsages (option column layout).
+// spf13/pflag FlagUsages (option column layout) and its error texts (failf, "flag needs an argument").
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Text;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -170,11 +173,22 @@ public static class DockerHelp
         string? shortName = o.Aliases.FirstOrDefault(a => a.Length == 2 && a[0] == '-' && a[1] != '-');
         string names = shortName is null ? o.Name : $"{shortName}, {o.Name}";
         var t = Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType;
-        string why = t == typeof(int) || t == typeof(long) ? $"strconv.ParseInt: parsing \"{value}\": invalid syntax"
-            : t == typeof(bool) ? $"strconv.ParseBool: parsing \"{value}\": invalid syntax"
-            : t == typeof(double) ? $"strconv.ParseFloat: parsing \"{value}\": invalid syntax"
+        string why = t == typeof(int) || t == typeof(long) ? $"strconv.ParseInt: parsing {GoQuote.Quote(value)}: invalid syntax"
+            : t == typeof(bool) ? $"strconv.ParseBool: parsing {GoQuote.Quote(value)}: invalid syntax"
+            : t == typeof(double) ? $"strconv.ParseFloat: parsing {GoQuote.Quote(value)}: invalid syntax"
             : error.Message;
-        return $"invalid argument \"{value}\" for \"{names}\" flag: {why}";
+        return $"invalid argument {GoQuote.Quote(value)} for \"{names}\" flag: {why}";
+    }
+
+    /// <summary>pflag's wording for a flag given last without its value: "flag needs an argument: --filter", "flag needs an argument: 'n' in -n".</summary>
+    private static string? MissingValueError(string message)
+    {
+        const string Missing = "Required argument missing for option: '";
+        if (!message.StartsWith(Missing, StringComparison.Ordinal)) return null;
+        string flag = message[Missing.Length..].TrimEnd('.').TrimEnd('\'');
+        return flag.StartsWith("--", StringComparison.Ordinal) ? $"flag needs an argument: {flag}"
+            : flag.Length == 2 && flag[0] == '-' ? $"flag needs an argument: {GoQuote.QuoteRune(flag[1])} in {flag}"
+            : null;
     }
 
     /// <summary>Docker's answer to a command line that does not parse; returns the exit status.</summary>
@@ -238,7 +252,7 @@ public static class DockerHelp
         }
         // anything else is about a flag's value (e.g. -n abc): Docker's flag errors exit 125
         foreach (var error in parse.Errors)
-            stderr.WriteLine(FlagValueError(error)
+            stderr.WriteLine(FlagValueError(error) ?? MissingValueError(error.Message)
                 ?? (error.Message.StartsWith("invalid argument \"", StringComparison.Ordinal) ? error.Message : $"minirun: {error.Message}"));
         stderr.WriteLine($"See '{path} --help'.");
         return 125;

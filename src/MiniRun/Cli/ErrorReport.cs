@@ -4,16 +4,21 @@
 //
 // Why: the course's handouts show Docker's stderr, and Docker dresses the same message differently
 // per command: `Error: No such container: x` (rm, logs, exec: the CLI's own lookup), a bare
-// `Error response from daemon: MSG` (stop, kill, diff, commit, ...), and for run and create
-// `docker: Error response from daemon: MSG.` plus `See 'docker run --help'.` (MiniRun prints
-// `minirun` where Docker prints `docker`). Which errors are the "daemon's": MiniRun has no daemon,
-// so the engine's errors (ContainerException, a missing container, the core's RuntimeException,
+// `Error response from daemon: MSG` (every other command: stop, kill, rmi, history, pull, network
+// rm, volume rm, ...), and for run and create `docker: Error response from daemon: MSG.` plus
+// `See 'docker run --help'.` (MiniRun prints `minirun` where Docker prints `docker`). The client's
+// own errors (a bad reference, a file that `load -i` cannot open, a bad registry answer passed on
+// by push) are printed as they are. Which errors are the "daemon's": MiniRun has no daemon, so
+// the engine's errors (ContainerException, a missing container, the core's RuntimeException,
 // kernel and I/O failures) play that part; CliError is the client's own (flags, terminal checks)
-// unless made with CliError.Daemon. The verbs not converted yet keep the older `minirun: MSG` line.
+// unless made with CliError.Daemon. Flag errors (an unknown flag, a bad value, `--filter foo`)
+// never get here: DockerHelp.ParseErrors prints them with `See 'minirun ps --help'.`, exit 125.
+// `inspect` prints its own `Error: No such object: x` lines after the `[]` it writes on stdout.
 //
-// Follows: docker/cli cmd/docker/docker.go (main prints the error, exit status), cli/command/
-// container/run.go and create.go (reportError: trailing period, "See '... --help'."), moby's
-// errdefs messages; the outputs listed in issue 17.
+// Follows: docker/cli cmd/docker/docker.go (main prints the error as it is, exit status 1 or the
+// StatusError's), cli/command/container/run.go and create.go (reportError: trailing period,
+// "See '... --help'."), cli/command/image/remove.go (-f hides "No such image"), moby's errdefs
+// messages; the outputs listed in issue 17.
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
@@ -26,9 +31,7 @@ public static class ErrorReport
 
     private enum Dressing
     {
-        /// <summary>`minirun: MSG`, the line of the verbs not converted yet.</summary>
-        Legacy,
-        /// <summary>Docker's main: the daemon's errors with their prefix, the client's bare.</summary>
+        /// <summary>Docker's main: the daemon's errors with their prefix, the client's bare (every command but those below).</summary>
         Docker,
         /// <summary>As Docker, but a missing container is the CLI's `Error: No such container: x` (rm, logs, exec).</summary>
         ClientLookup,
@@ -40,26 +43,18 @@ public static class ErrorReport
     {
         "run" or "create" => Dressing.Run,
         "rm" or "logs" or "exec" => Dressing.ClientLookup,
-        "stop" or "kill" or "start" or "restart" or "wait" or "pause" or "unpause" or "rename" or "update" or "attach"
-            or "diff" or "commit" or "cp" or "export" or "top" or "port" or "tag" or "images" or "ps" => Dressing.Docker,
-        _ => Dressing.Legacy,
+        _ => Dressing.Docker,
     };
 
     /// <summary>
-    /// The top-level verb a command path stands for: "minirun container rm" and "rm" are "rm",
-    /// "minirun image ls" is "images", "minirun container ls" is "ps"; other groups' commands
-    /// ("network create") keep their group and so are none of the verbs above.
+    /// The verb a command path stands for: "minirun container rm" and "rm" are "rm"; other groups'
+    /// commands keep their group ("network create", "image rm"), so they are not run's create or
+    /// the container's rm.
     /// </summary>
     private static string Verb(string path)
     {
         string p = path.StartsWith("minirun ", StringComparison.Ordinal) ? path["minirun ".Length..] : path;
-        if (p.StartsWith("container ", StringComparison.Ordinal)) p = p["container ".Length..] is "ls" or "list" ? "ps" : p["container ".Length..];
-        return p switch
-        {
-            "image ls" or "image list" => "images",
-            "image tag" => "tag",
-            _ => p,
-        };
+        return p.StartsWith("container ", StringComparison.Ordinal) ? p["container ".Length..] : p;
     }
 
     /// <summary>Writes the error's lines for command <paramref name="verb"/> (a path, "minirun container rm", or a verb, "rm").</summary>
@@ -81,11 +76,8 @@ public static class ErrorReport
                 return ["Error: " + message];
             case Dressing.Docker when e is ContainerPathNotFoundException p:
                 return [$"Error: No such container:path: {p.Container}:{p.Path}"];   // the Docker client's wording of the daemon's 404
-            case Dressing.Docker:
-            case Dressing.ClientLookup:
-                return [(daemon ? DaemonPrefix : "") + message];
             default:
-                return [$"minirun: {(e is ContainerNotFoundException ? DaemonPrefix : "")}{e.Message}"];
+                return [(daemon ? DaemonPrefix : "") + message];
         }
     }
 

@@ -11,6 +11,7 @@ using MiniImage.Pull;
 using MiniImage.Reference;
 using MiniImage.Registry;
 using MiniImage.Store;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -32,7 +33,7 @@ public static class ImageAcquisition
         if (policy == "never")
             throw CliError.Daemon($"No such image: {RunCommand.DisplayReference(reference)}", 125);
         if (!ImageReference.TryParse(reference, out var parsed, out var error))
-            throw new CliError($"invalid reference format: \"{reference}\": {error}");
+            throw new CliError($"invalid reference format: {GoQuote.Quote(reference)}: {error}");
         if (policy == "missing")
         {
             output.Write($"Unable to find image '{RunCommand.DisplayReference(reference)}' locally\n");

@@ -57,12 +57,7 @@ public static class ImageCli
             var digests = new Option<bool>("--digests") { Description = "Show digests" };
             var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
             var filter = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne };
-            var filters = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided", AllowMultipleArgumentsPerToken = false };
-            filters.Validators.Add(r =>
-            {
-                foreach (var t in r.Tokens)
-                    if (ImageFilter.FormatError(t.Value) is { } bad) { r.AddError(bad); return; }   // pflag's flag error: exit 125
-            });
+            var filters = FilterOption.Create("Filter output based on conditions provided");
             cmd.Options.Add(quiet);
             cmd.Options.Add(all);
             cmd.Options.Add(digests);

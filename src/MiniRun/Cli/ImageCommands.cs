@@ -34,7 +34,7 @@ public static class ImageCommands
         else
         {
             if (!Path.Exists(input))
-                throw new CliError($"open {input}: no such file or directory");
+                throw new CliError($"open {input}: no such file or directory", 1);   // the client opens the file: Go's os.Open error, exit 1
             loaded = store.Load(input, progress);
         }
         if (quiet)
@@ -105,8 +105,9 @@ public static class ImageCommands
             }
             catch (MiniImageException e)
             {
-                stderr.WriteLine($"Error response from daemon: {e.Message}");
-                status = 1;
+                // Docker prints every failure; with -f an image that is not there does not fail the command
+                ErrorReport.Write(stderr, "rmi", CliError.Daemon(e.Message));
+                if (!(force && e.Message.StartsWith("No such image: ", StringComparison.Ordinal))) status = 1;
             }
         }
         return status;
@@ -155,7 +156,7 @@ public static class ImageCommands
         }
         catch (MiniImageException e)
         {
-            throw new CliError(e.Message.StartsWith("No such image", StringComparison.Ordinal) ? "Error response from daemon: " + e.Message : e.Message, 1);
+            throw e.Message.StartsWith("No such image", StringComparison.Ordinal) ? CliError.Daemon(e.Message) : new CliError(e.Message, 1);
         }
         return 0;
     }
@@ -163,7 +164,7 @@ public static class ImageCommands
     public static int History(string root, string image, bool noTrunc, bool quiet, TextWriter stdout, string? format = null)
     {
         var details = new ImageStore(root).Inspect(image)
-                      ?? throw new CliError($"Error response from daemon: No such image: {image}", 1);
+                      ?? throw CliError.Daemon($"No such image: {ImageStore.WithDefaultTag(image)}");
         var now = DateTimeOffset.UtcNow;
         var rows = ImageInspect.HistoryRows(details);
         string Id(int i) => i > 0 ? "<missing>" : noTrunc ? details.Id : details.Id[7..19];

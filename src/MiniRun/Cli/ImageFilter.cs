@@ -28,17 +28,13 @@ public sealed class ImageFilter
 
     private IReadOnlyList<string> Values(string key) => _values.TryGetValue(key, out var v) ? v : [];
 
-    /// <summary>The text of a --filter value that has no `=` (pflag refuses it before anything runs).</summary>
-    public static string? FormatError(string raw) =>
-        raw.IndexOf('=') > 0 ? null : $"invalid argument \"{raw}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)";
-
     /// <summary>Parses the --filter values; throws the daemon's error (exit 1) for unknown keys and bad values.</summary>
     public static ImageFilter Parse(IEnumerable<string> filters)
     {
         var f = new ImageFilter();
         foreach (string raw in filters)
         {
-            if (FormatError(raw) is { } bad) throw new CliError(bad, 125);
+            if (FilterOption.FormatError(raw) is { } bad) throw new CliError(bad, 125);   // the option refused it already; callers without one
             int eq = raw.IndexOf('=');
             string key = raw[..eq].Trim().ToLowerInvariant(), value = raw[(eq + 1)..].Trim();
             if (!Keys.Contains(key)) throw CliError.Daemon($"invalid filter '{key}'");

@@ -13,6 +13,7 @@ using System.Text.Json;
 using MiniImage;
 using MiniImage.Store;
 using MiniRun.Containers;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -23,7 +24,7 @@ public static class InspectCommand
         TextWriter stdout, TextWriter stderr, InspectHost? host = null)
     {
         if (type is not (null or "image" or "container"))
-            throw new CliError($"\"{type}\" is not a valid value for --type", 1);
+            throw new CliError($"{GoQuote.Quote(type)} is not a valid value for --type", 1);
         host ??= InspectHost.Real;
         var containers = type != "image" && Directory.Exists(Path.Combine(root, "containers")) ? new ContainerStore(root) : null;
         var images = type != "container" ? new ImageStore(root) : null;

@@ -20,6 +20,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MiniRun.Labs;
 using MiniRun.Trace;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -54,13 +55,13 @@ public static class LabCli
     {
         null => NarrationLanguage.Japanese ? "ja" : "en",
         "ja" or "en" => flag,
-        _ => throw new CliError($"lab: --lang \"{flag}\": use ja or en", 1),
+        _ => throw new CliError($"lab: --lang {GoQuote.Quote(flag)}: use ja or en", 1),
     };
 
     private static string LabsDir(string? flag)
     {
         if (flag is not null)
-            return Directory.Exists(flag) ? flag : throw new CliError($"lab: --labs \"{flag}\": no such directory", 1);
+            return Directory.Exists(flag) ? flag : throw new CliError($"lab: --labs {GoQuote.Quote(flag)}: no such directory", 1);
         string here = Path.Combine(Environment.CurrentDirectory, "docs", "labs");
         if (Directory.Exists(here)) return here;
         string beside = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "docs", "labs"));

@@ -10,6 +10,7 @@
 using System.Text;
 using System.Text.Json;
 using MiniRun.Containers;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -132,7 +133,7 @@ public static class LifecycleLogs
         if (TryDuration(value, out var d)) return now - d;
         if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
             return t;
-        throw new CliError($"invalid value for \"{flag}\": failed to parse value as time or duration: \"{value}\"");
+        throw new CliError($"invalid value for {GoQuote.Quote(flag)}: failed to parse value as time or duration: {GoQuote.Quote(value)}");
     }
 
     private static bool TryDuration(string s, out TimeSpan d)

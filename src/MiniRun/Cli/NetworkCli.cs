@@ -129,7 +129,7 @@ public static class NetworkCli
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display network IDs" };
             var noTrunc = new Option<bool>("--no-trunc") { Description = "Do not truncate the output" };
-            var filter = new Option<string[]>("--filter", "-f") { Description = "Provide filter values (driver=, id=, name=, label=, type=custom|builtin)" };
+            var filter = FilterOption.Create("Provide filter values (driver=, id=, name=, label=, type=custom|builtin)");
             cmd.Options.Add(quiet);
             cmd.Options.Add(noTrunc);
             cmd.Options.Add(filter);
@@ -166,7 +166,7 @@ public static class NetworkCli
                 "driver" => values.Contains(n.Driver),
                 "type" => values.Any(v => v == (n.IsUserDefined ? "custom" : "builtin")),
                 "label" => values.Any(v => v.Split('=', 2) is var kv && n.Labels.TryGetValue(kv[0], out var val) && (kv.Length == 1 || val == kv[1])),
-                _ => throw new CliError($"Invalid filter '{group.Key}'", 1),
+                _ => throw CliError.Daemon($"invalid filter '{group.Key}'"),
             };
             if (!ok) return false;
         }

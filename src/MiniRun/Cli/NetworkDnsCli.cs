@@ -19,6 +19,7 @@ using MiniRun.Kernel;
 using MiniRun.Network;
 using MiniRun.Network.Dns;
 using MiniRun.Runtime;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -53,7 +54,7 @@ public static partial class NetworkDnsCli
         try
         {
             if (!IPAddress.TryParse(gatewayText, out var gateway) || gateway.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-                throw new CliError($"network-dns: gateway \"{gatewayText}\" is not an IPv4 address");
+                throw new CliError($"network-dns: gateway {GoQuote.Quote(gatewayText)} is not an IPv4 address");
             string dir = NameResolver.NetworkDirectory(root, networkId);
             if (detach)
             {

@@ -21,6 +21,7 @@ using System.Text.Json;
 using MiniRun.Runtime;
 using MiniRun.Spec;
 using MiniRun.Trace;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -82,7 +83,7 @@ public static class OciCli
                 if (p.GetValue(g.SystemdCgroup) || manager == "systemd")
                     throw new RuntimeException("the systemd cgroup manager is not supported: MiniRun writes cgroupfs itself (use the cgroupfs cgroup manager)");
                 if (manager is not ("cgroupfs" or "disabled"))
-                    throw new RuntimeException($"invalid --cgroup-manager \"{manager}\": use cgroupfs or disabled");
+                    throw new RuntimeException($"invalid --cgroup-manager {GoQuote.Quote(manager)}: use cgroupfs or disabled");
                 string format = p.GetValue(g.LogFormat)!;
                 if (format is not ("text" or "json"))
                     throw new RuntimeException($"invalid --log-format \"{format}\": use text or json");
@@ -170,7 +171,7 @@ public static class OciCli
             return (p, rt) =>
             {
                 string name = p.GetValue(signal)!;
-                int sig = Signals.Parse(name) ?? throw new RuntimeException($"invalid signal \"{name}\"");
+                int sig = Signals.Parse(name) ?? throw new RuntimeException($"invalid signal {GoQuote.Quote(name)}");
                 rt.Kill(p.GetValue(id)!, sig, p.GetValue(all));
                 return 0;
             };

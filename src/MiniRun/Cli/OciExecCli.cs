@@ -14,6 +14,7 @@
 using System.CommandLine;
 using MiniRun.Runtime;
 using MiniRun.Spec;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -76,11 +77,11 @@ internal static class OciExecCli
 
     private static SpecUser ParseUser(string? value, string[] gids)
     {
-        var user = new SpecUser { AdditionalGids = gids.Length == 0 ? null : gids.Select(g => uint.TryParse(g, out uint n) ? n : throw new RuntimeException($"invalid --additional-gids \"{g}\": a number")).ToList() };
+        var user = new SpecUser { AdditionalGids = gids.Length == 0 ? null : gids.Select(g => uint.TryParse(g, out uint n) ? n : throw new RuntimeException($"invalid --additional-gids {GoQuote.Quote(g)}: a number")).ToList() };
         if (value is null) return user;
         var parts = value.Split(':');
         if (parts.Length > 2 || !uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out _)))
-            throw new RuntimeException($"invalid --user \"{value}\": use uid[:gid] (numbers)");
+            throw new RuntimeException($"invalid --user {GoQuote.Quote(value)}: use uid[:gid] (numbers)");
         user.Uid = uid;
         user.Gid = parts.Length == 2 ? uint.Parse(parts[1]) : 0;
         user.Username = value;

@@ -16,6 +16,7 @@ using MiniRun.Cgroups;
 using MiniRun.Runtime;
 using MiniRun.Spec;
 using MiniRun.Trace;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -127,7 +128,7 @@ internal static class OciUpdateCli
         if (text is null) return null;
         if (text.Trim() == "-1") return -1;
         if (text.TrimStart().StartsWith('-') || !ByteSize.TryParse(text, out long bytes))
-            throw new RuntimeException($"update {flag}: invalid size \"{text}\" (bytes, or a number with k, m or g; -1 for no limit)");
+            throw new RuntimeException($"update {flag}: invalid size {GoQuote.Quote(text)} (bytes, or a number with k, m or g; -1 for no limit)");
         return bytes;
     }
 
@@ -135,7 +136,7 @@ internal static class OciUpdateCli
     {
         if (text is null) return null;
         if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) || n < min)
-            throw new RuntimeException($"update {flag}: invalid value \"{text}\" (an integer, at least {min})");
+            throw new RuntimeException($"update {flag}: invalid value {GoQuote.Quote(text)} (an integer, at least {min})");
         return n;
     }
 }

@@ -20,11 +20,7 @@ public static class PsCli
             var last = new Option<int>("--last", "-n") { Description = "Show n last created containers (includes all states)", DefaultValueFactory = _ => -1 };
             var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
             var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
-            var filter = new Option<string[]>("--filter", "-f")
-            {
-                Description = "Filter output based on conditions provided (status=, name=, id=, ancestor=, exited=)",
-                AllowMultipleArgumentsPerToken = false,
-            };
+            var filter = FilterOption.Create("Filter output based on conditions provided (status=, name=, id=, ancestor=, exited=)");
             cmd.Options.Add(all);
             cmd.Options.Add(quiet);
             cmd.Options.Add(latest);

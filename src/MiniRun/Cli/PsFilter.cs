@@ -27,22 +27,22 @@ public sealed class PsFilter
     public bool Has(string key) => _values.ContainsKey(key);
     public IReadOnlyList<string> Values(string key) => _values.TryGetValue(key, out var v) ? v : [];
 
-    /// <summary>Parses the --filter values; throws CliError (exit 1) with Docker's text for bad ones.</summary>
+    /// <summary>Parses the --filter values; throws CliError with Docker's text for bad ones (the daemon's, exit 1; a value without `=` is pflag's, exit 125).</summary>
     public static PsFilter Parse(IEnumerable<string> filters)
     {
         var f = new PsFilter();
         foreach (string raw in filters)
         {
             int eq = raw.IndexOf('=');
-            if (eq <= 0)
-                throw new CliError($"invalid argument \"{raw}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)", 1);
+            if (FilterOption.FormatError(raw) is { } bad)
+                throw new CliError(bad, 125);   // FilterOption refuses it while parsing; this is for other callers
             string key = raw[..eq].Trim().ToLowerInvariant(), value = raw[(eq + 1)..].Trim();
             if (!Keys.Contains(key))
-                throw new CliError($"Error response from daemon: invalid filter '{key}'", 1);
+                throw CliError.Daemon($"invalid filter '{key}'");
             if (key == "status" && !PsState.Names.Contains(value))
-                throw new CliError($"Error response from daemon: invalid filter 'status={value}'", 1);
+                throw CliError.Daemon($"invalid filter 'status={value}'");
             if (key == "exited" && !int.TryParse(value, out _))
-                throw new CliError($"Error response from daemon: invalid filter 'exited={value}'", 1);
+                throw CliError.Daemon($"invalid filter 'exited={value}'");
             if (!f._values.TryGetValue(key, out var list)) f._values[key] = list = new();
             if (!list.Contains(value)) list.Add(value);
         }

@@ -21,6 +21,7 @@ using MiniImage.Push;
 using MiniImage.Reference;
 using MiniImage.Registry;
 using MiniImage.Store;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -109,11 +110,11 @@ public static class RegistryCli
     {
         RunCommand.RequireRoot("push");
         if (!ImageReference.TryParse(name, out var reference, out var error))
-            throw new CliError($"invalid reference format: \"{name}\": {error}", 1);
+            throw new CliError($"invalid reference format: {GoQuote.Quote(name)}: {error}", 1);
         if (allTags && HasExplicitTag(name))
             throw new CliError("tag can't be used with --all-tags/-a", 1);
         if (reference.Digest is not null)
-            throw new CliError($"invalid reference format: \"{name}\": cannot push a digest reference", 1);
+            throw new CliError($"invalid reference format: {GoQuote.Quote(name)}: cannot push a digest reference", 1);
         var store = new ImageStore(root);
         using var registry = OpenRegistry(insecure);
         var pusher = new ImagePusher(store, registry);
@@ -138,7 +139,7 @@ public static class RegistryCli
     {
         RunCommand.RequireRoot("pull");
         if (!ImageReference.TryParse(name, out var reference, out var error))
-            throw new CliError($"invalid reference format: \"{name}\": {error}", 1);
+            throw new CliError($"invalid reference format: {GoQuote.Quote(name)}: {error}", 1);
         Platform? wanted = null;
         try { if (platform is { Length: > 0 }) wanted = PullOptions.ParsePlatform(platform); }
         catch (MiniImageException e) { throw new CliError(e.Message, 1); }
@@ -174,7 +175,7 @@ public static class RegistryCli
         }
         catch (RegistryException e)
         {
-            throw new CliError("Error response from daemon: " + e.Message, exitCode);
+            throw CliError.Daemon(e.Message, exitCode);
         }
         catch (MiniImageException e)
         {
@@ -218,7 +219,7 @@ public static class RegistryCli
         using (var registry = OpenRegistry(insecure))
         {
             try { registry.LoginAsync(domain, username, password, CancellationToken.None).GetAwaiter().GetResult(); }
-            catch (RegistryException e) { throw new CliError("Error response from daemon: " + e.Message, 1); }
+            catch (RegistryException e) { throw CliError.Daemon(e.Message); }
         }
         try { credentials.Save(domain, new Credential(username, password)); }
         catch (MiniImageException e) { throw new CliError(e.Message, 1); }

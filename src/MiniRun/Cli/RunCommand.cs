@@ -15,6 +15,7 @@ using MiniRun.Runtime;
 using MiniRun.Spec;
 using MiniRun.Supervisor;
 using MiniRun.Trace;
+using MiniJson;
 
 namespace MiniRun.Cli;
 
@@ -31,7 +32,7 @@ public sealed record TraceMode(bool Enabled, bool Pause)
         {
             "pause" => new(true, true),
             "on" or "1" or "true" or "" => new(true, false),
-            _ => throw new CliError($"invalid --trace value \"{value}\": use --trace or --trace=pause"),
+            _ => throw new CliError($"invalid --trace value {GoQuote.Quote(value)}: use --trace or --trace=pause"),
         };
     }
 }

@@ -62,7 +62,7 @@ public sealed class SecurityCli
         }
         catch (RunConfigException e)
         {
-            throw new CliError("Error response from daemon: " + e.Message);
+            throw CliError.Daemon(e.Message, 125);
         }
         try { SecuritySpec.Check(o); }
         catch (RunConfigException e) { throw new CliError(e.Message); }

@@ -44,7 +44,7 @@ public static class StatsCommand
             try { chosen.Add(store.Find(n)); }
             catch (ContainerNotFoundException e)
             {
-                Console.Error.WriteLine($"minirun: Error response from daemon: {e.Message}");
+                ErrorReport.Write(Console.Error, "stats", e);
                 status = 1;
             }
         }

@@ -32,7 +32,7 @@ public static class SystemCli
             var all = new Option<bool>("--all", "-a") { Description = "Remove all unused images not just dangling ones" };
             var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
             var volumes = new Option<bool>("--volumes") { Description = "Prune anonymous volumes" };
-            var filter = new Option<string[]>("--filter") { Description = "Provide filter values (not implemented; container prune has until= and label=)" };
+            var filter = FilterOption.Create("Provide filter values (not implemented; container prune has until= and label=)", shorthand: false);
             foreach (var o in new Option[] { all, force, volumes, filter }) cmd.Options.Add(o);
             return p =>
             {

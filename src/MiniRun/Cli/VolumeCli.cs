@@ -45,8 +45,7 @@ public static class VolumeCli
             }
             catch (RunConfigException e)
             {
-                throw new CliError(e.Message.StartsWith("invalid argument ", StringComparison.Ordinal)
-                    ? e.Message : "Error response from daemon: " + e.Message);
+                throw e.Message.StartsWith("invalid argument ", StringComparison.Ordinal) ? new CliError(e.Message) : CliError.Daemon(e.Message, 125);
             }
         }
     }
@@ -73,7 +72,7 @@ public static class VolumeCli
             volume.Subcommands.Add(Program.Verb(alias, "List volumes", rootOption, debugOption, cmd =>
             {
                 var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display volume names" };
-                var filter = new Option<string[]>("--filter", "-f") { Description = "Provide filter values (e.g. \"dangling=true\")" };
+                var filter = FilterOption.Create("Provide filter values (e.g. \"dangling=true\")");
                 cmd.Options.Add(quiet);
                 cmd.Options.Add(filter);
                 var format = ImageCli.FormatOption();
@@ -118,7 +117,7 @@ public static class VolumeCli
                         }
                         catch (ContainerException e)
                         {
-                            Console.Error.WriteLine(e.Message);
+                            ErrorReport.Write(Console.Error, "volume rm", e);
                             status = 1;
                         }
                     }
@@ -129,7 +128,7 @@ public static class VolumeCli
         {
             var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
             var all = new Option<bool>("--all", "-a") { Description = "Remove all unused volumes, not just anonymous ones" };
-            var filter = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"label=<label>\")" };
+            var filter = FilterOption.Create("Provide filter values (e.g. \"label=<label>\")", shorthand: false);
             foreach (var o in new Option[] { force, all, filter }) cmd.Options.Add(o);
             return p =>
             {
@@ -142,7 +141,7 @@ public static class VolumeCli
                 foreach (var f in p.GetValue(filter) ?? [])
                 {
                     if (!f.StartsWith("label=", StringComparison.Ordinal))
-                        throw new CliError($"Error response from daemon: invalid filter '{f.Split('=')[0]}'", 1);
+                        throw CliError.Daemon($"invalid filter '{f.Split('=')[0]}'");
                     labels.Add(f["label=".Length..]);
                 }
                 var (removed, bytes) = VolumeCommands.Prune(p.GetValue(rootOption)!, everything, labels);

@@ -267,7 +267,7 @@ public sealed class BuilderIntegrationTests : IDisposable
 
     public static TheoryData<string, string> BadInputs => new()
     {
-        { "FROM busybox\nRUN echo out; exit 3\n", "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3" },
+        { "FROM busybox\nRUN echo out; exit 1\n", "The command '/bin/sh -c echo out; exit 1' returned a non-zero code: 1" },
         { "FROM busybox\nFORM x\n", "unknown instruction: FORM" },
         { "RUN echo no from\n", "no build stage" },
         { "FROM busybox\nCOPY ../outside /x\n", "forbidden path outside the build context: ../outside" },
@@ -275,6 +275,14 @@ public sealed class BuilderIntegrationTests : IDisposable
         { "FROM busybox\nCOPY --from=nostage /x /x\n", "invalid from flag value nostage" },
         { "FROM busybox\nADD http://192.0.2.1/x /x\n", "ADD from a URL is not implemented" },
     };
+
+    [Fact]
+    public void A_failing_RUN_is_builds_exit_status_as_with_dockers_builder()
+    {
+        Write("Dockerfile", "FROM busybox\nRUN exit 3\n");
+        var r = Build("-t", "three");
+        Assert.Equal((3, "The command '/bin/sh -c exit 3' returned a non-zero code: 3\n"), (r.ExitCode, r.Stderr));
+    }
 
     [Theory]
     [MemberData(nameof(BadInputs))]
@@ -303,11 +311,11 @@ public sealed class BuilderIntegrationTests : IDisposable
         Write("Dockerfile", "FROM busybox AS one\n");
         var target = Build("--target", "two");
         Assert.Equal(1, target.ExitCode);
-        Assert.Equal("minirun: failed to reach build target two in Dockerfile\n", target.Stderr);
+        Assert.Equal("failed to reach build target two in Dockerfile\n", target.Stderr);
 
         var missing = _m.Run("build", "-f", Path.Combine(_ctx, "Nope"), _ctx);
         Assert.Equal(1, missing.ExitCode);
-        Assert.Equal($"minirun: unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat {Path.Combine(_ctx, "Nope")}: no such file or directory\n", missing.Stderr);
+        Assert.Equal($"unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat {Path.Combine(_ctx, "Nope")}: no such file or directory\n", missing.Stderr);
 
         Assert.Contains("not implemented", _m.Run("build", "https://example.invalid/repo.git").Stderr);
         Assert.Equal(1, _m.Run("build", "-").ExitCode);

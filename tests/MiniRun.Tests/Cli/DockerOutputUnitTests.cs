@@ -44,9 +44,30 @@ public sealed class DockerOutputUnitTests
             ErrorReport.Lines("start", new CliError("you cannot start and attach multiple containers at once", 1)));
         Assert.Equal(["Error response from daemon: No such image: nothere:latest"], ErrorReport.Lines("minirun image tag", CliError.Daemon("No such image: nothere:latest")));
         Assert.Equal(["Error: No such container:path: c:/nosuch"], ErrorReport.Lines("cp", new ContainerPathNotFoundException("c", "/nosuch")));
-        // "network create" is not run's create: its older line stays
-        Assert.Equal(["minirun: Error response from daemon: network with name n already exists"],
+        // "network create" is not run's create: Docker's main prints the daemon's error as it is
+        Assert.Equal(["Error response from daemon: network with name n already exists"],
             ErrorReport.Lines("minirun network create", new MiniRun.Network.NetworkException("Error response from daemon: network with name n already exists")));
+    }
+
+    [Theory]
+    [InlineData("rmi")]
+    [InlineData("minirun image rm")]
+    [InlineData("minirun history")]
+    [InlineData("minirun pull")]
+    [InlineData("minirun network rm")]
+    [InlineData("minirun volume create")]
+    [InlineData("minirun compose up")]
+    [InlineData("minirun system prune")]
+    [InlineData("stats")]
+    [InlineData("")]   // an error before any command was chosen
+    public void Every_other_command_prints_dockers_line_without_a_minirun_prefix(string path)
+    {
+        Assert.Equal(["Error response from daemon: No such image: x:latest"], ErrorReport.Lines(path, CliError.Daemon("No such image: x:latest")));
+        Assert.Equal(["Error response from daemon: No such container: x"], ErrorReport.Lines(path, Missing));
+        Assert.Equal(["Error response from daemon: get v: no such volume"],
+            ErrorReport.Lines(path, new ContainerException("Error response from daemon: get v: no such volume", 1)));   // an engine message that still carries the prefix
+        Assert.Equal(["unauthorized: authentication required"], ErrorReport.Lines(path, new CliError("unauthorized: authentication required", 1)));
+        Assert.Equal(["no configuration file provided: not found"], ErrorReport.Lines(path, new MiniRun.Compose.ComposeException("no configuration file provided: not found")));
     }
 
     [Theory]
@@ -71,9 +92,16 @@ public sealed class DockerOutputUnitTests
     }
 
     [Fact]
-    public void A_filter_without_equals_is_pflags_error() =>
+    public void A_filter_without_equals_is_pflags_error()
+    {
         Assert.Equal("invalid argument \"dangling\" for \"-f, --filter\" flag: bad format of filter (expected name=value)",
-            ImageFilter.FormatError("dangling"));
+            FilterOption.FormatError("dangling"));
+        Assert.Equal("invalid argument \"until\" for \"--filter\" flag: bad format of filter (expected name=value)",
+            FilterOption.FormatError("until", shorthand: false));   // container prune's flag has no -f
+        Assert.Equal("invalid argument \"a\\x1b[31m\" for \"-f, --filter\" flag: bad format of filter (expected name=value)",
+            FilterOption.FormatError("a\u001b[31m"));   // %q: an escape sequence is shown, not obeyed
+        Assert.Null(FilterOption.FormatError("name=web"));
+    }
 
     [Fact]
     public void Top_keeps_ps_titles_and_the_containers_rows_in_dockers_table()

@@ -221,7 +221,8 @@ public sealed class ImageCommandsTests : IDisposable
         Assert.Equal("Loaded image: hello:latest\n", output);
         Assert.Equal($"{id}\n", Out(o => ImageCommands.Images(other, true, false, false, true, null, o)));
         var e = Assert.Throws<CliError>(() => ImageCommands.Save(Root, ["nothere"], Path.Combine(_base, "x.tar")));
-        Assert.Equal("Error response from daemon: No such image: nothere", e.Message);
+        Assert.Equal(["Error response from daemon: No such image: nothere:latest"], ErrorReport.Lines("save", e));
+        Assert.Equal(1, e.ExitCode);
         Assert.False(File.Exists(Path.Combine(_base, "x.tar")));
     }
 }

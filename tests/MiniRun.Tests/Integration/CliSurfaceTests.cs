@@ -53,6 +53,11 @@ public sealed class CliSurfaceTests : IDisposable
         var ps = _host.Run("ps", "extra");
         Assert.Equal(1, ps.ExitCode);
         Assert.StartsWith("\"minirun ps\" accepts no arguments.\n", ps.Stderr);
+        // a flag given last without its value: pflag's words, a flag error (exit 125)
+        var noValue = _host.Run("ps", "--filter");
+        Assert.Equal((125, "flag needs an argument: --filter\nSee 'minirun ps --help'.\n"), (noValue.ExitCode, noValue.Stderr));
+        var noShort = _host.Run("ps", "-n");
+        Assert.Equal((125, "flag needs an argument: 'n' in -n\nSee 'minirun ps --help'.\n"), (noShort.ExitCode, noShort.Stderr));
     }
 
     [Fact]

@@ -46,6 +46,47 @@ public sealed class DockerOutputTests : IDisposable
     }
 
     [Fact]
+    public void Image_network_volume_and_inspect_errors_are_dockers()
+    {
+        Assert.Equal((1, "Error response from daemon: No such image: nosuch:latest\n"), Fails("rmi", "nosuch"));
+        Assert.Equal((1, "Error response from daemon: No such image: nosuch:latest\n"), Fails("image", "rm", "nosuch"));
+        var forced = _host.Run("rmi", "-f", "nosuch");   // -f: the error is printed, the command succeeds
+        Assert.Equal((0, "Error response from daemon: No such image: nosuch:latest\n"), (forced.ExitCode, forced.Stderr));
+        Assert.Equal((1, "Error response from daemon: No such image: nosuch:latest\n"), Fails("history", "nosuch"));
+        Assert.Equal((1, "Error response from daemon: No such image: nosuch:latest\n"), Fails("save", "-o", Path.Combine(_host.Root, "x.tar"), "nosuch"));
+        Assert.Equal((1, "open /nonexistent/x.tar: no such file or directory\n"), Fails("load", "-i", "/nonexistent/x.tar"));
+
+        var inspect = _host.Run("inspect", "nosuch");
+        Assert.Equal((1, "[]\n", "Error: No such object: nosuch\n"), (inspect.ExitCode, inspect.Stdout, inspect.Stderr));
+        var image = _host.Run("image", "inspect", "nosuch");
+        Assert.Equal((1, "[]\n", "Error: No such image: nosuch\n"), (image.ExitCode, image.Stdout, image.Stderr));
+        Assert.Equal((1, "\"foo\" is not a valid value for --type\n"), Fails("inspect", "--type", "foo", "x"));
+
+        Assert.Equal((1, "Error response from daemon: network nosuch not found\n"), Fails("network", "rm", "nosuch"));
+        Assert.Equal((1, "Error response from daemon: get nosuch: no such volume\n"), Fails("volume", "rm", "nosuch"));
+        Ok("network", "create", "twice");
+        try { Assert.Equal((1, "Error response from daemon: network with name twice already exists\n"), Fails("network", "create", "twice")); }
+        finally { _host.Run("network", "rm", "twice"); }
+        Assert.Equal((1, "Error response from daemon: invalid filter 'foo'\n"), Fails("network", "ls", "--filter", "foo=bar"));
+        Assert.Equal((1, "Error response from daemon: invalid filter 'foo'\n"), Fails("volume", "ls", "--filter", "foo=bar"));
+    }
+
+    [Theory]
+    [InlineData("ps", "-f, --filter")]
+    [InlineData("container ls", "-f, --filter")]
+    [InlineData("images", "-f, --filter")]
+    [InlineData("network ls", "-f, --filter")]
+    [InlineData("volume ls", "-f, --filter")]
+    [InlineData("container prune", "--filter")]
+    [InlineData("volume prune", "--filter")]
+    public void A_filter_without_a_name_is_a_flag_error(string command, string flag)
+    {
+        var words = command.Split(' ');
+        Assert.Equal((125, $"invalid argument \"foo\" for \"{flag}\" flag: bad format of filter (expected name=value)\nSee 'minirun {command} --help'.\n"),
+            Fails([.. words, "--filter", "foo"]));
+    }
+
+    [Fact]
     public void Images_filter_reference_dangling_before_since_label()
     {
         Ok("create", "--name", "base", "busybox", "true");

@@ -127,13 +127,13 @@ public sealed class SystemCommandsTests : IDisposable
     {
         var filter = _m.Run("system", "prune", "-f", "--filter", "until=1h");
         Assert.Equal(1, filter.ExitCode);
-        Assert.Equal("minirun: system prune: --filter is not implemented (container prune --filter is)\n", filter.Stderr);
+        Assert.Equal("system prune: --filter is not implemented (container prune --filter is)\n", filter.Stderr);
         var verbose = _m.Run("system", "df", "-v");
         Assert.Equal(1, verbose.ExitCode);
-        Assert.Equal("minirun: system df: --verbose is not implemented (the four totals are)\n", verbose.Stderr);
+        Assert.Equal("system df: --verbose is not implemented (the four totals are)\n", verbose.Stderr);
         var events = _m.Run("system", "events");
         Assert.Equal(1, events.ExitCode);
-        Assert.Equal("minirun: system events is not implemented in MiniRun\n", events.Stderr);
+        Assert.Equal("system events is not implemented in MiniRun\n", events.Stderr);
         // nothing was removed by the refusals
         Assert.Equal(0, _m.Run("image", "inspect", "busybox").ExitCode);
     }

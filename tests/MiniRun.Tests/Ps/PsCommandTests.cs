@@ -69,15 +69,15 @@ public sealed class PsCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("foo=bar", "Error response from daemon: invalid filter 'foo'")]
-    [InlineData("status=sleeping", "Error response from daemon: invalid filter 'status=sleeping'")]
-    [InlineData("exited=x", "Error response from daemon: invalid filter 'exited=x'")]
-    [InlineData("name", "invalid argument \"name\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")]
-    public void InvalidFiltersGiveDockersTextAndExit1(string filter, string message)
+    [InlineData("foo=bar", "Error response from daemon: invalid filter 'foo'", 1)]
+    [InlineData("status=sleeping", "Error response from daemon: invalid filter 'status=sleeping'", 1)]
+    [InlineData("exited=x", "Error response from daemon: invalid filter 'exited=x'", 1)]
+    [InlineData("name", "invalid argument \"name\" for \"-f, --filter\" flag: bad format of filter (expected name=value)", 125)]
+    public void InvalidFiltersGiveDockersTextAndExitStatus(string filter, string line, int status)
     {
         var e = Assert.Throws<CliError>(() => PsFilter.Parse([filter]));
-        Assert.Equal(message, e.Message);
-        Assert.Equal(1, e.ExitCode);
+        Assert.Equal([line], ErrorReport.Lines("ps", e));
+        Assert.Equal(status, e.ExitCode);
     }
 
     [Fact]

@@ -83,7 +83,8 @@ public sealed class ImageAcquisitionTests : IDisposable
     {
         var w = new StringWriter();
         var e = Assert.Throws<CliError>(() => ImageAcquisition.Ensure(Store, "alpine:nope", "missing", () => _registry, w, false));
-        Assert.Equal("Error response from daemon: manifest for alpine:nope not found: manifest unknown", e.Message);
+        Assert.Equal(["minirun: Error response from daemon: manifest for alpine:nope not found: manifest unknown.", "See 'minirun run --help'."],
+            ErrorReport.Lines("run", e));
         Assert.Equal(125, e.ExitCode);
         Assert.StartsWith("Unable to find image 'alpine:nope' locally\n", w.ToString());
     }

@@ -21,6 +21,7 @@ public sealed class MissingImageTests : IClassFixture<PublishedRegistry>
         using var root = new MiniRunRoot();
         var pull = root.Run("pull", $"{reg.Host}/{name}");
         Assert.Equal(1, pull.ExitCode);
+        Assert.StartsWith("Error response from daemon: ", pull.Stderr);   // the daemon's error, as docker pull prints it
         Assert.Contains($"{reg.Host}/{name}", pull.Stderr);
         Assert.Matches("(?i)not found|manifest unknown|does not exist", pull.Stderr);
         Assert.Empty(root.Blobs());

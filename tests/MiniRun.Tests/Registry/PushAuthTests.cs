@@ -32,7 +32,7 @@ public sealed class PushBasicAuthTests : IClassFixture<PushBasicRegistry>
 
         var anonymous = root.Run("push", image);
         Assert.Equal(1, anonymous.ExitCode);
-        Assert.Equal("minirun: unauthorized: authentication required", anonymous.Stderr.Trim());
+        Assert.Equal("unauthorized: authentication required", anonymous.Stderr.Trim());
         Assert.NotEqual(0, Tool.Run("/usr/bin/skopeo", ["inspect", "--tls-verify=false", "--creds", registry.Creds!, "docker://" + image]).ExitCode);
 
         root.Ok("login", "-u", "alice", "-p", "s3cret", registry.Host);
@@ -86,7 +86,7 @@ public sealed class PushTokenAuthTests : IClassFixture<PushTokenRegistry>
         root.Ok("tag", "busybox", Ref("public/anon:1"));
         var push = root.Run("push", Ref("public/anon:1"));
         Assert.Equal(1, push.ExitCode);
-        Assert.Equal("minirun: unauthorized: authentication required", push.Stderr.Trim());
+        Assert.Equal("unauthorized: authentication required", push.Stderr.Trim());
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class PushTokenAuthTests : IClassFixture<PushTokenRegistry>
         root.Ok("login", "-u", "reader", "-p", "letmein", fx.Registry.Host);
         var push = root.Run("push", Ref("private/readonly:1"));
         Assert.Equal(1, push.ExitCode);
-        Assert.Equal("minirun: denied: requested access to the resource is denied", push.Stderr.Trim());
+        Assert.Equal("denied: requested access to the resource is denied", push.Stderr.Trim());
         Assert.NotEqual(0, Tool.Run("/usr/bin/skopeo", ["inspect", "--tls-verify=false", "--creds", "bob:hunter2", "docker://" + Ref("private/readonly:1")]).ExitCode);
     }
 

@@ -206,7 +206,7 @@ public sealed class PushTests : IClassFixture<OpenRegistry>
         using var root = WithBusybox();
         var push = root.Run("push", Ref("nothere/busybox"));
         Assert.Equal(1, push.ExitCode);
-        Assert.Equal($"minirun: An image does not exist locally with the tag: {Ref("nothere/busybox")}", push.Stderr.Trim());
+        Assert.Equal($"An image does not exist locally with the tag: {Ref("nothere/busybox")}", push.Stderr.Trim());
     }
 
     [Fact]
