@@ -9,11 +9,14 @@
 # and the times of all rounds are pooled: hyperfine runs one command's runs back to back, so on
 # this shared machine a load change between two commands' blocks once showed up as a difference
 # of tens of ms between them. Medians of the pooled times.
+# One --prepare per command, in the commands' order (only the last empties the cache): hyperfine
+# runs a --prepare given once before every run of *every* command, which made the default row
+# compile the profile on every run too until 2026-12-07 evening (docs/benchmarks.md).
 #
 # Why: docs/security.md; the issue's target is under 1 ms for capabilities, seccomp and device
 # control together (default minus privileged).
 #
-# Follows: hyperfine(1) (-N, --warmup, --runs, --prepare, --export-json).
+# Follows: hyperfine(1) (-N, --warmup, --runs, --prepare once or once per command, --export-json).
 #
 # Environment: MINIRUN_BIN (default <repo>/artifacts/bin/minirun), RUNS (default 40, at least
 # 20), WARMUP (default 5, before the first round), ROUNDS (default 10; each round runs every
@@ -51,10 +54,11 @@ per_round=$(( (runs + rounds - 1) / rounds )); (( per_round >= 2 )) || per_round
 for ((r = 1; r <= rounds; r++)); do
     log "round $r of $rounds ($per_round runs of each command)"
     hyperfine -N --warmup "$(( r == 1 ? warmup : 0 ))" --runs "$per_round" --style basic --export-json "$root/round-$r.json" \
+        --prepare true --prepare true --prepare true --prepare "rm -rf $root/runtime/seccomp-cache" \
         -n default "$run busybox true" \
         -n privileged "$run --privileged busybox true" \
         -n "default, seccomp=unconfined" "$run --security-opt seccomp=unconfined busybox true" \
-        -n "default, cache emptied" --prepare "rm -rf $root/runtime/seccomp-cache" "$run busybox true" >&2
+        -n "default, cache emptied" "$run busybox true" >&2
 done
 # Pool the rounds: one result per command with every time, and its statistics recomputed.
 jq -s '

@@ -57,12 +57,16 @@ public sealed record SeccompHost(string GoArch, string NativeArch, int KernelMaj
 public static class SeccompPolicy
 {
     /// <summary>The default profile as shipped (Docker's format), read from the binary's resources.</summary>
-    public static string DefaultProfileJson()
+    public static string DefaultProfileJson() => System.Text.Encoding.UTF8.GetString(DefaultProfileUtf8().Span);
+
+    /// <summary>The default profile's UTF-8 bytes, as embedded (what `run` converts: no string in between).</summary>
+    public static ReadOnlyMemory<byte> DefaultProfileUtf8()
     {
         using var stream = typeof(SeccompPolicy).Assembly.GetManifestResourceStream("MiniRun.Security.seccomp-default.json")
             ?? throw new InvalidOperationException("the default seccomp profile is missing from the binary's resources");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     /// <summary>
@@ -73,64 +77,83 @@ public static class SeccompPolicy
     public static SpecSeccomp? Convert(string profileJson, IReadOnlyCollection<string> bounding, SeccompHost host)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(profileJson, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }); }
+        try { doc = JsonDocument.Parse(profileJson, ParseOptions); }
         catch (JsonException e) { throw new RunConfigException($"seccomp profile: not JSON: {e.Message}"); }
+        return Convert(doc, bounding, host);
+    }
+
+    /// <summary>
+    /// The same from the profile's UTF-8 bytes (the embedded default, <see cref="DefaultProfileUtf8"/>):
+    /// no decoding to a string and back.
+    /// </summary>
+    public static SpecSeccomp? Convert(ReadOnlyMemory<byte> profileUtf8, IReadOnlyCollection<string> bounding, SeccompHost host)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(profileUtf8, ParseOptions); }
+        catch (JsonException e) { throw new RunConfigException($"seccomp profile: not JSON: {e.Message}"); }
+        return Convert(doc, bounding, host);
+    }
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { CommentHandling = JsonCommentHandling.Skip };
+
+    private static SpecSeccomp? Convert(JsonDocument doc, IReadOnlyCollection<string> bounding, SeccompHost host)
+    {
         using (doc)
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new RunConfigException("seccomp profile: not a JSON object");
-            string defaultAction = Str(root, "defaultAction") ?? "";
-            var calls = Array(root, "syscalls");
+            string defaultAction = Str(root, "defaultAction"u8) ?? "";
+            var calls = Array(root, "syscalls"u8);
             if (defaultAction.Length == 0 && calls.Count == 0) return null;
-            var architectures = Strings(root, "architectures");
-            var archMap = Array(root, "archMap");
+            var architectures = Strings(root, "architectures"u8);
+            var archMap = Array(root, "archMap"u8);
             if (architectures.Count > 0 && archMap.Count > 0)
                 throw new RunConfigException("seccomp profile: both 'architectures' and 'archMap' are specified, use either 'architectures' or 'archMap'");
             foreach (var entry in archMap)
-                if (Str(entry, "architecture") == host.NativeArch)
+                if (Str(entry, "architecture"u8) == host.NativeArch)
                 {
                     architectures.Add(host.NativeArch);
-                    architectures.AddRange(Strings(entry, "subArchitectures"));
+                    architectures.AddRange(Strings(entry, "subArchitectures"u8));
                 }
 
             var spec = new SpecSeccomp
             {
                 DefaultAction = defaultAction,
-                DefaultErrnoRet = UInt(root, "defaultErrnoRet", "defaultErrnoRet"),
+                DefaultErrnoRet = UInt(root, "defaultErrnoRet"u8, "defaultErrnoRet"),
                 Architectures = architectures.Count > 0 ? architectures : null,
-                Flags = Strings(root, "flags") is { Count: > 0 } flags ? flags : null,
-                ListenerPath = Str(root, "listenerPath"),
+                Flags = Strings(root, "flags"u8) is { Count: > 0 } flags ? flags : null,
+                ListenerPath = Str(root, "listenerPath"u8),
                 Syscalls = new List<SpecSyscall>(),
             };
             for (int i = 0; i < calls.Count; i++)
             {
                 var call = calls[i];
                 string field = $"seccomp profile: syscalls[{i}]";
-                var names = Strings(call, "names");
-                if (Str(call, "name") is { Length: > 0 } single)
+                var names = Strings(call, "names"u8);
+                if (Str(call, "name"u8) is { Length: > 0 } single)
                 {
                     if (names.Count > 0) throw new RunConfigException($"{field}: both 'name' and 'names' are specified, use either 'name' or 'names'");
                     names.Add(single);
                 }
                 if (!Applies(call, bounding, host, field)) continue;
                 var args = new List<SpecSeccompArg>();
-                var argList = Array(call, "args");
+                var argList = Array(call, "args"u8);
                 for (int j = 0; j < argList.Count; j++)
                 {
                     var a = argList[j];
                     args.Add(new SpecSeccompArg
                     {
-                        Index = (uint)(UInt(a, "index", $"{field}.args[{j}].index") ?? 0),
-                        Value = ULong(a, "value", $"{field}.args[{j}].value"),
-                        ValueTwo = a.TryGetProperty("valueTwo", out _) ? ULong(a, "valueTwo", $"{field}.args[{j}].valueTwo") : null,
-                        Op = Str(a, "op") ?? "",
+                        Index = (uint)(UInt(a, "index"u8, $"{field}.args[{j}].index") ?? 0),
+                        Value = ULong(a, "value"u8, $"{field}.args[{j}].value"),
+                        ValueTwo = a.TryGetProperty("valueTwo"u8, out _) ? ULong(a, "valueTwo"u8, $"{field}.args[{j}].valueTwo") : null,
+                        Op = Str(a, "op"u8) ?? "",
                     });
                 }
                 spec.Syscalls.Add(new SpecSyscall
                 {
                     Names = names,
-                    Action = Str(call, "action") ?? "",
-                    ErrnoRet = UInt(call, "errnoRet", $"{field}.errnoRet"),
+                    Action = Str(call, "action"u8) ?? "",
+                    ErrnoRet = UInt(call, "errnoRet"u8, $"{field}.errnoRet"),
                     Args = args.Count > 0 ? args : null,
                 });
             }
@@ -141,18 +164,18 @@ public static class SeccompPolicy
     /// <summary>Docker's includes / excludes: arches (Go names), caps (against the bounding set), minKernel.</summary>
     private static bool Applies(JsonElement call, IReadOnlyCollection<string> bounding, SeccompHost host, string field)
     {
-        if (call.TryGetProperty("excludes", out var ex) && ex.ValueKind == JsonValueKind.Object)
+        if (call.TryGetProperty("excludes"u8, out var ex) && ex.ValueKind == JsonValueKind.Object)
         {
-            if (Strings(ex, "arches").Contains(host.GoArch)) return false;
-            if (Strings(ex, "caps").Any(bounding.Contains)) return false;
-            if (Str(ex, "minKernel") is { Length: > 0 } min && AtLeast(host, min, field + ".excludes.minKernel")) return false;
+            if (Strings(ex, "arches"u8).Contains(host.GoArch)) return false;
+            if (Strings(ex, "caps"u8).Any(bounding.Contains)) return false;
+            if (Str(ex, "minKernel"u8) is { Length: > 0 } min && AtLeast(host, min, field + ".excludes.minKernel")) return false;
         }
-        if (call.TryGetProperty("includes", out var inc) && inc.ValueKind == JsonValueKind.Object)
+        if (call.TryGetProperty("includes"u8, out var inc) && inc.ValueKind == JsonValueKind.Object)
         {
-            var arches = Strings(inc, "arches");
+            var arches = Strings(inc, "arches"u8);
             if (arches.Count > 0 && !arches.Contains(host.GoArch)) return false;
-            if (!Strings(inc, "caps").All(bounding.Contains)) return false;
-            if (Str(inc, "minKernel") is { Length: > 0 } min && !AtLeast(host, min, field + ".includes.minKernel")) return false;
+            if (!Strings(inc, "caps"u8).All(bounding.Contains)) return false;
+            if (Str(inc, "minKernel"u8) is { Length: > 0 } min && !AtLeast(host, min, field + ".includes.minKernel")) return false;
         }
         return true;
     }
@@ -172,23 +195,35 @@ public static class SeccompPolicy
         return int.TryParse(minorDigits, out int minor) ? (major, minor) : null;
     }
 
-    private static string? Str(JsonElement e, string name) =>
+    private static string? Str(JsonElement e, ReadOnlySpan<byte> name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static List<JsonElement> Array(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().ToList() : [];
+    private static List<JsonElement> Array(JsonElement e, ReadOnlySpan<byte> name)
+    {
+        var list = new List<JsonElement>();
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array)
+            foreach (var x in v.EnumerateArray()) list.Add(x);
+        return list;
+    }
 
-    private static List<string> Strings(JsonElement e, string name) =>
-        Array(e, name).Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList();
+    /// <summary>The strings of array <paramref name="name"/> (other values skipped); loops, no LINQ: ~470 names per start.</summary>
+    private static List<string> Strings(JsonElement e, ReadOnlySpan<byte> name)
+    {
+        var list = new List<string>();
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array)
+            foreach (var x in v.EnumerateArray())
+                if (x.ValueKind == JsonValueKind.String) list.Add(x.GetString()!);
+        return list;
+    }
 
-    private static uint? UInt(JsonElement e, string name, string field)
+    private static uint? UInt(JsonElement e, ReadOnlySpan<byte> name, string field)
     {
         if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind == JsonValueKind.Number && v.TryGetUInt32(out uint n) ? n
             : throw new RunConfigException($"{field}: not a number from 0 to {uint.MaxValue}");
     }
 
-    private static ulong ULong(JsonElement e, string name, string field)
+    private static ulong ULong(JsonElement e, ReadOnlySpan<byte> name, string field)
     {
         if (!e.TryGetProperty(name, out var v)) return 0;
         return v.ValueKind == JsonValueKind.Number && v.TryGetUInt64(out ulong n) ? n

@@ -33,8 +33,9 @@ public static class SecurityPolicy
         var caps = CapabilityPolicy.Resolve(o.CapAdd, o.CapDrop, o.Privileged, last, lastCap is null ? CapabilityPolicy.OwnBoundingSet() : usable);
         spec.Process.Capabilities = CapabilityPolicy.ForUser(caps, CapabilityPolicy.IsRootUser(user));
         spec.Process.NoNewPrivileges = security.NoNewPrivileges;
-        spec.Linux.Seccomp = o.Privileged || security.SeccompUnconfined ? null
-            : SeccompPolicy.Convert(security.Seccomp ?? SeccompPolicy.DefaultProfileJson(), caps, host ?? SeccompHost.Current());
+        if (o.Privileged || security.SeccompUnconfined) spec.Linux.Seccomp = null;
+        else if (security.Seccomp is { } profile) spec.Linux.Seccomp = SeccompPolicy.Convert(profile, caps, host ?? SeccompHost.Current());
+        else spec.Linux.Seccomp = SeccompPolicy.Convert(SeccompPolicy.DefaultProfileUtf8(), caps, host ?? SeccompHost.Current());
         if (root is not null)
             spec.Process.ApparmorProfile = AppArmor.ProfileFor(security.AppArmor, o.Privileged, root, appArmor);
         if (o.Privileged)

@@ -180,6 +180,27 @@ public sealed class CapabilitySeccompPolicyTests
     private static SpecSeccomp Default(IReadOnlyCollection<string> caps, SeccompHost? host = null) =>
         SeccompPolicy.Convert(SeccompPolicy.DefaultProfileJson(), caps, host ?? Amd64)!;
 
+    [Fact]
+    public void TheDefaultProfileFromItsBytesConvertsAsFromItsText()
+    {
+        // run converts the embedded bytes (SecurityPolicy.Apply); a profile given as text goes
+        // through the string overload: both must give the same linux.seccomp, byte for byte.
+        string[] caps = ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_NET_RAW"];
+        byte[] Json(SpecSeccomp s)
+        {
+            var spec = new RuntimeSpec();
+            spec.Linux.Seccomp = s;
+            var stream = new MemoryStream();
+            RuntimeSpecWriter.Write(stream, spec);
+            return stream.ToArray();
+        }
+        var fromText = SeccompPolicy.Convert(SeccompPolicy.DefaultProfileJson(), caps, Amd64)!;
+        var fromBytes = SeccompPolicy.Convert(SeccompPolicy.DefaultProfileUtf8(), caps, Amd64)!;
+        Assert.True(fromText.Syscalls!.Count > 10, $"{fromText.Syscalls!.Count} entries");
+        Assert.Equal(Json(fromText), Json(fromBytes));
+        Assert.Contains("seccomp profile: not JSON", Assert.Throws<RunConfigException>(() => SeccompPolicy.Convert("{ nope"u8.ToArray(), caps, Amd64)).Message);
+    }
+
     private static IEnumerable<SpecSyscall> Rules(SpecSeccomp s, string name) => s.Syscalls!.Where(c => c.Names.Contains(name));
 
     private static bool Allowed(SpecSeccomp s, string name) =>

@@ -33,8 +33,12 @@ public sealed class SeccompFilterCacheTests : IDisposable
     [InlineData(63)]
     [InlineData(64)]
     [InlineData(65)]
+    [InlineData(119)]
+    [InlineData(120)]
+    [InlineData(128)]
     [InlineData(1000)]
     [InlineData(8428)]
+    [InlineData(20011)]
     public void TheManagedSha256AgreesWithTheFrameworks(int length)
     {
         var data = Enumerable.Range(0, length).Select(i => (byte)(i * 31 + 7)).ToArray();
