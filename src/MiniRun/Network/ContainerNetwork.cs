@@ -21,7 +21,6 @@
 // Follows: docker-run(1) "Network settings"; veth(4), rtnetlink(7), ip-netns(8) (the bind-mount
 // convention), runtime-spec config-linux.md "Namespaces" (path).
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using MiniRun.Containers;
 using MiniRun.Trace;
@@ -102,7 +101,7 @@ public static class ContainerNetwork
             throw new NetworkException("Error response from daemon: user specified IP address is supported on user defined networks only", 125);
         if (o.Userns == "remap" || (o.Userns is null && MiniRun.Security.UsernsRemap.ModeOf(null, LoadDaemonConfig()) == "remap"))
             throw new NetworkException("bridge networks with --userns=remap are not implemented yet; use --network none or --network host", 125);
-        string sandbox = Path.Combine(store.NetnsDir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+        string sandbox = Path.Combine(store.NetnsDir, Convert.ToHexStringLower(MiniRun.Containers.KernelRandom.Bytes(6)));
         return new NetworkPlan(request, sandbox, sandbox, false);
     }
 
@@ -166,11 +165,11 @@ public static class ContainerNetwork
 
     /// <summary>The host end of a container's veth on a network: "veth" + 11 hex digits (IFNAMSIZ allows 15).</summary>
     public static string HostInterfaceName(string containerId, string networkId) =>
-        "veth" + Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(containerId + "/" + networkId)))[..11];
+        "veth" + Convert.ToHexStringLower(MiniRun.Kernel.Sha256.Hash(Encoding.ASCII.GetBytes(containerId + "/" + networkId)))[..11];
 
     /// <summary>The endpoint's id in inspect: 64 hex digits of the same hash that names the host end.</summary>
     public static string EndpointId(string containerId, string networkId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(containerId + "/" + networkId)));
+        Convert.ToHexStringLower(MiniRun.Kernel.Sha256.Hash(Encoding.ASCII.GetBytes(containerId + "/" + networkId)));
 
     public static NetworkKernel Kernel() => RealKernel.Instance;
 

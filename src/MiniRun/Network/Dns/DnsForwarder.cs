@@ -19,7 +19,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace MiniRun.Network.Dns;
 
@@ -81,7 +80,7 @@ public sealed class DnsForwarder
             if (left <= TimeSpan.Zero) break;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             timeout.CancelAfter(left / (servers.Count - i));
-            ushort id = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
+            ushort id = (ushort)MiniRun.Containers.KernelRandom.Below(65536);
             var sent = (byte[])query.Clone();
             BinaryPrimitives.WriteUInt16BigEndian(sent, id);
             try
