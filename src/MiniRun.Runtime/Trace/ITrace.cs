@@ -133,6 +133,16 @@ public sealed class ConsoleTrace : ITrace
         }
     }
 
+    /// <summary>
+    /// The closing summary of a command that makes no container (pull, rm): a heading, then one
+    /// "label: value" line each.
+    /// </summary>
+    public void Summary(Narration title, IEnumerable<(Narration Label, string Value)> lines)
+    {
+        Write(TraceFormat.StepMark + title.Text);
+        foreach (var (label, value) in lines) Write(TraceFormat.Note($"{label.Text}: {value}"));
+    }
+
     /// <summary>Named paths, longest first, so that $ROOTFS wins over the $BUNDLE it lies in.</summary>
     private readonly List<(string Path, string Name)> _names = new();
 

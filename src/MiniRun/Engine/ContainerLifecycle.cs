@@ -250,12 +250,12 @@ public static class ContainerLifecycle
             if (trace is not null) trace.LookWith = $"ls {store.DirOf(c.Id)}; ps -e -o pid,comm | grep {c.State.Pid}";
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace);
         }
-        trace?.Step(Messages.RmNameTitle, Messages.RmNameWhy.With(c.Name));
+        trace?.Step(Messages.RmNameTitle.With(c.Name), Messages.RmNameWhy);
         if (store.Retire(c) is not string retired) return;
-        trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", "0: out of the store; `ps -a` no longer lists it, the name is free");
+        trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", Messages.ResultRetired.Text);
         if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id, trace);
         trace?.Step(Messages.RmFilesTitle, Messages.RmFilesWhy);
         ContainerStore.DeleteRetired(retired);
-        trace?.Call($"rm -r {retired}", "0: container.json, config.json, the log, the overlay's upper and work directories");
+        trace?.Call($"rm -r {retired}", Messages.ResultFilesDeleted.Text);
     }
 }

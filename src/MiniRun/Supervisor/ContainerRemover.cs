@@ -37,7 +37,7 @@ public static class ContainerRemover
         {
             trace.Step(Messages.RmSupervisorTitle, Messages.RmSupervisorWhy);
             Libc.kill(s.SupervisorPid, 9);
-            trace.Call($"kill({s.SupervisorPid}, SIGKILL)", "0: the supervisor (its pid and start time checked first)");
+            trace.Call($"kill({s.SupervisorPid}, SIGKILL)", Messages.ResultSupervisorKilled.Text);
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
