@@ -8,7 +8,9 @@
 //
 // Placeholders: {0}, {1}... are filled by Narration.With (paths, pids, counts, names).
 // Order: by where the step runs - engine, clone, init (in the order init runs its steps), exec,
-// cgroups, network, images, rm - then the pause prompt and the summary.
+// cgroups, network, images (pull), rm - then the words beside call results and summary facts
+// (Result*, Fact*: the value stays the kernel's, as {0}), the lab runner, the pause prompt and
+// the summary.
 namespace MiniRun.Trace;
 
 public static class Messages
@@ -710,6 +712,58 @@ public static class Messages
     public static readonly Narration RmFilesWhy = new(
         "the record, the log and the overlay's upper directory: every change the container made to its files is gone",
         "記録、ログ、overlay の upper ディレクトリ: コンテナがファイルに加えた変更はすべて消える");
+
+    public static readonly Narration RmSummaryTitle = new(
+        "summary: what was removed",
+        "まとめ: 削除したもの");
+    public static readonly Narration RmSummaryProcesses = new(
+        "processes",
+        "プロセス");
+    public static readonly Narration RmSummaryMounts = new(
+        "mounts",
+        "マウント");
+    public static readonly Narration RmSummaryCgroup = new(
+        "cgroup",
+        "cgroup");
+    public static readonly Narration RmSummaryNetwork = new(
+        "network",
+        "ネットワーク");
+    public static readonly Narration RmSummaryVolumes = new(
+        "volumes",
+        "ボリューム");
+    public static readonly Narration RmSummaryFiles = new(
+        "files",
+        "ファイル");
+    public static readonly Narration RmProcessesValue = new(
+        "PID 1 (host pid {0}) and every process of its PID namespace and cgroup",
+        "PID 1 (ホストの pid {0}) と、その PID 名前空間と cgroup のすべてのプロセス");
+    public static readonly Narration RmProcessesSupervisor = new(
+        "; first its supervisor (pid {0})",
+        "。その前にスーパーバイザ (pid {0})");
+    public static readonly Narration RmProcessesNone = new(
+        "none running: the container had exited",
+        "動いているものはなかった: コンテナは終了していた");
+    public static readonly Narration RmMountsValue = new(
+        "none left: they lived in the container's mount namespace, which ended with its last process",
+        "残りなし: マウントはコンテナのマウント名前空間にあり、最後のプロセスとともに消えた");
+    public static readonly Narration RmCgroupNone = new(
+        "none: it had no cgroup",
+        "なし: cgroup を持っていなかった");
+    public static readonly Narration RmNetworkValue = new(
+        "its veth, address lease, published ports and the bind mount of its network namespace",
+        "veth、アドレスの割り当て、公開ポート、ネットワーク名前空間のバインドマウント");
+    public static readonly Narration RmNetworkNone = new(
+        "none: it had no network of its own",
+        "なし: 自分のネットワークを持っていなかった");
+    public static readonly Narration RmVolumesValue = new(
+        "its anonymous volumes (-v); named volumes stay",
+        "匿名ボリューム (-v)。名前付きボリュームは残す");
+    public static readonly Narration RmVolumesKept = new(
+        "none: without -v every volume stays",
+        "なし: -v がなければボリュームはすべて残る");
+    public static readonly Narration RmFilesValue = new(
+        "{0}: the record, the log and the overlay's upper directory",
+        "{0}: 記録、ログ、overlay の upper ディレクトリ");
 
     // ---- what a call's result means, and the summary's values ---------------------------------
     // A kernel call's result (0, -1 EPERM, a fd, a pid) stays as it is; the words that explain it

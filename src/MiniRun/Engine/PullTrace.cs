@@ -46,6 +46,8 @@ public sealed class PullTrace : IRegistrySource
         _trace = trace;
         _platform = (platform ?? Platform.Host).ToString();
         LayerTrace.Attach(store, trace, root);
+        // --trace=pause before the pull: the blobs arrive here, named by their sha256
+        trace.LookWith = $"ls -l {Path.Combine(Path.GetFullPath(root), "blobs", "sha256")}";
         var narrate = store.LayerUnpacked;
         store.LayerUnpacked = layer =>
         {

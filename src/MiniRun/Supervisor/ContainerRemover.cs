@@ -42,7 +42,7 @@ public static class ContainerRemover
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
         ReleaseReservedCgroup(c);
-        if (trace.Enabled && File.Exists(Path.Combine(store.DirOf(c.Id), "network.json")))
+        if (trace.Enabled && MiniRun.Network.ContainerNetworkFile.IsBridged(store.DirOf(c.Id)))
             trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);
         MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), trace);
     }

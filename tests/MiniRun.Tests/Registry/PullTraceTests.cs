@@ -117,4 +117,26 @@ public sealed class PullTraceTests : IClassFixture<PublishedRegistry>
         Assert.DoesNotContain(Messages.LayerWhy.En[..30], trace);
         Assert.All(trace.Split('\n'), l => Assert.True(DisplayWidth.Of(l) <= TraceFormat.Columns, l));
     }
+
+    [Fact]
+    public void Pull_trace_pause_says_what_to_look_at_with_full_paths_before_each_step()
+    {
+        using var root = new MiniRunRoot();
+        root.Env["LC_ALL"] = "C";
+        // no terminal here: the pauses read Enter from stdin
+        var pull = root.RunWith(string.Concat(Enumerable.Repeat("\n", 20)), "pull", "--trace=pause", $"{reg.Host}/three:latest");
+        Assert.True(pull.ExitCode == 0, pull.Stderr);
+        string trace = pull.Stderr;
+        output.WriteLine(trace);
+        Assert.Equal(4, trace.Split(Messages.PausePrompt.En).Length - 1);   // the pull, then each of the 3 layers
+        var blobs = Messages.PauseLook.With($"ls -l {root.Root}/blobs/sha256").En;
+        TraceText.Contains(blobs, trace);
+        Assert.True(TraceText.Squash(trace).IndexOf(TraceText.Squash(blobs), StringComparison.Ordinal) <
+            TraceText.Squash(trace).IndexOf("GET/v2/three/manifests/", StringComparison.Ordinal), "the blobs hint comes before the pull");
+        foreach (var layer in new[] { reg.Images.BusyboxLayer, reg.Images.ThreeAdd, reg.Images.ThreeDelete })
+        {
+            string look = $"     {Messages.PauseLook.With($"ls -la {root.Root}/layers/{layer.DiffId[7..19]}*").En}";
+            Assert.Contains(look, trace.Split('\n'));   // on one line: it can be pasted
+        }
+    }
 }
