@@ -5,7 +5,8 @@
 // the layers the store lacks - with what the blob is. The layers are then unpacked one step each
 // (LayerTrace: entries, whiteouts, opaque directories, where the layer lands), and the summary
 // says what the pull did: the image id, the manifest, the blobs and bytes fetched, the layers
-// unpacked.
+// unpacked. `run --trace` of an image it must pull first narrates the same (Cli/ImageAcquisition.cs),
+// without this summary: the run's own closes the trace.
 //
 // Why: pulling is the first thing students do, and an image is only a few JSON documents and tars
 // addressed by their sha256; seeing the requests makes that concrete (docs/labs/*/06-layers.md).
@@ -25,7 +26,7 @@ using MiniRun.Trace;
 
 namespace MiniRun.Engine;
 
-public sealed class PullTrace : IRegistrySource
+public sealed class PullTrace : IRegistrySource, IDisposable
 {
     private readonly IRegistrySource _registry;
     private readonly ConsoleTrace _trace;
@@ -93,6 +94,9 @@ public sealed class PullTrace : IRegistrySource
         }
         return blob;
     }
+
+    /// <summary>The registry it wraps is closed with it.</summary>
+    public void Dispose() => (_registry as IDisposable)?.Dispose();
 
     /// <summary>The closing summary: the image, its manifest, what was fetched and unpacked.</summary>
     public void Summary(PullResult result)

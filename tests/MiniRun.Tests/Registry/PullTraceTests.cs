@@ -139,4 +139,24 @@ public sealed class PullTraceTests : IClassFixture<PublishedRegistry>
             Assert.Contains(look, trace.Split('\n'));   // on one line: it can be pasted
         }
     }
+
+    [Fact]
+    public void Run_trace_of_an_image_not_yet_pulled_narrates_the_pull_first()
+    {
+        using var root = new MiniRunRoot();
+        root.Env["LC_ALL"] = "C";
+        var run = root.Ok("run", "--rm", "--network", "none", "--trace", $"{reg.Host}/three:latest", "true");
+        string trace = run.Stderr;
+        output.WriteLine(trace);
+        string flat = TraceText.Squash(trace);
+        int pull = flat.IndexOf(TraceText.Squash($"1. {Messages.PullTitle.With($"{reg.Host}/three:latest").En}"), StringComparison.Ordinal);
+        int get = flat.IndexOf("GET/v2/three/manifests/latest", StringComparison.Ordinal);
+        int layer = flat.IndexOf(TraceText.Squash(Messages.LayerTitle.With(reg.Images.ThreeDelete.Blob.Digest[..19]).En), StringComparison.Ordinal);
+        int pivot = flat.IndexOf(TraceText.Squash(Messages.PivotRootTitle.With("$ROOTFS").En), StringComparison.Ordinal);
+        Assert.True(0 <= pull && pull < get && get < layer && layer < pivot, trace);
+        TraceText.Contains(Messages.LayerApplied.With(EntriesOf(reg.Images.ThreeDelete.Blob), 2, 1, "").En.Split(';')[0], trace);
+        TraceText.Contains(Messages.SummaryTitle.En, trace);          // the run's summary closes the trace,
+        Assert.DoesNotContain(Messages.PullSummaryTitle.En, trace);   // not the pull's
+        Assert.All(trace.Split('\n'), l => Assert.True(DisplayWidth.Of(l) <= TraceFormat.Columns, l));
+    }
 }
