@@ -155,7 +155,7 @@ public sealed class Cgroup
             if (int.TryParse(line, out var pid))
             {
                 int rc = Libc.kill(pid, 9);
-                _trace.Call($"kill({pid}, SIGKILL)", rc == 0 ? "0" : "-1 (already gone)");
+                _trace.Call($"kill({pid}, SIGKILL)", rc == 0 ? "0" : Messages.ResultGoneAlready.Text);
             }
     }
 

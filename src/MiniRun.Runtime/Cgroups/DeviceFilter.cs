@@ -237,7 +237,7 @@ public static class DeviceFilter
         try
         {
             var before = Bpf.Query(dir, cgroupPath);
-            trace.Call($"bpf(BPF_PROG_QUERY, {cgroupPath}, BPF_CGROUP_DEVICE)", $"{before.Length} program(s) attached");
+            trace.Call($"bpf(BPF_PROG_QUERY, {cgroupPath}, BPF_CGROUP_DEVICE)", Messages.ResultBpfAttached.With(before.Length).Text);
             prog = Bpf.LoadDeviceProgram(program.Instructions.Select(i => i.Encode()).ToArray(), "minirun_devices");
             trace.Call($"bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, {program.Instructions.Count} insns, {GoQuote.Quote(Bpf.License)})", $"fd {prog}");
             Bpf.Attach(dir, prog, cgroupPath);

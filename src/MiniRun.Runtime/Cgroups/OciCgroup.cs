@@ -40,7 +40,7 @@ namespace MiniRun.Cgroups;
 
 /// <summary>What create will make: the cgroup (null: none), its limits, the host it was checked on,
 /// and a note for --trace when config.json asked only for defaults this host cannot write.</summary>
-public sealed record OciCgroupPlan(string? RelativePath, ResourceLimits Limits, CgroupV2Host Host, string? Note = null);
+public sealed record OciCgroupPlan(string? RelativePath, ResourceLimits Limits, CgroupV2Host Host, Narration? Note = null);
 
 public static class OciCgroup
 {
@@ -56,7 +56,7 @@ public static class OciCgroup
         var limits = SpecResourceMap.ToLimits(spec.Linux.Resources);
         var needs = limits.RequiredControllers();
         string? path = spec.Linux.CgroupsPath;
-        string? note = null;
+        Narration? note = null;
         if (!string.IsNullOrEmpty(path) && path.Contains(':'))
             throw new RuntimeException($"config.json: linux.cgroupsPath {GoQuote.Quote(path)} is in systemd's slice:prefix:name form; MiniRun manages cgroups itself (no --systemd-cgroup)");
         // Device rules need a cgroup to attach their filter to: without a cgroupsPath they get one
@@ -73,14 +73,14 @@ public static class OciCgroup
             var real = SpecResourceMap.ToLimits(SpecResourceMap.WithoutKernelDefaults(spec.Linux.Resources));
             if (MissingController(host, real.RequiredControllers()) is { } reallyMissing)
                 throw new RuntimeException($"config.json: {reallyMissing}");
-            note = $"linux.resources asks only for the kernel's defaults (cpu.shares 1024, -1 for no limit); not written: {missing}";
+            note = Messages.CgroupDefaultsOnly.With(missing);
             limits = real;
             needs = real.RequiredControllers();
         }
         if (string.IsNullOrEmpty(path) && needs.Count == 0 && !devices)
             return new OciCgroupPlan(null, limits, host, note);
         if (host.MountPoint is null && string.IsNullOrEmpty(path) && needs.Count == 0)   // device rules alone, no cgroup2 anywhere
-            return new OciCgroupPlan(null, limits, host, "linux.resources.devices: no cgroup2 filesystem for the device filter; kept with nodev mounts");
+            return new OciCgroupPlan(null, limits, host, Messages.CgroupNoDeviceFilterFs);
         if (host.MountPoint is null)
             throw new RuntimeException($"config.json: linux.cgroupsPath {GoQuote.Quote(path)} needs a cgroup2 filesystem; this host: {host.Description}");
         string relative;

@@ -48,7 +48,7 @@ public static class CapabilitiesStep
         c.BeginStep(Messages.CapsBoundingTitle, Messages.CapsBoundingWhy);
         var sets = Resolve(c, caps, noteSkipped: true);
         c.Trace.Note(Messages.CapsKeeping.With(Count(sets.Bounding), sets.LastCap + 1, CapabilityNames.Format(sets.Bounding)));
-        c.Trace.Fact(TraceFact.Capabilities, $"{Count(sets.Bounding)} of {sets.LastCap + 1}: {CapabilityNames.Format(sets.Bounding)}");
+        c.Trace.Fact(TraceFact.Capabilities, Messages.FactCapabilities.With(Count(sets.Bounding), sets.LastCap + 1, CapabilityNames.Format(sets.Bounding)).Text);
         if (sets.Permitted != 0)
             c.Kernel.KeepCapabilities();
         for (int cap = 0; cap <= sets.LastCap; cap++)

@@ -42,7 +42,7 @@ public static class InitSupervisorStep
     {
         if (!Requested(c.Spec)) return;
         c.BeginStep(Messages.InitSupervisorTitle, Messages.InitSupervisorWhy);
-        c.Trace.Fact(TraceFact.Command, string.Join(' ', c.Spec.Process.Args) + " (minirun init stays PID 1)");
+        c.Trace.Fact(TraceFact.Command, Messages.FactInitStays.With(string.Join(' ', c.Spec.Process.Args)).Text);
         c.Kernel.CloseOnExecFrom(3 + c.PreserveFds);
         SetName("minirun-init");   // what `ps` inside shows for PID 1 (else "exe", from /proc/self/exe)
         var forwarder = new SignalForwarder();   // catch signals before the child exists: none is lost
@@ -57,7 +57,7 @@ public static class InitSupervisorStep
             throw new InitFailure(e.ExitCode, $"exec: {GoQuote.Quote(c.Spec.Process.Args[0])}: {Errno.Describe(e.Errno)}");
         }
         c.Trace.Call($"clone(CLONE_VM|CLONE_VFORK|SIGCHLD) + execve({GoQuote.Quote(c.ExecutablePath)})",
-            $"{pid} (the command's pid in the container; minirun init stays PID 1)");
+            Messages.ResultInitChild.With(pid).Text);
         forwarder.Attach(pid);
         if (c.StartFifo >= 0) { c.Kernel.Close(c.StartFifo); c.StartFifo = -1; }   // `start` waits for this close
         c.ReleaseParent?.Invoke();   // EOF on the sync socket: the container is running

@@ -49,7 +49,7 @@ public static class SeccompStep
         c.BeginStep(Messages.SeccompCompileTitle, Messages.SeccompCompileWhy);
         var profile = SeccompProfile.Compile(spec, c.Spec.Process.NoNewPrivileges);   // RunConfigException names the field
         foreach (var note in profile.Notes) c.Trace.Note(note);
-        c.Trace.Fact(TraceFact.Seccomp, $"default {profile.DefaultActionText}, {profile.Rules.Count} rules");
+        c.Trace.Fact(TraceFact.Seccomp, Messages.FactSeccompRules.With(profile.DefaultActionText, profile.Rules.Count).Text);
         c.SeccompFlags = MiniRun.Runtime.ExecSecurity.FilterFlags(profile);
         string? key = c.SeccompCache is null ? null : SeccompFilterCache.Key(profile);
         string why = "";
@@ -92,7 +92,7 @@ public static class SeccompStep
         try
         {
             c.Kernel.LoadSeccompFilter(program, c.SeccompFlags);
-            c.Trace.Fact(TraceFact.Seccomp, $"{program.Length / 8} BPF instructions loaded");
+            c.Trace.Fact(TraceFact.Seccomp, Messages.FactSeccompLoaded.With(program.Length / 8).Text);
         }
         catch (KernelException e) when (e.Errno == Errno.EACCES && !c.Spec.Process.NoNewPrivileges)
         {

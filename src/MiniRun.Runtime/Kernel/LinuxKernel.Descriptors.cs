@@ -11,6 +11,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using MiniRun.Runtime;
+using MiniRun.Trace;
 using static MiniRun.Trace.TraceFormat;
 
 namespace MiniRun.Kernel;
@@ -39,7 +40,7 @@ public sealed unsafe partial class LinuxKernel
             if (_trace.Enabled) _trace.Call(call, $"-1 {Errno.Name(-fd)}");
             throw new KernelException($"open {hostPath} inside {root}", -fd);
         }
-        if (_trace.Enabled) _trace.Call(call, $"{fd}: resolved by the kernel inside the rootfs, used as /proc/self/fd/{fd}");
+        if (_trace.Enabled) _trace.Call(call, Messages.ResultOpenBeneath.With(fd).Text);
         return fd;
     }
 

@@ -55,7 +55,7 @@ public sealed unsafe partial class LinuxKernel
             _trace.Note(Messages.SeccompLibrary.With($"{v->major}.{v->minor}.{v->micro}", profile.Summary()));
         nint ctx = seccomp_init(profile.DefaultAction);
         if (ctx == 0) throw new KernelException($"seccomp_init({profile.DefaultActionText})", Errno.EINVAL);
-        if (_trace.Enabled) _trace.Call($"seccomp_init({profile.DefaultActionText})", "ctx (the native architecture is in the filter already)");
+        if (_trace.Enabled) _trace.Call($"seccomp_init({profile.DefaultActionText})", Messages.ResultSeccompInit.Text);
         try
         {
             foreach (var (name, token) in profile.ExtraArchitectures)
@@ -100,7 +100,7 @@ public sealed unsafe partial class LinuxKernel
             }
             if (_trace.Enabled)
             {
-                _trace.Call($"seccomp_rule_add_array(ctx, ...) x {added}", $"0 ({skipped.Count} unknown system call names skipped)");
+                _trace.Call($"seccomp_rule_add_array(ctx, ...) x {added}", Messages.ResultSeccompRulesAdded.With(skipped.Count).Text);
                 ExportPfc(ctx);
             }
             _seccomp = ctx;
@@ -185,7 +185,7 @@ public sealed unsafe partial class LinuxKernel
         int rc = seccomp_export_pfc(ctx, fd);
         if (rc < 0) { _trace.Note(Messages.SeccompNoListing.With($"seccomp_export_pfc: {Errno.Describe(-rc)}")); return; }
         stream.Seek(0, SeekOrigin.Begin);
-        _trace.Call($"seccomp_export_pfc(ctx, {fd})", "0: the filter libseccomp will hand to the kernel, as pseudo code:");
+        _trace.Call($"seccomp_export_pfc(ctx, {fd})", Messages.ResultSeccompExport.Text);
         using var reader = new StreamReader(stream);
         int shown = 0, more = 0;
         while (reader.ReadLine() is { } line)

@@ -148,7 +148,7 @@ public sealed unsafe partial class LinuxKernel : IKernel
         nint n;
         while ((n = Libc.read(fifoFd, &b, 1)) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) { }
         if (n < 0) throw new KernelException("read exec.fifo", Marshal.GetLastPInvokeError());
-        _trace.Call("read(exec.fifo, 1)", "1: `start` wrote its byte, the program may run");
+        _trace.Call("read(exec.fifo, 1)", Messages.ResultStartWrote.Text);
     }
 
     public void Close(int fd) => Libc.close(fd);
@@ -175,7 +175,7 @@ public sealed unsafe partial class LinuxKernel : IKernel
     {
         if (_trace.Enabled)
             _trace.Call($"execve({Q(path)}, [{string.Join(", ", argv.Select(a => Q(a)))}], [{envp.Count} variables])",
-                "does not return: the container's command replaces minirun init as PID 1");
+                Messages.ResultExecveInit.Text);
         using var native = new NativeStrings(path, argv, envp);
         Libc.execve(native.Path, native.Argv, native.Envp);
         int errno = Marshal.GetLastPInvokeError();
@@ -225,7 +225,7 @@ public sealed unsafe partial class LinuxKernel : IKernel
     public void Umask(uint mask)
     {
         uint old = Libc.umask(mask);
-        if (_trace.Enabled) _trace.Call($"umask({Octal(mask)})", $"{Octal(old)} (the previous mask)");
+        if (_trace.Enabled) _trace.Call($"umask({Octal(mask)})", Messages.ResultUmask.With(Octal(old)).Text);
     }
 
     private static string Octal(uint mode) => Convert.ToString(mode, 8).PadLeft(4, '0');
@@ -257,7 +257,7 @@ public sealed unsafe partial class LinuxKernel : IKernel
         int rc = Libc.statvfs(path, &st);
         if (rc < 0) Check(rc, $"statvfs({Q(path)})", $"statvfs {path}");
         ulong flags = Libc.MountFlagsFromStatvfs(st.f_flag);
-        if (_trace.Enabled) _trace.Call($"statvfs({Q(path)})", $"0: the mount's flags are {MountOptions.FlagNames(flags)}");
+        if (_trace.Enabled) _trace.Call($"statvfs({Q(path)})", Messages.ResultStatvfs.With(MountOptions.FlagNames(flags)).Text);
         return flags;
     }
 

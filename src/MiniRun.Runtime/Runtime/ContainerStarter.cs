@@ -169,7 +169,7 @@ public static class ContainerStarter
                 child.Dispose();
                 if (devNull >= 0) Libc.close(devNull);
             }
-            if (trace is not null) NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{pid} (host view); inside its new PID namespace this process is PID 1");
+            if (trace is not null) NarrateClone(trace, flags, cgroup, cgroupFd, into, Messages.ResultCloneChild.With(pid).Text);
             if (trace is not null) ShowNamespaces(trace, pid, flags, procRoot);
             return new ClonedInit(pid, flags, parent, into.Into ? cgroup : null);
         }
@@ -338,7 +338,7 @@ public static class ContainerStarter
             var line = made ? Messages.NamespaceNew : shared ? Messages.NamespaceShared : Messages.NamespaceJoined;
             trace.Note(line.With($"{procName,-6}", mine, host));
             if (made) trace.Fact(TraceFact.Namespaces, procName);
-            else if (!shared) trace.Fact(TraceFact.Namespaces, procName + " (joined)");
+            else if (!shared) trace.Fact(TraceFact.Namespaces, Messages.FactJoined.With(procName).Text);
         }
         trace.Note(Messages.NamespacesLook.With(pid));
         trace.LookWith = $"ls -l /proc/{pid}/ns; cat /proc/{pid}/mountinfo";

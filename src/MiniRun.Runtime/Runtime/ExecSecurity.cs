@@ -121,9 +121,9 @@ public sealed class ExecSecurity
     {
         var plan = new List<(string, string)>();
         foreach (var (resource, soft, hard) in Rlimits)
-            plan.Add(($"prlimit(0, {RlimitNames.Name(resource)}, {{{RlimitNames.Value(soft)}, {RlimitNames.Value(hard)}}})", "0 (in the helper; the program inherits it)"));
+            plan.Add(($"prlimit(0, {RlimitNames.Name(resource)}, {{{RlimitNames.Value(soft)}, {RlimitNames.Value(hard)}}})", Messages.ResultInHelperInherited.Text));
         if (OomScoreAdj is int adj)
-            plan.Add(($"write(\"/proc/self/oom_score_adj\", \"{adj}\")", "0 (in the helper; the program inherits it)"));
+            plan.Add(($"write(\"/proc/self/oom_score_adj\", \"{adj}\")", Messages.ResultInHelperInherited.Text));
         return plan;
     }
 
@@ -136,13 +136,13 @@ public sealed class ExecSecurity
         var plan = new List<(string, string)>();
         string seccomp = $"seccomp(SECCOMP_SET_MODE_FILTER, {FlagNames(SeccompFlags)}, {{{(SeccompFilter?.Length ?? 0) / 8} BPF instructions}})";
         if (Seccomp is not null && !NoNewPrivileges)
-            plan.Add((seccomp, "0 (no no_new_privs: loaded while CAP_SYS_ADMIN is still held)"));
+            plan.Add((seccomp, Messages.ResultSeccompBeforeNnp.Text));
         if (Capabilities is { } caps)
         {
-            if (caps.Permitted != 0) plan.Add(("prctl(PR_SET_KEEPCAPS, 1)", "0 (the permitted set survives setresuid)"));
+            if (caps.Permitted != 0) plan.Add(("prctl(PR_SET_KEEPCAPS, 1)", Messages.ResultKeepCaps.Text));
             ulong dropped = ~caps.Bounding & (caps.LastCap >= 63 ? ulong.MaxValue : (1UL << (caps.LastCap + 1)) - 1);
             if (dropped != 0)
-                plan.Add(($"prctl(PR_CAPBSET_DROP, ...) x {System.Numerics.BitOperations.PopCount(dropped)}", $"0 (bounding set kept: {CapabilityNames.Format(caps.Bounding)})"));
+                plan.Add(($"prctl(PR_CAPBSET_DROP, ...) x {System.Numerics.BitOperations.PopCount(dropped)}", Messages.ResultBoundingKept.With(CapabilityNames.Format(caps.Bounding)).Text));
         }
         if (groups is not null) plan.Add(($"setgroups({groups.Count}, [{string.Join(", ", groups)}])", "0"));
         plan.Add(($"setresgid({gid}, {gid}, {gid})", "0"));
@@ -156,10 +156,10 @@ public sealed class ExecSecurity
                 if ((sets.Ambient & (1UL << cap)) != 0)
                     plan.Add(($"prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, {CapabilityNames.Name(cap)})", "0"));
         }
-        if (Umask is uint mask) plan.Add(($"umask({Convert.ToString(mask, 8).PadLeft(4, '0')})", "the previous mask"));
-        if (NoNewPrivileges) plan.Add(("prctl(PR_SET_NO_NEW_PRIVS, 1)", "0 (no execve can gain privileges any more)"));
+        if (Umask is uint mask) plan.Add(($"umask({Convert.ToString(mask, 8).PadLeft(4, '0')})", Messages.ResultUmaskInherited.Text));
+        if (NoNewPrivileges) plan.Add(("prctl(PR_SET_NO_NEW_PRIVS, 1)", Messages.ResultNoNewPrivs.Text));
         if (Seccomp is not null && NoNewPrivileges)
-            plan.Add((seccomp, "0 (after no_new_privs: as late as possible)"));
+            plan.Add((seccomp, Messages.ResultSeccompAfterNnp.Text));
         return plan;
     }
 

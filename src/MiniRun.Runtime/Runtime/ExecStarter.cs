@@ -264,17 +264,17 @@ public static class ExecStarter
         if (cgroup)
         {
             trace.Step(Messages.ExecCgroupTitle, Messages.ExecCgroupWhy);
-            trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", "0 (in the helper, before it joins the cgroup namespace)");
+            trace.Call($"write(open(\"<cgroup2>/{t.CgroupPath}/cgroup.procs\"), \"0\")", Messages.ResultInHelperBeforeCgroupns.Text);
             trace.Fact(TraceFact.Limits, Messages.ExecCgroupFact.With(t.CgroupPath).Text);
         }
         trace.Step(Messages.ExecSetnsTitle, Messages.ExecSetnsWhy);
         foreach (string type in types)
         {
-            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", "0 (in the helper)");
-            trace.Fact(TraceFact.Namespaces, type + " (joined)");
+            trace.Call($"setns(open(\"/proc/{t.Pid}/ns/{type}\"), 0)", Messages.ResultInHelper.Text);
+            trace.Fact(TraceFact.Namespaces, Messages.FactJoined.With(type).Text);
         }
         trace.Step(Messages.ExecPidCloneTitle, Messages.ExecPidCloneWhy);
-        trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", "the program's process: a child of minirun, inside the container's PID namespace");
+        trace.Call($"clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)", Messages.ResultExecClone.Text);
         trace.Note(o.Tty ? Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe).Then(Messages.ExecNewPty)
             : Messages.ExecProgram.With(user.Shown, user.Uid, user.Gid, cwd, exe));
         trace.Step(Messages.ExecConfineTitle, Messages.ExecConfineWhy);
@@ -282,10 +282,10 @@ public static class ExecStarter
             trace.Note(Messages.ExecCapsSkipped.With(string.Join(", ", security.SkippedCapabilities)));
         foreach (var (call, result) in security.Plan(user.Uid, user.Gid, user.Groups, cwd))
             trace.Call(call, result);
-        trace.Call($"execve({GoQuote.Quote(exe)}, [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", "does not return: the program runs");
+        trace.Call($"execve({GoQuote.Quote(exe)}, [{string.Join(", ", o.Args.Select(a => "\"" + a + "\""))}], envp)", Messages.ResultExecveProgram.Text);
         trace.Fact(TraceFact.Command, string.Join(' ', [exe, .. o.Args.Skip(1)]));
         if (security.Capabilities is { } caps) trace.Fact(TraceFact.Capabilities, CapabilityNames.Format(caps.Bounding));
-        if (security.SeccompFilter is { } filter) trace.Fact(TraceFact.Seccomp, $"{filter.Length / 8} BPF instructions (the container's filter)");
+        if (security.SeccompFilter is { } filter) trace.Fact(TraceFact.Seccomp, Messages.FactSeccompExec.With(filter.Length / 8).Text);
         if (o.Detach) trace.Note(Messages.ExecDetached);
     }
 }

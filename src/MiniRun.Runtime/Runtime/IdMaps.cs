@@ -34,7 +34,7 @@ public static class IdMaps
         }
         catch (UnauthorizedAccessException)   // EPERM: not privileged in the parent namespace
         {
-            trace?.Call($"write({TraceFormat.Q(Path.Combine(dir, "gid_map"))})", "EPERM: an unprivileged writer must deny setgroups first");
+            trace?.Call($"write({TraceFormat.Q(Path.Combine(dir, "gid_map"))})", Messages.ResultDenySetgroups.Text);
             WriteFile(Path.Combine(dir, "setgroups"), "deny", trace);
             WriteFile(Path.Combine(dir, "gid_map"), Format(gids), trace);
         }

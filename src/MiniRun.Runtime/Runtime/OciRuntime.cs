@@ -228,7 +228,7 @@ public sealed partial class OciRuntime
         else
         {
             plan = OciCgroup.Plan(spec, id);
-            if (plan.Note is { } note) o.Trace?.Note(Messages.CgroupPlanNote.With(note));
+            if (plan.Note is { } note) o.Trace?.Note(note);
         }
 
         // A device list no cgroup will carry is kept by nodev mounts, which cannot give a node one way only.
@@ -399,7 +399,7 @@ public sealed partial class OciRuntime
             if (status == "paused") cgroup?.Thaw();
             if (cgroup is not null && Directory.Exists(cgroup.Path)) cgroup.Kill();
             int rc = Libc.kill(state.Pid, 9);
-            trace.Call($"kill({state.Pid}, SIGKILL)", rc == 0 ? "0: PID 1 of the container; the kernel ends the rest of its PID namespace" : "-1 (gone already)");
+            trace.Call($"kill({state.Pid}, SIGKILL)", rc == 0 ? Messages.ResultKillPid1.Text : Messages.ResultGoneAlready.Text);
             if (!ProcessIdentity.WaitGone(state.Pid, state.PidStartTime, TimeSpan.FromSeconds(10)))
                 throw new RuntimeException($"delete container {GoQuote.Quote(id)}: its process {state.Pid} did not end after SIGKILL");
             Libc.waitpid(state.Pid, out _, Libc.WNOHANG);   // our child after `run -d` in this process: reap it
@@ -410,7 +410,7 @@ public sealed partial class OciRuntime
             catch (KernelException e) { throw new RuntimeException($"delete container {GoQuote.Quote(id)}: remove cgroup {cgroup.Path}: {e.Message}", e); }
         }
         Directory.Delete(OciState.DirOf(StateRoot, id), recursive: true);
-        trace.Call($"rm -r {OciState.DirOf(StateRoot, id)}", "0: the runtime's state of the container");
+        trace.Call($"rm -r {OciState.DirOf(StateRoot, id)}", Messages.ResultStateRemoved.Text);
         HookRunner.RunAllWarning("poststop", state.Hooks?.Poststop, state.ToSpecJson("stopped", indented: false), new LinuxKernel(), Warn);
     }
 

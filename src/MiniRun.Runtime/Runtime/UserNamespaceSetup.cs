@@ -51,7 +51,7 @@ public static class UserNamespaceSetup
             finally { if (usernsFd >= 0) Libc.close(usernsFd); }
         }
         go();
-        trace?.Call("write(sync socket, \"G\")", "1: the child calls setresgid(0,0,0) and setresuid(0,0,0), root in its namespace, then execs init");
+        trace?.Call("write(sync socket, \"G\")", Messages.ResultGoSent.Text);
     }
 
     /// <summary>The Uid and Gid lines' real ids of /proc/PID/status, as this (host) process sees them.</summary>

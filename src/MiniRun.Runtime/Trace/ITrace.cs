@@ -4,7 +4,8 @@
 // projector. The kernel seam (LinuxKernel) reports every call it makes here, with its real
 // arguments and result; the steps report their title and one line on why, as a Narration from
 // the catalog (Trace/Messages.cs: English and Japanese, by the locale). `--trace=pause` stops
-// before each step and prints the command to type in a second terminal meanwhile.
+// before each step and prints the command to type in a second terminal meanwhile (LookWith, in
+// full: no $NAME in it, so it can be pasted).
 //
 // Implementations: NullTrace (off), ConsoleTrace (the parent, writes to stderr), and
 // ChannelTrace (inside `minirun init`, which sends the lines to the parent over the sync socket).
@@ -13,7 +14,9 @@
 // (`$BUNDLE = /var/lib/minirun/containers/<64 hex>`, `$ROOTFS`, `$LAYERS`, `$CGROUP`) and each
 // later line shows the name; a line still too wide is wrapped. It numbers every step heading and
 // every call, init's too (one counter: no number twice), and closes with a summary of the facts
-// the steps recorded (Fact): namespaces, mounts, limits, capabilities, seccomp, uid map, command.
+// the steps recorded (Fact): namespaces, mounts, limits, capabilities, seccomp, uid map, command;
+// `pull` and `rm` close with a summary of their own (Summary(title, lines)). A call's result is
+// the kernel's value; any words explaining it come from the catalog too (Messages.Result*).
 namespace MiniRun.Trace;
 
 /// <summary>What the closing summary of a trace lists, in this order.</summary>
@@ -87,7 +90,8 @@ public sealed class ConsoleTrace : ITrace
 
     /// <summary>
     /// The command a student types in a second terminal while a paused step waits (e.g.
-    /// `ls -l /proc/PID/ns`); set when there is something new to look at.
+    /// `ls -l /proc/PID/ns`); set when there is something new to look at. Printed as it is, with
+    /// full paths, so that it can be typed or pasted.
     /// </summary>
     public string? LookWith { get; set; }
 
@@ -133,6 +137,16 @@ public sealed class ConsoleTrace : ITrace
         }
     }
 
+    /// <summary>
+    /// The closing summary of a command that makes no container (pull, rm): a heading, then one
+    /// "label: value" line each.
+    /// </summary>
+    public void Summary(Narration title, IEnumerable<(Narration Label, string Value)> lines)
+    {
+        Write(TraceFormat.StepMark + title.Text);
+        foreach (var (label, value) in lines) Write(TraceFormat.Note($"{label.Text}: {value}"));
+    }
+
     /// <summary>Named paths, longest first, so that $ROOTFS wins over the $BUNDLE it lies in.</summary>
     private readonly List<(string Path, string Name)> _names = new();
 
@@ -167,7 +181,8 @@ public sealed class ConsoleTrace : ITrace
 
     public void WaitForEnter()
     {
-        if (LookWith is { } look) Write(TraceFormat.Note(Messages.PauseLook.With(look).Text));
+        // the command as typed: its paths in full, not as the $NAMES of the trace
+        if (LookWith is { } look) _out.WriteLine(DisplayWidth.WrapAll(TraceFormat.Note(Messages.PauseLook.With(look).Text), TraceFormat.Columns));
         _out.Write(DisplayWidth.WrapAll("   " + Messages.PausePrompt.Text, TraceFormat.Columns));
         _out.Flush();
         try

@@ -8,7 +8,9 @@
 //
 // Placeholders: {0}, {1}... are filled by Narration.With (paths, pids, counts, names).
 // Order: by where the step runs - engine, clone, init (in the order init runs its steps), exec,
-// cgroups, network, images, rm - then the pause prompt and the summary.
+// cgroups, network, images (pull), rm - then the words beside call results and summary facts
+// (Result*, Fact*: the value stays the kernel's, as {0}), the lab runner, the pause prompt and
+// the summary.
 namespace MiniRun.Trace;
 
 public static class Messages
@@ -499,9 +501,6 @@ public static class Messages
     public static readonly Narration CgroupDisabled = new(
         "linux.resources: not applied: --cgroup-manager disabled asks for no cgroup (podman --cgroups=disabled)",
         "linux.resources: 適用しない: --cgroup-manager disabled は cgroup なしを求める (podman --cgroups=disabled)");
-    public static readonly Narration CgroupPlanNote = new(
-        "{0}",
-        "{0}");
     public static readonly Narration LimitCpusetCpus = new(
         "--cpuset-cpus / cpu.cpus: the container may run only on these CPUs",
         "--cpuset-cpus / cpu.cpus: コンテナはこれらの CPU でだけ動く");
@@ -636,6 +635,46 @@ public static class Messages
         "the registry gives a manifest (the list of layers and the config) and the blobs; each layer is checked against its digest, then unpacked",
         "レジストリからマニフェスト (レイヤと設定の一覧) と blob を受け取る。各レイヤはダイジェストを確かめてから展開する");
 
+    public static readonly Narration PullIndex = new(
+        "an image index: one manifest per platform; the one for {0} is fetched next",
+        "イメージインデックス: プラットフォームごとにマニフェストがある。次に {0} 用のものを取得する");
+    public static readonly Narration PullManifest = new(
+        "the manifest names the config and {0} layer(s), each by the sha256 of its bytes",
+        "マニフェストは設定とレイヤ {0} 枚を、それぞれのバイト列の sha256 で指す");
+    public static readonly Narration PullConfigBlob = new(
+        "the config: the command, the environment, and the diff ids of the unpacked layers",
+        "設定: コマンド、環境変数、展開したレイヤの diff id");
+    public static readonly Narration PullLayerBlob = new(
+        "layer {0}/{1}, {2}: hashed while it streams in, kept only if it matches its digest",
+        "レイヤ {0}/{1}、{2}: 届く間にハッシュを取り、ダイジェストと一致したときだけ残す");
+    public static readonly Narration PullSummaryTitle = new(
+        "summary: what this pull did",
+        "まとめ: この pull がしたこと");
+    public static readonly Narration PullSummaryImage = new(
+        "image id",
+        "イメージ ID");
+    public static readonly Narration PullSummaryImageValue = new(
+        "{0} (the sha256 of its config), tagged {1}",
+        "{0} (設定の sha256)、タグ {1}");
+    public static readonly Narration PullSummaryManifest = new(
+        "manifest",
+        "マニフェスト");
+    public static readonly Narration PullSummaryFetched = new(
+        "fetched",
+        "取得");
+    public static readonly Narration PullSummaryFetchedValue = new(
+        "{0} blob(s), {1} bytes (what the store lacked)",
+        "blob {0} 個、{1} バイト (ストアになかったもの)");
+    public static readonly Narration PullSummaryUnpacked = new(
+        "unpacked",
+        "展開");
+    public static readonly Narration PullSummaryUnpackedValue = new(
+        "{0} layer(s), {1} tar entries, {2} whiteout(s), {3} opaque dir(s), {4} bytes of files",
+        "レイヤ {0} 枚、tar のエントリ {1} 個、ホワイトアウト {2} 個、不透明ディレクトリ {3} 個、ファイル {4} バイト");
+    public static readonly Narration PullSummaryUnpackedNone = new(
+        "none: every layer was in the store already",
+        "なし: どのレイヤもストアにあった");
+
     // ---- rm ------------------------------------------------------------------------------------
     public static readonly Narration RmSupervisorTitle = new(
         "stop the container's supervisor",
@@ -673,6 +712,209 @@ public static class Messages
     public static readonly Narration RmFilesWhy = new(
         "the record, the log and the overlay's upper directory: every change the container made to its files is gone",
         "記録、ログ、overlay の upper ディレクトリ: コンテナがファイルに加えた変更はすべて消える");
+
+    public static readonly Narration RmSummaryTitle = new(
+        "summary: what was removed",
+        "まとめ: 削除したもの");
+    public static readonly Narration RmSummaryProcesses = new(
+        "processes",
+        "プロセス");
+    public static readonly Narration RmSummaryMounts = new(
+        "mounts",
+        "マウント");
+    public static readonly Narration RmSummaryCgroup = new(
+        "cgroup",
+        "cgroup");
+    public static readonly Narration RmSummaryNetwork = new(
+        "network",
+        "ネットワーク");
+    public static readonly Narration RmSummaryVolumes = new(
+        "volumes",
+        "ボリューム");
+    public static readonly Narration RmSummaryFiles = new(
+        "files",
+        "ファイル");
+    public static readonly Narration RmProcessesValue = new(
+        "PID 1 (host pid {0}) and every process of its PID namespace and cgroup",
+        "PID 1 (ホストの pid {0}) と、その PID 名前空間と cgroup のすべてのプロセス");
+    public static readonly Narration RmProcessesSupervisor = new(
+        "; first its supervisor (pid {0})",
+        "。その前にスーパーバイザ (pid {0})");
+    public static readonly Narration RmProcessesNone = new(
+        "none running: the container had exited",
+        "動いているものはなかった: コンテナは終了していた");
+    public static readonly Narration RmMountsValue = new(
+        "none left: they lived in the container's mount namespace, which ended with its last process",
+        "残りなし: マウントはコンテナのマウント名前空間にあり、最後のプロセスとともに消えた");
+    public static readonly Narration RmCgroupNone = new(
+        "none: it had no cgroup",
+        "なし: cgroup を持っていなかった");
+    public static readonly Narration RmNetworkValue = new(
+        "its veth, address lease, published ports and the bind mount of its network namespace",
+        "veth、アドレスの割り当て、公開ポート、ネットワーク名前空間のバインドマウント");
+    public static readonly Narration RmNetworkNone = new(
+        "none: it had no network of its own",
+        "なし: 自分のネットワークを持っていなかった");
+    public static readonly Narration RmVolumesValue = new(
+        "its anonymous volumes (-v); named volumes stay",
+        "匿名ボリューム (-v)。名前付きボリュームは残す");
+    public static readonly Narration RmVolumesKept = new(
+        "none: without -v every volume stays",
+        "なし: -v がなければボリュームはすべて残る");
+    public static readonly Narration RmFilesValue = new(
+        "{0}: the record, the log and the overlay's upper directory",
+        "{0}: 記録、ログ、overlay の upper ディレクトリ");
+
+    // ---- what a call's result means, and the summary's values ---------------------------------
+    // A kernel call's result (0, -1 EPERM, a fd, a pid) stays as it is; the words that explain it
+    // come from here, with the value as {0}.
+    public static readonly Narration ResultCloneChild = new(
+        "{0} (host view); inside its new PID namespace this process is PID 1",
+        "{0} (ホストから見た値)。新しい PID 名前空間の中ではこのプロセスが PID 1");
+    public static readonly Narration ResultCloneViaSupervisor = new(
+        "{0}, child of the supervisor {1}",
+        "{0}、スーパーバイザ {1} の子");
+    public static readonly Narration ResultGoSent = new(
+        "1: the child calls setresgid(0,0,0) and setresuid(0,0,0), root in its namespace, then execs init",
+        "1: 子は setresgid(0,0,0) と setresuid(0,0,0) で名前空間の root になり、init を exec する");
+    public static readonly Narration ResultDenySetgroups = new(
+        "EPERM: an unprivileged writer must deny setgroups first",
+        "EPERM: 特権のない書き手は先に setgroups を deny にする必要がある");
+    public static readonly Narration ResultOpenBeneath = new(
+        "{0}: resolved by the kernel inside the rootfs, used as /proc/self/fd/{0}",
+        "{0}: カーネルが rootfs の中で解決した。/proc/self/fd/{0} として使う");
+    public static readonly Narration ResultStatvfs = new(
+        "0: the mount's flags are {0}",
+        "0: マウントのフラグは {0}");
+    public static readonly Narration ResultStartWrote = new(
+        "1: `start` wrote its byte, the program may run",
+        "1: `start` が 1 バイト書いた。プログラムを動かしてよい");
+    public static readonly Narration ResultUmask = new(
+        "{0} (the previous mask)",
+        "{0} (前のマスク)");
+    public static readonly Narration ResultUmaskInherited = new(
+        "the previous mask",
+        "前のマスク");
+    public static readonly Narration ResultSeccompInit = new(
+        "ctx (the native architecture is in the filter already)",
+        "ctx (ネイティブのアーキテクチャはもうフィルタに入っている)");
+    public static readonly Narration ResultSeccompRulesAdded = new(
+        "0 ({0} unknown system call names skipped)",
+        "0 (未知のシステムコール名 {0} 個を飛ばした)");
+    public static readonly Narration ResultSeccompExport = new(
+        "0: the filter libseccomp will hand to the kernel, as pseudo code:",
+        "0: libseccomp がカーネルに渡すフィルタ (疑似コード):");
+    public static readonly Narration ResultExecveInit = new(
+        "does not return: the container's command replaces minirun init as PID 1",
+        "戻らない: コンテナのコマンドが minirun init と入れ替わり PID 1 になる");
+    public static readonly Narration ResultInitChild = new(
+        "{0} (the command's pid in the container; minirun init stays PID 1)",
+        "{0} (コンテナ内でのコマンドの pid。minirun init は PID 1 のまま)");
+    public static readonly Narration ResultBpfAttached = new(
+        "{0} program(s) attached",
+        "付いているプログラム {0} 個");
+    public static readonly Narration ResultGoneAlready = new(
+        "-1 (gone already)",
+        "-1 (もう終了していた)");
+    public static readonly Narration ResultKillPid1 = new(
+        "0: PID 1 of the container; the kernel ends the rest of its PID namespace",
+        "0: コンテナの PID 1。PID 名前空間の残りはカーネルが終わらせる");
+    public static readonly Narration ResultStateRemoved = new(
+        "0: the runtime's state of the container",
+        "0: ランタイムが持つコンテナの状態");
+    public static readonly Narration ResultInHelper = new(
+        "0 (in the helper)",
+        "0 (補助プロセスで)");
+    public static readonly Narration ResultInHelperBeforeCgroupns = new(
+        "0 (in the helper, before it joins the cgroup namespace)",
+        "0 (補助プロセスで、cgroup 名前空間に入る前に)");
+    public static readonly Narration ResultInHelperInherited = new(
+        "0 (in the helper; the program inherits it)",
+        "0 (補助プロセスで。プログラムが引き継ぐ)");
+    public static readonly Narration ResultExecClone = new(
+        "the program's process: a child of minirun, inside the container's PID namespace",
+        "プログラムのプロセス: minirun の子で、コンテナの PID 名前空間の中");
+    public static readonly Narration ResultExecveProgram = new(
+        "does not return: the program runs",
+        "戻らない: プログラムが動き出す");
+    public static readonly Narration ResultSeccompBeforeNnp = new(
+        "0 (no no_new_privs: loaded while CAP_SYS_ADMIN is still held)",
+        "0 (no_new_privs なし: CAP_SYS_ADMIN があるうちに読み込む)");
+    public static readonly Narration ResultKeepCaps = new(
+        "0 (the permitted set survives setresuid)",
+        "0 (permitted は setresuid の後も残る)");
+    public static readonly Narration ResultBoundingKept = new(
+        "0 (bounding set kept: {0})",
+        "0 (残したバウンディングセット: {0})");
+    public static readonly Narration ResultNoNewPrivs = new(
+        "0 (no execve can gain privileges any more)",
+        "0 (以後どの execve も権限を得られない)");
+    public static readonly Narration ResultSeccompAfterNnp = new(
+        "0 (after no_new_privs: as late as possible)",
+        "0 (no_new_privs の後、できるだけ遅く)");
+    public static readonly Narration ResultSupervisorKilled = new(
+        "0: the supervisor (its pid and start time checked first)",
+        "0: スーパーバイザ (pid と開始時刻を先に確かめた)");
+    public static readonly Narration ResultRetired = new(
+        "0: out of the store; `ps -a` no longer lists it, the name is free",
+        "0: ストアから外した。`ps -a` にはもう出ず、名前は空いた");
+    public static readonly Narration ResultFilesDeleted = new(
+        "0: container.json, config.json, the log, the overlay's upper and work directories",
+        "0: container.json、config.json、ログ、overlay の upper と work ディレクトリ");
+    public static readonly Narration ResultResolverBound = new(
+        "{0}; bound to {1}:53 UDP and TCP",
+        "{0}。{1}:53 の UDP と TCP で待ち受ける");
+    public static readonly Narration ResultNftAbsent = new(
+        "absent: {0}; again with the table's skeleton",
+        "ない: {0}。テーブルの骨組みを付けてやり直す");
+    public static readonly Narration ResultPortReserved = new(
+        "fd {0}, host port {1} reserved",
+        "fd {0}、ホストのポート {1} を確保した");
+    public static readonly Narration ResultNetlinkBound = new(
+        "{0} (bound to that namespace)",
+        "{0} (その名前空間に結び付いた)");
+    public static readonly Narration ResultNoReply = new(
+        "no reply",
+        "応答なし");
+    public static readonly Narration ResultGoneAlreadyEnodev = new(
+        "gone already (ENODEV)",
+        "もうない (ENODEV)");
+    public static readonly Narration ResultNetnsMountPoint = new(
+        "0: the mount point of the new namespace",
+        "0: 新しい名前空間のマウントポイント");
+    public static readonly Narration ResultUnshareNet = new(
+        "0: this thread alone is in a new network namespace",
+        "0: このスレッドだけが新しいネットワーク名前空間に入った");
+    public static readonly Narration ResultNetnsHeld = new(
+        "0: holds it from now on",
+        "0: 以後これが名前空間を保持する");
+    public static readonly Narration ResultNotMounted = new(
+        "-1 {0}: not mounted",
+        "-1 {0}: マウントされていない");
+    public static readonly Narration FactJoined = new(
+        "{0} (joined)",
+        "{0} (参加)");
+    public static readonly Narration FactInitStays = new(
+        "{0} (minirun init stays PID 1)",
+        "{0} (minirun init は PID 1 のまま)");
+    public static readonly Narration FactSeccompRules = new(
+        "default {0}, {1} rules",
+        "既定 {0}、ルール {1} 個");
+    public static readonly Narration FactSeccompLoaded = new(
+        "{0} BPF instructions loaded",
+        "BPF 命令 {0} 個を読み込んだ");
+    public static readonly Narration FactSeccompExec = new(
+        "{0} BPF instructions (the container's filter)",
+        "BPF 命令 {0} 個 (コンテナのフィルタ)");
+    public static readonly Narration FactCapabilities = new(
+        "{0} of {1}: {2}",
+        "{1} 個中 {0} 個: {2}");
+    public static readonly Narration CgroupDefaultsOnly = new(
+        "linux.resources asks only for the kernel's defaults (cpu.shares 1024, -1 for no limit); not written: {0}",
+        "linux.resources はカーネルの既定値 (cpu.shares 1024、制限なしの -1) だけを求めている。書かない: {0}");
+    public static readonly Narration CgroupNoDeviceFilterFs = new(
+        "linux.resources.devices: no cgroup2 filesystem for the device filter; kept with nodev mounts",
+        "linux.resources.devices: デバイスフィルタを付ける cgroup2 ファイルシステムがない。nodev マウントで守る");
 
     // ---- the lab runner (`minirun lab`) -----------------------------------------------------------
     public static readonly Narration LabSteps = new(

@@ -6,12 +6,15 @@
 // the final reference line, and a failed pull is one line with exit status 125. An image pulled
 // by digest is found again through its RepoDigests, so `run alpine@sha256:<index digest>` does
 // not pull twice. Registries in MINIRUN_INSECURE_REGISTRIES may use plain HTTP (see RegistryCli).
+// With `run --trace` the pull is the trace's first step (Engine/PullTrace.cs).
 // Follows: docker-run(1) "--pull".
 using MiniImage.Pull;
 using MiniImage.Reference;
 using MiniImage.Registry;
 using MiniImage.Store;
 using MiniJson;
+using MiniRun.Engine;
+using MiniRun.Trace;
 
 namespace MiniRun.Cli;
 
@@ -19,13 +22,18 @@ public static class ImageAcquisition
 {
     public static readonly string[] Policies = ["missing", "always", "never"];
 
-    /// <summary>The image to run; pulls it first when the policy says so.</summary>
-    public static ImageSummary Ensure(ImageStore store, string reference, string policy) =>
-        Ensure(store, reference, policy, () => RegistryCli.OpenRegistry([]), Console.Error, !Console.IsErrorRedirected);
+    /// <summary>
+    /// The image to run; pulls it first when the policy says so. With `run --trace` the pull is a
+    /// step of the trace: the registry's answers and each layer unpacked (Engine/PullTrace.cs).
+    /// </summary>
+    public static ImageSummary Ensure(ImageStore store, string reference, string policy, ConsoleTrace? trace = null) =>
+        Ensure(store, reference, policy, () => trace is null ? (IRegistrySource)RegistryCli.OpenRegistry([])
+            : new PullTrace(RegistryCli.OpenRegistry([]), trace, store, store.Root, null),
+            Console.Error, !Console.IsErrorRedirected, trace);
 
     /// <summary>As above, with the registry, the output and its terminal-ness given (tests).</summary>
     public static ImageSummary Ensure(ImageStore store, string reference, string policy,
-        Func<IRegistrySource> openRegistry, TextWriter output, bool terminal)
+        Func<IRegistrySource> openRegistry, TextWriter output, bool terminal, ConsoleTrace? trace = null)
     {
         if (!Policies.Contains(policy))
             throw new CliError($"invalid pull option: '{policy}': must be one of \"missing\", \"always\" or \"never\"");
@@ -42,6 +50,7 @@ public static class ImageAcquisition
         var registry = openRegistry();
         try
         {
+            trace?.Step(Messages.PullTitle.With(parsed.ToString()), Messages.PullWhy);
             var progress = new PullOutput(output, terminal, printReference: false);
             return RegistryCli.RunPull(store, registry, parsed, new PullOptions(), progress, exitCode: 125).Image;
         }

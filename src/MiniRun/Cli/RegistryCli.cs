@@ -78,7 +78,7 @@ public static class RegistryCli
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
             var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
             var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP to this registry (host or host:port; repeatable; also env " + InsecureRegistriesVariable + ", comma-separated)" };
-            var trace = new Option<bool>("--trace") { Description = "Narrate each layer unpacked: digest, media type, entries, whiteouts, where it lands (--trace=pause waits for Enter)" };
+            var trace = new Option<bool>("--trace") { Description = "Narrate the registry requests and each layer unpacked: digest, media type, entries, whiteouts, where it lands (--trace=pause waits for Enter)" };
             var tracePause = new Option<bool>(CliArgs.TracePauseOption) { Hidden = true };
             var name = new Argument<string>("NAME[:TAG|@DIGEST]");
             cmd.Options.Add(quiet);
@@ -150,9 +150,12 @@ public static class RegistryCli
         var output = quiet ? null : new PullOutput(Console.Out, terminal: !Console.IsOutputRedirected, printReference: true);
         var store = new ImageStore(root);
         var trace = traceMode is { Enabled: true } t ? new MiniRun.Trace.ConsoleTrace(Console.Error, t.Pause) : null;
-        MiniRun.Engine.LayerTrace.Attach(store, trace, root);
+        // --trace: the registry's answers and each layer unpacked are narrated (Engine/PullTrace.cs)
+        var traced = trace is null ? null : new MiniRun.Engine.PullTrace(registry, trace, store, root, wanted);
         trace?.Step(MiniRun.Trace.Messages.PullTitle.With(reference.ToString()), MiniRun.Trace.Messages.PullWhy);
-        var result = RunPull(store, registry, reference, new PullOptions { Platform = wanted }, output, exitCode: 1);
+        var result = RunPull(store, (IRegistrySource?)traced ?? registry, reference, new PullOptions { Platform = wanted },
+            output, exitCode: 1);
+        traced?.Summary(result);
         if (quiet) Console.WriteLine(result.Reference.ToString());
         return 0;
     }

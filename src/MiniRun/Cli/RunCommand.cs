@@ -50,7 +50,7 @@ public static class RunCommand
         try { detachKeys = AttachClient.ParseDetachKeys(flags.DetachKeys); }
         catch (FormatException e) { throw new CliError(e.Message); }
         var trace = traceMode.Enabled ? new ConsoleTrace(Console.Error, traceMode.Pause) : null;
-        var outcome = ContainerRunner.Run(root, o, trace, flags, detachKeys, images => ImageAcquisition.Ensure(images, o.Image, o.Pull),
+        var outcome = ContainerRunner.Run(root, o, trace, flags, detachKeys, images => ImageAcquisition.Ensure(images, o.Image, o.Pull, trace),
             initExecutable);
         if (flags.Detach)
         {

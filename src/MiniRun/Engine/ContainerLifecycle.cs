@@ -243,20 +243,43 @@ public static class ContainerLifecycle
                 ? $"cannot remove container \"/{c.Name}\": container is paused and must be unpaused first"
                 : $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove", 1);
         // Under the container's lock: a concurrent stop or the supervisor's last write waits for us.
+        List<(Narration, string)>? removed = null;
         using (store.LockContainer(c.Id))
         {
             c = store.Load(c.Id);
             trace?.Name("CONTAINER", store.DirOf(c.Id));
             if (trace is not null) trace.LookWith = $"ls {store.DirOf(c.Id)}; ps -e -o pid,comm | grep {c.State.Pid}";
+            removed = trace is null ? null : RemovalSummary(store, c, volumes);
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace);
         }
-        trace?.Step(Messages.RmNameTitle, Messages.RmNameWhy.With(c.Name));
+        trace?.Step(Messages.RmNameTitle.With(c.Name), Messages.RmNameWhy);
         CgroupReservation.Sweep(store, CgroupV2Host.Detect().MountPoint);   // and those of `run`s killed before their record existed
         if (store.Retire(c) is not string retired) return;
-        trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", "0: out of the store; `ps -a` no longer lists it, the name is free");
+        trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", Messages.ResultRetired.Text);
         if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id, trace);
         trace?.Step(Messages.RmFilesTitle, Messages.RmFilesWhy);
         ContainerStore.DeleteRetired(retired);
-        trace?.Call($"rm -r {retired}", "0: container.json, config.json, the log, the overlay's upper and work directories");
+        trace?.Call($"rm -r {retired}", Messages.ResultFilesDeleted.Text);
+        if (removed is not null) trace?.Summary(Messages.RmSummaryTitle, removed);
+    }
+
+    /// <summary>rm --trace's closing summary, read before anything goes: what the steps remove.</summary>
+    private static List<(Narration, string)> RemovalSummary(ContainerStore store, ContainerRecord c, bool volumes)
+    {
+        var s = c.State;
+        var processes = !ContainerLiveness.HasLiveProcess(c) ? Messages.RmProcessesNone
+            : s.SupervisorPid > 0 && ProcessIdentity.IsAlive(s.SupervisorPid, s.SupervisorStartTime)
+                ? Messages.RmProcessesValue.With(s.Pid).Then(Messages.RmProcessesSupervisor.With(s.SupervisorPid))
+                : Messages.RmProcessesValue.With(s.Pid);
+        bool network = MiniRun.Network.ContainerNetworkFile.IsBridged(store.DirOf(c.Id));
+        return
+        [
+            (Messages.RmSummaryProcesses, processes.Text),
+            (Messages.RmSummaryMounts, Messages.RmMountsValue.Text),
+            (Messages.RmSummaryCgroup, s.CgroupPath ?? Messages.RmCgroupNone.Text),
+            (Messages.RmSummaryNetwork, (network ? Messages.RmNetworkValue : Messages.RmNetworkNone).Text),
+            (Messages.RmSummaryVolumes, (volumes ? Messages.RmVolumesValue : Messages.RmVolumesKept).Text),
+            (Messages.RmSummaryFiles, Messages.RmFilesValue.With(store.DirOf(c.Id)).Text),
+        ];
     }
 }

@@ -63,6 +63,16 @@ public static class ContainerNetworkFile
 
     public static string PathIn(string containerDir) => System.IO.Path.Combine(containerDir, FileName);
 
+    /// <summary>
+    /// Whether the container has a network of its own to take down (a bridge: veth, lease, ports,
+    /// namespace), as ContainerNetwork.Detach decides; false for none, host and an unreadable file.
+    /// </summary>
+    public static bool IsBridged(string containerDir)
+    {
+        try { return Read(containerDir) is { Request.IsBridged: true }; }
+        catch (NetworkException) { return false; }
+    }
+
     /// <summary>The file, or null when the container has none (made before networking existed: it is `none`).</summary>
     public static ContainerNetworkState? Read(string containerDir)
     {

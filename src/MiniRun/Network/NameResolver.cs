@@ -97,7 +97,7 @@ public static class NameResolver
                 ?? throw new RuntimeException($"start the name resolver for {gateway}:53: it (pid {resolver}) ended right after it was ready");
             WritePidFile(dir, resolver, start);
             trace.Call($"spawn minirun {Verb} {networkId[..Math.Min(12, networkId.Length)]} {gateway} (setsid, via a middle process)",
-                $"{resolver}; bound to {gateway}:53 UDP and TCP");
+                Messages.ResultResolverBound.With(resolver, gateway).Text);
         }
         finally
         {

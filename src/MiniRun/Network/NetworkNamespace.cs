@@ -32,7 +32,7 @@ public static class NetworkNamespace
         int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0x124 /* 0444 */);
         if (fd < 0) throw Error($"create network namespace file {Q(path)}", Marshal.GetLastPInvokeError());
         Libc.close(fd);
-        trace.Call($"open({Q(path)}, O_CREAT|O_EXCL)", "0: the mount point of the new namespace");
+        trace.Call($"open({Q(path)}, O_CREAT|O_EXCL)", Messages.ResultNetnsMountPoint.Text);
         try
         {
             RtNetlink.FromNamespaceOfThisThread(() =>
@@ -43,8 +43,8 @@ public static class NetworkNamespace
                     throw Error($"mount --bind /proc/thread-self/ns/net on {Q(path)}", Marshal.GetLastPInvokeError());
                 return 0;
             });
-            trace.Call("unshare(CLONE_NEWNET)", "0: this thread alone is in a new network namespace");
-            trace.Call($"mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)", "0: holds it from now on");
+            trace.Call("unshare(CLONE_NEWNET)", Messages.ResultUnshareNet.Text);
+            trace.Call($"mount(\"/proc/thread-self/ns/net\", {Q(path)}, MS_BIND)", Messages.ResultNetnsHeld.Text);
 
             int ns = OpenFd(path);
             try
@@ -92,7 +92,7 @@ public static class NetworkNamespace
             int errno = Marshal.GetLastPInvokeError();
             // EINVAL: not a mount point (never mounted, or already unmounted); ENOENT: no such path.
             if (errno is not (Errno.EINVAL or Errno.ENOENT)) throw Error($"umount2({Q(path)}, MNT_DETACH)", errno);
-            trace.Call($"umount2({Q(path)}, MNT_DETACH)", $"-1 {Errno.Name(errno)}: not mounted");
+            trace.Call($"umount2({Q(path)}, MNT_DETACH)", Messages.ResultNotMounted.With(Errno.Name(errno)).Text);
         }
         try { File.Delete(path); }
         catch (DirectoryNotFoundException) { }   // absent with its directory: the first `create` + `start` in a new root

@@ -168,7 +168,7 @@ public sealed class NftFirewall : IFirewall
         }
         if (stderr.Contains("No such file or directory", StringComparison.Ordinal))
         {
-            _trace.Call($"nft -f - ({what}, table assumed)", $"absent: {NftMessage(stderr)}; again with the table's skeleton");
+            _trace.Call($"nft -f - ({what}, table assumed)", Messages.ResultNftAbsent.With(NftMessage(stderr)).Text);
             return false;
         }
         throw new RuntimeException($"nft -f - ({what}): {NftMessage(stderr)}; rule set: {string.Join("; ", script.TrimEnd('\n').Split('\n'))}");

@@ -169,7 +169,7 @@ public sealed unsafe partial class PortReservation : IDisposable
         }
         bound = (got.sin_port >> 8 | got.sin_port << 8) & 0xffff;
         errno = 0;
-        trace.Call(what, $"fd {fd}, host port {bound} reserved");
+        trace.Call(what, Messages.ResultPortReserved.With(fd, bound).Text);
         return fd;
     }
 

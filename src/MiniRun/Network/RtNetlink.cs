@@ -49,7 +49,7 @@ public sealed class RtNetlink : INetlink
     public static RtNetlink OpenIn(int netnsFd, ITrace trace)
     {
         var socket = InNamespace(netnsFd, NetlinkSocket.Open);
-        trace.Call($"setns({netnsFd}, CLONE_NEWNET); socket(AF_NETLINK, NETLINK_ROUTE); setns back", $"{socket.Fd} (bound to that namespace)");
+        trace.Call($"setns({netnsFd}, CLONE_NEWNET); socket(AF_NETLINK, NETLINK_ROUTE); setns back", Messages.ResultNetlinkBound.With(socket.Fd).Text);
         return new RtNetlink(socket, trace);
     }
 
@@ -114,7 +114,7 @@ public sealed class RtNetlink : INetlink
         {
             var replies = _socket.Exchange(RtMessages.GetLink(seq, name), seq, call);
             var link = replies.Where(m => m.Type == Rt.RTM_NEWLINK).Select(RtMessages.ParseLink).FirstOrDefault();
-            _trace.Call(call, link is null ? "no reply" : Describe(link));
+            _trace.Call(call, link is null ? Messages.ResultNoReply.Text : Describe(link));
             return link;
         }
         catch (NetlinkException e) when (e.Errno == Errno.ENODEV)
@@ -224,7 +224,7 @@ public sealed class RtNetlink : INetlink
         catch (NetlinkException e) when (e.Errno == Errno.ENODEV)
         {
             // Gone between the lookup and the delete (a veth's peer took it with it): nothing left to do.
-            _trace.Call(call, "gone already (ENODEV)");
+            _trace.Call(call, Messages.ResultGoneAlreadyEnodev.Text);
             return false;
         }
         catch (NetlinkException e) { Failed(call, e); throw; }

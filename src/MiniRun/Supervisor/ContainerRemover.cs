@@ -37,12 +37,12 @@ public static class ContainerRemover
         {
             trace.Step(Messages.RmSupervisorTitle, Messages.RmSupervisorWhy);
             Libc.kill(s.SupervisorPid, 9);
-            trace.Call($"kill({s.SupervisorPid}, SIGKILL)", "0: the supervisor (its pid and start time checked first)");
+            trace.Call($"kill({s.SupervisorPid}, SIGKILL)", Messages.ResultSupervisorKilled.Text);
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
         CgroupReservation.Release(store, c.Id, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // one `run` made and the core never started
-        if (trace.Enabled && File.Exists(Path.Combine(store.DirOf(c.Id), "network.json")))
+        if (trace.Enabled && MiniRun.Network.ContainerNetworkFile.IsBridged(store.DirOf(c.Id)))
             trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);
         MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), trace);
     }

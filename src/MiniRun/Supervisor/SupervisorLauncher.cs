@@ -98,7 +98,7 @@ public static class SupervisorLauncher
                 ["minirun", "init"], env,
                 ["minirun", "supervise", "--adopt", $"{controlChild}", $"{outR}", $"{errR}", $"{inW}"], SupervisorEnvironment(), cgroupFd);
             if (trace is not null)
-                ContainerStarter.NarrateClone(trace, flags, cgroup, cgroupFd, into, $"{init}, child of the supervisor {supervisor}");
+                ContainerStarter.NarrateClone(trace, flags, cgroup, cgroupFd, into, Messages.ResultCloneViaSupervisor.With(init, supervisor).Text);
             bornIn = into.Into;
             return new LaunchedSupervisor { SupervisorPid = supervisor, Control = control, Init = new ClonedInit(init, flags, syncParent, into.Into ? cgroup : null) };
         }

@@ -102,7 +102,7 @@ public sealed class OciCgroupTests : IDisposable
         var plan = Plan("/default/c1", defaults);   // what containerd writes into every bundle
         Assert.Equal("default/c1", plan.RelativePath);
         Assert.Empty(plan.Limits.RequiredControllers());
-        Assert.StartsWith("linux.resources asks only for the kernel's defaults", plan.Note);
+        Assert.StartsWith("linux.resources asks only for the kernel's defaults", plan.Note?.En);
         Assert.Equal("user.slice/c1", Plan(null, defaults).RelativePath);   // no path: its device rules still need a cgroup
         var withMemory = Plan("/default/c1", new SpecResources { Cpu = new SpecCpu { Shares = 1024 }, Memory = new SpecMemory { Limit = 1 << 30 } });
         Assert.Equal(["memory"], withMemory.Limits.RequiredControllers());

@@ -1,7 +1,8 @@
 // ComposeLabTests: the compose lab (docs/labs/en/10-compose.md and its Japanese twin
 // docs/labs/ja/10-compose.md) cannot rot: every command of the English lab is run with the real
 // binary, in order, and its output compared with the lab's expected output, with the network
-// lab's conventions (LabRun.Matches: a "<word>" binds to the text it first matched).
+// lab's conventions (LabRun.RunEnglishLab, LabFile.Agrees: a "<word>" binds to the text it
+// first matched).
 //
 // Where it runs: inside a network namespace this test creates (NetnsHost: only `lo`, no route
 // out), in a scratch directory whose `./minirun` calls the built binary with the NetnsHost's
@@ -44,21 +45,8 @@ public sealed class ComposeLabTests : IDisposable
         File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
         File.CreateSymbolicLink(Path.Combine(_scratch, "docs"), Path.Combine(MiniRunHost.RepoRoot, "docs"));
 
-        var commands = SecurityLabTests.Parse(EnglishLab);
-        Assert.True(commands.Count >= 15, $"only {commands.Count} commands found in {EnglishLab}");
-        var bound = new Dictionary<string, string>();
-        foreach (var c in commands)
-        {
-            var actual = LabDocument.Run(_scratch, c.Command, "nsenter", "--net=" + _host.NetnsPath, "--")
-                .Split('\n').Select(l => l.TrimEnd()).ToList();
-            while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
-            var trial = new Dictionary<string, string>(bound);
-            bool same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => LabRun.Matches(p.Second, p.First, trial));
-            Assert.True(same, $"docs/labs/en/10-compose.md:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
-                $"--- actual\n{string.Join('\n', actual)}\n--- values of <words> so far\n{string.Join('\n', bound.Select(b => $"<{b.Key}> = {b.Value}"))}");
-            foreach (var (k, v) in trial) bound[k] = v;
-            _out.WriteLine($"ok: $ {c.Command}");
-        }
+        LabRun.RunEnglishLab("10-compose.md", 15,
+            command => LabDocument.Run(_scratch, command, "nsenter", "--net=" + _host.NetnsPath, "--"), _out);
         Assert.Empty(_host.M.ContainerIds());
         Assert.False(Directory.Exists(Path.Combine(_scratch, "app")));
     }

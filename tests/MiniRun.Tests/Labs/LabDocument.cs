@@ -14,8 +14,8 @@ public static class LabDocument
 
     public static void AssertTwinsAgree(string englishLab, string japaneseLab)
     {
-        var en = SecurityLabTests.Parse(englishLab);
-        var ja = SecurityLabTests.Parse(japaneseLab);
+        var en = MiniRun.Labs.LabFile.Parse(englishLab);
+        var ja = MiniRun.Labs.LabFile.Parse(japaneseLab);
         Assert.Equal(en.Select(c => c.Command), ja.Select(c => c.Command));
         Assert.Equal(en.Select(c => c.Needs), ja.Select(c => c.Needs));
         foreach (var (e, j) in en.Zip(ja))

@@ -2,7 +2,7 @@
 // docs/labs/ja/02-network.md) cannot rot: every command of the English lab is run with the real
 // binary, in order, and its output compared with the lab's expected output.
 //
-// The lab's convention is the security lab's (SecurityLabTests, whose parser this class uses):
+// The lab's conventions are every lab's (LabRun, src/MiniRun/Labs/LabFile.cs):
 // ```console blocks, "$ " lines are commands, the lines after them their expected output
 // (stdout and stderr together), runs of blanks compare as one, `<!-- lab: needs PATH -->` before
 // a block runs it only where PATH exists, and the Japanese lab holds exactly the same blocks.
@@ -12,7 +12,7 @@
 // claims that tie two outputs together are checked, not only their shapes: the container's
 // eth0@if<veth-index> is the index of the host's veth, the port httpd logs is the one conntrack
 // recorded, the chain `port-<web-id>` is named after the container id `run -d` printed. The
-// matching is LabRun.Matches, which every lab's runner shares.
+// run and the judging are LabRun.RunEnglishLab (LabFile.Agrees), which every lab's test shares.
 //
 // Where it runs: on the students' VM the commands run on the real host with sudo. Here every
 // command runs inside a network namespace this test creates (NetnsHost: only `lo`, no route out,
@@ -69,40 +69,10 @@ public sealed class NetworkLabTests : IClassFixture<NetworkLabTests.Fixture>
     [Fact]
     public void Every_command_of_the_english_lab_prints_what_the_lab_says()
     {
-        var commands = SecurityLabTests.Parse(EnglishLab);
-        Assert.True(commands.Count >= 30, $"only {commands.Count} commands found in {EnglishLab}: is the convention still ```console with \"$ \"?");
-        var bound = new Dictionary<string, string>();
-        int ran = 0;
-        foreach (var c in commands)
-        {
-            if (c.Needs is not null && !File.Exists(c.Needs) && !Directory.Exists(c.Needs))
-            {
-                _out.WriteLine($"not run here (needs {c.Needs}): line {c.Line}: $ {c.Command}");
-                continue;
-            }
-            var before = new Dictionary<string, string>(bound);
-            List<string> actual;
-            bool same;
-            // A command that only looks (ip, bridge, cat) is asked again for up to 2 s: the kernel
-            // updates a new link's operational state ("state UP") a moment after it is up (linkwatch).
-            bool looksOnly = c.Command.StartsWith("ip ") || c.Command.StartsWith("bridge ") || c.Command.StartsWith("cat ");
-            for (int attempt = 0; ; attempt++)
-            {
-                actual = RunInNamespace(c.Command).Split('\n').Select(l => l.TrimEnd()).ToList();
-                while (actual.Count > 0 && actual[^1].Trim().Length == 0) actual.RemoveAt(actual.Count - 1);
-                var trial = new Dictionary<string, string>(before);
-                same = actual.Count == c.Expected.Count && actual.Zip(c.Expected).All(p => LabRun.Matches(p.Second, p.First, trial));
-                if (same || !looksOnly || attempt == 10)
-                {
-                    foreach (var (k, v) in trial) bound[k] = v;
-                    break;
-                }
-                Thread.Sleep(200);
-            }
-            Assert.True(same, $"docs/labs/en/02-network.md:{c.Line}: $ {c.Command}\n--- expected\n{string.Join('\n', c.Expected)}\n" +
-                $"--- actual\n{string.Join('\n', actual)}\n--- values of <words> so far\n{string.Join('\n', before.Select(b => $"<{b.Key}> = {b.Value}"))}");
-            ran++;
-        }
+        // A command that only looks (ip, bridge, cat) is asked again for up to 2 s: the kernel
+        // updates a new link's operational state ("state UP") a moment after it is up (linkwatch).
+        int ran = LabRun.RunEnglishLab("02-network.md", 30, RunInNamespace, _out,
+            c => c.Command.StartsWith("ip ") || c.Command.StartsWith("bridge ") || c.Command.StartsWith("cat "));
         Assert.True(ran >= 30, $"only {ran} commands ran");
         // The lab's containers and network are gone (its last steps remove them), and nothing else is left.
         Assert.Empty(_f.Host.M.ContainerIds());

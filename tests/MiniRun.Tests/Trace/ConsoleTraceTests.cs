@@ -144,6 +144,7 @@ public sealed class ConsoleTraceTests
         Assert.Contains(lines, l => l.EndsWith(". " + Messages.SummaryTitle.En, StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("     " + Messages.FactLabel(TraceFact.Command).En + ": /bin/true", StringComparison.Ordinal));
 
+        string name = m.Run("inspect", "-f", "{{.Name}}", id).Stdout.Trim().TrimStart('/');
         var rm = m.RunWith(null, env, "rm", "-f", "--trace", id);
         Assert.True(rm.ExitCode == 0, rm.Stderr);
         var rmLines = rm.Stderr.TrimEnd('\n').Split('\n');
@@ -151,8 +152,22 @@ public sealed class ConsoleTraceTests
         int Step(Narration title) => Array.FindIndex(rmLines, l => Regex.IsMatch(l, @"^── \d+\. ") && l.Contains(title.En.Split('{')[0]));
         int supervisor = Step(Messages.RmSupervisorTitle), core = Step(Messages.RmCoreTitle), store = Step(Messages.RmNameTitle), files = Step(Messages.RmFilesTitle);
         Assert.True(0 <= supervisor && supervisor < core && core < store && store < files, rm.Stderr);
+        Assert.Equal(-1, Step(Messages.RmNetworkTitle));   // --network none: no network of its own to take down
         // PID 1 ends by the core's kill(2), or (cgroup v2) already by the cgroup.kill written before it.
         Assert.True(rmLines.Any(l => Regex.IsMatch(l, @"^\[\d+\] kill\(\d+, SIGKILL\) = ") || l.Contains("cgroup.kill")), rm.Stderr);
+        Assert.DoesNotMatch(@"\{\d+\}", rm.Stderr);   // every placeholder filled (the store step's name was not)
+        TraceText.Contains(Messages.RmNameTitle.With(name).En, rm.Stderr);
+        // the closing summary: what went, read before it went
+        int summary = Step(Messages.RmSummaryTitle);
+        Assert.True(summary > files, rm.Stderr);
+        string said = string.Join('\n', rmLines.Skip(summary));
+        TraceText.Matches(Regex.Escape(TraceText.Squash($"{Messages.RmSummaryProcesses.En}: {Messages.RmProcessesValue.With("HOSTPID").En}"))
+            .Replace("HOSTPID", @"\d+"), said);
+        TraceText.Contains($"{Messages.RmSummaryMounts.En}: {Messages.RmMountsValue.En}", said);
+        TraceText.Contains($"{Messages.RmSummaryNetwork.En}: {Messages.RmNetworkNone.En}", said);   // --network none
+        TraceText.Contains($"{Messages.RmSummaryVolumes.En}: {Messages.RmVolumesKept.En}", said);   // no -v
+        TraceText.Contains($"{Messages.RmSummaryFiles.En}: {Messages.RmFilesValue.With("$CONTAINER").En}", said);
+        Assert.Contains($"     {Messages.RmSummaryCgroup.En}: ", said);
         Assert.Empty(m.ContainerIds());
     }
 

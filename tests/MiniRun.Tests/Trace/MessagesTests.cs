@@ -2,7 +2,11 @@
 // entry has its English and its Japanese text, the Japanese one really in Japanese, both with the
 // same {0} placeholders - and every narration goes through it: no source file outside the catalog
 // makes a Narration, and no step or note is given a string (ITrace takes Narration, and the
-// narration helpers of the steps do too).
+// narration helpers of the steps do too). A kernel call's result and a summary's fact are strings
+// (the values stay as the kernel gives them), so the source is read for the words written beside
+// them: a literal there may hold a value and one word ("0", "-1 EPERM", "ok", "absent", "fd 3"),
+// never a phrase - an explanation comes from the catalog (Messages.Result*, Fact*).
+using System.Text;
 using System.Text.RegularExpressions;
 using MiniRun.Tests.Integration;
 using MiniRun.Trace;
@@ -59,5 +63,97 @@ public sealed class MessagesTests
             // names the file at once if a string overload ever comes back
             Assert.DoesNotMatch(@"(BeginStep|(?<!TraceFormat)\.Step|(?<!TraceFormat)\.Note)\(\s*\$?""", text);
         }
+    }
+
+    [Fact]
+    public void No_call_result_or_summary_fact_is_explained_in_a_literal_string()
+    {
+        string src = Path.Combine(MiniRunHost.RepoRoot, "src");
+        var files = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/obj/") && !f.Contains("/bin/") && !f.Contains("/Trace/")).ToList();
+        int checkedCalls = 0;
+        var phrases = new List<string>();
+        foreach (var file in files)
+        {
+            string text = File.ReadAllText(file);
+            // trace.Call(call, RESULT), trace.Fact(kind, VALUE), and exec's planned calls plan.Add((call, RESULT))
+            foreach (Match m in Regex.Matches(text, @"(?:[Tt]race\??\.(?:Call|Fact)|\bplan\.Add)\(\(?"))
+            {
+                var commas = new List<int>();
+                int end = CSharpText.SkipCode(text, m.Index + m.Length, ')', null, commas);
+                if (commas.Count == 0) continue;
+                int stop = commas.Count > 1 ? commas[1] : end - 1;
+                var literal = new StringBuilder();
+                CSharpText.SkipCode(text[(commas[0] + 1)..stop] + ")", 0, ')', literal, null);
+                checkedCalls++;
+                // one literal with two words or more is a phrase ("none" and " dev " apart are not)
+                if (literal.ToString().Split(CSharpText.Between).Any(l => Regex.Matches(l, @"\b[a-z]{2,}\b").Count > 1))
+                    phrases.Add($"{Path.GetRelativePath(src, file)}:{text[..m.Index].Count(c => c == '\n') + 1}: {literal.ToString().Replace(CSharpText.Between, ' ').Trim()}");
+            }
+        }
+        Assert.True(checkedCalls > 80, $"only {checkedCalls} calls found: has the way calls are traced changed?");
+        Assert.True(phrases.Count == 0, "explained in a literal, not from the catalog:\n" + string.Join('\n', phrases));
+    }
+}
+
+/// <summary>Just enough of C#'s lexical rules to find a call's arguments and the text of its string literals.</summary>
+internal static class CSharpText
+{
+    /// <summary>What SkipCode writes between two literals' texts.</summary>
+    public const char Between = '\u0001';
+
+    /// <summary>
+    /// From <paramref name="i"/>, skips code up to the <paramref name="close"/> that ends it (nested
+    /// brackets and strings skipped) and returns the index after it; the text of each string literal
+    /// goes to <paramref name="text"/>, interpolation holes left out; top-level commas to <paramref name="commas"/>.
+    /// </summary>
+    public static int SkipCode(string s, int i, char close, StringBuilder? text, List<int>? commas)
+    {
+        int depth = 0;
+        while (i < s.Length)
+        {
+            char c = s[i];
+            if (c == '"' || (c is '$' or '@' && i + 1 < s.Length && s[i + 1] is '"' or '$' or '@'))
+            {
+                text?.Append(Between);
+                i = SkipString(s, i, text);
+                text?.Append(Between);
+                continue;
+            }
+            if (c == '\'')
+            {
+                i += s[i + 1] == '\\' ? 3 : 2;
+                while (s[i] != '\'') i++;
+                i++;
+                continue;
+            }
+            if (c is '(' or '[' or '{') depth++;
+            else if (c is ')' or ']' or '}')
+            {
+                if (depth == 0 && c == close) return i + 1;
+                depth--;
+            }
+            else if (c == ',' && depth == 0) commas?.Add(i);
+            i++;
+        }
+        return i;
+    }
+
+    private static int SkipString(string s, int i, StringBuilder? text)
+    {
+        bool interpolated = false, verbatim = false;
+        for (; s[i] != '"'; i++)
+            if (s[i] == '$') interpolated = true; else verbatim = true;
+        for (i++; i < s.Length; )
+        {
+            char c = s[i];
+            if (!verbatim && c == '\\') { text?.Append(s[i + 1]); i += 2; }
+            else if (c == '"' && verbatim && i + 1 < s.Length && s[i + 1] == '"') { text?.Append('"'); i += 2; }
+            else if (c == '"') return i + 1;
+            else if (interpolated && c is '{' or '}' && s[i + 1] == c) { text?.Append(c); i += 2; }
+            else if (interpolated && c == '{') i = SkipCode(s, i + 1, '}', null, null);
+            else { text?.Append(c); i++; }
+        }
+        return i;
     }
 }
