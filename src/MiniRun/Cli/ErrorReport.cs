@@ -9,9 +9,9 @@
 // `See 'docker run --help'.` (MiniRun prints `minirun` where Docker prints `docker`). The client's
 // own errors (a bad reference, a file that `load -i` cannot open, a bad registry answer passed on
 // by push) are printed as they are. Which errors are the "daemon's": MiniRun has no daemon, so
-// the engine's errors (ContainerException, a missing container, the core's RuntimeException,
-// kernel and I/O failures) play that part; CliError is the client's own (flags, terminal checks)
-// unless made with CliError.Daemon. Flag errors (an unknown flag, a bad value, `--filter foo`)
+// the engine's errors play that part (Engine/DaemonError.cs: one rule, which compose uses too;
+// no engine message carries the prefix itself); CliError is the client's own (flags, terminal
+// checks) unless made with CliError.Daemon. Flag errors (an unknown flag, a bad value, `--filter foo`)
 // never get here: DockerHelp.ParseErrors prints them with `See 'minirun ps --help'.`, exit 125.
 // `inspect` prints its own `Error: No such object: x` lines after the `[]` it writes on stdout.
 //
@@ -20,6 +20,7 @@
 // "See '... --help'."), cli/command/image/remove.go (-f hides "No such image"), moby's errdefs
 // messages; the outputs listed in issue 17.
 using MiniRun.Containers;
+using MiniRun.Engine;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
 
@@ -27,7 +28,7 @@ namespace MiniRun.Cli;
 
 public static class ErrorReport
 {
-    public const string DaemonPrefix = "Error response from daemon: ";
+    public const string DaemonPrefix = DaemonError.Prefix;
 
     private enum Dressing
     {
@@ -82,17 +83,6 @@ public static class ErrorReport
     }
 
     /// <summary>The message without any dressing, and whether it is the daemon's (the engine's) rather than the client's.</summary>
-    private static (string Message, bool Daemon) Split(Exception e)
-    {
-        string m = e.Message;
-        if (m.StartsWith(DaemonPrefix, StringComparison.Ordinal)) return (m[DaemonPrefix.Length..], true);   // older engine messages
-        bool daemon = e switch
-        {
-            CliError c => c.FromDaemon,
-            ContainerNotFoundException or ContainerException or Spec.RunConfigException or KernelException
-                or RuntimeException or IOException or MiniRun.Network.NetworkException => true,
-            _ => false,
-        };
-        return (m, daemon);
-    }
+    private static (string Message, bool Daemon) Split(Exception e) =>
+        (e.Message, e is CliError c ? c.FromDaemon : DaemonError.IsDaemon(e));
 }

@@ -56,8 +56,8 @@ public static class NetworkCli
             {
                 RunCommand.RequireRoot("network rm");
                 var errors = NetworkCommands.Remove(p.GetValue(rootOption)!, p.GetValue(names)!, Console.WriteLine);
-                if (p.GetValue(force)) errors.RemoveAll(e => e.EndsWith(" not found", StringComparison.Ordinal));
-                foreach (var e in errors) Console.Error.WriteLine(e);
+                if (p.GetValue(force)) errors.RemoveAll(e => e.Message.EndsWith(" not found", StringComparison.Ordinal));
+                foreach (var e in errors) ErrorReport.Write(Console.Error, "network rm", e);
                 return errors.Count == 0 ? 0 : 1;
             };
         }));
@@ -195,7 +195,7 @@ public static class NetworkCli
                 foreach (var n in doc.RootElement.EnumerateArray()) output.WriteLine(ImageInspectTemplate.Render(format, n));
             }
         }
-        foreach (var m in missing) Console.Error.WriteLine($"Error response from daemon: network {m} not found");
+        foreach (var m in missing) ErrorReport.Write(Console.Error, "network inspect", new NetworkException($"network {m} not found"));
         return missing.Count == 0 ? 0 : 1;
     }
 

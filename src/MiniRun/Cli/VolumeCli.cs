@@ -164,11 +164,11 @@ public static class VolumeCli
     private static int Inspect(string root, IReadOnlyList<string> names, string? format)
     {
         var found = new List<Volume>();
-        var missing = new List<string>();
+        var missing = new List<ContainerException>();
         foreach (var name in names)
         {
             try { found.Add(VolumeCommands.Get(root, name)); }
-            catch (ContainerException e) { missing.Add(e.Message); }
+            catch (ContainerException e) { missing.Add(e); }
         }
         var docs = found.Select(v => InspectCommand.Serialize(w => Write(w, v))).ToList();
         if (format is null) Console.WriteLine(InspectCommand.JsonArray(docs));
@@ -178,7 +178,7 @@ public static class VolumeCli
                 using var doc = JsonDocument.Parse(d);
                 Console.WriteLine(ImageInspectTemplate.Render(format, doc.RootElement));
             }
-        foreach (var m in missing) Console.Error.WriteLine(m);
+        foreach (var m in missing) ErrorReport.Write(Console.Error, "volume inspect", m);
         return missing.Count == 0 ? 0 : 1;
     }
 

@@ -155,7 +155,7 @@ public sealed class ComposeEngine
             or MiniImage.MiniImageException)
         {
             progress.Flush();
-            throw e as ComposeException ?? new ComposeException(e.Message);
+            throw e as ComposeException ?? new ComposeException(DaemonError.Text(e));
         }
         progress.Flush();
         return started;
@@ -257,7 +257,7 @@ public sealed class ComposeEngine
         catch (ContainerException e)
         {
             progress.Failed("Container", c.Name, "Error");
-            throw new ComposeException($"Error response from daemon: failed to start container {c.Name}: {e.Message}");
+            throw new ComposeException($"{DaemonError.Prefix}failed to start container {c.Name}: {e.Message}");
         }
         progress.Done("Container", c.Name, "Started");
     }
@@ -340,7 +340,7 @@ public sealed class ComposeEngine
             }
             var networks = new NetworkStore(_root).List().Where(n => n.Labels.GetValueOrDefault(ComposeLabels.Project) == _p.Name).Select(n => n.Name).ToList();
             var errors = NetworkCommands.Remove(_root, networks, name => progress.Done("Network", name, "Removed"));
-            if (errors.Count > 0) throw new ComposeException(errors[0]);
+            if (errors.Count > 0) throw new ComposeException(DaemonError.Text(errors[0]));
             if (volumes)
                 foreach (var v in new VolumeStore(_root).List().Where(v => v.Labels.GetValueOrDefault(ComposeLabels.Project) == _p.Name))
                 {
@@ -369,7 +369,7 @@ public sealed class ComposeEngine
             foreach (var c in ContainersOf(services, reverse))
                 if (each(_store.Load(c.Id))) progress.Done("Container", c.Name, status);
         }
-        catch (ContainerException e) { throw new ComposeException(e.Message); }
+        catch (ContainerException e) { throw new ComposeException(DaemonError.Text(e)); }
         finally { progress.Flush(); }
     }
 

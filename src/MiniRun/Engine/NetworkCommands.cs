@@ -22,7 +22,7 @@ public static class NetworkCommands
         IReadOnlyDictionary<string, string> labels, NetworkKernel? k = null)
     {
         if (driver != "bridge")
-            throw new NetworkException($"Error response from daemon: plugin {GoQuote.Quote(driver)} not found" +
+            throw new NetworkException($"plugin {GoQuote.Quote(driver)} not found" +
                 (driver is "overlay" or "macvlan" or "ipvlan" ? $" (MiniRun has only the bridge driver; {driver} is not implemented)" : ""));
         IPNetwork? net = null;
         if (subnet is not null)
@@ -30,13 +30,13 @@ public static class NetworkCommands
             if (!IPNetwork.TryParse(subnet, out var parsed) || parsed.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
                 throw new NetworkException($"invalid subnet {subnet}: invalid CIDR address: {subnet}");
             if (parsed.PrefixLength > 30)
-                throw new NetworkException($"Error response from daemon: invalid pool request: subnet {subnet} is too small (at most /30)");
+                throw new NetworkException($"invalid pool request: subnet {subnet} is too small (at most /30)");
             net = parsed;
         }
         IPAddress? gw = null;
         if (gateway is not null)
         {
-            if (net is null) throw new NetworkException("Error response from daemon: no matching subnet for gateway " + gateway);
+            if (net is null) throw new NetworkException("no matching subnet for gateway " + gateway);
             if (!IPAddress.TryParse(gateway, out gw)) throw new NetworkException($"invalid gateway {gateway}: not an IP address");
         }
         var store = new NetworkStore(root);
@@ -50,10 +50,10 @@ public static class NetworkCommands
         return host.Routes().Where(r => r.PrefixLength > 0).Select(r => new IPNetwork(NetworkStore.Mask(r.Destination, r.PrefixLength), r.PrefixLength)).ToList();
     }
 
-    /// <summary>Removes each network; returns the errors (one line each) for the caller to print, as Docker goes on after one.</summary>
-    public static List<string> Remove(string root, IReadOnlyList<string> names, Action<string> removed, NetworkKernel? k = null)
+    /// <summary>Removes each network; returns the errors for the caller to print, as Docker goes on after one.</summary>
+    public static List<NetworkException> Remove(string root, IReadOnlyList<string> names, Action<string> removed, NetworkKernel? k = null)
     {
-        var errors = new List<string>();
+        var errors = new List<NetworkException>();
         var store = new NetworkStore(root);
         foreach (var name in names)
         {
@@ -63,7 +63,7 @@ public static class NetworkCommands
                 RemoveOne(store, n, k);
                 removed(name);
             }
-            catch (NetworkException e) { errors.Add(e.Message); }
+            catch (NetworkException e) { errors.Add(e); }
         }
         return errors;
     }
@@ -71,11 +71,11 @@ public static class NetworkCommands
     private static void RemoveOne(NetworkStore store, NetworkRecord n, NetworkKernel? k)
     {
         if (n.Name is NetworkStore.DefaultName or NetworkStore.HostName or NetworkStore.NoneName)
-            throw new NetworkException($"Error response from daemon: {n.Name} is a pre-defined network and cannot be removed");
+            throw new NetworkException($"{n.Name} is a pre-defined network and cannot be removed");
         store.Locked(() =>
         {
             if (store.Endpoints(n).Count > 0)
-                throw new NetworkException($"Error response from daemon: error while removing network: network {n.Name} id {n.Id} has active endpoints");
+                throw new NetworkException($"error while removing network: network {n.Name} id {n.Id} has active endpoints");
             k ??= ContainerNetwork.Kernel();
             k.StopResolver(Path.GetDirectoryName(store.Dir)!, n.Id);
             using (var host = k.OpenHost(NullTrace.Instance))

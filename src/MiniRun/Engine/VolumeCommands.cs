@@ -30,9 +30,9 @@ public static class VolumeCommands
             if (eq <= 0) throw new ContainerException($"invalid argument {GoQuote.Quote(f)} for \"-f, --filter\" flag: bad format of filter (expected name=value)", 1);
             string key = f[..eq], value = f[(eq + 1)..];
             if (key is not ("dangling" or "name" or "label" or "driver"))
-                throw new ContainerException($"Error response from daemon: invalid filter '{key}'", 1);
+                throw new ContainerException($"invalid filter '{key}'", 1);
             if (key == "dangling" && value is not ("true" or "false" or "1" or "0"))
-                throw new ContainerException($"Error response from daemon: invalid filter 'dangling={value}'", 1);
+                throw new ContainerException($"invalid filter 'dangling={value}'", 1);
             return (Key: key, Value: value);
         }).ToList();
         var volumes = new VolumeStore(root).List();
@@ -53,7 +53,7 @@ public static class VolumeCommands
 
     /// <summary>The volume NAME, or a ContainerException (exit 1) with Docker's "no such volume".</summary>
     public static Volume Get(string root, string name) =>
-        new VolumeStore(root).Find(name) ?? throw new ContainerException($"Error response from daemon: get {name}: no such volume", 1);
+        new VolumeStore(root).Find(name) ?? throw new ContainerException($"get {name}: no such volume", 1);
 
     /// <summary>
     /// `volume rm`: refused while a container uses it (also with -f, as Docker: -f only hides "no
@@ -67,11 +67,11 @@ public static class VolumeCommands
             if (store.Find(name) is null)
             {
                 if (force) return 0;
-                throw new ContainerException($"Error response from daemon: get {name}: no such volume", 1);
+                throw new ContainerException($"get {name}: no such volume", 1);
             }
             var users = ContainerMounts.UsersOf(root, name);
             if (users.Count > 0)
-                throw new ContainerException($"Error response from daemon: remove {name}: volume is in use - [{string.Join(", ", users)}]", 1);
+                throw new ContainerException($"remove {name}: volume is in use - [{string.Join(", ", users)}]", 1);
             store.Delete(name);
             return 0;
         });

@@ -81,7 +81,7 @@ public static class ContainerNetwork
         {
             string other = mode["container:".Length..];
             var found = FindRunning(root, other)
-                ?? throw new NetworkException($"Error response from daemon: cannot join network namespace of a non running container: {other}", 125);
+                ?? throw new NetworkException($"cannot join network namespace of a non running container: {other}", 125);
             string join = !string.IsNullOrEmpty(found.SandboxKey) ? found.SandboxKey! : $"/proc/{found.Pid}/ns/net";
             return new NetworkPlan(request with { Mode = "container:" + found.Id }, "", join, false);
         }
@@ -93,12 +93,12 @@ public static class ContainerNetwork
             return new NetworkPlan(request, "", null, true);
         }
         var store = new NetworkStore(root);
-        var network = store.Find(mode) ?? throw new NetworkException($"Error response from daemon: network {mode} not found", 125);
+        var network = store.Find(mode) ?? throw new NetworkException($"network {mode} not found", 125);
         if (!network.IsBridge)
-            throw new NetworkException($"Error response from daemon: network {mode} is not a bridge network", 125);
+            throw new NetworkException($"network {mode} is not a bridge network", 125);
         request = request with { Mode = network.Name };
         if (!network.IsUserDefined && (request.Ipv4Address is not null || request.Aliases.Count > 0))
-            throw new NetworkException("Error response from daemon: user specified IP address is supported on user defined networks only", 125);
+            throw new NetworkException("user specified IP address is supported on user defined networks only", 125);
         if (o.Userns == "remap" || (o.Userns is null && MiniRun.Security.UsernsRemap.ModeOf(null, LoadDaemonConfig()) == "remap"))
             throw new NetworkException("bridge networks with --userns=remap are not implemented yet; use --network none or --network host", 125);
         string sandbox = Path.Combine(store.NetnsDir, Convert.ToHexStringLower(MiniRun.Containers.KernelRandom.Bytes(6)));
@@ -126,13 +126,13 @@ public static class ContainerNetwork
         var containers = new ContainerStore(root);
         ContainerRecord c;
         try { c = containers.Find(nameOrId); }
-        catch (ContainerNotFoundException) { throw new NetworkException($"Error response from daemon: No such container: {nameOrId}", 125); }
+        catch (ContainerNotFoundException) { throw new NetworkException($"No such container: {nameOrId}", 125); }
         if (!ContainerLiveness.IsRunning(c)) return null;
         var state = ContainerNetworkFile.Read(containers.DirOf(c.Id));
         if (state is { Request.IsContainer: true })   // a chain: join what that one joined
             return FindRunning(root, state.Request.Mode["container:".Length..]);
         if (state is { Request.IsHost: true })
-            throw new NetworkException($"Error response from daemon: cannot join the network of {nameOrId}: it uses the host's", 125);
+            throw new NetworkException($"cannot join the network of {nameOrId}: it uses the host's", 125);
         return (c.Id, state?.SandboxKey, c.State.Pid);
     }
 
@@ -284,13 +284,13 @@ public static class ContainerNetwork
     {
         var state = ContainerNetworkFile.Read(containerDir) ?? new ContainerNetworkState { Request = new NetworkRequest { Mode = NetworkStore.NoneName } };
         if (!state.Request.IsBridged)
-            throw new NetworkException($"Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network");
+            throw new NetworkException($"container sharing network namespace with another container or host cannot be connected to any other network");
         if (state.Request.Mode == n.Name || state.Connected.Contains(n.Name))
-            throw new NetworkException($"Error response from daemon: endpoint with name {c.Name} already exists in network {n.Name}");
+            throw new NetworkException($"endpoint with name {c.Name} already exists in network {n.Name}");
         if (!n.IsBridge)
-            throw new NetworkException($"Error response from daemon: container cannot be disconnected from host network or connected to host network");
+            throw new NetworkException($"container cannot be disconnected from host network or connected to host network");
         if ((ip is not null || aliases.Count > 0) && !n.IsUserDefined)
-            throw new NetworkException("Error response from daemon: user specified IP address is supported on user defined networks only");
+            throw new NetworkException("user specified IP address is supported on user defined networks only");
         state = state with { Connected = state.Connected.Append(n.Name).ToList() };
         if (running)
         {
@@ -317,7 +317,7 @@ public static class ContainerNetwork
     {
         var state = ContainerNetworkFile.Read(containerDir);
         if (state is null || !(state.Request.Mode == n.Name || state.Connected.Contains(n.Name)))
-            throw new NetworkException($"Error response from daemon: container {c.Id} is not connected to network {n.Name}");
+            throw new NetworkException($"container {c.Id} is not connected to network {n.Name}");
         if (state.Request.Mode == n.Name)   // its namespace, ports and config.json are built around the first network
             throw new NetworkException($"disconnecting a container from the network it was created with ({n.Name}) is not implemented; remove the container instead");
         k ??= Kernel();

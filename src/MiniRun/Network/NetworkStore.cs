@@ -100,7 +100,7 @@ public sealed class NetworkStore
     }
 
     public NetworkRecord Get(string nameOrId) =>
-        Find(nameOrId) ?? throw new NetworkException($"Error response from daemon: network {nameOrId} not found");
+        Find(nameOrId) ?? throw new NetworkException($"network {nameOrId} not found");
 
     /// <summary>`network create`: a user-defined bridge network; subnet chosen from the default pools when not given.</summary>
     public NetworkRecord Create(string name, IPNetwork? subnet, IPAddress? gateway, bool isInternal,
@@ -112,21 +112,21 @@ public sealed class NetworkStore
             EnsureBuiltInLocked();
             var all = ReadAll();
             if (all.Any(n => n.Name == name))
-                throw new NetworkException($"Error response from daemon: network with name {name} already exists");
+                throw new NetworkException($"network with name {name} already exists");
             var taken = all.Where(n => n.Subnet is not null).Select(n => n.Subnet!.Value).ToList();
             IPNetwork chosen;
             if (subnet is IPNetwork s)
             {
                 if (taken.Any(t => Overlaps(t, s)))
-                    throw new NetworkException($"Error response from daemon: invalid pool request: Pool overlaps with other one on this address space");
+                    throw new NetworkException($"invalid pool request: Pool overlaps with other one on this address space");
                 chosen = s;
             }
             else
                 chosen = ChoosePool(taken.Concat(hostRoutes()).ToList())
-                    ?? throw new NetworkException("Error response from daemon: all predefined address pools have been fully subnetted");
+                    ?? throw new NetworkException("all predefined address pools have been fully subnetted");
             var gw = gateway ?? FirstHost(chosen);
             if (!chosen.Contains(gw))
-                throw new NetworkException($"Error response from daemon: no matching subnet for gateway {gw}");
+                throw new NetworkException($"no matching subnet for gateway {gw}");
             string id = MiniRun.Containers.Naming.NewId();
             var n = new NetworkRecord(id, name, "bridge", chosen, gw, "mr-" + id[..12], isInternal, DateTimeOffset.UtcNow, labels);
             Write(n);
@@ -284,9 +284,9 @@ public sealed class NetworkStore
         bool ok = name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) &&
                   name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
         if (!ok)
-            throw new NetworkException($"Error response from daemon: invalid network name {GoQuote.Quote(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+            throw new NetworkException($"invalid network name {GoQuote.Quote(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         if (name is DefaultName or HostName or NoneName)
-            throw new NetworkException($"Error response from daemon: network with name {name} already exists");
+            throw new NetworkException($"network with name {name} already exists");
     }
 
     private void Write(NetworkRecord n)

@@ -79,7 +79,7 @@ public static partial class ContainerMounts
         var requests = o.Volumes.Select(MountFlags.ParseVolume).Concat(o.Mounts.Select(MountFlags.ParseMount)).ToList();
         var taken = new HashSet<string>(o.Tmpfs.Select(t => SpecGenerator.CleanAbsolute(MiniRun.Security.TmpfsMounts.Split(t).Path)));
         foreach (var r in requests)
-            if (!taken.Add(r.Target)) throw new RunConfigException($"Error response from daemon: Duplicate mount point: {r.Target}");
+            if (!taken.Add(r.Target)) throw new RunConfigException($"Duplicate mount point: {r.Target}");
 
         var volumes = new VolumeStore(root);
         var points = new List<MountPoint>();
@@ -104,12 +104,10 @@ public static partial class ContainerMounts
                 points.Add(Prepare(new MountRequest { Type = MountTypes.Volume, Target = target }, volumes, hostRoot));
             }
         }
-        catch (Exception e)
+        catch
         {
             RemoveAnonymous(root, points, exceptContainer: null);   // made for a container that will not exist
-            if (e is RunConfigException && !e.Message.StartsWith("Error response from daemon: ", StringComparison.Ordinal))
-                throw new RunConfigException("Error response from daemon: " + e.Message);   // Docker: the daemon's checks
-            throw;
+            throw;   // a RunConfigException: the daemon's checks, dressed as such by the CLI (Engine/DaemonError.cs)
         }
         return new ContainerMountSet
         {

@@ -81,15 +81,15 @@ public sealed partial class VolumeStore
         IReadOnlyDictionary<string, string>? options = null, string driver = "local")
     {
         if (driver != "local")
-            throw new ContainerException($"Error response from daemon: create {name}: error looking up volume plugin {driver}: plugin {GoQuote.Quote(driver)} not found", 1);
+            throw new ContainerException($"create {name}: error looking up volume plugin {driver}: plugin {GoQuote.Quote(driver)} not found", 1);
         bool anonymous = name is null;
         name ??= RandomName();
-        if (!IsValidName(name)) throw new ContainerException("Error response from daemon: " + InvalidNameMessage(name), 1);
+        if (!IsValidName(name)) throw new ContainerException(InvalidNameMessage(name), 1);
         foreach (var key in options?.Keys ?? [])
             if (key is not ("type" or "device" or "o" or "size"))
-                throw new ContainerException($"Error response from daemon: create {name}: invalid option: {GoQuote.Quote(key)}", 1);
+                throw new ContainerException($"create {name}: invalid option: {GoQuote.Quote(key)}", 1);
         if (options is { Count: > 0 })
-            throw new ContainerException($"Error response from daemon: create {name}: volume options (type, device, o) mount a filesystem on the volume: not implemented in MiniRun", 1);
+            throw new ContainerException($"create {name}: volume options (type, device, o) mount a filesystem on the volume: not implemented in MiniRun", 1);
         return Locked(() =>
         {
             if (Find(name) is { } existing) return (existing, false);

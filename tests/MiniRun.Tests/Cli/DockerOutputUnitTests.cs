@@ -46,7 +46,7 @@ public sealed class DockerOutputUnitTests
         Assert.Equal(["Error: No such container:path: c:/nosuch"], ErrorReport.Lines("cp", new ContainerPathNotFoundException("c", "/nosuch")));
         // "network create" is not run's create: Docker's main prints the daemon's error as it is
         Assert.Equal(["Error response from daemon: network with name n already exists"],
-            ErrorReport.Lines("minirun network create", new MiniRun.Network.NetworkException("Error response from daemon: network with name n already exists")));
+            ErrorReport.Lines("minirun network create", new MiniRun.Network.NetworkException("network with name n already exists")));
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class DockerOutputUnitTests
         Assert.Equal(["Error response from daemon: No such image: x:latest"], ErrorReport.Lines(path, CliError.Daemon("No such image: x:latest")));
         Assert.Equal(["Error response from daemon: No such container: x"], ErrorReport.Lines(path, Missing));
         Assert.Equal(["Error response from daemon: get v: no such volume"],
-            ErrorReport.Lines(path, new ContainerException("Error response from daemon: get v: no such volume", 1)));   // an engine message that still carries the prefix
+            ErrorReport.Lines(path, new ContainerException("get v: no such volume", 1)));   // the engine states only the message
         Assert.Equal(["unauthorized: authentication required"], ErrorReport.Lines(path, new CliError("unauthorized: authentication required", 1)));
         Assert.Equal(["no configuration file provided: not found"], ErrorReport.Lines(path, new MiniRun.Compose.ComposeException("no configuration file provided: not found")));
     }

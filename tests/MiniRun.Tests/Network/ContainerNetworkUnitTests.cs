@@ -226,7 +226,8 @@ public sealed class ContainerNetworkUnitTests : IDisposable
         string path = Spec("app").Linux.Namespaces.Single(n => n.Type == "network").Path!;
         Assert.StartsWith(Path.Combine(_root, "netns") + "/", path);
         var missing = Assert.Throws<NetworkException>(() => Spec("nosuch"));
-        Assert.Equal("Error response from daemon: network nosuch not found", missing.Message);
+        Assert.Equal("network nosuch not found", missing.Message);
+        Assert.Equal("Error response from daemon: network nosuch not found", MiniRun.Engine.DaemonError.Text(missing));
         var other = Assert.Throws<NetworkException>(() => Spec("container:ghost"));
         Assert.Contains("No such container: ghost", other.Message);
         var ip = Assert.Throws<NetworkException>(() => ContainerNetwork.Plan(_root,

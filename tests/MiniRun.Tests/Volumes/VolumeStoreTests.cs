@@ -67,7 +67,7 @@ public sealed class VolumeStoreTests : IDisposable
     public void Create_BadName_Refused(string name)
     {
         var e = Assert.Throws<ContainerException>(() => Store.Ensure(name));
-        Assert.StartsWith($"Error response from daemon: create {name}: \"{name}\" includes invalid characters for a local volume name", e.Message);
+        Assert.StartsWith($"create {name}: \"{name}\" includes invalid characters for a local volume name", e.Message);
         Assert.Empty(Store.List());
     }
 
@@ -77,7 +77,7 @@ public sealed class VolumeStoreTests : IDisposable
 
     [Fact]
     public void Create_UnknownOption_Refused() =>
-        Assert.Equal("Error response from daemon: create v1: invalid option: \"bogus\"",
+        Assert.Equal("create v1: invalid option: \"bogus\"",
             Assert.Throws<ContainerException>(() => Store.Ensure("v1", options: new Dictionary<string, string> { ["bogus"] = "1" })).Message);
 
     [Fact]
@@ -101,14 +101,14 @@ public sealed class VolumeStoreTests : IDisposable
         Assert.Equal(["alpha"], VolumeCommands.List(_root, ["label=env=prod"]).Select(v => v.Name));
         Assert.Equal(["alpha"], VolumeCommands.List(_root, ["label=env"]).Select(v => v.Name));
         Assert.Equal(["used-one", "zeta"], VolumeCommands.List(_root, ["name=e"]).Select(v => v.Name).Where(n => n != "alpha"));
-        Assert.Equal("Error response from daemon: invalid filter 'colour'",
+        Assert.Equal("invalid filter 'colour'",
             Assert.Throws<ContainerException>(() => VolumeCommands.List(_root, ["colour=red"])).Message);
     }
 
     [Fact]
     public void Remove_Missing_Refused_UnlessForced()
     {
-        Assert.Equal("Error response from daemon: get nope: no such volume",
+        Assert.Equal("get nope: no such volume",
             Assert.Throws<ContainerException>(() => VolumeCommands.Remove(_root, "nope", force: false)).Message);
         VolumeCommands.Remove(_root, "nope", force: true);
     }
@@ -122,7 +122,7 @@ public sealed class VolumeStoreTests : IDisposable
         foreach (bool force in new[] { false, true })
         {
             var e = Assert.Throws<ContainerException>(() => VolumeCommands.Remove(_root, "shared", force));
-            Assert.Equal($"Error response from daemon: remove shared: volume is in use - [{id}]", e.Message);
+            Assert.Equal($"remove shared: volume is in use - [{id}]", e.Message);
             Assert.Equal(1, e.ExitCode);
         }
         Directory.Delete(Path.Combine(_root, "containers", id), recursive: true);
@@ -215,7 +215,7 @@ public sealed class VolumeStoreTests : IDisposable
         string other = Path.Combine(_root, "host", "absent");
         var e = Assert.Throws<RunConfigException>(() => ContainerMounts.Resolve(_root,
             new RunOptions { Mounts = [$"type=bind,source={other},target=/data"] }, new ImageConfig(), new ContainerStore(_root)));
-        Assert.Equal($"Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: {other}", e.Message);
+        Assert.Equal($"invalid mount config for type \"bind\": bind source path does not exist: {other}", e.Message);
         Assert.False(Directory.Exists(other));
     }
 
@@ -247,10 +247,10 @@ public sealed class VolumeStoreTests : IDisposable
     {
         var e = Assert.Throws<RunConfigException>(() => ContainerMounts.Resolve(_root,
             new RunOptions { Volumes = ["/anon"], Mounts = ["type=tmpfs,target=/anon"] }, new ImageConfig(), new ContainerStore(_root)));
-        Assert.Equal("Error response from daemon: Duplicate mount point: /anon", e.Message);
+        Assert.Equal("Duplicate mount point: /anon", e.Message);
         e = Assert.Throws<RunConfigException>(() => ContainerMounts.Resolve(_root,
             new RunOptions { Volumes = ["v2:/t"], Tmpfs = ["/t:size=1m"] }, new ImageConfig(), new ContainerStore(_root)));
-        Assert.Equal("Error response from daemon: Duplicate mount point: /t", e.Message);
+        Assert.Equal("Duplicate mount point: /t", e.Message);
         Assert.Empty(Store.List());
     }
 
@@ -285,7 +285,7 @@ public sealed class VolumeStoreTests : IDisposable
         Assert.Equal(["web:ro"], set.VolumesFrom);
 
         var e = Assert.Throws<RunConfigException>(() => ContainerMounts.Resolve(_root, new RunOptions { VolumesFrom = ["ghost"] }, new ImageConfig(), containers));
-        Assert.Equal("Error response from daemon: No such container: ghost", e.Message);
+        Assert.Equal("No such container: ghost", e.Message);
     }
 
     [Fact]
