@@ -150,7 +150,7 @@ public sealed class ImageRemoveTests : IDisposable
     {
         var store = new ImageStore(_dirs.Root);
         var e = Assert.Throws<MiniImageException>(() => store.Remove("nothere", false, () => NoContainers));
-        Assert.Equal("No such image: nothere", e.Message);
+        Assert.Equal("No such image: nothere:latest", e.Message);   // Docker names the tag it looked for
     }
 
     [Fact]
