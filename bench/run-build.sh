@@ -44,6 +44,9 @@ need_tools hyperfine:hyperfine jq:jq buildah:buildah findmnt:util-linux
 
 work=$(mktemp -d /tmp/minirun-bench-build.XXXXXX)
 root=$work/minirun-root
+# No bridge for the RUN steps (they need no network): nothing is made in the host's network.
+echo '{"bridge":"none"}' > "$work/daemon.json"
+export MINIRUN_DAEMON_CONFIG=$work/daemon.json
 bh=(buildah --root "$work/buildah-root" --runroot "$work/buildah-run" --storage-driver overlay)
 cleanup() {
     set +e

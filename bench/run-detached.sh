@@ -46,6 +46,9 @@ need_tools "${tools[@]}"
 "$repo/rootfs-fixtures/build-busybox.sh" "$fixture" >&2
 
 work=$(mktemp -d /tmp/minirun-bench-detached.XXXXXX)
+# No bridge, as podman's --network none below: nothing is made in the host's network.
+echo '{"bridge":"none"}' > "$work/daemon.json"
+export MINIRUN_DAEMON_CONFIG=$work/daemon.json
 mr() { "$minirun" --root "$work/minirun-root" "$@"; }
 export CONTAINERS_CONF=$work/containers.conf
 pm() { "$work/hide-cgroup2" podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver overlay "$@"; }

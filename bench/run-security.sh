@@ -21,7 +21,9 @@
 # Environment: MINIRUN_BIN (default <repo>/artifacts/bin/minirun), RUNS (default 40, at least
 # 20), WARMUP (default 5, before the first round), ROUNDS (default 10; each round runs every
 # command RUNS/ROUNDS times, at least 2). Output: a markdown table on stdout and bench/results/security-<UTC
-# time>.json. Needs root; everything lives in one temporary MiniRun root removed on exit.
+# time>.json. Needs root; everything lives in one temporary MiniRun root removed on exit. The
+# containers have no bridge (a daemon.json with "bridge": "none"): only the confinement differs
+# between the rows, and nothing is made in the host's network.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,6 +46,10 @@ need_tools hyperfine:hyperfine jq:jq
 
 "$repo/rootfs-fixtures/build-busybox.sh" "$fixture" >&2
 root=$(mktemp -d /tmp/minirun-bench-security.XXXXXX)
+# No bridge: the containers get --network none's namespace (only lo), so the bench measures the
+# confinement, not the network, and never makes a bridge or firewall rules on this host.
+echo '{"bridge":"none"}' > "$root/daemon.json"
+export MINIRUN_DAEMON_CONFIG=$root/daemon.json
 cleanup() { "$minirun" --root "$root" rm -f $("$minirun" --root "$root" ps -aq 2>/dev/null) >/dev/null 2>&1 || true; rm -rf "$root"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
