@@ -28,7 +28,10 @@ public static class ContainerRemover
     /// SIGKILL to the supervisor (unless it is the caller), then the core's forced delete: PID 1 and
     /// everything in its cgroup killed, the cgroup and the core's state removed.
     /// </summary>
-    public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor, ITrace? trace = null)
+    /// <param name="networkReleased">The caller released the network already (the supervisor's end): a second Detach
+    /// would delete the veth it deferred, synchronously, before `run --rm` hears the exit code.</param>
+    public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor, ITrace? trace = null,
+        bool networkReleased = false)
     {
         trace ??= NullTrace.Instance;
         var s = c.State;
@@ -42,6 +45,7 @@ public static class ContainerRemover
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
         CgroupReservation.Release(store, c.Id, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // one `run` made and the core never started
+        if (networkReleased) return;
         if (trace.Enabled && MiniRun.Network.ContainerNetworkFile.IsBridged(store.DirOf(c.Id)))
             trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);
         MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(store.Root)!, c.Id, store.DirOf(c.Id), trace);
@@ -58,9 +62,9 @@ public static class ContainerRemover
     /// The same, except that the directory is only moved out of the store (ContainerStore.Retire):
     /// the caller answers first and deletes the files afterwards (ContainerStore.DeleteRetired).
     /// </summary>
-    public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true)
+    public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true, bool networkReleased = false)
     {
-        KillProcesses(store, c, includingSupervisor);
+        KillProcesses(store, c, includingSupervisor, networkReleased: networkReleased);
         return store.Retire(c);
     }
 

@@ -142,9 +142,9 @@ internal sealed unsafe partial class Supervisor
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
             CgroupReservation.Release(_store!, _id!, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // `run` died before the core started it: the cgroup it reserved
-            ReleaseNetwork(deferredLinks);
-            if (record.AutoRemove || record.HostConfig.AutoRemove)
-                retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false);
+            bool networkReleased = ReleaseNetwork(deferredLinks);
+            if (record.AutoRemove || record.HostConfig.AutoRemove)   // the network once: its veth is deleted after the code is sent
+                retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false, networkReleased: networkReleased);
             else
                 try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
         }
@@ -268,12 +268,15 @@ internal sealed unsafe partial class Supervisor
 
     /// <summary>This run's network is over: port rules, veth, lease, namespace (Network/ContainerNetwork.cs), and the held ports.</summary>
     /// <param name="deferredLinks">Null: everything now. Else the veth host ends are left for the caller (ContainerNetwork.Detach).</param>
-    private void ReleaseNetwork(List<string>? deferredLinks = null)
+    /// <summary>The container's network (namespace, lease, ports; the veth now or into <paramref name="deferredLinks"/>); false if that failed.</summary>
+    private bool ReleaseNetwork(List<string>? deferredLinks = null)
     {
+        bool released = true;
         try { MiniRun.Network.ContainerNetwork.Detach(Path.GetDirectoryName(_store!.Root)!, _id!, _store.DirOf(_id!), NullTrace.Instance, deferredLinks: deferredLinks); }
-        catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
+        catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { released = false; }
         foreach (int fd in _portFds) Libc.close(fd);
         _portFds.Clear();
+        return released;
     }
 
     /// <summary>oom_kill from the cgroup's memory.events; -1 without a cgroup (or memory controller).</summary>
