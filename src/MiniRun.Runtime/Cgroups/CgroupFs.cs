@@ -39,21 +39,9 @@ public sealed unsafe partial class CgroupFs : ICgroupFs
         if (fd < 0) throw new KernelException($"read {path}", Marshal.GetLastPInvokeError());
         try
         {
-            var bytes = new List<byte>();
-            byte* buf = stackalloc byte[4096];
-            while (true)
-            {
-                nint n = Libc.read(fd, buf, 4096);
-                if (n < 0)
-                {
-                    int e = Marshal.GetLastPInvokeError();
-                    if (e == Errno.EINTR) continue;
-                    throw new KernelException($"read {path}", e);
-                }
-                if (n == 0) break;
-                bytes.AddRange(new ReadOnlySpan<byte>(buf, (int)n));
-            }
-            return Encoding.UTF8.GetString(bytes.ToArray());
+            int e = FdIo.ReadToEnd(fd, out byte[] bytes);
+            if (e != 0) throw new KernelException($"read {path}", e);
+            return Encoding.UTF8.GetString(bytes);
         }
         finally { Libc.close(fd); }
     }

@@ -178,16 +178,8 @@ internal static unsafe partial class ExecNative
 
     private static string ReadAll(int fd)
     {
-        var bytes = new List<byte>();
-        byte* buf = stackalloc byte[256];
-        while (true)
-        {
-            nint n = Libc.read(fd, buf, 256);
-            if (n < 0 && Marshal.GetLastPInvokeError() == MiniRun.Kernel.Errno.EINTR) continue;
-            if (n <= 0) break;
-            for (int i = 0; i < n; i++) bytes.Add(buf[i]);
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        MiniRun.Kernel.FdIo.ReadToEnd(fd, out byte[] bytes);
+        return Encoding.UTF8.GetString(bytes);
     }
 
     // ---- system calls the exec path needs ----

@@ -44,7 +44,7 @@ public sealed class CgroupReservation : IDisposable
     }
 
     /// <summary>The note for container <paramref name="id"/>'s cgroup at <paramref name="cgroupDir"/>, written and locked (before the mkdir).</summary>
-    public static unsafe CgroupReservation Begin(ContainerStore store, string id, string cgroupDir)
+    public static CgroupReservation Begin(ContainerStore store, string id, string cgroupDir)
     {
         string path = Path.Combine(store.Root, Prefix + id);
         var held = FileLock.Exclusive(path);
@@ -57,16 +57,12 @@ public sealed class CgroupReservation : IDisposable
             if (tries == 10) throw new KernelException($"create {path}", Errno.ENOENT);
             held = FileLock.Exclusive(path);
         }
-        byte[] text = Encoding.UTF8.GetBytes(cgroupDir + "\n");
-        fixed (byte* p = text)
+        int errno = FdIo.WriteAll(held.Descriptor, Encoding.UTF8.GetBytes(cgroupDir + "\n"));
+        if (errno != 0)
         {
-            if (Libc.write(held.Descriptor, p, (nuint)text.Length) != text.Length)
-            {
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                held.Dispose();
-                File.Delete(path);
-                throw new KernelException($"write {path}", errno);
-            }
+            held.Dispose();
+            File.Delete(path);
+            throw new KernelException($"write {path}", errno);
         }
         return new CgroupReservation(store, id, path, held);
     }
@@ -118,17 +114,7 @@ public sealed class CgroupReservation : IDisposable
                     File.Move(note, Path.Combine(store.DirOf(id), FileName), overwrite: true);   // killed just before its Handover
                     continue;
                 }
-                string dir = ReadNote(held.Descriptor).Trim();
-                if (IsCgroupOf(dir, id, cgroupMount))
-                {
-                    try
-                    {
-                        Directory.Delete(dir);
-                        removed++;
-                    }
-                    catch (DirectoryNotFoundException) { }
-                    catch (IOException) { continue; }   // EBUSY: its init has not left yet; the next sweep
-                }
+                if (RemoveCgroup(ReadNote(held.Descriptor), id, cgroupMount)) removed++;
                 File.Delete(note);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or KernelException) { }
@@ -148,33 +134,37 @@ public sealed class CgroupReservation : IDisposable
         {
             int fd = Libc.open(file, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
             if (fd < 0) return;
-            string dir;
-            try { dir = ReadNote(fd).Trim(); }
+            string note;
+            try { note = ReadNote(fd); }
             finally { Libc.close(fd); }
-            if (IsCgroupOf(dir, id, cgroupMount))
-            {
-                try { Directory.Delete(dir); }
-                catch (DirectoryNotFoundException) { }
-            }
+            RemoveCgroup(note, id, cgroupMount);
             File.Delete(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // EBUSY: still in use; a later rm
     }
 
     /// <summary>The note's text, read through the locked descriptor (a second open would meet FileStream's own flock).</summary>
-    private static unsafe string ReadNote(int fd)
+    private static string ReadNote(int fd)
     {
-        var buffer = new byte[4096];
-        int total = 0;
-        fixed (byte* p = buffer)
-            while (total < buffer.Length)
-            {
-                nint n = Libc.read(fd, p + total, (nuint)(buffer.Length - total));
-                if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                if (n <= 0) break;
-                total += (int)n;
-            }
-        return Encoding.UTF8.GetString(buffer, 0, total);
+        FdIo.ReadToEnd(fd, out byte[] text, limit: 4096);
+        return Encoding.UTF8.GetString(text);
+    }
+
+    /// <summary>
+    /// rmdir(2) of the cgroup a note names, if it is container <paramref name="id"/>'s (IsCgroupOf):
+    /// true when removed, false when not its cgroup or already gone. EBUSY (a process still in it)
+    /// throws IOException, so the caller keeps the note for later.
+    /// </summary>
+    private static bool RemoveCgroup(string note, string id, string? cgroupMount)
+    {
+        string dir = note.Trim();
+        if (!IsCgroupOf(dir, id, cgroupMount)) return false;
+        try
+        {
+            Directory.Delete(dir);
+            return true;
+        }
+        catch (DirectoryNotFoundException) { return false; }
     }
 
     /// <summary>True for MOUNT/.../ID with no "." or ".." part: the only kind of path a sweep removes.</summary>

@@ -244,16 +244,17 @@ public static class ContainerLifecycle
                 : $"cannot remove container \"/{c.Name}\": container is running: stop the container before removing or force remove", 1);
         // Under the container's lock: a concurrent stop or the supervisor's last write waits for us.
         List<(Narration, string)>? removed = null;
+        var cgroupHost = CgroupV2Host.Detect();   // once: the release below and the sweep after it
         using (store.LockContainer(c.Id))
         {
             c = store.Load(c.Id);
             trace?.Name("CONTAINER", store.DirOf(c.Id));
             if (trace is not null) trace.LookWith = $"ls {store.DirOf(c.Id)}; ps -e -o pid,comm | grep {c.State.Pid}";
             removed = trace is null ? null : RemovalSummary(store, c, volumes);
-            ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace);
+            ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace, cgroupHost: cgroupHost);
         }
         trace?.Step(Messages.RmNameTitle.With(c.Name), Messages.RmNameWhy);
-        CgroupReservation.Sweep(store, CgroupV2Host.Detect().MountPoint);   // and those of `run`s killed before their record existed
+        CgroupReservation.Sweep(store, cgroupHost.MountPoint);   // and those of `run`s killed before their record existed
         if (store.Retire(c) is not string retired) return;
         trace?.Call($"rename(\"{store.DirOf(c.Id)}\", \"{retired}\")", Messages.ResultRetired.Text);
         if (volumes) ContainerRemover.RemoveAnonymousVolumes(store, retired, c.Id, trace);

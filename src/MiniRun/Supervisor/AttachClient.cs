@@ -153,17 +153,7 @@ public sealed unsafe class AttachClient
         }
     }
 
-    private static void WriteAll(int fd, ReadOnlySpan<byte> data)
-    {
-        fixed (byte* p = data)
-            for (int done = 0; done < data.Length;)
-            {
-                nint w = Libc.write(fd, p + done, (nuint)(data.Length - done));
-                if (w < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                if (w <= 0) return;
-                done += (int)w;
-            }
-    }
+    private static void WriteAll(int fd, ReadOnlySpan<byte> data) => FdIo.WriteAll(fd, data);   // a closed terminal loses the rest
 
     /// <summary>Docker's --detach-keys: comma-separated "ctrl-X" (X a letter or one of @[\]^_) or single characters.</summary>
     public static byte[] ParseDetachKeys(string? spec)

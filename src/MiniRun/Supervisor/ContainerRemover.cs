@@ -30,8 +30,9 @@ public static class ContainerRemover
     /// </summary>
     /// <param name="networkReleased">The caller released the network already (the supervisor's end): a second Detach
     /// would delete the veth it deferred, synchronously, before `run --rm` hears the exit code.</param>
+    /// <param name="cgroupHost">The host's cgroups as the caller detected them (detected here when not given).</param>
     public static void KillProcesses(ContainerStore store, ContainerRecord c, bool includingSupervisor, ITrace? trace = null,
-        bool networkReleased = false)
+        bool networkReleased = false, MiniRun.Cgroups.CgroupV2Host? cgroupHost = null)
     {
         trace ??= NullTrace.Instance;
         var s = c.State;
@@ -44,7 +45,7 @@ public static class ContainerRemover
             ProcessIdentity.WaitGone(s.SupervisorPid, s.SupervisorStartTime, TimeSpan.FromSeconds(5));
         }
         ContainerRuntime.Delete(store, c.Id, force: true, trace);
-        CgroupReservation.Release(store, c.Id, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // one `run` made and the core never started
+        CgroupReservation.Release(store, c.Id, (cgroupHost ?? MiniRun.Cgroups.CgroupV2Host.Detect()).MountPoint);   // one `run` made and the core never started
         if (networkReleased) return;
         if (trace.Enabled && MiniRun.Network.ContainerNetworkFile.IsBridged(store.DirOf(c.Id)))
             trace.Step(Messages.RmNetworkTitle, Messages.RmNetworkWhy);

@@ -46,16 +46,7 @@ public sealed class JsonLogWriter : IDisposable
     private unsafe void FlushOut()
     {
         if (_out.WrittenCount == 0) return;
-        fixed (byte* p = _out.WrittenSpan)
-        {
-            for (int done = 0; done < _out.WrittenCount;)
-            {
-                nint n = Libc.write(_fd, p + done, (nuint)(_out.WrittenCount - done));
-                if (n < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                if (n <= 0) break;   // a full disk loses log lines, never the container
-                done += (int)n;
-            }
-        }
+        FdIo.WriteAll(_fd, _out.WrittenSpan);   // a full disk loses log lines, never the container
         _out.Clear();
     }
 
