@@ -5,8 +5,8 @@
 // PID namespace, killed by the kernel when PID 1 died), records the exit - Docker's 128+N for
 // signal N, and OOMKilled when memory.events oom_kill rose - and then applies the restart
 // policy, or ends: cgroup removed, network released (namespace, lease, port rules and the held
-// host ports: Network/ContainerNetwork.cs), with --rm the whole container removed, clients told
-// the code, and only then the veths' host ends deleted (a veth's deletion waits for the kernel's
+// host ports: Network/ContainerNetwork.cs), with --rm the container and its anonymous volumes
+// removed, clients told the code, and only then the veths' host ends deleted (a veth's deletion waits for the kernel's
 // RCU grace periods, 10-30 ms that `run` need not wait for: its namespace is already unmounted,
 // its lease and ports free). Each start (StartContainer) attaches the network again before the core starts it.
 //
@@ -149,17 +149,17 @@ internal sealed unsafe partial class Supervisor
                 try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ContainerNotFoundException or RuntimeException) { }
-        // --rm: the container is out of the store (directory moved away, name free) before the
-        // clients hear the code; its files are deleted after, off the path of `run`'s return.
+        // --rm: the container is out of the store (directory moved away, name free) and its
+        // anonymous volumes are gone before the clients hear the code (`run --rm` returns with them
+        // removed, as Docker's CLI waits for the removal); its files are deleted after, off the path
+        // of `run`'s return.
+        if (retired is not null) ContainerRemover.RemoveAnonymousVolumes(_store!, retired, _id!);
         SendExitToClients(code);
         if (_listen >= 0) { Libc.close(_listen); _listen = -1; }
         try { MiniRun.Network.ContainerNetwork.DeleteLinks(deferredLinks, NullTrace.Instance); }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or MiniRun.Network.NetworkException) { }
         if (retired is not null)
-        {
-            ContainerRemover.RemoveAnonymousVolumes(_store!, retired, _id!);   // --rm removes anonymous volumes, as Docker
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
-        }
         _finished = true;
     }
 

@@ -182,10 +182,7 @@ public static partial class ContainerMounts
     public static ContainerMountSet Read(string containerDir)
     {
         string file = Path.Combine(containerDir, FileName);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(file); }
-        catch (FileNotFoundException) { return ContainerMountSet.Empty; }
-        catch (DirectoryNotFoundException) { return ContainerMountSet.Empty; }
+        if (MiniRun.Kernel.FileText.ReadBytesIfExists(file) is not { } bytes) return ContainerMountSet.Empty;   // no exception on every --rm end
         try
         {
             using var doc = JsonDocument.Parse(bytes);
