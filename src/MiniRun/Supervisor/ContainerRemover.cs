@@ -63,9 +63,10 @@ public static class ContainerRemover
     /// The same, except that the directory is only moved out of the store (ContainerStore.Retire):
     /// the caller answers first and deletes the files afterwards (ContainerStore.DeleteRetired).
     /// </summary>
-    public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true, bool networkReleased = false)
+    public static string? Retire(ContainerStore store, ContainerRecord c, bool includingSupervisor = true, bool networkReleased = false,
+        MiniRun.Cgroups.CgroupV2Host? cgroupHost = null)
     {
-        KillProcesses(store, c, includingSupervisor, networkReleased: networkReleased);
+        KillProcesses(store, c, includingSupervisor, networkReleased: networkReleased, cgroupHost: cgroupHost);
         return store.Retire(c);
     }
 

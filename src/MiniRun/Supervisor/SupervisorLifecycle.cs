@@ -141,10 +141,11 @@ internal sealed unsafe partial class Supervisor
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
-            CgroupReservation.Release(_store!, _id!, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // `run` died before the core started it: the cgroup it reserved
+            var cgroupHost = MiniRun.Cgroups.CgroupV2Host.Detect();
+            CgroupReservation.Release(_store!, _id!, cgroupHost.MountPoint);   // `run` died before the core started it: the cgroup it reserved
             bool networkReleased = ReleaseNetwork(deferredLinks);
             if (record.AutoRemove || record.HostConfig.AutoRemove)   // the network once: its veth is deleted after the code is sent
-                retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false, networkReleased: networkReleased);
+                retired = ContainerRemover.Retire(_store!, record, includingSupervisor: false, networkReleased: networkReleased, cgroupHost);
             else
                 try { File.Delete(Path.Combine(_store!.DirOf(_id!), AttachProtocol.SocketName)); } catch (IOException) { }
         }
