@@ -5,7 +5,10 @@
 #       scan of the other containers' ports), in ROUNDS short interleaved hyperfine sessions
 #       whose times are pooled (as bench/run-security.sh does); medians and the differences;
 #       also `run -d busybox sleep 600` bridge vs none: the start alone, without the teardown that
-#       `run --rm` waits for (each container removed by --prepare, untimed);
+#       `run --rm` waits for (each container removed by --prepare, untimed); and PAIRS paired
+#       runs: none and bridge one right after the other (order alternating), the median of the
+#       PAIRS differences; paired differences cancel the machine's drift between sessions, which
+#       on a shared machine moves the pooled medians by more than the bridge costs;
 #   (b) the course's loop, COUNT times `run -d -p $((8000+i)):80 busybox sleep 600`, timed as a
 #       whole, for MiniRun and then for rootful podman with its netavark backend; then `rm -f` of
 #       all (timed too) and a check that no veth, lease or port rule is left; the ratio of totals.
@@ -35,6 +38,7 @@
 # Environment: MINIRUN_BIN (default <repo>/artifacts/bin/minirun); RUNS (default 40, at least
 # 20; runs of each start row, pooled over ROUNDS); WARMUP (default 3); ROUNDS (default 10);
 # COUNT (default 100, containers in the loop); PODMAN (1 default, 0 skips podman's loop);
+# PAIRS (default 100; 0 skips the paired runs);
 # START=0 skips (a), LOOP=0 skips (b).
 # Output: a markdown table on stdout, bench/results/network-<UTC time>.json. Needs root.
 set -euo pipefail
@@ -49,6 +53,7 @@ count=${COUNT:-100}
 with_podman=${PODMAN:-1}
 do_start=${START:-1}
 do_loop=${LOOP:-1}
+pairs=${PAIRS:-100}
 fixture=$repo/rootfs-fixtures/out/busybox
 netavark=/usr/lib/podman/netavark
 
@@ -59,6 +64,7 @@ log() { echo "run-network: $*" >&2; }
 [[ $runs =~ ^[0-9]+$ && $runs -ge 20 ]] || die "RUNS=$runs: need a number >= 20"
 [[ $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || die "ROUNDS=$rounds: need a number >= 1"
 [[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP=$warmup is not a number"
+[[ $pairs =~ ^[0-9]+$ ]] || die "PAIRS=$pairs is not a number"
 [[ $count =~ ^[0-9]+$ && $count -ge 1 && $count -le 1000 ]] || die "COUNT=$count: need 1-1000"
 [[ -x $minirun ]] || die "$minirun is missing: build it with ./minirun --version"
 
@@ -143,6 +149,35 @@ if [[ $do_start == 1 ]]; then
           stddev_ms: ($t | map((. - $mean) * (. - $mean)) | add / (length - 1) | sqrt | ms),
           min_ms: ($t | min | ms), max_ms: ($t | max | ms), runs: ($t | length), times: $t})]' "$work"/round-*.json >"$work/start.json"
     IN "$work/rm-all"
+    if (( pairs > 0 )); then
+        # Paired: per pair, none and bridge back to back (their order alternates), times from
+        # bash's $EPOCHREALTIME (microseconds) around each command; `run -d`'s container is removed
+        # between pairs, untimed. One line per pair: "rm NONE BRIDGE d NONE BRIDGE" in microseconds.
+        log "paired runs: $pairs pairs of (none, bridge), run --rm and run -d"
+        IN bash -c '
+            m=$1 r=$2 n=$3 rmall=$4
+            t() { local s=${EPOCHREALTIME/./}; "$@" >/dev/null || exit 1; echo $(( ${EPOCHREALTIME/./} - s )); }
+            for ((i = 0; i < n; i++)); do
+                if (( i % 2 )); then
+                    b=$(t "$m" --root "$r" run --rm --pull never busybox true); a=$(t "$m" --root "$r" run --rm --pull never --network none busybox true)
+                    db=$(t "$m" --root "$r" run -d --pull never busybox sleep 600); da=$(t "$m" --root "$r" run -d --pull never --network none busybox sleep 600)
+                else
+                    a=$(t "$m" --root "$r" run --rm --pull never --network none busybox true); b=$(t "$m" --root "$r" run --rm --pull never busybox true)
+                    da=$(t "$m" --root "$r" run -d --pull never --network none busybox sleep 600); db=$(t "$m" --root "$r" run -d --pull never busybox sleep 600)
+                fi
+                "$rmall"
+                echo "rm $a $b d $da $db"
+            done' _ "$minirun" "$root" "$pairs" "$work/rm-all" >"$work/pairs.txt" || die "a paired run failed"
+        jq -Rn '
+          def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+          def ms: . / 1000 * 100 | round / 100;
+          [inputs | split(" ") | {rm: ((.[2] | tonumber) - (.[1] | tonumber)), d: ((.[5] | tonumber) - (.[4] | tonumber)),
+                                  rm_none: (.[1] | tonumber), d_none: (.[4] | tonumber)}] as $p
+          | {pairs: ($p | length), rm_bridge_minus_none_ms: ($p | map(.rm) | median | ms), d_bridge_minus_none_ms: ($p | map(.d) | median | ms),
+             rm_none_median_ms: ($p | map(.rm_none) | median | ms), d_none_median_ms: ($p | map(.d_none) | median | ms),
+             rm_differences_over_5ms: ($p | map(select(.rm > 5000)) | length)}' "$work/pairs.txt" >"$work/paired.json"
+        put '.paired = $p[0]' --slurpfile p "$work/paired.json"
+    fi
     put 'def med($n): .start[] | select(.name == $n) | .median_ms;
          .start = $s[0] | .bridge_minus_none_ms = (med("bridge") - med("network none") | . * 100 | round / 100)
          | .publish_minus_bridge_ms = (med("bridge -p 9000:80") - med("bridge") | . * 100 | round / 100)
@@ -237,7 +272,8 @@ if [[ $do_start == 1 ]]; then
     jq -r '.start[] | "| \(.name) | \(.median_ms) | \(.mean_ms) ± \(.stddev_ms) | \(.min_ms) | \(.max_ms) | \(.runs) |"' "$result"
     echo
     jq -r '"run --rm: bridge - none = \(.bridge_minus_none_ms) ms (target: at most 5 ms); -p 9000:80 adds \(.publish_minus_bridge_ms) ms more",
-           "run -d (the start alone): bridge - none = \(.detached_bridge_minus_none_ms) ms (medians)"' "$result"
+           "run -d (the start alone): bridge - none = \(.detached_bridge_minus_none_ms) ms (medians)",
+           (.paired // empty | "paired (\(.pairs) pairs, median of differences): run --rm bridge - none = \(.rm_bridge_minus_none_ms) ms (none: \(.rm_none_median_ms) ms; \(.rm_differences_over_5ms) pairs over 5 ms), run -d bridge - none = \(.d_bridge_minus_none_ms) ms (none: \(.d_none_median_ms) ms)")' "$result"
     echo
 fi
 if [[ $do_loop == 1 ]]; then
