@@ -154,6 +154,40 @@ public sealed class PushTests : IClassFixture<OpenRegistry>
     }
 
     [Fact]
+    public void Built_image_is_pulled_by_podman_with_the_same_digest_and_image_id()
+    {
+        Tool.Require("/usr/bin/podman", "podman");
+        using var root = WithBusybox();
+        string work = Directory.CreateTempSubdirectory("minirun-push-podman-").FullName;
+        string podmanDir = Path.Combine(work, "podman");
+        string[] podman = ["--root", Path.Combine(podmanDir, "storage"), "--runroot", Path.Combine(podmanDir, "run"), "--storage-driver", "vfs"];
+        var podmanEnv = new Dictionary<string, string> { ["TMPDIR"] = work };
+        try
+        {
+            // The course's cycle: build, tag, push, then another engine pulls it.
+            string ctx = Directory.CreateDirectory(Path.Combine(work, "ctx")).FullName;
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n");
+            string image = Ref("built/course:v1");
+            root.Ok("build", "-t", image, ctx);
+            root.Ok("push", image);
+            string manifest = StoreManifestDigest(root, image);
+            string id = root.Ok("image", "inspect", "-f", "{{.Id}}", image).Stdout.Trim();
+
+            var pull = Tool.Run("/usr/bin/podman", [.. podman, "pull", "-q", "--tls-verify=false", image], env: podmanEnv);
+            Assert.True(pull.ExitCode == 0, pull.Stderr);
+            var inspect = Tool.Run("/usr/bin/podman", [.. podman, "image", "inspect", "--format", "{{.Digest}} sha256:{{.Id}}", image], env: podmanEnv);
+            Assert.True(inspect.ExitCode == 0, inspect.Stderr);
+            Assert.Equal($"{manifest} {id}", inspect.Stdout.Trim());
+        }
+        finally
+        {
+            Tool.Run("/usr/bin/podman", [.. podman, "rmi", "-a", "-f"], env: podmanEnv);
+            Tool.Run("/bin/sh", ["-c", $"umount -R {podmanDir}/storage {podmanDir}/run 2>/dev/null; true"]);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Docker_archive_image_pushes_its_stored_manifest_and_pulls_back_with_the_same_id()
     {
         string dir = Directory.CreateTempSubdirectory("minirun-push-archive-").FullName;
