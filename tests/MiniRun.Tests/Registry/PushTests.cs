@@ -188,6 +188,34 @@ public sealed class PushTests : IClassFixture<OpenRegistry>
     }
 
     [Fact]
+    public void Build_pulls_a_missing_base_and_with_pull_asks_the_registry_again()
+    {
+        string base_ = Ref("bases/busybox:1");
+        using (var seed = WithBusybox())
+        {
+            seed.Ok("tag", "busybox", base_);
+            seed.Ok("push", base_);
+        }
+        using var root = new MiniRunRoot();
+        string ctx = Directory.CreateTempSubdirectory("minirun-build-pull-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), $"FROM {base_}\nRUN echo x > /x\n");
+            var first = root.Ok("build", "-t", "frombase", ctx);
+            Assert.Contains($"Unable to find image '{base_}' locally\n", first.Stderr);
+            Assert.Contains($"Status: Downloaded newer image for {base_}\n", first.Stderr);   // run's pull path: progress on stderr
+
+            var cached = root.Ok("build", "-t", "frombase", ctx);
+            Assert.DoesNotContain("Status:", cached.Stdout + cached.Stderr);   // the base is in the store: no registry request
+
+            var pulled = root.Ok("build", "--pull", "-t", "frombase", ctx);
+            Assert.Contains($"Status: Image is up to date for {base_}\n", pulled.Stderr);
+            Assert.Contains(" ---> Using cache\n", pulled.Stdout);
+        }
+        finally { Directory.Delete(ctx, recursive: true); }
+    }
+
+    [Fact]
     public void Docker_archive_image_pushes_its_stored_manifest_and_pulls_back_with_the_same_id()
     {
         string dir = Directory.CreateTempSubdirectory("minirun-push-archive-").FullName;
