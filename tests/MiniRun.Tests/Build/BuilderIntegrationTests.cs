@@ -82,6 +82,8 @@ public sealed class BuilderIntegrationTests : IDisposable
         var pid1 = ps.Split('\n').Single(l => l.TrimStart().StartsWith("1 "));
         Assert.Contains("sh -c ps", pid1);
 
+        // History's IMAGE column: each step's image (the classic builder keeps them), then the base's ID.
+        Assert.Equal([Id(r), lines[6][6..], lines[1][6..]], _m.Run("history", "-q", "course:v1").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var history = _m.Run("history", "--no-trunc", "course:v1").Stdout;
         Assert.Contains("/bin/sh -c #(nop)  CMD [\"sh\" \"-c\" \"ps\"]", history);
         Assert.Contains("/bin/sh -c echo hello > /hello.txt && echo from-stderr >&2", history);
