@@ -152,6 +152,22 @@ public sealed class BuilderIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void RunStep_HasRunsSecurityDefaults()
+    {
+        // Issue 13: each RUN is a MiniRun container with the same security defaults as `run`
+        // (seccomp filter, capabilities, no_new_privs, /sys/firmware masked): the probe prints the same in both.
+        const string probe = "grep -E '^(Seccomp|CapBnd|CapEff|NoNewPrivs):' /proc/self/status; ls -A /sys/firmware | wc -l";
+        Write("Dockerfile", $"FROM busybox\nRUN {probe}\n");
+        var build = BuildOk("--no-cache", "-t", "secprobe");
+        string fromRun = RunIn("busybox", "sh", "-c", probe);
+        var lines = build.Stdout.Split('\n');
+        int at = Array.FindIndex(lines, l => l.StartsWith(" ---> Running in", StringComparison.Ordinal));
+        Assert.Equal(fromRun, string.Join('\n', lines[(at + 1)..(at + 1 + fromRun.TrimEnd('\n').Split('\n').Length)]) + "\n");
+        Assert.Contains("Seccomp:\t2", fromRun);   // a filter is loaded, in both
+        Assert.EndsWith("\n0\n", fromRun);          // /sys/firmware is masked (empty), in both
+    }
+
+    [Fact]
     public void RunThatDeletes_MakesWhiteouts_FileGoneInTheNewImage()
     {
         Write("Dockerfile", "FROM busybox\nRUN rm /bin/vi && rm -r /usr && mkdir /usr && echo new > /usr/only\n");
