@@ -11,7 +11,7 @@
 //     when a stopped container uses it, only when forced; never while a container runs it.
 // A build's intermediate images (untagged, the parent of another image) go with the image built
 // from them: rmi deletes the untagged ancestors nothing else needs, prune keeps the ancestors of
-// every image it keeps.
+// every image it keeps. `history` walks the same parent chain for its IMAGE column (Lineage).
 // Garbage collection, after the records are written (so a crash leaves only unreferenced files,
 // which a later load or pull reuses): of the blobs and layer directories the deleted images
 // referenced, those that no remaining image references are removed, except layer directories a
@@ -179,6 +179,22 @@ public sealed partial class ImageStore
         DateTimeOffset tagged = records.LastTagTime is { } times && times.TryGetValue(found.ImageId, out var t2) ? t2 : record.Loaded;
         return new ImageDetails(found.ImageId, tags, Familiar(record.RepoDigests), record.Manifest, config,
             records.SizeOf(record), tagged, layerSizes, manifest.Layers.Select(l => l.Size).ToList());
+    }
+
+    /// <summary>
+    /// `history`'s IMAGE column: the image, its parent, the parent's parent... as long as each is in
+    /// the store. A build (or commit) records the image it started from as the parent and adds one
+    /// history entry per step, so the k-th history row from the top is the k-th image of this chain
+    /// (Docker fills the column the same way); rows below the chain are images the store never had.
+    /// </summary>
+    public IReadOnlyList<string> Lineage(string imageId)
+    {
+        var records = ImageRecords.Read(_paths);
+        var chain = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (string? at = imageId; at is not null && seen.Add(at) && records.Images.TryGetValue(at, out var r); at = r.Parent)
+            chain.Add(at);
+        return chain;
     }
 
     /// <summary>

@@ -163,11 +163,14 @@ public static class ImageCommands
 
     public static int History(string root, string image, bool noTrunc, bool quiet, TextWriter stdout, string? format = null)
     {
-        var details = new ImageStore(root).Inspect(image)
+        var store = new ImageStore(root);
+        var details = store.Inspect(image)
                       ?? throw CliError.Daemon($"No such image: {ImageStore.WithDefaultTag(image)}");
         var now = DateTimeOffset.UtcNow;
         var rows = ImageInspect.HistoryRows(details);
-        string Id(int i) => i > 0 ? "<missing>" : noTrunc ? details.Id : details.Id[7..19];
+        // A built image's steps are its ancestors in the store: their IDs, as Docker shows them; <missing> below.
+        var lineage = store.Lineage(details.Id);
+        string Id(int i) => i >= lineage.Count ? "<missing>" : noTrunc ? lineage[i] : lineage[i][7..19];
         bool custom = !string.IsNullOrEmpty(format) && !(quiet && format.Trim() == "table");
         if (quiet && !custom)
         {

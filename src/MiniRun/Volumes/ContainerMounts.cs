@@ -16,7 +16,9 @@
 //   - --volumes-from copies the other container's bind and volume mounts (not tmpfs), with :ro/:rw
 //     overriding their mode; an explicit -v/--mount on the same path wins;
 //   - two mounts on one path: "Duplicate mount point: PATH";
-//   - mounts are made parents first (sorted by path depth), so -v x:/a and -v y:/a/b both show.
+//   - mounts are made parents first (sorted by path depth), so -v x:/a and -v y:/a/b both show;
+//   - a slave bind mount needs a shared or slave host mount and makes the root rslave
+//     (BindPropagation.cs); shared propagation is refused as not implemented.
 //
 // Follows: docker-run(1) "-v", "--mount", "--volumes-from"; Docker Engine API MountPoint
 // (Type, Name, Source, Destination, Driver, Mode, RW, Propagation); runtime-spec config.md "Mounts".
@@ -128,9 +130,11 @@ public static partial class ContainerMounts
                     Directory.CreateDirectory(r.Source);   // -v: Docker makes a missing host path a directory
                     if (hostRoot.Uid != 0) Chown(r.Source, hostRoot.Uid, hostRoot.Gid);
                 }
+                string real = RealPath(r.Source);
+                BindPropagation.Check(real, r.Propagation);
                 return new MountPoint
                 {
-                    Type = MountTypes.Bind, Source = RealPath(r.Source), Destination = r.Target, Mode = r.Mode,
+                    Type = MountTypes.Bind, Source = real, Destination = r.Target, Mode = r.Mode,
                     RW = !r.ReadOnly, Propagation = r.Propagation.Length > 0 ? r.Propagation : "rprivate",
                 };
             case MountTypes.Tmpfs:
@@ -170,6 +174,8 @@ public static partial class ContainerMounts
                     Options = ["rbind", p.RW ? "rw" : "ro", p.Propagation.Length > 0 ? p.Propagation : "rprivate"],
                 });
         }
+        // A slave bind mount stays connected to the host's mount only if the container's copy of the host's mounts does.
+        spec.Linux.RootfsPropagation = BindPropagation.RootPropagation(set.Points, spec.Linux.RootfsPropagation);
         // Stable: mounts of equal depth keep their order (/dev before /dev/pts stays true).
         var sorted = spec.Mounts.Select((m, i) => (m, i)).OrderBy(x => Depth(x.m.Destination)).ThenBy(x => x.i).Select(x => x.m).ToList();
         spec.Mounts.Clear();

@@ -82,6 +82,8 @@ public sealed class BuilderIntegrationTests : IDisposable
         var pid1 = ps.Split('\n').Single(l => l.TrimStart().StartsWith("1 "));
         Assert.Contains("sh -c ps", pid1);
 
+        // History's IMAGE column: each step's image (the classic builder keeps them), then the base's ID.
+        Assert.Equal([Id(r), lines[6][6..], lines[1][6..]], _m.Run("history", "-q", "course:v1").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var history = _m.Run("history", "--no-trunc", "course:v1").Stdout;
         Assert.Contains("/bin/sh -c #(nop)  CMD [\"sh\" \"-c\" \"ps\"]", history);
         Assert.Contains("/bin/sh -c echo hello > /hello.txt && echo from-stderr >&2", history);
@@ -147,6 +149,22 @@ public sealed class BuilderIntegrationTests : IDisposable
         Assert.Contains("# Executing 1 build trigger", child.Stdout);
         Assert.Equal("triggered\n", RunIn("child"));
         Assert.False(Config("child").GetProperty("Config").TryGetProperty("OnBuild", out var ob) && ob.ValueKind == JsonValueKind.Array);
+    }
+
+    [Fact]
+    public void RunStep_HasRunsSecurityDefaults()
+    {
+        // Issue 13: each RUN is a MiniRun container with the same security defaults as `run`
+        // (seccomp filter, capabilities, no_new_privs, /sys/firmware masked): the probe prints the same in both.
+        const string probe = "grep -E '^(Seccomp|CapBnd|CapEff|NoNewPrivs):' /proc/self/status; ls -A /sys/firmware | wc -l";
+        Write("Dockerfile", $"FROM busybox\nRUN {probe}\n");
+        var build = BuildOk("--no-cache", "-t", "secprobe");
+        string fromRun = RunIn("busybox", "sh", "-c", probe);
+        var lines = build.Stdout.Split('\n');
+        int at = Array.FindIndex(lines, l => l.StartsWith(" ---> Running in", StringComparison.Ordinal));
+        Assert.Equal(fromRun, string.Join('\n', lines[(at + 1)..(at + 1 + fromRun.TrimEnd('\n').Split('\n').Length)]) + "\n");
+        Assert.Contains("Seccomp:\t2", fromRun);   // a filter is loaded, in both
+        Assert.EndsWith("\n0\n", fromRun);          // /sys/firmware is masked (empty), in both
     }
 
     [Fact]

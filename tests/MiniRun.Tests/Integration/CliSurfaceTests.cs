@@ -76,6 +76,40 @@ public sealed class CliSurfaceTests : IDisposable
         Assert.Contains("  -n, --last int   ", ls.Stdout);
     }
 
+    /// <summary>Issue 13's lists of Docker's management commands: every subcommand exists (its help page, exit 0).</summary>
+    public static TheoryData<string, string> GroupSubcommands()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string verb in ("ls run create start stop kill rm exec logs inspect cp diff commit export top stats port prune " +
+                                 "rename restart wait attach pause unpause update").Split(' '))
+            data.Add("container", verb);
+        foreach (string verb in "ls pull push rm tag inspect history save load build prune".Split(' ')) data.Add("image", verb);
+        foreach (string verb in "create ls inspect rm prune".Split(' ')) data.Add("volume", verb);
+        foreach (string verb in "df prune".Split(' ')) data.Add("system", verb);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GroupSubcommands))]
+    public void GroupSubcommand_Exists(string group, string verb)
+    {
+        var r = _host.Run(group, verb, "--help");
+        Assert.True(r.ExitCode == 0, $"{group} {verb} --help: {r.ExitCode} {r.Stderr}");
+        Assert.StartsWith($"\nUsage:  minirun {group} {verb} ", r.Stdout);
+    }
+
+    [Fact]
+    public void UnknownGroupSubcommand_IsOneLine()
+    {
+        foreach (string group in new[] { "container", "image", "volume", "system" })
+        {
+            var r = _host.Run(group, "frobnicate");
+            Assert.True(r.ExitCode != 0, $"{group} frobnicate exited 0");
+            Assert.DoesNotContain("Unrecognized command", r.Stderr);
+            Assert.True(r.Stderr.TrimEnd().Split('\n').Length <= 2, $"{group} frobnicate: {r.Stderr}");
+        }
+    }
+
     [Fact]
     public void Version_Flag_AndRmForceOfAMissingContainer()
     {

@@ -59,6 +59,27 @@ public sealed class BridgeNetworkTests : IDisposable
     }
 
     [Fact]
+    public void A_build_RUN_step_is_on_the_default_bridge_as_run_is()
+    {
+        // Issue 13: each RUN runs with run's default network, so `apt-get` works where the host has a network.
+        string ctx = Directory.CreateTempSubdirectory("minirun-build-net-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox\nRUN ip -4 -o addr show eth0 && ip route\n");
+            var r = _h.Run("build", "--no-cache", "-t", "netbuild", ctx);
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+            Assert.Matches(@"eth0\s+inet 172\.17\.0\.\d+/16", r.Stdout);
+            Assert.Contains("default via 172.17.0.1 dev eth0", r.Stdout);
+            Assert.Empty(_h.M.ContainerIds());   // the step's container is gone
+
+            var none = _h.Run("build", "--no-cache", "--network", "none", "-t", "netbuild", ctx);
+            Assert.NotEqual(0, none.ExitCode);   // no eth0 with --network none: the step fails
+            Assert.Contains("returned a non-zero code", none.Stderr);
+        }
+        finally { Directory.Delete(ctx, recursive: true); }
+    }
+
+    [Fact]
     public void A_published_port_answers_on_loopback_and_on_the_hosts_own_address()
     {
         // the test host's own address (a veth pair: this kernel may have no dummy driver)

@@ -154,6 +154,68 @@ public sealed class PushTests : IClassFixture<OpenRegistry>
     }
 
     [Fact]
+    public void Built_image_is_pulled_by_podman_with_the_same_digest_and_image_id()
+    {
+        Tool.Require("/usr/bin/podman", "podman");
+        using var root = WithBusybox();
+        string work = Directory.CreateTempSubdirectory("minirun-push-podman-").FullName;
+        string podmanDir = Path.Combine(work, "podman");
+        string[] podman = ["--root", Path.Combine(podmanDir, "storage"), "--runroot", Path.Combine(podmanDir, "run"), "--storage-driver", "vfs"];
+        var podmanEnv = new Dictionary<string, string> { ["TMPDIR"] = work };
+        try
+        {
+            // The course's cycle: build, tag, push, then another engine pulls it.
+            string ctx = Directory.CreateDirectory(Path.Combine(work, "ctx")).FullName;
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n");
+            string image = Ref("built/course:v1");
+            root.Ok("build", "-t", image, ctx);
+            root.Ok("push", image);
+            string manifest = StoreManifestDigest(root, image);
+            string id = root.Ok("image", "inspect", "-f", "{{.Id}}", image).Stdout.Trim();
+
+            var pull = Tool.Run("/usr/bin/podman", [.. podman, "pull", "-q", "--tls-verify=false", image], env: podmanEnv);
+            Assert.True(pull.ExitCode == 0, pull.Stderr);
+            var inspect = Tool.Run("/usr/bin/podman", [.. podman, "image", "inspect", "--format", "{{.Digest}} sha256:{{.Id}}", image], env: podmanEnv);
+            Assert.True(inspect.ExitCode == 0, inspect.Stderr);
+            Assert.Equal($"{manifest} {id}", inspect.Stdout.Trim());
+        }
+        finally
+        {
+            Tool.Run("/usr/bin/podman", [.. podman, "rmi", "-a", "-f"], env: podmanEnv);
+            Tool.Run("/bin/sh", ["-c", $"umount -R {podmanDir}/storage {podmanDir}/run 2>/dev/null; true"]);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Build_pulls_a_missing_base_and_with_pull_asks_the_registry_again()
+    {
+        string base_ = Ref("bases/busybox:1");
+        using (var seed = WithBusybox())
+        {
+            seed.Ok("tag", "busybox", base_);
+            seed.Ok("push", base_);
+        }
+        using var root = new MiniRunRoot();
+        string ctx = Directory.CreateTempSubdirectory("minirun-build-pull-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), $"FROM {base_}\nRUN echo x > /x\n");
+            var first = root.Ok("build", "-t", "frombase", ctx);
+            Assert.Contains($"Unable to find image '{base_}' locally\n", first.Stderr);
+            Assert.Contains($"Status: Downloaded newer image for {base_}\n", first.Stderr);   // run's pull path: progress on stderr
+
+            var cached = root.Ok("build", "-t", "frombase", ctx);
+            Assert.DoesNotContain("Status:", cached.Stdout + cached.Stderr);   // the base is in the store: no registry request
+
+            var pulled = root.Ok("build", "--pull", "-t", "frombase", ctx);
+            Assert.Contains($"Status: Image is up to date for {base_}\n", pulled.Stderr);
+            Assert.Contains(" ---> Using cache\n", pulled.Stdout);
+        }
+        finally { Directory.Delete(ctx, recursive: true); }
+    }
+
+    [Fact]
     public void Docker_archive_image_pushes_its_stored_manifest_and_pulls_back_with_the_same_id()
     {
         string dir = Directory.CreateTempSubdirectory("minirun-push-archive-").FullName;

@@ -226,6 +226,45 @@ public sealed class VolumeIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void Bind_Rslave_SeesAMountTheHostMakesLater_PrivateSourceAndSharedRefused()
+    {
+        // In a mount namespace of the test's own (unshare -m makes every mount private there), so the
+        // machine's mount table never changes: a shared bind mount of a test directory, a detached
+        // container with it as /d:rslave, then a tmpfs mounted below it on the "host" side. The
+        // container waits on a plain bind mount (/w/go), not on time.
+        string shared = Directory.CreateDirectory(Path.Combine(_work, "shared")).FullName;
+        string plain = Directory.CreateDirectory(Path.Combine(_work, "plain")).FullName;
+        string go = Directory.CreateDirectory(Path.Combine(_work, "go")).FullName;
+        string m = $"{MiniRunHost.Binary} --root {_host.Root}";
+        string script = $"""
+            set -e
+            mount --bind {shared} {shared}
+            mount --make-shared {shared}
+            id=$({m} run -d --pull never -v {shared}:/d:rslave -v {go}:/w busybox sh -c 'while [ ! -e /w/go ]; do sleep 0.1; done; grep " /d " /proc/self/mountinfo | grep -c master: ; cat /d/sub/seen')
+            mkdir -p {shared}/sub
+            mount -t tmpfs -o size=1m minirun-test {shared}/sub
+            echo from-host > {shared}/sub/seen
+            touch {go}/go
+            echo "exit=$({m} wait $id)"
+            {m} logs $id
+            {m} rm $id >/dev/null
+            {m} run --rm --pull never -v {plain}:/d:rslave busybox true 2>&1 || echo "private=$?"
+            """;
+        string hostMount = MiniRun.Volumes.BindPropagation.HostMountOf(plain, File.ReadAllLines("/proc/self/mountinfo")).MountPoint;
+        var r = MiniRun.Tests.Registry.Tool.Run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script]);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Equal("exit=0\n1\nfrom-host\n" +
+            $"minirun: Error response from daemon: path {plain} is mounted on {hostMount} but it is not a shared or slave mount.\n" +
+            "See 'minirun run --help'.\nprivate=125\n", r.Stdout);
+
+        var refused = _host.Run("run", "--pull", "never", "--rm", "-v", shared + ":/d:rshared", "busybox", "true");
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("bind propagation \"rshared\" is not implemented in MiniRun", refused.Stderr);
+        Assert.Empty(_host.ContainerIds());
+        NoMountsLeft();
+    }
+
+    [Fact]
     public void VolumeRm_RefusedWhileAContainerUsesIt()
     {
         Run("--name", "user", "-v", "busy:/d", "busybox", "true");
