@@ -4,7 +4,7 @@
 // with exact errno reporting; .NET's System.IO hides errno and follows symlinks.
 //
 // Follows: open(2), mknod(2), symlink(2), mkdir(2), chown(2), chmod(2), chdir(2), close(2),
-// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2), mkfifo(3).
+// fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2), mkfifo(3), memfd_create(2).
 using System.Runtime.InteropServices;
 
 namespace MiniRun.Kernel;
@@ -37,6 +37,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nuint count);
+
+    /// <summary>memfd_create(2): an anonymous file in memory (a seccomp listing, a build's held-back output).</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    public const uint MFD_CLOEXEC = 1;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, byte* buf, nuint count);

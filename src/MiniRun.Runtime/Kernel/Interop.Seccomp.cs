@@ -1,6 +1,6 @@
 // Interop.Seccomp: libseccomp, the library that turns seccomp rules into the BPF program the kernel
-// runs on every system call (runc, crun and podman use it too), plus memfd_create for reading its
-// exports back (the readable PFC for --trace, the raw BPF program for exec's native stage).
+// runs on every system call (runc, crun and podman use it too); its exports are read back through
+// a memfd (Libc.memfd_create: the readable PFC for --trace, the raw BPF program for exec's native stage).
 //
 // Why libseccomp rather than writing BPF by hand: the program must check the architecture first,
 // map each name to that architecture's number, handle 64-bit argument comparisons in 32-bit BPF
@@ -15,7 +15,7 @@
 //
 // Follows: seccomp_init(3), seccomp_arch_add(3), seccomp_syscall_resolve_name(3),
 // seccomp_arch_resolve_name(3), seccomp_rule_add(3), seccomp_attr_set(3), seccomp_load(3), seccomp_export_pfc(3), seccomp_export_bpf(3),
-// seccomp_release(3), seccomp_version(3) (libseccomp 2.5); memfd_create(2); seccomp(2) SECCOMP_SET_MODE_FILTER
+// seccomp_release(3), seccomp_version(3) (libseccomp 2.5); seccomp(2) SECCOMP_SET_MODE_FILTER
 // (a cached program is loaded without libseccomp: Kernel/SeccompFilterCache.cs).
 using System.Runtime.InteropServices;
 
@@ -85,11 +85,6 @@ internal static unsafe partial class Seccomp
 
     [LibraryImport(Library)]
     public static partial scmp_version* seccomp_version();
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int memfd_create(string name, uint flags);
-
-    public const uint MFD_CLOEXEC = 1;
 
     /// <summary>struct sock_fprog: the program seccomp(2) takes.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -146,7 +146,7 @@ public sealed unsafe partial class LinuxKernel
         if (_seccomp == 0) throw new InvalidOperationException("seccomp_export_bpf: no filter was compiled");
         try
         {
-            int fd = memfd_create("minirun-seccomp-bpf", MFD_CLOEXEC);
+            int fd = Libc.memfd_create("minirun-seccomp-bpf", Libc.MFD_CLOEXEC);
             if (fd < 0) throw new KernelException("memfd_create(\"minirun-seccomp-bpf\")", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
             using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite);
             CheckSeccomp(seccomp_export_bpf(_seccomp, fd), $"seccomp_export_bpf(ctx, {fd})", "seccomp_export_bpf");
@@ -179,7 +179,7 @@ public sealed unsafe partial class LinuxKernel
     /// <summary>The filter as PFC text, narrated one line each (seccomp_export_pfc into a memfd).</summary>
     private void ExportPfc(nint ctx)
     {
-        int fd = memfd_create("minirun-seccomp-pfc", MFD_CLOEXEC);
+        int fd = Libc.memfd_create("minirun-seccomp-pfc", Libc.MFD_CLOEXEC);
         if (fd < 0) { _trace.Note(Messages.SeccompNoListing.With("memfd_create failed")); return; }
         using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite);
         int rc = seccomp_export_pfc(ctx, fd);

@@ -3,20 +3,47 @@
 // output, "Removing intermediate container 5c2ba8f1d2e3", " ---> 1a2b3c4d5e6f", " ---> Using
 // cache", "Successfully built 1a2b3c4d5e6f", "Successfully tagged hello:latest".
 //
-// Why one class: -q silences all of it (only the image ID is printed at the end), and a RUN's
-// container writes straight to file descriptor 1, so what was written here is flushed first and
-// the lines stay in order.
-// Follows: docker-build(1) (-q); moby builder/dockerfile (the classic builder's messages).
+// Why one class: -q holds all of it back (only the image ID is printed at the end; Docker's CLI
+// prints what it held back on stderr when the build fails, so does MiniRun: Held), and a RUN's
+// container writes straight to a file descriptor (Descriptor: 1, or with -q the same memfd the
+// lines go to), so what was written here is flushed first and the lines stay in order.
+// Follows: docker-build(1) (-q); moby builder/dockerfile (the classic builder's messages);
+// memfd_create(2).
+using System.Text;
+using MiniRun.Kernel;
+
 namespace MiniRun.Build;
 
-public sealed class BuildOutput(TextWriter writer, bool quiet)
+public sealed class BuildOutput(TextWriter writer, bool quiet) : IDisposable
 {
+    private int _held = -1;   // -q: a memfd with everything held back, in order
+
     public bool Quiet { get; } = quiet;
+
+    /// <summary>Where a RUN's container output goes: standard output, or with -q the held-back output.</summary>
+    public int Descriptor => Quiet ? HeldFd() : 1;
 
     public void Line(string text)
     {
-        if (Quiet) return;
-        writer.Write(text + "\n");
+        if (Quiet) FdIo.WriteAll(HeldFd(), Encoding.UTF8.GetBytes(text + "\n"));
+        else writer.Write(text + "\n");
+    }
+
+    /// <summary>What -q held back (steps, RUN output), for the failure message; "" without -q.</summary>
+    public string Held() => _held < 0 ? "" : File.ReadAllText($"/proc/self/fd/{_held}");   // a new open: reads from the start
+
+    private int HeldFd()
+    {
+        if (_held >= 0) return _held;
+        _held = Libc.memfd_create("minirun-build-output", Libc.MFD_CLOEXEC);
+        if (_held < 0) throw new KernelException("memfd_create minirun-build-output", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        return _held;
+    }
+
+    public void Dispose()
+    {
+        if (_held >= 0) Libc.close(_held);
+        _held = -1;
     }
 
     public void Step(int index, int total, string instruction) => Line($"Step {index}/{total} : {instruction}");

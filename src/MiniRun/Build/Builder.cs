@@ -48,7 +48,7 @@ public sealed class BuildOptions
 /// <summary>What a build made: the final image and the tags it got.</summary>
 public sealed record BuildResult(string ImageId, IReadOnlyList<string> Tags);
 
-public sealed partial class Builder
+public sealed partial class Builder : IDisposable
 {
     /// <summary>Docker's predefined ARGs: usable with --build-arg without an ARG, never reported unused.</summary>
     public static readonly string[] PredefinedArgs =
@@ -84,6 +84,11 @@ public sealed partial class Builder
         _buildArgs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in options.BuildArgs) _buildArgs[k] = v;
     }
+
+    /// <summary>With -q, what the build held back so far (its steps and RUN output): printed on stderr when it fails, as Docker's CLI does.</summary>
+    public string HeldOutput => _out.Held();
+
+    public void Dispose() => _out.Dispose();
 
     /// <summary>Runs the build; BuildException (one line) for bad input or a failing step.</summary>
     public BuildResult Build()

@@ -67,7 +67,7 @@ public sealed partial class Builder
             Env = env,
             Network = _options.Network,
         };
-        var flags = new LifecycleFlags(false, new RestartPolicy(), null) { MergeStderr = true, DiscardOutput = _out.Quiet };
+        var flags = new LifecycleFlags(false, new RestartPolicy(), null) { MergeStderr = true, OutputFd = _out.Descriptor };
         _out.Line($" ---> Running in {id[..12]}");
         _out.Flush();
         try

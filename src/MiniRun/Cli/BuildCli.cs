@@ -74,14 +74,21 @@ public static class BuildCli
             Network = network,
         };
         BuildResult result;
+        using var builder = new Builder(root, options, stdout, Acquire, initExecutable);
         try
         {
-            result = new Builder(root, options, stdout, Acquire, initExecutable).Build();
+            result = builder.Build();
         }
-        catch (BuildException e) { throw new CliError(e.Message, e.ExitCode); }   // a failing RUN: its status, as Docker's builder
-        catch (MiniImageException e) { throw new CliError(e.Message, 1); }
-        catch (MiniRun.Containers.ContainerException e) { throw new CliError(e.Message, 1); }
-        catch (IOException e) { throw new CliError($"build: {e.Message}", 1); }
+        catch (Exception e) when (e is BuildException or MiniImageException or MiniRun.Containers.ContainerException or IOException)
+        {
+            Console.Error.Write(builder.HeldOutput);   // -q: what was held back, then the error (Docker's CLI prints its buffer so)
+            throw e switch
+            {
+                BuildException b => new CliError(b.Message, b.ExitCode),   // a failing RUN: its status, as Docker's builder
+                IOException => new CliError($"build: {e.Message}", 1),
+                _ => new CliError(e.Message, 1),
+            };
+        }
         if (quiet) stdout.WriteLine(result.ImageId);
         if (iidFile is not null)
         {

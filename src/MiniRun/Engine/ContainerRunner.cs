@@ -36,8 +36,8 @@ public sealed record LifecycleFlags(bool Detach, RestartPolicy Restart, string? 
 {
     /// <summary>A build's RUN: the container's stderr goes to stdout with its stdout (one build output).</summary>
     public bool MergeStderr { get; init; }
-    /// <summary>A build with -q: the container's output is not relayed at all.</summary>
-    public bool DiscardOutput { get; init; }
+    /// <summary>Where the container's output is written: standard output, or a build's held-back output (-q).</summary>
+    public int OutputFd { get; init; } = 1;
 
     public static readonly LifecycleFlags Foreground = new(false, new RestartPolicy(), null);
 }
@@ -206,7 +206,7 @@ public static class ContainerRunner
                 Libc.close(started.TerminalMaster);
             }
             // The supervisor records it running ('r'); -d waits until it has, so `ps` right after shows it.
-            var client = new AttachClient(launched.Control) { ErrorFd = flags.MergeStderr ? 1 : 2 };
+            var client = new AttachClient(launched.Control) { OutputFd = flags.OutputFd, ErrorFd = flags.MergeStderr ? flags.OutputFd : 2 };
             if (flags.Detach)
             {
                 AttachProtocol.Send(launched.Control, (byte)'a', "");   // no output for us
@@ -216,7 +216,7 @@ public static class ContainerRunner
                 return new RunOutcome(record.Id, true, 0);
             }
             AttachProtocol.Send(launched.Control, (byte)'r');
-            int? status = client.Run(o.Interactive, o.Tty, detachKeys, wantOutput: !flags.DiscardOutput);
+            int? status = client.Run(o.Interactive, o.Tty, detachKeys);
             if (client.Detached) return new RunOutcome(record.Id, true, 0);
             ReapSupervisor(launched.SupervisorPid);
             return new RunOutcome(record.Id, false, status ?? ExitCodeFromRecord(containers, record.Id));

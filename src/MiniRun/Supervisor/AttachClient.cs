@@ -24,6 +24,8 @@ public sealed unsafe class AttachClient
 
     /// <summary>Where the container's stderr goes: 2, or 1 for a build (Docker's build output is one stream).</summary>
     public int ErrorFd { get; init; } = 2;
+    /// <summary>Where the container's standard output goes (a build with -q holds it back in a memfd).</summary>
+    public int OutputFd { get; init; } = 1;
 
     /// <summary>True when the user typed the detach keys (the container keeps running).</summary>
     public bool Detached => _detached;
@@ -32,9 +34,9 @@ public sealed unsafe class AttachClient
     /// Attaches and relays until the container's PID 1 ends (its exit code), the user detaches
     /// (null, Detached set) or the supervisor disappears (null).
     /// </summary>
-    public int? Run(bool stdin, bool tty, byte[]? detachKeys, bool wantOutput = true)
+    public int? Run(bool stdin, bool tty, byte[]? detachKeys)
     {
-        AttachProtocol.Send(_fd, (byte)'a', (wantOutput ? "oe" : "") + (stdin ? "i" : ""));
+        AttachProtocol.Send(_fd, (byte)'a', "oe" + (stdin ? "i" : ""));
         Libc.termios saved = default;
         bool raw = false;
         PosixSignalRegistration? winch = null;
@@ -95,7 +97,7 @@ public sealed unsafe class AttachClient
             if (n <= 0) return null;
             switch ((char)buffer[0])
             {
-                case 'o': WriteAll(1, buffer.AsSpan(1, n - 1)); break;
+                case 'o': WriteAll(OutputFd, buffer.AsSpan(1, n - 1)); break;
                 case 'e': WriteAll(ErrorFd, buffer.AsSpan(1, n - 1)); break;
                 case 'x': return int.TryParse(Encoding.UTF8.GetString(buffer, 1, n - 1), out int code) ? code : null;
             }

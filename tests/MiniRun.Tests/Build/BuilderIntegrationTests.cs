@@ -302,6 +302,24 @@ public sealed class BuilderIntegrationTests : IDisposable
         Assert.Equal((3, "The command '/bin/sh -c exit 3' returned a non-zero code: 3\n"), (r.ExitCode, r.Stderr));
     }
 
+    [Fact]
+    public void Quiet_build_that_fails_prints_what_it_held_back_then_the_error_on_stderr()
+    {
+        // Docker's CLI with -q keeps the build's output and prints it on stderr when the build fails.
+        Write("Dockerfile", "FROM busybox\nRUN echo first-step\nRUN echo to-stdout; echo to-stderr >&2; exit 3\n");
+        var r = Build("-q", "-t", "quietfail");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("", r.Stdout);
+        var lines = r.Stderr.TrimEnd().Split('\n');
+        Assert.Equal("Step 1/3 : FROM busybox", lines[0]);
+        Assert.Contains("first-step", lines);
+        int run = Array.IndexOf(lines, "Step 3/3 : RUN echo to-stdout; echo to-stderr >&2; exit 3");
+        Assert.True(run > 0, r.Stderr);
+        Assert.Equal(["to-stdout", "to-stderr"], lines[(run + 2)..(run + 4)]);   // after " ---> Running in ID", in order
+        Assert.Equal("The command '/bin/sh -c echo to-stdout; echo to-stderr >&2; exit 3' returned a non-zero code: 3", lines[^1]);
+        Assert.Empty(_m.ContainerIds());
+    }
+
     [Theory]
     [MemberData(nameof(BadInputs))]
     public void BadInput_OneLine_Exit1_NothingLeftBehind(string dockerfile, string message)
