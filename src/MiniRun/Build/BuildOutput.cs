@@ -29,6 +29,22 @@ public sealed class BuildOutput(TextWriter writer, bool quiet) : IDisposable
         else writer.Write(text + "\n");
     }
 
+    /// <summary>
+    /// The build output as a writer, for what others print into it (FROM's pull progress, as Docker's
+    /// classic builder streams it between "Step 1/N : FROM" and " ---> ID"); held back with -q.
+    /// </summary>
+    public TextWriter Writer => Quiet ? new HeldWriter(this) : writer;
+
+    private sealed class HeldWriter(BuildOutput output) : TextWriter
+    {
+        public override Encoding Encoding => Encoding.UTF8;
+        public override void Write(char value) => Write(value.ToString());
+        public override void Write(string? value)
+        {
+            if (!string.IsNullOrEmpty(value)) FdIo.WriteAll(output.HeldFd(), Encoding.UTF8.GetBytes(value));
+        }
+    }
+
     /// <summary>What -q held back (steps, RUN output), for the failure message; "" without -q.</summary>
     public string Held() => _held < 0 ? "" : File.ReadAllText($"/proc/self/fd/{_held}");   // a new open: reads from the start
 

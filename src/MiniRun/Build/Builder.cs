@@ -59,7 +59,7 @@ public sealed partial class Builder : IDisposable
     private readonly BuildOutput _out;
     private readonly ImageStore _images;
     private readonly BuildCache _cache;
-    private readonly Func<ImageStore, string, bool, ImageSummary> _acquire;
+    private readonly Func<ImageStore, string, bool, TextWriter, ImageSummary> _acquire;
     private readonly string _initExecutable;
     private readonly Dictionary<string, string> _buildArgs;
     private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
@@ -70,8 +70,9 @@ public sealed partial class Builder : IDisposable
     private int _step;
     private int _total;
 
-    /// <param name="acquire">(store, reference, always) -> the image, from the store or pulled: the CLI's ImageAcquisition.</param>
-    public Builder(string root, BuildOptions options, TextWriter output, Func<ImageStore, string, bool, ImageSummary> acquire,
+    /// <param name="acquire">(store, reference, always, output) -> the image, from the store or pulled (its progress
+    /// into the build output): the CLI's ImageAcquisition.</param>
+    public Builder(string root, BuildOptions options, TextWriter output, Func<ImageStore, string, bool, TextWriter, ImageSummary> acquire,
         string initExecutable = "/proc/self/exe")
     {
         _root = Path.GetFullPath(root);
@@ -191,7 +192,7 @@ public sealed partial class Builder : IDisposable
         else if (!string.Equals(baseName, "scratch", StringComparison.OrdinalIgnoreCase))
         {
             if (baseName.Length == 0) throw new BuildException($"base name ({stage.BaseImage}) should not be blank");
-            var image = _acquire(_images, baseName, _options.Pull);
+            var image = _acquire(_images, baseName, _options.Pull, _out.Writer);
             state.ImageId = image.ImageId;
             state.Config = CopyConfig(_images.ReadConfig(image).Config);
         }

@@ -98,10 +98,18 @@ public static class BuildCli
         return 0;
     }
 
-    /// <summary>The FROM image: from the store, pulled when missing (always with --pull), as `run` gets it; errors as one line.</summary>
-    private static ImageSummary Acquire(ImageStore store, string reference, bool always)
+    /// <summary>
+    /// The FROM image: from the store, pulled when missing (always with --pull) by `run`'s pull path, its
+    /// progress in the build's output as Docker's classic builder prints it (no "Unable to find image"
+    /// line, no terminal redrawing); errors as one line.
+    /// </summary>
+    private static ImageSummary Acquire(ImageStore store, string reference, bool always, TextWriter output)
     {
-        try { return ImageAcquisition.Ensure(store, reference, always ? "always" : "missing"); }
+        try
+        {
+            return ImageAcquisition.Ensure(store, reference, always ? "always" : "missing", () => RegistryCli.OpenRegistry([]),
+                output, terminal: false, announceMissing: false);
+        }
         catch (CliError e) { throw new BuildException(e.Message); }
     }
 

@@ -6,7 +6,8 @@
 // the final reference line, and a failed pull is one line with exit status 125. An image pulled
 // by digest is found again through its RepoDigests, so `run alpine@sha256:<index digest>` does
 // not pull twice. Registries in MINIRUN_INSECURE_REGISTRIES may use plain HTTP (see RegistryCli).
-// With `run --trace` the pull is the trace's first step (Engine/PullTrace.cs).
+// With `run --trace` the pull is the trace's first step (Engine/PullTrace.cs). `build` uses the same
+// path for FROM, its progress in the build's output and without the "Unable to find" line.
 // Follows: docker-run(1) "--pull".
 using MiniImage.Pull;
 using MiniImage.Reference;
@@ -31,9 +32,10 @@ public static class ImageAcquisition
             : new PullTrace(RegistryCli.OpenRegistry([]), trace, store, store.Root, null),
             Console.Error, !Console.IsErrorRedirected, trace);
 
-    /// <summary>As above, with the registry, the output and its terminal-ness given (tests).</summary>
+    /// <summary>As above, with the registry, the output and its terminal-ness given (tests, build); <paramref name="announceMissing"/>:
+    /// `run`'s "Unable to find image ... locally" line (the builder prints none).</summary>
     public static ImageSummary Ensure(ImageStore store, string reference, string policy,
-        Func<IRegistrySource> openRegistry, TextWriter output, bool terminal, ConsoleTrace? trace = null)
+        Func<IRegistrySource> openRegistry, TextWriter output, bool terminal, ConsoleTrace? trace = null, bool announceMissing = true)
     {
         if (!Policies.Contains(policy))
             throw new CliError($"invalid pull option: '{policy}': must be one of \"missing\", \"always\" or \"never\"");
@@ -42,7 +44,7 @@ public static class ImageAcquisition
             throw CliError.Daemon($"No such image: {RunCommand.DisplayReference(reference)}", 125);
         if (!ImageReference.TryParse(reference, out var parsed, out var error))
             throw new CliError($"invalid reference format: {GoQuote.Quote(reference)}: {error}");
-        if (policy == "missing")
+        if (policy == "missing" && announceMissing)
         {
             output.Write($"Unable to find image '{RunCommand.DisplayReference(reference)}' locally\n");
             output.Flush();

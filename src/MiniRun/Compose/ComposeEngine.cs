@@ -89,7 +89,9 @@ public sealed class ComposeEngine
             };
             try
             {
-                new MiniRun.Build.Builder(_root, options, buildOutput, (store, reference, always) => _acquire(store, reference, always ? "always" : "missing")).Build();
+                using var builder = new MiniRun.Build.Builder(_root, options, buildOutput,
+                    (store, reference, always, _) => _acquire(store, reference, always ? "always" : "missing"));   // compose prints pulls its own way
+                builder.Build();
             }
             catch (Exception e) when (e is MiniRun.Build.BuildException or MiniImage.MiniImageException or ContainerException or IOException)
             {
