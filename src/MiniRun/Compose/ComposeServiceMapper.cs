@@ -69,7 +69,7 @@ public static class ComposeServiceMapper
             switch (key)
             {
                 case "image": s.Image = r.RequiredString(v, p); break;
-                case "build": s.Build = ReadBuild(project, v, p, r); break;
+                case "build": s.Build = ReadBuild(project, v, p, r, vars); break;
                 case "command": o.Command = Words(v, p, r); break;
                 case "entrypoint":
                     var entry = Words(v, p, r);
@@ -242,7 +242,7 @@ public static class ComposeServiceMapper
         return words;
     }
 
-    private static ComposeBuild ReadBuild(ComposeProject project, ComposeNode v, string p, NodeReader r)
+    private static ComposeBuild ReadBuild(ComposeProject project, ComposeNode v, string p, NodeReader r, ComposeVariables vars)
     {
         if (v.Kind == NodeKind.Scalar) return new ComposeBuild(Path.GetFullPath(v.Value, project.WorkingDir), null, [], null, [], false, false, null);
         r.Expect(v, p, NodeKind.Map);
@@ -263,8 +263,9 @@ public static class ComposeServiceMapper
                 case "no_cache": noCache = r.Bool(x, q); break;
                 case "pull": pull = r.Bool(x, q); break;
                 case "args":
+                    // An arg without a value takes the variable from the shell or .env (as `environment:` does), else is left out.
                     foreach (var (ak, av) in r.KeyValues(x, q))
-                        if ((av ?? Environment.GetEnvironmentVariable(ak)) is { } value) args.Add(new(ak, value));
+                        if ((av ?? vars.Get(ak)) is { } value) args.Add(new(ak, value));
                     break;
                 case "labels": foreach (var (lk, lv) in r.KeyValues(x, q)) labels.Add(new(lk, lv ?? "")); break;
                 case "dockerfile_inline" or "ssh" or "secrets" or "cache_from" or "cache_to" or "extra_hosts" or "isolation" or "privileged"

@@ -48,6 +48,35 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Contains("no configuration file provided", Assert.Throws<ComposeException>(() => ComposeFiles.Find([], "/", null)).Message);
     }
 
+    [Theory]
+    [InlineData("compose.yaml")]
+    [InlineData("compose.yml")]
+    [InlineData("docker-compose.yaml")]
+    [InlineData("docker-compose.yml")]
+    public void Each_default_file_name_is_found_and_an_earlier_name_wins(string name)
+    {
+        string d = Dir("each-" + name);
+        File.WriteAllText(Path.Combine(d, name), "services: {a: {image: busybox}}");
+        Assert.Equal(Path.Combine(d, name), ComposeFiles.Find([], d, null).Files.Single());
+        // Every later name beside it is not read: the first in Compose's order is the file.
+        foreach (var later in ComposeFiles.DefaultNames.SkipWhile(n => n != name).Skip(1))
+            File.WriteAllText(Path.Combine(d, later), "services: {b: {image: busybox}}");
+        Assert.Equal(Path.Combine(d, name), ComposeFiles.Find([], d, null).Files.Single());
+    }
+
+    [Fact]
+    public void Project_name_and_build_args_from_the_dotenv_file()
+    {
+        string d = Dir("dotenvname");
+        File.WriteAllText(Path.Combine(d, ".env"), "COMPOSE_PROJECT_NAME=fromdotenv\nVERSION=3.1\n");
+        var p = Load("services:\n  web:\n    build: {context: ., args: [VERSION, UNSET_ARG]}\n", "dotenvname");
+        Assert.Equal("fromdotenv", p.Name);
+        // An arg given without a value takes the variable (.env here); one that is nowhere is left out.
+        Assert.Equal([new KeyValuePair<string, string>("VERSION", "3.1")], p.Service("web").Build!.Args);
+        Assert.Equal("shell", Load("services: {a: {image: busybox}}", "dotenvname",
+            new Dictionary<string, string> { ["COMPOSE_PROJECT_NAME"] = "shell" }).Name);   // the shell's wins over .env's
+    }
+
     [Fact]
     public void Project_name_from_flag_variable_top_level_or_directory()
     {
@@ -89,6 +118,11 @@ public sealed class ComposeLoaderTests : IDisposable
         var e = Fails("services:\n  web:\n    image: ${IMAGE:?set IMAGE first}\n");
         Assert.Equal("error while interpolating services.web.image: required variable IMAGE is missing a value: set IMAGE first", e.Message);
         Assert.Contains("invalid interpolation format for services.web.image", Fails("services:\n  web:\n    image: ${IMAGE\n").Message);
+        // Without the colon only an unset variable is an error; an empty one is kept.
+        Assert.Equal("error while interpolating services.web.command: required variable CMD is missing a value: give CMD",
+            Fails("services:\n  web:\n    image: busybox\n    command: ${CMD?give CMD}\n").Message);
+        Assert.Empty(Load("services:\n  web:\n    image: busybox\n    command: ${CMD?give CMD}\n", "emptyok",
+            new Dictionary<string, string> { ["CMD"] = "" }).Service("web").Options.Command);
     }
 
     [Fact]
