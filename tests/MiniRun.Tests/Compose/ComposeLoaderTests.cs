@@ -257,6 +257,42 @@ public sealed class ComposeLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_remaining_service_keys_of_the_course_become_run_options()
+    {
+        var p = Load("""
+            services:
+              db:
+                image: busybox
+                hostname: dbhost
+                container_name: the-db
+                mem_limit: 128m
+                cpus: "1.5"
+                expose: ["6379"]
+                restart: always
+                environment: {A: "1"}
+              web:
+                image: busybox
+                restart: "no"
+                depends_on:
+                  db: {condition: service_started, restart: true}
+            """, "morekeys");
+        var db = p.Service("db");
+        var o = ComposeServiceMapper.ForContainer(p, db, db.ImageName(p.Name));
+        Assert.Equal("the-db", o.Name);   // container_name replaces <project>-<service>-1
+        Assert.Equal("dbhost", o.Hostname);
+        Assert.Equal(("128m", "1.5"), (o.Resources.Memory, o.Resources.Cpus));
+        Assert.Equal("always", db.Restart);
+        Assert.Equal(["A=1"], o.Env);
+        Assert.Empty(o.Publish);   // expose publishes nothing
+        var web = p.Service("web");
+        Assert.Equal("no", web.Restart);
+        Assert.Equal("morekeys-web-1", ComposeServiceMapper.ForContainer(p, web, web.ImageName(p.Name)).Name);
+        Assert.Equal(new ComposeDependency("db", "service_started", true, true), web.DependsOn.Single());
+        Assert.Contains("com.docker.compose.depends_on=db:service_started:true",
+            ComposeServiceMapper.ForContainer(p, web, web.ImageName(p.Name)).Labels);
+    }
+
+    [Fact]
     public void Several_files_merge_and_the_hash_follows_the_service()
     {
         string d = Dir("merge");
@@ -346,6 +382,16 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Equal(p.Service("web").ConfigHash, again.Service("web").ConfigHash);
         Assert.Equal(p.Service("web").Options.Env, again.Service("web").Options.Env);
         Assert.Equal(p.Service("web").Options.Command, again.Service("web").Options.Command);
+    }
+
+    [Fact]
+    public void The_docs_key_table_names_every_key_the_mapper_supports_ignores_or_refuses()
+    {
+        string doc = File.ReadAllText(Path.Combine(MiniRun.Tests.Integration.MiniRunHost.RepoRoot, "docs/compose.md"));
+        var missing = ComposeServiceMapper.Supported.Concat(ComposeServiceMapper.Ignored).Concat(ComposeServiceMapper.Refused)
+            .Concat(ComposeLoader.TopLevelKeys)
+            .Where(k => !System.Text.RegularExpressions.Regex.IsMatch(doc, "`" + System.Text.RegularExpressions.Regex.Escape(k) + "[`.:]")).ToList();   // `deploy.resources...` names deploy
+        Assert.Empty(missing);
     }
 
     [Theory]
