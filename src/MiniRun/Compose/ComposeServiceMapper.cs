@@ -115,6 +115,9 @@ public static class ComposeServiceMapper
                     {
                         string target = link.Split(':')[0];
                         if (!s.DependsOn.Any(d => d.Service == target)) s.DependsOn.Add(new ComposeDependency(target, "service_started", true, false));
+                        // SERVICE:ALIAS: the alias would be a name for the target on this container's networks; MiniRun keeps only the order.
+                        if (link.IndexOf(':') is var colon and > 0 && link[(colon + 1)..] != target)
+                            project.Warnings.Add($"service \"{name}\": the alias {GoQuote.Quote(link[(colon + 1)..])} in {p} is not supported by MiniRun and is ignored (give {target} networks.<network>.aliases)");
                     }
                     break;
                 case "depends_on": ReadDependsOn(s, v, p, r); break;
@@ -461,7 +464,11 @@ public static class ComposeServiceMapper
                                 throw r.Error(x, q, $"must be one of service_started, service_healthy, service_completed_successfully, not {GoQuote.Quote(condition)}");
                             break;
                         case "required": required = r.Bool(x, q); break;
-                        case "restart": restart = r.Bool(x, q); break;
+                        case "restart":
+                            restart = r.Bool(x, q);
+                            // Compose restarts this service when `compose restart` or `up` restarts or recreates the dependency; MiniRun does not.
+                            if (restart) r.Warnings.Add($"{q} is not supported by MiniRun and is ignored");
+                            break;
                         default: throw r.Error(x, $"{p}.{dep}", $"additional property {GoQuote.Quote(k)} is not allowed");
                     }
                 }

@@ -290,6 +290,11 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Equal(new ComposeDependency("db", "service_started", true, true), web.DependsOn.Single());
         Assert.Contains("com.docker.compose.depends_on=db:service_started:true",
             ComposeServiceMapper.ForContainer(p, web, web.ImageName(p.Name)).Labels);
+        // What MiniRun does not do is said, never dropped in silence: restarting web with db, a link's alias.
+        Assert.Contains("services.web.depends_on.db.restart is not supported by MiniRun and is ignored", p.Warnings);
+        var linked = Load("services:\n  db: {image: busybox}\n  web: {image: busybox, links: [\"db:database\", db]}\n", "links");
+        Assert.Equal(["db"], linked.Service("web").DependsOn.Select(d => d.Service));
+        Assert.Single(linked.Warnings, w => w.StartsWith("service \"web\": the alias \"database\" in services.web.links is not supported", StringComparison.Ordinal));
     }
 
     [Fact]
