@@ -72,14 +72,15 @@ public sealed class ComposeEngine
 
     // ---- build and pull ----
 
-    /// <summary>Builds the image of each service with `build:` (all selected, or only those whose image is missing).</summary>
+    /// <summary>Builds the image of each service with `build:` (all selected, or only those whose image is missing or whose pull_policy is build).</summary>
     public void BuildImages(IEnumerable<ComposeService> services, bool onlyMissing, TextWriter buildOutput, bool noCache = false, bool pull = false)
     {
         var images = new ImageStore(_root);
         foreach (var s in services.Where(s => s.Build is not null))
         {
             string image = s.ImageName(_p.Name);
-            if (onlyMissing && images.Resolve(image) is not null) continue;
+            // pull_policy: build builds on every up, as --build does for all (Compose: "builds the image, rebuilds it if present").
+            if (onlyMissing && s.PullPolicy != "build" && images.Resolve(image) is not null) continue;
             var b = s.Build!;
             var options = new MiniRun.Build.BuildOptions
             {

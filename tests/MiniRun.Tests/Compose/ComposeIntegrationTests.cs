@@ -427,6 +427,28 @@ public sealed class ComposeIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void Pull_policy_build_builds_on_every_up_and_build_if_missing_only_once()
+    {
+        Write("policy/web/Dockerfile", "FROM busybox\nCMD [\"sleep\", \"300\"]\n");
+        string file = Write("policy/compose.yaml", """
+            services:
+              always: {build: ./web, pull_policy: build, init: true}
+              once: {build: ./web, init: true}
+            """);
+        var first = Compose(file, "up", "-d");
+        Ok(first);
+        Assert.Matches(@" ✔ Service always\s+Built", first.Stderr);
+        Assert.Matches(@" ✔ Service once\s+Built", first.Stderr);
+        var second = Compose(file, "up", "-d");
+        Ok(second);
+        Assert.Matches(@" ✔ Service always\s+Built", second.Stderr);
+        Assert.DoesNotContain("Service once", second.Stderr);   // its image is there: not built again
+        Assert.Matches(@" ✔ Container policy-always-1\s+Running", second.Stderr);   // the same image again: nothing to recreate
+        Ok(Compose(file, "down", "--rmi", "local"));
+        Assert.Empty(_h.M.ContainerIds());
+    }
+
+    [Fact]
     public void Bad_files_are_one_line_and_make_nothing()
     {
         var missing = _h.Run("compose", "-f", Path.Combine(_dir, "nope.yaml"), "up", "-d");
