@@ -346,6 +346,25 @@ public static class ComposeServiceMapper
             string q = $"{p}[{i}]";
             if (item.Kind == NodeKind.Map)
             {
+                // Every key is checked: a misspelt one (readonly for read_only) must not leave a mount writable in silence.
+                foreach (var (k, x) in item.Map)
+                {
+                    switch (k)
+                    {
+                        case "type" or "source" or "target" or "read_only" or "consistency": break;
+                        case "bind" or "volume" or "tmpfs":
+                            foreach (var (sk, sx) in r.Expect(x, $"{q}.{k}", NodeKind.Map).Map)
+                            {
+                                if ((k, sk) is ("bind", "propagation" or "create_host_path") or ("volume", "nocopy") or ("tmpfs", "size" or "mode")) continue;
+                                if ((k, sk) is ("bind", "selinux") or ("volume", "subpath")) { project.Warnings.Add($"{q}.{k}.{sk} is not supported by MiniRun and is ignored"); continue; }
+                                throw r.Error(sx, $"{q}.{k}", $"additional property {GoQuote.Quote(sk)} is not allowed");
+                            }
+                            break;
+                        default:
+                            if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(x, q, $"additional property {GoQuote.Quote(k)} is not allowed");
+                            break;
+                    }
+                }
                 string type = item["type"] is { } t ? r.RequiredString(t, q + ".type") : "volume";
                 string? source = item["source"] is { } src ? r.String(src, q + ".source") : null;
                 string target = r.RequiredString(item["target"] ?? ComposeNode.Null(item.File), q + ".target");

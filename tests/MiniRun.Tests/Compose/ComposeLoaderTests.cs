@@ -161,6 +161,11 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Contains("refers to undefined volume data", Fails("services:\n  web:\n    image: busybox\n    volumes: [\"data:/d\"]\n").Message);
         Assert.Contains("refers to undefined network back", Fails("services:\n  web:\n    image: busybox\n    networks: [back]\n").Message);
         Assert.Contains("replicas must be 1", Fails("services:\n  web:\n    image: busybox\n    deploy: {replicas: 3}\n").Message);
+        // A long-syntax mount's keys are checked too: `readonly` (for read_only) would leave it writable.
+        Assert.Equal("validating compose.yaml: services.web.volumes[0]: additional property \"readonly\" is not allowed (line 4, column 61)",
+            Fails("services:\n  web:\n    image: busybox\n    volumes: [{type: bind, source: ., target: /x, readonly: true}]\n").Message);
+        Assert.Contains("services.web.volumes[0].bind: additional property \"propagaton\" is not allowed",
+            Fails("services:\n  web:\n    image: busybox\n    volumes: [{type: bind, source: ., target: /x, bind: {propagaton: rshared}}]\n").Message);
     }
 
     [Fact]
