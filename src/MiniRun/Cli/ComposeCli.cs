@@ -51,7 +51,13 @@ public static class ComposeCli
                     if (p.GetValue(debugOption)) Console.Error.WriteLine(e.ToString());
                     return e.ExitCode;
                 }
-                catch (Exception e) { return Program.Report(e, p.GetValue(debugOption)); }
+                catch (Exception e)
+                {
+                    // docker compose exits 1 on an error (an image it cannot pull, a daemon error); exec and run
+                    // keep the status `minirun exec` / `run` give (the command's own, or 125/126/127).
+                    int code = Program.Report(e, p.GetValue(debugOption));
+                    return name is "exec" or "run" ? code : 1;
+                }
             });
             compose.Subcommands.Add(cmd);
             return cmd;

@@ -72,14 +72,15 @@ public sealed class ComposeEngine
 
     // ---- build and pull ----
 
-    /// <summary>Builds the image of each service with `build:` (all selected, or only those whose image is missing).</summary>
+    /// <summary>Builds the image of each service with `build:` (all selected, or only those whose image is missing or whose pull_policy is build).</summary>
     public void BuildImages(IEnumerable<ComposeService> services, bool onlyMissing, TextWriter buildOutput, bool noCache = false, bool pull = false)
     {
         var images = new ImageStore(_root);
         foreach (var s in services.Where(s => s.Build is not null))
         {
             string image = s.ImageName(_p.Name);
-            if (onlyMissing && images.Resolve(image) is not null) continue;
+            // pull_policy: build builds on every up, as --build does for all (Compose: "builds the image, rebuilds it if present").
+            if (onlyMissing && s.PullPolicy != "build" && images.Resolve(image) is not null) continue;
             var b = s.Build!;
             var options = new MiniRun.Build.BuildOptions
             {
@@ -115,7 +116,12 @@ public sealed class ComposeEngine
                 if (s.Image is null || s.PullPolicy is "never" or "build") continue;
                 if (s.Build is not null && s.PullPolicy != "always" && images.Resolve(s.Image) is null) continue;   // built here
                 try { _acquire(images, s.Image, "always"); progress.Done("Image", s.Image, "Pulled"); }
-                catch (Exception e) when (ignoreFailures && e is not OutOfMemoryException) { progress.Failed("Image", s.Image, e.Message); }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Its line says it failed; without --ignore-pull-failures the error ends the command (after the lines).
+                    progress.Failed("Image", s.Image, ignoreFailures ? e.Message : "Error");
+                    if (!ignoreFailures) throw;
+                }
             }
         }
         finally { progress.Flush(); }

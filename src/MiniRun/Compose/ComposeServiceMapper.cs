@@ -69,7 +69,7 @@ public static class ComposeServiceMapper
             switch (key)
             {
                 case "image": s.Image = r.RequiredString(v, p); break;
-                case "build": s.Build = ReadBuild(project, v, p, r); break;
+                case "build": s.Build = ReadBuild(project, v, p, r, vars); break;
                 case "command": o.Command = Words(v, p, r); break;
                 case "entrypoint":
                     var entry = Words(v, p, r);
@@ -115,6 +115,9 @@ public static class ComposeServiceMapper
                     {
                         string target = link.Split(':')[0];
                         if (!s.DependsOn.Any(d => d.Service == target)) s.DependsOn.Add(new ComposeDependency(target, "service_started", true, false));
+                        // SERVICE:ALIAS: the alias would be a name for the target on this container's networks; MiniRun keeps only the order.
+                        if (link.IndexOf(':') is var colon and > 0 && link[(colon + 1)..] != target)
+                            project.Warnings.Add($"service \"{name}\": the alias {GoQuote.Quote(link[(colon + 1)..])} in {p} is not supported by MiniRun and is ignored (give {target} networks.<network>.aliases)");
                     }
                     break;
                 case "depends_on": ReadDependsOn(s, v, p, r); break;
@@ -242,7 +245,7 @@ public static class ComposeServiceMapper
         return words;
     }
 
-    private static ComposeBuild ReadBuild(ComposeProject project, ComposeNode v, string p, NodeReader r)
+    private static ComposeBuild ReadBuild(ComposeProject project, ComposeNode v, string p, NodeReader r, ComposeVariables vars)
     {
         if (v.Kind == NodeKind.Scalar) return new ComposeBuild(Path.GetFullPath(v.Value, project.WorkingDir), null, [], null, [], false, false, null);
         r.Expect(v, p, NodeKind.Map);
@@ -263,8 +266,9 @@ public static class ComposeServiceMapper
                 case "no_cache": noCache = r.Bool(x, q); break;
                 case "pull": pull = r.Bool(x, q); break;
                 case "args":
+                    // An arg without a value takes the variable from the shell or .env (as `environment:` does), else is left out.
                     foreach (var (ak, av) in r.KeyValues(x, q))
-                        if ((av ?? Environment.GetEnvironmentVariable(ak)) is { } value) args.Add(new(ak, value));
+                        if ((av ?? vars.Get(ak)) is { } value) args.Add(new(ak, value));
                     break;
                 case "labels": foreach (var (lk, lv) in r.KeyValues(x, q)) labels.Add(new(lk, lv ?? "")); break;
                 case "dockerfile_inline" or "ssh" or "secrets" or "cache_from" or "cache_to" or "extra_hosts" or "isolation" or "privileged"
@@ -342,6 +346,25 @@ public static class ComposeServiceMapper
             string q = $"{p}[{i}]";
             if (item.Kind == NodeKind.Map)
             {
+                // Every key is checked: a misspelt one (readonly for read_only) must not leave a mount writable in silence.
+                foreach (var (k, x) in item.Map)
+                {
+                    switch (k)
+                    {
+                        case "type" or "source" or "target" or "read_only" or "consistency": break;
+                        case "bind" or "volume" or "tmpfs":
+                            foreach (var (sk, sx) in r.Expect(x, $"{q}.{k}", NodeKind.Map).Map)
+                            {
+                                if ((k, sk) is ("bind", "propagation" or "create_host_path") or ("volume", "nocopy") or ("tmpfs", "size" or "mode")) continue;
+                                if ((k, sk) is ("bind", "selinux") or ("volume", "subpath")) { project.Warnings.Add($"{q}.{k}.{sk} is not supported by MiniRun and is ignored"); continue; }
+                                throw r.Error(sx, $"{q}.{k}", $"additional property {GoQuote.Quote(sk)} is not allowed");
+                            }
+                            break;
+                        default:
+                            if (!k.StartsWith("x-", StringComparison.Ordinal)) throw r.Error(x, q, $"additional property {GoQuote.Quote(k)} is not allowed");
+                            break;
+                    }
+                }
                 string type = item["type"] is { } t ? r.RequiredString(t, q + ".type") : "volume";
                 string? source = item["source"] is { } src ? r.String(src, q + ".source") : null;
                 string target = r.RequiredString(item["target"] ?? ComposeNode.Null(item.File), q + ".target");
@@ -460,7 +483,11 @@ public static class ComposeServiceMapper
                                 throw r.Error(x, q, $"must be one of service_started, service_healthy, service_completed_successfully, not {GoQuote.Quote(condition)}");
                             break;
                         case "required": required = r.Bool(x, q); break;
-                        case "restart": restart = r.Bool(x, q); break;
+                        case "restart":
+                            restart = r.Bool(x, q);
+                            // Compose restarts this service when `compose restart` or `up` restarts or recreates the dependency; MiniRun does not.
+                            if (restart) r.Warnings.Add($"{q} is not supported by MiniRun and is ignored");
+                            break;
                         default: throw r.Error(x, $"{p}.{dep}", $"additional property {GoQuote.Quote(k)} is not allowed");
                     }
                 }

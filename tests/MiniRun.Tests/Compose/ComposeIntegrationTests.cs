@@ -4,7 +4,10 @@
 // published port from the test's namespace, its logs read, and `down -v` must leave no container,
 // network, bridge, firewall rule, address lease or volume. Then depends_on with service_healthy
 // (and a dependency that never becomes healthy), two projects side by side, the recreation of only
-// a changed service, a restart policy, and Ctrl-C on a foreground `up`.
+// a changed service, a restart policy, Ctrl-C on a foreground `up`, a service that fails to start
+// (after a service_completed_successfully dependency) leaving what `down` removes, and the other
+// verbs (ps -q, logs --tail/-f, top, images, stop, start, restart, kill, rm, up --no-deps, run --rm)
+// with a network alias resolved by name.
 // Follows: docker compose v2 reference (up, down, ps, logs, exec, run); compose-spec 05-services.md.
 using System.Diagnostics;
 using System.Text.Json;
@@ -82,9 +85,12 @@ public sealed class ComposeIntegrationTests : IDisposable
         Assert.Equal("1", labels.GetProperty("com.docker.compose.container-number").GetString());
         Assert.Equal(64, labels.GetProperty("com.docker.compose.config-hash").GetString()!.Length);
 
-        var down = Compose(file, "down", "-v");
+        var down = Compose(file, "down", "-v", "--rmi", "local");
         Ok(down);
         Assert.Matches(@" ✔ Container app-web-1\s+Removed", down.Stderr);
+        Assert.Matches(@" ✔ Image app-web\s+Removed", down.Stderr);   // local: the image built for the project, not busybox
+        Assert.DoesNotContain("app-web", _h.Run("images").Stdout);
+        Assert.Contains("busybox", _h.Run("images").Stdout);
         Assert.Matches(@" ✔ Network app_default\s+Removed", down.Stderr);
         Assert.Matches(@" ✔ Volume app_data\s+Removed", down.Stderr);
         Assert.Empty(_h.M.ContainerIds());
@@ -279,6 +285,167 @@ public sealed class ComposeIntegrationTests : IDisposable
         Assert.Matches(@" ✔ Container fg-talker-1\s+Stopped", err);
         Assert.Equal("exited", _h.M.Record("fg-talker-1").GetProperty("State").GetProperty("Status").GetString());
         Ok(Compose(file, "down"));
+    }
+
+    [Fact]
+    public void A_service_that_fails_to_start_is_one_line_and_down_removes_what_up_made()
+    {
+        // init must complete (exit 0) before broken starts; broken's command does not exist, so
+        // its start fails; after (which depends on broken) is never made.
+        string file = Write("fail/compose.yaml", """
+            services:
+              init:
+                image: busybox
+                command: ["sh", "-c", "echo migrating; echo migrated > /v/done"]
+                volumes: ["shared:/v"]
+              broken:
+                image: busybox
+                command: ["/nonexistent-binary"]
+                depends_on:
+                  init: {condition: service_completed_successfully}
+              after:
+                image: busybox
+                command: ["sleep", "300"]
+                depends_on: [broken]
+            volumes:
+              shared: {}
+            """);
+        var up = Compose(file, "up", "-d");
+        Assert.Equal(1, up.ExitCode);
+        Assert.Matches(@" ✔ Container fail-init-1\s+Exited", up.Stderr);
+        Assert.Matches(@" ✘ Container fail-broken-1\s+Error", up.Stderr);
+        var lines = up.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // One line for the error, after the progress lines (which all start with "[+]" or " ✔"/" ✘").
+        Assert.Single(lines, l => !l.StartsWith("[+] ", StringComparison.Ordinal) && !l.StartsWith(' '));
+        Assert.StartsWith("Error response from daemon: failed to start container fail-broken-1: ", lines[^1]);
+        Assert.Contains("/nonexistent-binary", lines[^1]);
+        Assert.Equal(0, _h.M.Record("fail-init-1").GetProperty("State").GetProperty("ExitCode").GetInt32());
+        Assert.DoesNotContain("fail-after-1", _h.Run("ps", "-a").Stdout);
+        var follow = Compose(file, "logs", "-f", "init");   // follows until its container ended: returns at once here
+        Ok(follow);
+        Assert.Equal("init-1  | migrating", follow.Stdout.Trim());
+
+        var down = Compose(file, "down", "-v");
+        Ok(down);
+        Assert.Matches(@" ✔ Container fail-broken-1\s+Removed", down.Stderr);
+        Assert.Matches(@" ✔ Container fail-init-1\s+Removed", down.Stderr);
+        Assert.Empty(_h.M.ContainerIds());
+        Assert.DoesNotContain("fail_default", _h.Run("network", "ls").Stdout);
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_h.M.Root, "volumes")));
+    }
+
+    [Fact]
+    public void The_container_verbs_act_on_the_project_and_its_aliases_resolve()
+    {
+        string file = Write("cmd/compose.yaml", """
+            services:
+              db:
+                image: busybox
+                command: ["sh", "-c", "echo db line 1; echo db line 2; echo db line 3; exec sleep 300"]
+                init: true
+                networks:
+                  back: {aliases: [database]}
+              web:
+                image: busybox
+                command: ["sleep", "300"]
+                init: true
+                depends_on: [db]
+                networks: [back]
+            networks:
+              back: {}
+            """);
+        Ok(Compose(file, "up", "-d"));
+        Assert.Equal(["db", "web"], Compose(file, "config", "--services").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // The service name and the alias both resolve through the project network's resolver.
+        string dbIp = Regex.Match(Compose(file, "exec", "-T", "db", "ip", "-4", "-o", "addr", "show", "eth0").Stdout, @"inet ([0-9.]+)/").Groups[1].Value;
+        Assert.NotEqual("", dbIp);
+        foreach (var name in new[] { "db", "database" })
+        {
+            var look = Compose(file, "exec", "-T", "web", "nslookup", name);
+            Ok(look);
+            Assert.Matches($@"Name:\s+{name}\s+Address: {Regex.Escape(dbIp)}", look.Stdout);
+        }
+
+        var ids = Compose(file, "ps", "-a", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(_h.M.ContainerIds().Order(), ids.Order());
+
+        string tail = "";
+        for (int i = 0; i < 100 && !tail.Contains("db line 3"); i++)   // the supervisor writes the log as the lines come
+        {
+            if (i > 0) Thread.Sleep(100);
+            tail = Compose(file, "logs", "--tail", "2", "db").Stdout;
+        }
+        Assert.Equal(["db-1  | db line 2", "db-1  | db line 3"], tail.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var top = Compose(file, "top", "db");
+        Ok(top);
+        Assert.StartsWith("cmd-db-1\n", top.Stdout);
+        Assert.Contains("sleep 300", top.Stdout);
+        Assert.Matches(@"cmd-web-1\s+busybox\s+latest\s+[0-9a-f]{12}\s", Compose(file, "images").Stdout);
+
+        var stop = Compose(file, "stop", "web");
+        Ok(stop);
+        Assert.Matches(@" ✔ Container cmd-web-1\s+Stopped", stop.Stderr);
+        Assert.DoesNotContain("cmd-web-1", Compose(file, "ps").Stdout);
+        Assert.Matches(@"cmd-web-1 .*Exited \(\d+\)", Compose(file, "ps", "-a").Stdout);
+        var start = Compose(file, "start", "web");
+        Ok(start);
+        Assert.Matches(@" ✔ Container cmd-web-1\s+Started", start.Stderr);
+
+        int dbPid = _h.M.Record("cmd-db-1").GetProperty("State").GetProperty("Pid").GetInt32();
+        var restart = Compose(file, "restart", "db");
+        Ok(restart);
+        Assert.Matches(@" ✔ Container cmd-db-1\s+Started", restart.Stderr);
+        Assert.NotEqual(dbPid, _h.M.Record("cmd-db-1").GetProperty("State").GetProperty("Pid").GetInt32());
+
+        var kill = Compose(file, "kill", "-s", "SIGKILL", "web");
+        Ok(kill);
+        Assert.Matches(@" ✔ Container cmd-web-1\s+Killed", kill.Stderr);
+        Assert.Equal("137", _h.Run("wait", "cmd-web-1").Stdout.Trim());
+        var rm = Compose(file, "rm", "-f", "web");
+        Ok(rm);
+        Assert.Matches(@" ✔ Container cmd-web-1\s+Removed", rm.Stderr);
+        Assert.DoesNotContain("cmd-web-1", _h.Run("ps", "-a").Stdout);
+
+        // --no-deps: only the named service is touched (db is not even listed).
+        var again = Compose(file, "up", "-d", "--no-deps", "web");
+        Ok(again);
+        Assert.Matches(@" ✔ Container cmd-web-1\s+Started", again.Stderr);
+        Assert.DoesNotContain("cmd-db-1", again.Stderr);
+
+        // run --rm: a one-off container on the project network, gone when it ends.
+        var run = Compose(file, "run", "--rm", "-T", "web", "sh", "-c", "nslookup database >/dev/null && echo one-off found database");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal("one-off found database", run.Stdout.Trim());
+        Assert.Equal(2, _h.M.ContainerIds().Count);
+
+        var down = Compose(file, "down");
+        Ok(down);
+        Assert.Matches(@" ✔ Network cmd_back\s+Removed", down.Stderr);
+        Assert.Empty(_h.M.ContainerIds());
+    }
+
+    [Fact]
+    public void Pull_policy_build_builds_on_every_up_and_build_if_missing_only_once()
+    {
+        Write("policy/web/Dockerfile", "FROM busybox\nCMD [\"sleep\", \"300\"]\n");
+        string file = Write("policy/compose.yaml", """
+            services:
+              always: {build: ./web, pull_policy: build, init: true}
+              once: {build: ./web, init: true}
+            """);
+        var first = Compose(file, "up", "-d");
+        Ok(first);
+        Assert.Matches(@" ✔ Service always\s+Built", first.Stderr);
+        Assert.Matches(@" ✔ Service once\s+Built", first.Stderr);
+        var second = Compose(file, "up", "-d");
+        Ok(second);
+        Assert.Matches(@" ✔ Service always\s+Built", second.Stderr);
+        Assert.DoesNotContain("Service once", second.Stderr);   // its image is there: not built again
+        Assert.Matches(@" ✔ Container policy-always-1\s+Running", second.Stderr);   // the same image again: nothing to recreate
+        Ok(Compose(file, "down", "--rmi", "local"));
+        Assert.Empty(_h.M.ContainerIds());
     }
 
     [Fact]

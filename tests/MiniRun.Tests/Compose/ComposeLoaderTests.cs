@@ -48,6 +48,35 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Contains("no configuration file provided", Assert.Throws<ComposeException>(() => ComposeFiles.Find([], "/", null)).Message);
     }
 
+    [Theory]
+    [InlineData("compose.yaml")]
+    [InlineData("compose.yml")]
+    [InlineData("docker-compose.yaml")]
+    [InlineData("docker-compose.yml")]
+    public void Each_default_file_name_is_found_and_an_earlier_name_wins(string name)
+    {
+        string d = Dir("each-" + name);
+        File.WriteAllText(Path.Combine(d, name), "services: {a: {image: busybox}}");
+        Assert.Equal(Path.Combine(d, name), ComposeFiles.Find([], d, null).Files.Single());
+        // Every later name beside it is not read: the first in Compose's order is the file.
+        foreach (var later in ComposeFiles.DefaultNames.SkipWhile(n => n != name).Skip(1))
+            File.WriteAllText(Path.Combine(d, later), "services: {b: {image: busybox}}");
+        Assert.Equal(Path.Combine(d, name), ComposeFiles.Find([], d, null).Files.Single());
+    }
+
+    [Fact]
+    public void Project_name_and_build_args_from_the_dotenv_file()
+    {
+        string d = Dir("dotenvname");
+        File.WriteAllText(Path.Combine(d, ".env"), "COMPOSE_PROJECT_NAME=fromdotenv\nVERSION=3.1\n");
+        var p = Load("services:\n  web:\n    build: {context: ., args: [VERSION, UNSET_ARG]}\n", "dotenvname");
+        Assert.Equal("fromdotenv", p.Name);
+        // An arg given without a value takes the variable (.env here); one that is nowhere is left out.
+        Assert.Equal([new KeyValuePair<string, string>("VERSION", "3.1")], p.Service("web").Build!.Args);
+        Assert.Equal("shell", Load("services: {a: {image: busybox}}", "dotenvname",
+            new Dictionary<string, string> { ["COMPOSE_PROJECT_NAME"] = "shell" }).Name);   // the shell's wins over .env's
+    }
+
     [Fact]
     public void Project_name_from_flag_variable_top_level_or_directory()
     {
@@ -89,6 +118,11 @@ public sealed class ComposeLoaderTests : IDisposable
         var e = Fails("services:\n  web:\n    image: ${IMAGE:?set IMAGE first}\n");
         Assert.Equal("error while interpolating services.web.image: required variable IMAGE is missing a value: set IMAGE first", e.Message);
         Assert.Contains("invalid interpolation format for services.web.image", Fails("services:\n  web:\n    image: ${IMAGE\n").Message);
+        // Without the colon only an unset variable is an error; an empty one is kept.
+        Assert.Equal("error while interpolating services.web.command: required variable CMD is missing a value: give CMD",
+            Fails("services:\n  web:\n    image: busybox\n    command: ${CMD?give CMD}\n").Message);
+        Assert.Empty(Load("services:\n  web:\n    image: busybox\n    command: ${CMD?give CMD}\n", "emptyok",
+            new Dictionary<string, string> { ["CMD"] = "" }).Service("web").Options.Command);
     }
 
     [Fact]
@@ -127,6 +161,11 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Contains("refers to undefined volume data", Fails("services:\n  web:\n    image: busybox\n    volumes: [\"data:/d\"]\n").Message);
         Assert.Contains("refers to undefined network back", Fails("services:\n  web:\n    image: busybox\n    networks: [back]\n").Message);
         Assert.Contains("replicas must be 1", Fails("services:\n  web:\n    image: busybox\n    deploy: {replicas: 3}\n").Message);
+        // A long-syntax mount's keys are checked too: `readonly` (for read_only) would leave it writable.
+        Assert.Equal("validating compose.yaml: services.web.volumes[0]: additional property \"readonly\" is not allowed (line 4, column 61)",
+            Fails("services:\n  web:\n    image: busybox\n    volumes: [{type: bind, source: ., target: /x, readonly: true}]\n").Message);
+        Assert.Contains("services.web.volumes[0].bind: additional property \"propagaton\" is not allowed",
+            Fails("services:\n  web:\n    image: busybox\n    volumes: [{type: bind, source: ., target: /x, bind: {propagaton: rshared}}]\n").Message);
     }
 
     [Fact]
@@ -223,6 +262,47 @@ public sealed class ComposeLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_remaining_service_keys_of_the_course_become_run_options()
+    {
+        var p = Load("""
+            services:
+              db:
+                image: busybox
+                hostname: dbhost
+                container_name: the-db
+                mem_limit: 128m
+                cpus: "1.5"
+                expose: ["6379"]
+                restart: always
+                environment: {A: "1"}
+              web:
+                image: busybox
+                restart: "no"
+                depends_on:
+                  db: {condition: service_started, restart: true}
+            """, "morekeys");
+        var db = p.Service("db");
+        var o = ComposeServiceMapper.ForContainer(p, db, db.ImageName(p.Name));
+        Assert.Equal("the-db", o.Name);   // container_name replaces <project>-<service>-1
+        Assert.Equal("dbhost", o.Hostname);
+        Assert.Equal(("128m", "1.5"), (o.Resources.Memory, o.Resources.Cpus));
+        Assert.Equal("always", db.Restart);
+        Assert.Equal(["A=1"], o.Env);
+        Assert.Empty(o.Publish);   // expose publishes nothing
+        var web = p.Service("web");
+        Assert.Equal("no", web.Restart);
+        Assert.Equal("morekeys-web-1", ComposeServiceMapper.ForContainer(p, web, web.ImageName(p.Name)).Name);
+        Assert.Equal(new ComposeDependency("db", "service_started", true, true), web.DependsOn.Single());
+        Assert.Contains("com.docker.compose.depends_on=db:service_started:true",
+            ComposeServiceMapper.ForContainer(p, web, web.ImageName(p.Name)).Labels);
+        // What MiniRun does not do is said, never dropped in silence: restarting web with db, a link's alias.
+        Assert.Contains("services.web.depends_on.db.restart is not supported by MiniRun and is ignored", p.Warnings);
+        var linked = Load("services:\n  db: {image: busybox}\n  web: {image: busybox, links: [\"db:database\", db]}\n", "links");
+        Assert.Equal(["db"], linked.Service("web").DependsOn.Select(d => d.Service));
+        Assert.Single(linked.Warnings, w => w.StartsWith("service \"web\": the alias \"database\" in services.web.links is not supported", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Several_files_merge_and_the_hash_follows_the_service()
     {
         string d = Dir("merge");
@@ -312,6 +392,16 @@ public sealed class ComposeLoaderTests : IDisposable
         Assert.Equal(p.Service("web").ConfigHash, again.Service("web").ConfigHash);
         Assert.Equal(p.Service("web").Options.Env, again.Service("web").Options.Env);
         Assert.Equal(p.Service("web").Options.Command, again.Service("web").Options.Command);
+    }
+
+    [Fact]
+    public void The_docs_key_table_names_every_key_the_mapper_supports_ignores_or_refuses()
+    {
+        string doc = File.ReadAllText(Path.Combine(MiniRun.Tests.Integration.MiniRunHost.RepoRoot, "docs/compose.md"));
+        var missing = ComposeServiceMapper.Supported.Concat(ComposeServiceMapper.Ignored).Concat(ComposeServiceMapper.Refused)
+            .Concat(ComposeLoader.TopLevelKeys)
+            .Where(k => !System.Text.RegularExpressions.Regex.IsMatch(doc, "`" + System.Text.RegularExpressions.Regex.Escape(k) + "[`.:]")).ToList();   // `deploy.resources...` names deploy
+        Assert.Empty(missing);
     }
 
     [Theory]
