@@ -115,11 +115,12 @@ public sealed class ComposeEngine
             {
                 if (s.Image is null || s.PullPolicy is "never" or "build") continue;
                 if (s.Build is not null && s.PullPolicy != "always" && images.Resolve(s.Image) is null) continue;   // built here
-                try { _acquire(images, s.Image, "always"); progress.Done("Image", s.Image, "Pulled"); }
+                // docker compose v2 names the service on a pull's line (" ✔ db Pulled"), not the image
+                try { _acquire(images, s.Image, "always"); progress.Done("", s.Name, "Pulled"); }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     // Its line says it failed; without --ignore-pull-failures the error ends the command (after the lines).
-                    progress.Failed("Image", s.Image, ignoreFailures ? e.Message : "Error");
+                    progress.Failed("", s.Name, ignoreFailures ? e.Message : "Error");
                     if (!ignoreFailures) throw;
                 }
             }

@@ -38,10 +38,11 @@ public sealed class ComposeProgress(TextWriter output, string title)
     {
         if (_lines.Count == 0) return;
         int done = _lines.Count(l => !l.Failed);
-        int width = _lines.Max(l => l.Kind.Length + 1 + l.Name.Length);
+        static string Label(string kind, string name) => kind.Length == 0 ? name : kind + " " + name;   // no kind: a service's pull
+        int width = _lines.Max(l => Label(l.Kind, l.Name).Length);
         output.WriteLine($"[+] {title} {done}/{_lines.Count}");
         foreach (var (kind, name, status, failed) in _lines)
-            output.WriteLine($" {(failed ? "✘" : "✔")} {(kind + " " + name).PadRight(width)}  {status}");
+            output.WriteLine($" {(failed ? "✘" : "✔")} {Label(kind, name).PadRight(width)}  {status}");
         output.Flush();
         _lines.Clear();
     }

@@ -45,8 +45,8 @@ public sealed class ComposeEngineTests : IDisposable
         Assert.Equal(["good always", "missing always"], asked);   // stops at the failure
         var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("[+] Pulling 1/2", lines[0]);
-        Assert.Matches(@"^ ✔ Image good\s+Pulled$", lines[1]);
-        Assert.Matches(@"^ ✘ Image missing\s+Error$", lines[2]);
+        Assert.Matches(@"^ ✔ a\s+Pulled$", lines[1]);   // the service, as docker compose v2 prints it
+        Assert.Matches(@"^ ✘ b\s+Error$", lines[2]);
     }
 
     [Fact]
@@ -58,6 +58,6 @@ public sealed class ComposeEngineTests : IDisposable
         engine.Pull(engine.Project.Services, ignoreFailures: true);
         Assert.Equal(["good always", "missing always", "good2 always"], asked);
         Assert.Contains("[+] Pulling 2/3", err.ToString());
-        Assert.Matches(@" ✘ Image missing\s+pull missing: connection refused", err.ToString());
+        Assert.Matches(@" ✘ b\s+pull missing: connection refused", err.ToString());
     }
 }
