@@ -1,7 +1,8 @@
 // RootfsSharedPropagationTests: linux.rootfsPropagation shared/rshared through the kernel fake -
 // step 1 keeps the copied mounts shared (MS_REC|MS_SHARED, never private first), step 1b makes
 // the mount holding the rootfs private (read from a mountinfo text) before the rootfs is mounted,
-// only when it is shared, and the whole init run keeps that order around pivot_root.
+// only when it is shared, pivot_root slaves the old root from inside it (not the new root), and
+// the whole init run keeps that order.
 // Follows: runtime-spec config-linux.md "Rootfs Mount Propagation", mount_namespaces(7),
 // pivot_root(2) (EINVAL with a shared parent), proc(5) mountinfo.
 using MiniRun.Init;
@@ -107,6 +108,19 @@ public sealed class RootfsSharedPropagationTests : IDisposable
         var (_, c, _) = Make("rshared");
         var e = Assert.Throws<MiniRun.Runtime.RuntimeException>(() => RootMountSteps.MakeRootfsParentPrivate(c));
         Assert.StartsWith("read /proc/self/mountinfo", e.Message);
+    }
+
+    [Fact]
+    public void PivotRoot_SlavesAndDetachesTheOldRootFromItself_NotTheNewRoot()
+    {
+        // after pivot_root(".", ".") "." is still the new root for mount(2): MS_REC there would turn
+        // the container's shared bind mounts into slaves. The old root is opened first, then fchdir.
+        var (k, c, _) = Make("rshared");
+        PivotRootStep.Run(c);
+        Assert.Equal([$"chdir {Rootfs}", "pivot_root . .", "fchdir /", "mount NULL . NULL MS_REC|MS_SLAVE NULL",
+            $"umount2 . {MiniRun.Kernel.Libc.MNT_DETACH}", "chdir /"], k.Calls);
+        Assert.Equal(["/"], k.NoFollowOpens);
+        Assert.Empty(k.OpenFds);   // the old root's descriptor is closed again
     }
 
     [Fact]
