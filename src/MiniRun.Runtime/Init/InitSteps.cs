@@ -5,7 +5,10 @@
 //      Credentials       --trace with a user namespace: this process's ids inside and on the host
 //   0. CgroupNamespace     a new cgroup namespace rooted at the container's cgroup (the parent
 //                          moved this process there before init started its steps)
-//   1. MakeMountsPrivate   mounts made later must not propagate back to the host
+//   1. MakeMountsPrivate   mounts made later must not propagate back to the host (slave or shared
+//                          instead when linux.rootfsPropagation asks for it)
+//   1b. RootfsParentPrivate with / shared: the mount holding the rootfs becomes private, before the
+//                          rootfs is mounted on it (nothing below reaches the host; pivot_root works)
 //   2. MountRootfs         the image's layers stacked with overlayfs: the future /
 //   3. MountSpecMounts     /proc, /sys, /dev, /dev/pts, /dev/shm, /dev/mqueue, /etc/{hostname,hosts,resolv.conf},
 //                          and any other mount the spec lists, with its options
@@ -52,6 +55,7 @@ public static class InitSteps
         ("show credentials", CredentialsStep.Run),
         ("enter cgroup namespace", CgroupNamespaceStep.Run),
         ("make / private", RootfsSteps.MakeMountsPrivate),
+        ("make the rootfs's parent mount private", RootMountSteps.MakeRootfsParentPrivate),
         ("mount rootfs", RootfsSteps.MountRootfs),
         ("mount filesystems", SpecMountSteps.MountAll),
         ("create devices", DeviceSteps.CreateDevices),

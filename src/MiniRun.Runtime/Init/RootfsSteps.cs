@@ -3,7 +3,9 @@
 // Why: after clone(CLONE_NEWNS) this process has a copy of the host's mount table. Marking it
 // MS_REC|MS_PRIVATE first means nothing mounted from now on (or unmounted, like the old root
 // after pivot_root) propagates to the host; on systemd hosts every mount is shared, and
-// pivot_root refuses to work with a shared parent mount.
+// pivot_root refuses to work with a shared parent mount. linux.rootfsPropagation slave/rslave
+// makes the copy MS_SLAVE, shared/rshared keeps it MS_SHARED, with the mount holding the rootfs
+// then made private (RootMountSteps.cs says why and in which order).
 // The rootfs is overlayfs: the image layers are read-only lowerdirs shared by every container;
 // this container's writes land in its own upperdir (copy-on-write), which is why a file written
 // in one `run` is absent from the next. With a user namespace the runtime has mounted it already,
@@ -36,6 +38,8 @@ public static class RootfsSteps
         ulong propagation = RootMountSteps.InheritedPropagation(c.Spec);
         if ((propagation & Libc.MS_SLAVE) != 0)
             c.BeginStep(Messages.RootSlaveTitle, Messages.RootSlaveWhy);
+        else if ((propagation & Libc.MS_SHARED) != 0)
+            c.BeginStep(Messages.RootSharedTitle, Messages.RootSharedWhy);
         else
             c.BeginStep(Messages.RootPrivateTitle, Messages.RootPrivateWhy);
         c.Kernel.Mount(null, "/", null, propagation, null);

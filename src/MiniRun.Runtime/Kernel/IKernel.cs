@@ -18,6 +18,8 @@ public interface IKernel
     /// <summary>pivot_root(2): make new_root the root of this mount namespace, old root at put_old.</summary>
     void PivotRoot(string newRoot, string putOld);
     void Chdir(string path);
+    /// <summary>fchdir(2): the working directory becomes the directory behind <paramref name="fd"/> (an O_PATH descriptor will do).</summary>
+    void Fchdir(int fd);
     /// <summary>mkdir(2); an existing directory is not an error.</summary>
     void Mkdir(string path, uint mode);
     /// <summary>Creates an empty regular file if nothing exists at path (a bind-mount target).</summary>

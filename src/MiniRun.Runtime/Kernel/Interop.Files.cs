@@ -3,7 +3,7 @@
 // Why: creating /dev nodes, symlinks and directories inside the new root, and reading files
 // with exact errno reporting; .NET's System.IO hides errno and follows symlinks.
 //
-// Follows: open(2), mknod(2), symlink(2), mkdir(2), chown(2), chmod(2), chdir(2), close(2),
+// Follows: open(2), mknod(2), symlink(2), mkdir(2), chown(2), chmod(2), chdir(2), fchdir(2), close(2),
 // fcntl(2), dup2(2), read(2), write(2), access(2), umask(2), pipe2(2), mkfifo(3), memfd_create(2).
 using System.Runtime.InteropServices;
 
@@ -67,6 +67,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chdir(string path);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchdir(int fd);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int access(string path, int mode);

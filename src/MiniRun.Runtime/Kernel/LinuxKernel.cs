@@ -45,6 +45,8 @@ public sealed unsafe partial class LinuxKernel : IKernel
 
     public void Chdir(string path) => Check(Libc.chdir(path), $"chdir({Q(path)})", $"chdir {path}");
 
+    public void Fchdir(int fd) => Check(Libc.fchdir(fd), $"fchdir({fd})", $"fchdir {fd}");
+
     public void Mkdir(string path, uint mode)
     {
         int rc = Libc.mkdir(path, mode);

@@ -116,6 +116,21 @@ public static class Messages
     public static readonly Narration RootPrivateWhy = new(
         "this mount namespace is a copy of the host's; private mounts stop anything below from propagating back to the host",
         "このマウント名前空間はホストのコピー。private にすると、ここでのマウントがホストへ伝わらない");
+    public static readonly Narration RootSharedTitle = new(
+        "make / recursively shared",
+        "/ を再帰的に shared にする");
+    public static readonly Narration RootSharedWhy = new(
+        "this mount namespace is a copy of the host's; shared, its mounts stay peers of the host's, so mounts below a shared bind source cross both ways (linux.rootfsPropagation)",
+        "このマウント名前空間はホストのコピー。shared ならマウントはホストのものと peer のままで、shared なバインド元の下のマウントが双方向に伝わる (linux.rootfsPropagation)");
+    public static readonly Narration RootfsParentPrivateTitle = new(
+        "make {0}, the mount holding the rootfs, private",
+        "rootfs を持つマウント {0} を private にする");
+    public static readonly Narration RootfsParentPrivateWhy = new(
+        "with / shared, the rootfs mount and every mount below it would reach the host; pivot_root also refuses a shared parent",
+        "/ が shared のままだと rootfs のマウントとその下のマウントがホストに届く。pivot_root も shared な親を受け付けない");
+    public static readonly Narration RootfsParentNotShared = new(
+        "{0}, the mount holding the rootfs, is not shared: nothing to cut",
+        "rootfs を持つマウント {0} は shared ではない: 切り離すものはない");
     public static readonly Narration BindRootfsTitle = new(
         "bind the bundle's rootfs onto itself",
         "バンドルの rootfs を自分自身にバインドする");

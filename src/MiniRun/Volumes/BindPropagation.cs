@@ -3,21 +3,27 @@
 // is made.
 //
 // Why: propagation is a relation between mounts. A bind mount can only be a slave of the host's
-// mount if that host mount is shared (or itself a slave), and the container's copy of the host's
-// mounts must stay connected to it: the runtime core cuts them (MS_REC|MS_PRIVATE) unless
-// linux.rootfsPropagation says slave (MiniRun.Runtime/Init/RootMountSteps.InheritedPropagation).
+// mount, or its peer, if that host mount is shared (or, for a slave, itself a slave), and the
+// container's copy of the host's mounts must stay connected to it: the runtime core cuts them
+// (MS_REC|MS_PRIVATE) unless linux.rootfsPropagation says slave or shared
+// (MiniRun.Runtime/Init/RootMountSteps.InheritedPropagation).
 // Docker's rules, kept here:
+//   - shared/rshared: the host mount holding the source must be shared, otherwise
+//     "path SRC is mounted on MNT but it is not a shared mount"; the container's root
+//     propagation becomes rshared (whatever it was). The core then keeps its copy of the host's
+//     mounts peers of the host's and makes only the mount holding the rootfs private, so mounts
+//     below the bind cross both ways and the container's own mounts stay inside. A source on the
+//     same host mount as the container's rootfs (MiniRun's root) is cut with it: nothing crosses.
 //   - slave/rslave: the host mount holding the source must be shared or a slave, otherwise
 //     "path SRC is mounted on MNT but it is not a shared or slave mount"; the container's root
 //     propagation becomes rslave (unless it is already slave or shared);
-//   - shared/rshared needs the copy of the host's mounts to stay shared through pivot_root, which
-//     the core does not do: refused as not implemented, never silently made private;
 //   - private/rprivate (the default): nothing to check.
 // The host mount holding a path is the mountinfo entry with the longest mount point that is the
-// path or one of its parents (the last such entry: the mount on top).
+// path or one of its parents (the last such entry: the mount on top; Kernel/MountInfo.cs).
 //
 // Follows: mount_namespaces(7) "Shared subtrees", proc(5) /proc/pid/mountinfo (optional fields
 // "shared:N", "master:N"; octal escapes in paths), docker-run(1) "bind propagation".
+using MiniRun.Kernel;
 using MiniRun.Spec;
 
 namespace MiniRun.Volumes;
@@ -30,60 +36,36 @@ public static class BindPropagation
         switch (propagation)
         {
             case "shared" or "rshared":
-                throw new RunConfigException($"bind propagation \"{propagation}\" is not implemented in MiniRun " +
-                    "(private, rprivate, slave and rslave are)");
-            case "slave" or "rslave":
+            {
                 var (mountPoint, fields) = HostMountOf(source, mountinfo ?? File.ReadAllLines("/proc/self/mountinfo"));
-                if (!fields.Any(f => f.StartsWith("shared:", StringComparison.Ordinal) || f.StartsWith("master:", StringComparison.Ordinal)))
+                if (!MountInfo.IsShared(fields))
+                    throw new RunConfigException($"path {source} is mounted on {mountPoint} but it is not a shared mount");
+                break;
+            }
+            case "slave" or "rslave":
+            {
+                var (mountPoint, fields) = HostMountOf(source, mountinfo ?? File.ReadAllLines("/proc/self/mountinfo"));
+                if (!MountInfo.IsShared(fields) && !MountInfo.IsSlave(fields))
                     throw new RunConfigException($"path {source} is mounted on {mountPoint} but it is not a shared or slave mount");
                 break;
+            }
         }
     }
 
-    /// <summary>linux.rootfsPropagation for these mount points: "rslave" when a bind mount is a slave, else <paramref name="current"/>.</summary>
+    /// <summary>
+    /// linux.rootfsPropagation for these mount points: "rshared" when a bind mount is shared;
+    /// else "rslave" when one is a slave and <paramref name="current"/> is neither slave nor shared;
+    /// else <paramref name="current"/>.
+    /// </summary>
     public static string? RootPropagation(IEnumerable<MountPoint> points, string? current)
     {
+        var binds = points.Where(p => p.Type == MountTypes.Bind).ToList();
+        if (binds.Any(p => p.Propagation is "shared" or "rshared")) return "rshared";
         if (current is "slave" or "rslave" or "shared" or "rshared") return current;
-        return points.Any(p => p.Type == MountTypes.Bind && p.Propagation is "slave" or "rslave") ? "rslave" : current;
+        return binds.Any(p => p.Propagation is "slave" or "rslave") ? "rslave" : current;
     }
 
     /// <summary>The mount point and the optional fields of the host mount that holds <paramref name="path"/> (absolute, resolved).</summary>
-    public static (string MountPoint, IReadOnlyList<string> Fields) HostMountOf(string path, IReadOnlyList<string> mountinfo)
-    {
-        (string Point, IReadOnlyList<string> Fields)? best = null;
-        foreach (var line in mountinfo)
-        {
-            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
-            var f = line.Split(' ');
-            if (f.Length < 7) continue;
-            string point = Unescape(f[4]);
-            if (!Holds(point, path)) continue;
-            if (best is null || point.Length >= best.Value.Point.Length)
-                best = (point, f.Skip(6).TakeWhile(x => x != "-").ToList());
-        }
-        return best ?? throw new RunConfigException($"path {path}: no mount holds it in /proc/self/mountinfo");
-    }
-
-    private static bool Holds(string point, string path) =>
-        point == "/" || path == point || path.StartsWith(point + "/", StringComparison.Ordinal);
-
-    /// <summary>mountinfo writes space, tab, newline and backslash in paths as \040, \011, \012, \134.</summary>
-    private static string Unescape(string s)
-    {
-        if (!s.Contains('\\')) return s;
-        var sb = new System.Text.StringBuilder();
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (s[i] == '\\' && IsOctal(s, i + 1))
-            {
-                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else sb.Append(s[i]);
-        }
-        return sb.ToString();
-    }
-
-    private static bool IsOctal(string s, int at) =>
-        at + 3 <= s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7' && s[at + 2] is >= '0' and <= '7';
+    public static (string MountPoint, IReadOnlyList<string> Fields) HostMountOf(string path, IReadOnlyList<string> mountinfo) =>
+        MountInfo.HolderOf(path, mountinfo) ?? throw new RunConfigException($"path {path}: no mount holds it in /proc/self/mountinfo");
 }

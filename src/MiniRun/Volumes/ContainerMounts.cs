@@ -17,8 +17,8 @@
 //     overriding their mode; an explicit -v/--mount on the same path wins;
 //   - two mounts on one path: "Duplicate mount point: PATH";
 //   - mounts are made parents first (sorted by path depth), so -v x:/a and -v y:/a/b both show;
-//   - a slave bind mount needs a shared or slave host mount and makes the root rslave
-//     (BindPropagation.cs); shared propagation is refused as not implemented.
+//   - a slave bind mount needs a shared or slave host mount and makes the root rslave, a shared
+//     one needs a shared host mount and makes the root rshared (BindPropagation.cs).
 //
 // Follows: docker-run(1) "-v", "--mount", "--volumes-from"; Docker Engine API MountPoint
 // (Type, Name, Source, Destination, Driver, Mode, RW, Propagation); runtime-spec config.md "Mounts".

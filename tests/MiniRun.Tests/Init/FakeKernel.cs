@@ -36,6 +36,7 @@ public sealed class FakeKernel : IKernel
     public void Unmount(string target, int flags) => Record($"umount2 {target} {flags}", $"umount {target}");
     public void PivotRoot(string newRoot, string putOld) => Record($"pivot_root {newRoot} {putOld}", "pivot_root");
     public void Chdir(string path) => Record($"chdir {path}", $"chdir {path}");
+    public void Fchdir(int fd) => Record($"fchdir {(OpenFds.TryGetValue(fd, out var p) ? p : fd.ToString())}", $"fchdir {fd}");
     public void Mkdir(string path, uint mode) { Record($"mkdir {path}", $"mkdir {path}"); Paths.Add(path); Directories.Add(path); }
     public void Touch(string path) { Record($"touch {path}", $"create {path}"); Paths.Add(path); }
     public void Mknod(string path, uint mode, uint major, uint minor) { Record($"mknod {path} {major}:{minor}", $"mknod {path}"); Paths.Add(path); }

@@ -55,6 +55,7 @@ public sealed class InitStepsTests : IDisposable
         int nullDev = IndexOf(k, $"mknod {rootfs}/dev/null 1:3");
         int chdir = IndexOf(k, $"chdir {rootfs}");
         int pivot = IndexOf(k, "pivot_root . .");
+        int fchdir = IndexOf(k, "fchdir /");   // the old root, opened before pivot_root
         int slave = IndexOf(k, "mount NULL . NULL MS_REC|MS_SLAVE NULL");
         int umount = IndexOf(k, $"umount2 . {Libc.MNT_DETACH}");
         int mask = IndexOf(k, "mount /dev/null /proc/kcore NULL MS_BIND");
@@ -66,7 +67,8 @@ public sealed class InitStepsTests : IDisposable
         int exec = IndexOf(k, "execve /bin/sh [sh]");
         Assert.True(proc < dev && dev < pts && pts < hosts && hosts < nullDev && nullDev < chdir, "mounts, then devices, before pivot_root");
         Assert.True(sys > proc && sys < hosts);
-        Assert.True(chdir < pivot && pivot < slave && slave < umount, "pivot_root(\".\", \".\"), make the old root a slave, detach it");
+        Assert.True(chdir < pivot && pivot < fchdir && fchdir < slave && slave < umount, "pivot_root(\".\", \".\"), into the old root, make it a slave, detach it");
+        Assert.Contains("/", k.NoFollowOpens);
         Assert.True(umount < mask && mask < host && host < lo && lo < gid && gid < uid && uid < closeRange && closeRange < exec);
         Assert.Equal(exec, k.Calls.Count - 1);
     }

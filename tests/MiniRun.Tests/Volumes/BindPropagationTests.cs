@@ -1,7 +1,7 @@
 // BindPropagationTests: the checks BindPropagation makes before a bind mount with a propagation
 // word is created - the host mount holding the source (read from a mountinfo text), Docker's
-// message for a slave of a private mount, shared refused as not implemented - and the root
-// propagation config.json gets (rslave when a bind mount is a slave).
+// messages for a slave of a private mount and for a shared bind of a mount that is not shared -
+// and the root propagation config.json gets (rslave for a slave bind, rshared for a shared one).
 // Follows: proc(5) mountinfo, mount_namespaces(7), docker-run(1) "bind propagation".
 using MiniRun.Spec;
 using MiniRun.Volumes;
@@ -47,12 +47,41 @@ public sealed class BindPropagationTests
     }
 
     [Theory]
-    [InlineData("shared")]
-    [InlineData("rshared")]
-    public void Check_Shared_NotImplemented(string propagation)
+    [InlineData("/srv/data", "shared")]
+    [InlineData("/srv/data", "rshared")]
+    [InlineData("/srv2/a", "rshared")]          // shared and a slave: still in a peer group
+    public void Check_Shared_AcceptsASharedHostMount(string source, string propagation) =>
+        BindPropagation.Check(source, propagation, Mountinfo);
+
+    [Theory]
+    [InlineData("/srv/private/x", "rshared", "/srv/private")]
+    [InlineData("/mnt/with space/a", "shared", "/mnt/with space")]   // a slave only: not shared
+    [InlineData("/srvx", "rshared", "/")]
+    public void Check_SharedOfANotSharedMount_IsDockersLine(string source, string propagation, string point)
     {
-        var e = Assert.Throws<RunConfigException>(() => BindPropagation.Check("/srv/data", propagation, Mountinfo));
-        Assert.Equal($"bind propagation \"{propagation}\" is not implemented in MiniRun (private, rprivate, slave and rslave are)", e.Message);
+        var e = Assert.Throws<RunConfigException>(() => BindPropagation.Check(source, propagation, Mountinfo));
+        Assert.Equal($"path {source} is mounted on {point} but it is not a shared mount", e.Message);
+    }
+
+    [Fact]
+    public void ApplyToSpec_SharedBind_MakesTheRootRshared_WhateverItWas()
+    {
+        var spec = new RuntimeSpec();
+        spec.Linux.RootfsPropagation = "rslave";
+        ContainerMounts.ApplyToSpec(spec, new ContainerMountSet
+        {
+            Points =
+            [
+                new MountPoint { Type = MountTypes.Bind, Source = "/srv/data", Destination = "/d", Propagation = "rshared" },
+                new MountPoint { Type = MountTypes.Bind, Source = "/srv2", Destination = "/e", Propagation = "rslave" },
+            ],
+        });
+        Assert.Equal("rshared", spec.Linux.RootfsPropagation);
+        Assert.Equal(["rbind", "rw", "rshared"], spec.Mounts.Single(m => m.Destination == "/d").Options);
+        Assert.Equal("rshared", BindPropagation.RootPropagation(
+            [new MountPoint { Type = MountTypes.Bind, Propagation = "shared" }], null));
+        Assert.Null(BindPropagation.RootPropagation(
+            [new MountPoint { Type = MountTypes.Volume, Propagation = "rshared" }], null));   // only bind mounts count
     }
 
     [Fact]

@@ -226,7 +226,7 @@ public sealed class VolumeIntegrationTests : IDisposable
     }
 
     [Fact]
-    public void Bind_Rslave_SeesAMountTheHostMakesLater_PrivateSourceAndSharedRefused()
+    public void Bind_Rslave_SeesAMountTheHostMakesLater_PrivateSourceRefused()
     {
         // In a mount namespace of the test's own (unshare -m makes every mount private there), so the
         // machine's mount table never changes: a shared bind mount of a test directory, a detached
@@ -257,9 +257,56 @@ public sealed class VolumeIntegrationTests : IDisposable
             $"minirun: Error response from daemon: path {plain} is mounted on {hostMount} but it is not a shared or slave mount.\n" +
             "See 'minirun run --help'.\nprivate=125\n", r.Stdout);
 
-        var refused = _host.Run("run", "--pull", "never", "--rm", "-v", shared + ":/d:rshared", "busybox", "true");
-        Assert.Equal(125, refused.ExitCode);
-        Assert.Contains("bind propagation \"rshared\" is not implemented in MiniRun", refused.Stderr);
+        Assert.Empty(_host.ContainerIds());
+        NoMountsLeft();
+    }
+
+    [Fact]
+    public void Bind_Rshared_MountsCrossBothWays_TheRootfsNeverReachesTheHost_PrivateSourceRefused()
+    {
+        // Everything in a mount namespace of the test's own (unshare -m --propagation private), so
+        // the machine's mount table never changes. There, two shared mounts: a tmpfs as the bind
+        // source, and MiniRun's root bound onto itself (so that an overlay or any other mount of the
+        // container escaping through the rootfs's parent mount would show in this namespace).
+        // The container (allowed to mount: SYS_ADMIN, no AppArmor) mounts a tmpfs below /d and says
+        // so on a plain bind mount (/w/mounted); the namespace then checks it sees that mount and
+        // no mount under MiniRun's root, mounts a tmpfs below the source, and lets the container
+        // read it (/w/go). Waiting is on files, never on time.
+        string src = Directory.CreateDirectory(Path.Combine(_work, "src")).FullName;
+        string plain = Directory.CreateDirectory(Path.Combine(_work, "plain")).FullName;
+        string go = Directory.CreateDirectory(Path.Combine(_work, "go")).FullName;
+        string config = Path.Combine(_work, "daemon.json");
+        File.WriteAllText(config, "{\"bridge\":\"none\"}");
+        string root = _host.Root;
+        string m = $"{MiniRunHost.Binary} --root {root}";
+        string script = $$"""
+            set -e
+            export MINIRUN_DAEMON_CONFIG={{config}}
+            mount -t tmpfs -o size=1m minirun-src {{src}}
+            mount --make-shared {{src}}
+            mount --bind {{root}} {{root}}
+            mount --make-shared {{root}}
+            under_root() { awk -v r={{root}} 'index($5, r "/") == 1' /proc/self/mountinfo | wc -l; }
+            id=$({{m}} run -d --pull never --cap-add SYS_ADMIN --security-opt apparmor=unconfined -v {{src}}:/d:rshared -v {{go}}:/w busybox sh -c 'grep " /d " /proc/self/mountinfo | grep -c shared: ; mkdir /d/sub && mount -t tmpfs -o size=1m inside /d/sub && echo from-container > /d/sub/f && touch /w/mounted; while [ ! -e /w/go ]; do sleep 0.1; done; cat /d/host/seen')
+            while [ ! -e {{go}}/mounted ] && [ "$({{m}} inspect -f '{{"{{.State.Running}}"}}' $id)" = true ]; do sleep 0.1; done
+            echo "seen-here=$(cat {{src}}/sub/f 2>&1) $(awk '$5 == "{{src}}/sub" { for (i = 7; $i != "-"; i++); print $(i + 1) }' /proc/self/mountinfo)"
+            echo "under-root-while-running=$(under_root)"
+            mkdir {{src}}/host
+            mount -t tmpfs -o size=1m minirun-host {{src}}/host
+            echo from-host > {{src}}/host/seen
+            touch {{go}}/go
+            echo "exit=$({{m}} wait $id)"
+            {{m}} logs $id
+            {{m}} rm -f $id >/dev/null
+            echo "under-root-after-rm=$(under_root)"
+            {{m}} run --rm --pull never -v {{plain}}:/d:rshared busybox true 2>&1 || echo "private=$?"
+            """;
+        string hostMount = MiniRun.Volumes.BindPropagation.HostMountOf(plain, File.ReadAllLines("/proc/self/mountinfo")).MountPoint;
+        var r = MiniRun.Tests.Registry.Tool.Run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script]);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Equal("seen-here=from-container tmpfs\nunder-root-while-running=0\nexit=0\n1\nfrom-host\nunder-root-after-rm=0\n" +
+            $"minirun: Error response from daemon: path {plain} is mounted on {hostMount} but it is not a shared mount.\n" +
+            "See 'minirun run --help'.\nprivate=125\n", r.Stdout);
         Assert.Empty(_host.ContainerIds());
         NoMountsLeft();
     }
