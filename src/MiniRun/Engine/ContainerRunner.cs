@@ -186,6 +186,9 @@ public static class ContainerRunner
             OciStarted started;
             try
             {
+                // Volumes with mount options (volume create -o type=...): mounted on the host first,
+                // so the core's bind mount of their _data takes the filesystem (Volumes/VolumeMounts.cs).
+                MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id);
                 // The one way to start a container: the runtime core, from the bundle's config.json.
                 started = ContainerRuntime.For(containers, initExecutable).RunDetached(record.Id, bundle,
                     new OciCreateOptions { Cloned = launched.Init, ReturnTerminal = true, Trace = trace });

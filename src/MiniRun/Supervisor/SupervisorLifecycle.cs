@@ -121,6 +121,7 @@ internal sealed unsafe partial class Supervisor
             StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
             try { ContainerRuntime.Delete(_store!, _id!, force: true); }   // the next start makes it again from config.json
             catch (RuntimeException) { }                                   // retried by StartContainer
+            ReleaseVolumeMounts();                                         // a tmpfs volume starts empty again, as in Docker
             ReleaseNetwork();                                              // and its network (namespace, veth, lease, ports)
             SendExitToClients(code);
             _restartAt = DateTime.UtcNow + delay;
@@ -141,6 +142,7 @@ internal sealed unsafe partial class Supervisor
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
+            ReleaseVolumeMounts();
             var cgroupHost = MiniRun.Cgroups.CgroupV2Host.Detect();
             CgroupReservation.Release(_store!, _id!, cgroupHost.MountPoint);   // `run` died before the core started it: the cgroup it reserved
             bool networkReleased = ReleaseNetwork(deferredLinks);
@@ -162,6 +164,13 @@ internal sealed unsafe partial class Supervisor
         if (retired is not null)
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         _finished = true;
+    }
+
+    /// <summary>This container uses its volumes' mounts no more: the last user unmounts (Volumes/VolumeMounts.cs).</summary>
+    private void ReleaseVolumeMounts()
+    {
+        try { MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(_store!.Root)!, _id!); }
+        catch (Exception e) when (e is IOException or KernelException or ContainerException or UnauthorizedAccessException) { }   // the next start, rm, prune or boot repairs it
     }
 
     /// <summary>The start time to write with the end, when "running" was never written for this start.</summary>
@@ -228,6 +237,8 @@ internal sealed unsafe partial class Supervisor
             using (var ports = MiniRun.Network.ContainerNetwork.Attach(Path.GetDirectoryName(_store.Root)!, record, bundle, NullTrace.Instance))
                 if (ports is not null)
                     foreach (int fd in ports.Fds) _portFds.Add(Libc.fcntl(fd, 1030 /*F_DUPFD_CLOEXEC*/, 0));   // ours; the hold closes its own
+            // Volumes with mount options: mounted (refcounted) before the core binds their _data.
+            MiniRun.Volumes.VolumeMounts.AcquireFor(Path.GetDirectoryName(_store.Root)!, bundle, _id!);
             OciStarted started;
             try
             {
@@ -258,7 +269,7 @@ internal sealed unsafe partial class Supervisor
             return (e.ExitCode, e.Reason);
         }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException
-            or InvalidDataException or MiniRun.Spec.RunConfigException or MiniRun.Network.NetworkException)
+            or InvalidDataException or MiniRun.Spec.RunConfigException or MiniRun.Network.NetworkException or ContainerException)
         {
             foreach (var fd in childEnds) Libc.close(fd);
             CloseContainerIo();
