@@ -86,6 +86,7 @@ public static class VolumeCommands
         var store = new VolumeStore(root);
         return store.Locked(() =>
         {
+            VolumeMounts.Repair(root);   // mounts whose containers all died unnoticed (a supervisor killed with SIGKILL)
             var removed = new List<string>();
             long bytes = 0;
             foreach (var v in store.List())
@@ -93,7 +94,6 @@ public static class VolumeCommands
                 if (!all && !v.Anonymous) continue;
                 if (!labelFilters.All(f => LabelMatches(v, f))) continue;
                 if (ContainerMounts.UsersOf(root, v.Name).Count > 0) continue;
-                VolumeMounts.RepairOne(root, store, v);   // unmounted first: the size and delete see the volume's own directory
                 bytes += VolumeStore.SizeOf(v);
                 store.Delete(v.Name);
                 removed.Add(v.Name);

@@ -103,9 +103,17 @@ public static partial class VolumeMounts
             using var held = FileLock.Exclusive(Path.Combine(store.PathOf(name), LockFile));
             string users = Directory.CreateDirectory(Path.Combine(store.PathOf(name), UsersDir)).FullName;
             string self = Path.Combine(users, containerId);
+            bool mounted = IsMounted(v.Mountpoint);
+            // Mounted, but every user is gone (a supervisor killed with SIGKILL): that run is over,
+            // so this one starts with a fresh filesystem, as after an orderly end.
+            if (mounted && LiveUsers(root, users, ended: containerId) == 0)
+            {
+                Unmount(v.Mountpoint);
+                mounted = false;
+            }
             int pid = Environment.ProcessId;
             File.WriteAllText(self, $"{pid} {ProcessIdentity.StartTime(pid) ?? 0}\n");
-            if (IsMounted(v.Mountpoint)) continue;
+            if (mounted) continue;
             try { Mount(v); }
             catch { File.Delete(self); throw; }
         }
