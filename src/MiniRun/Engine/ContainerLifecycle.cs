@@ -8,7 +8,8 @@
 // first, so no restart policy undoes them; `start` clears it; stopping a stopped container
 // succeeds; starting a running one does nothing. A refused request is a ContainerException with
 // Docker's daemon message (exit 1); the CLI (Cli/LifecycleCommands.cs) loops over the names the
-// user gave and prints.
+// user gave and prints. `rm` also gives up the volume mounts a supervisor killed before its end
+// could not (Volumes/VolumeMounts.cs).
 //
 // Follows: docker-start(1), docker-stop(1), docker-kill(1), docker-restart(1), docker-wait(1),
 // docker-attach(1), docker-rename(1), docker-pause(1), docker-rm(1); signal(7); cgroup-v2.rst

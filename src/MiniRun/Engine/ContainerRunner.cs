@@ -12,7 +12,8 @@
 // the supervisor and init at once (native stage; init born in that cgroup, joining that network
 // namespace) -> resolve the image, unpack its layers once (shared), reserve the name, write the
 // bundle (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network
-// (veth, address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the core's RunDetached (init's handshake) -> 'r': the
+// (veth, address, route, published ports, whose bound sockets go to the supervisor: 'p') -> mount
+// the filesystems of volumes with driver options (Volumes/VolumeMounts.cs) -> the core's RunDetached (init's handshake) -> 'r': the
 // supervisor records "running" -> with -d return once it has; in the foreground attach to the
 // supervisor like `attach` (output, stdin, terminal, detach keys) and return the exit code it
 // reports. The supervisor records the exit, applies --restart and removes the container with
@@ -183,12 +184,20 @@ public static class ContainerRunner
             using (ports)
                 foreach (int fd in ports?.Fds ?? [])
                     AttachProtocol.Send(launched.Control, (byte)'p', [], fd);
+            // Volumes with mount options (volume create -o type=...): mounted on the host first,
+            // so the core's bind mount of their _data takes the filesystem (Volumes/VolumeMounts.cs).
+            try { MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id); }
+            catch (Exception e) when (e is KernelException or IOException or ContainerException or UnauthorizedAccessException)
+            {
+                AttachProtocol.Send(launched.Control, (byte)'f', $"125 {e.Message}");
+                launched.Init.Abort();
+                new AttachClient(launched.Control).WaitForExit();   // the supervisor releases what was mounted
+                ReapSupervisor(launched.SupervisorPid);
+                throw new ContainerException(e.Message, 125);
+            }
             OciStarted started;
             try
             {
-                // Volumes with mount options (volume create -o type=...): mounted on the host first,
-                // so the core's bind mount of their _data takes the filesystem (Volumes/VolumeMounts.cs).
-                MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id);
                 // The one way to start a container: the runtime core, from the bundle's config.json.
                 started = ContainerRuntime.For(containers, initExecutable).RunDetached(record.Id, bundle,
                     new OciCreateOptions { Cloned = launched.Init, ReturnTerminal = true, Trace = trace });

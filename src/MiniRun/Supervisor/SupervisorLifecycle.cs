@@ -8,7 +8,10 @@
 // host ports: Network/ContainerNetwork.cs), with --rm the container and its anonymous volumes
 // removed, clients told the code, and only then the veths' host ends deleted (a veth's deletion waits for the kernel's
 // RCU grace periods, 10-30 ms that `run` need not wait for: its namespace is already unmounted,
-// its lease and ports free). Each start (StartContainer) attaches the network again before the core starts it.
+// its lease and ports free). Each start (StartContainer) attaches the network again and mounts the
+// volumes with driver options (Volumes/VolumeMounts.cs) before the core starts it; each end
+// (restart or final) gives up those mounts before the record and the clients hear of it, and the
+// last user unmounts.
 //
 // Follows: waitpid(2); runtime-spec runtime.md "start"; docker-run(1) "--restart", "--rm";
 // cgroup-v2.rst "memory.events".
@@ -118,10 +121,10 @@ internal sealed unsafe partial class Supervisor
         if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
+            ReleaseVolumeMounts();   // a tmpfs volume starts empty again, as in Docker
             StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
             try { ContainerRuntime.Delete(_store!, _id!, force: true); }   // the next start makes it again from config.json
             catch (RuntimeException) { }                                   // retried by StartContainer
-            ReleaseVolumeMounts();                                         // a tmpfs volume starts empty again, as in Docker
             ReleaseNetwork();                                              // and its network (namespace, veth, lease, ports)
             SendExitToClients(code);
             _restartAt = DateTime.UtcNow + delay;
@@ -137,12 +140,12 @@ internal sealed unsafe partial class Supervisor
         _lastExit = code;
         string? retired = null;
         var deferredLinks = new List<string>();   // veth host ends: deleted after the clients heard the code
+        ReleaseVolumeMounts();   // before the record says exited: `stop` returning means unmounted
         try
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
                 : StateRecorder.Ended(_store!, _id!, code, oom, restarting: false, error, StartNotRecorded()));
             ContainerRuntime.Delete(_store!, _id!, force: true);   // its cgroup and the core's state: this run is over
-            ReleaseVolumeMounts();
             var cgroupHost = MiniRun.Cgroups.CgroupV2Host.Detect();
             CgroupReservation.Release(_store!, _id!, cgroupHost.MountPoint);   // `run` died before the core started it: the cgroup it reserved
             bool networkReleased = ReleaseNetwork(deferredLinks);

@@ -79,12 +79,12 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     [Fact]
     public void Create_WithOptions_InspectShowsThem_NothingMountedYet()
     {
-        TmpfsVolume("t");
-        var options = JsonDocument.Parse(Ok("volume", "inspect", "-f", "{{json .Options}}", "t").Stdout).RootElement;
+        TmpfsVolume("tv");
+        var options = JsonDocument.Parse(Ok("volume", "inspect", "-f", "{{json .Options}}", "tv").Stdout).RootElement;
         Assert.Equal("tmpfs", options.GetProperty("type").GetString());
         Assert.Equal("tmpfs", options.GetProperty("device").GetString());
         Assert.Equal("size=1m,uid=1000", options.GetProperty("o").GetString());
-        Assert.Null(FsTypeOn("t"));
+        Assert.Null(FsTypeOn("tv"));
         NoMountsLeft();
     }
 
@@ -104,19 +104,19 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     [Fact]
     public void Tmpfs_SharedByRunningContainers_LostWhenTheLastEnds()
     {
-        TmpfsVolume("t");
-        Run("-d", "--name", "holder", "-v", "t:/data", "busybox", "sleep", "1000");
-        Assert.Equal("tmpfs", FsTypeOn("t"));   // mounted on the host while a container uses it
-        Run("--rm", "-v", "t:/data", "busybox", "sh", "-c", "echo shared > /data/f");   // a second container, at the same time
-        Assert.Equal("tmpfs", FsTypeOn("t"));   // still held by the first
+        TmpfsVolume("tv");
+        Run("-d", "--name", "holder", "-v", "tv:/data", "busybox", "sleep", "1000");
+        Assert.Equal("tmpfs", FsTypeOn("tv"));   // mounted on the host while a container uses it
+        Run("--rm", "-v", "tv:/data", "busybox", "sh", "-c", "echo shared > /data/f");   // a second container, at the same time
+        Assert.Equal("tmpfs", FsTypeOn("tv"));   // still held by the first
         Assert.Equal("shared\n", Ok("exec", "holder", "cat", "/data/f").Stdout);
         Assert.Equal("1000\n", Ok("exec", "holder", "stat", "-c", "%u", "/data").Stdout);   // o=uid=1000 reached tmpfs
         Ok("stop", "-t", "0", "holder");
-        Assert.Null(FsTypeOn("t"));
+        Assert.Null(FsTypeOn("tv"));
         NoMountsLeft();
-        Assert.Equal("empty\n", Run("--rm", "-v", "t:/data", "busybox", "sh", "-c", "ls -A /data | grep -q . || echo empty").Stdout);
+        Assert.Equal("empty\n", Run("--rm", "-v", "tv:/data", "busybox", "sh", "-c", "ls -A /data | grep -q . || echo empty").Stdout);
         Ok("rm", "holder");
-        Ok("volume", "rm", "t");
+        Ok("volume", "rm", "tv");
         NoMountsLeft();
     }
 
@@ -125,12 +125,12 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     {
         string host = Directory.CreateDirectory(Path.Combine(_work, "host")).FullName;
         File.WriteAllText(Path.Combine(host, "in"), "from-host\n");
-        Ok("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=" + host, "b");
-        var r = Run("--rm", "-v", "b:/data", "busybox", "sh", "-c", "cat /data/in; echo from-container > /data/out");
+        Ok("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=" + host, "bv");
+        var r = Run("--rm", "-v", "bv:/data", "busybox", "sh", "-c", "cat /data/in; echo from-container > /data/out");
         Assert.Equal("from-host\n", r.Stdout);
         Assert.Equal("from-container\n", File.ReadAllText(Path.Combine(host, "out")));
         NoMountsLeft();
-        Ok("volume", "rm", "b");
+        Ok("volume", "rm", "bv");
         Assert.Equal(["in", "out"], Directory.EnumerateFileSystemEntries(host).Select(p => Path.GetFileName(p)!).Order().ToArray());
         NoMountsLeft();
     }
@@ -148,13 +148,13 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     [Fact]
     public void KilledSupervisor_ThenRmF_LeavesNoMount()
     {
-        TmpfsVolume("t");
-        Run("-d", "--name", "a", "-v", "t:/data", "busybox", "sleep", "1000");
+        TmpfsVolume("tv");
+        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
         int supervisor = _host.Record("a").GetProperty("State").GetProperty("SupervisorPid").GetInt32();
         ulong start = _host.Record("a").GetProperty("State").GetProperty("SupervisorStartTime").GetUInt64();
         kill(supervisor, 9);
         Assert.True(MiniRun.Runtime.ProcessIdentity.WaitGone(supervisor, start, TimeSpan.FromSeconds(30)));
-        Assert.Equal("tmpfs", FsTypeOn("t"));   // nobody unmounted it
+        Assert.Equal("tmpfs", FsTypeOn("tv"));   // nobody unmounted it
         Ok("rm", "-f", "a");
         NoMountsLeft();
     }
@@ -162,20 +162,20 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     [Fact]
     public void KilledSupervisorAndContainer_ThenVolumePrune_LeavesNoMount()
     {
-        TmpfsVolume("t");
-        Run("-d", "--name", "a", "-v", "t:/data", "busybox", "sleep", "1000");
+        TmpfsVolume("tv");
+        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
         KillSupervisorAndContainer("a");
-        Assert.Equal("tmpfs", FsTypeOn("t"));
+        Assert.Equal("tmpfs", FsTypeOn("tv"));
         Ok("volume", "prune", "-f");   // the volume is still referenced (kept), its stale mount is not
-        Assert.Equal("t\n", Ok("volume", "ls", "-q").Stdout);
+        Assert.Equal("tv\n", Ok("volume", "ls", "-q").Stdout);
         NoMountsLeft();
     }
 
     [Fact]
     public void KilledSupervisorAndContainer_ThenBoot_LeavesNoMount()
     {
-        TmpfsVolume("t");
-        Run("-d", "--name", "a", "-v", "t:/data", "busybox", "sleep", "1000");
+        TmpfsVolume("tv");
+        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
         KillSupervisorAndContainer("a");
         var boot = _host.Run("boot");
         Assert.True(boot.ExitCode == 0, boot.Stdout + boot.Stderr);
@@ -185,23 +185,23 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     [Fact]
     public void KilledSupervisorAndContainer_NextStartGetsAFreshFilesystem()
     {
-        TmpfsVolume("t");
-        Run("-d", "--name", "a", "-v", "t:/data", "busybox", "sh", "-c", "echo old > /data/f; exec sleep 1000");
+        TmpfsVolume("tv");
+        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sh", "-c", "echo old > /data/f; exec sleep 1000");
         Assert.Equal("old\n", Ok("exec", "a", "cat", "/data/f").Stdout);
         KillSupervisorAndContainer("a");
-        Assert.Equal("none\n", Run("--rm", "-v", "t:/data", "busybox", "sh", "-c", "cat /data/f 2>/dev/null || echo none").Stdout);
+        Assert.Equal("none\n", Run("--rm", "-v", "tv:/data", "busybox", "sh", "-c", "cat /data/f 2>/dev/null || echo none").Stdout);
         NoMountsLeft();
     }
 
     [Fact]
     public void VolumeRm_MountedButUnused_UnmountsAndRemoves()
     {
-        TmpfsVolume("t");
-        var volume = new MiniRun.Volumes.VolumeStore(_host.Root).Find("t")!;
+        TmpfsVolume("tv");
+        var volume = new MiniRun.Volumes.VolumeStore(_host.Root).Find("tv")!;
         MiniRun.Volumes.VolumeMounts.Mount(volume);   // as a crash between mount and record would leave it
-        Assert.Equal("tmpfs", FsTypeOn("t"));
-        Assert.Equal("t\n", Ok("volume", "rm", "t").Stdout);
-        Assert.False(Directory.Exists(Path.Combine(_host.Root, "volumes", "t")));
+        Assert.Equal("tmpfs", FsTypeOn("tv"));
+        Assert.Equal("tv\n", Ok("volume", "rm", "tv").Stdout);
+        Assert.False(Directory.Exists(Path.Combine(_host.Root, "volumes", "tv")));
         NoMountsLeft();
     }
 }
