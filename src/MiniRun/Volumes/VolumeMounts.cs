@@ -28,6 +28,7 @@ using System.Text.RegularExpressions;
 using MiniRun.Containers;
 using MiniRun.Kernel;
 using MiniRun.Runtime;
+using MiniRun.Spec;
 
 namespace MiniRun.Volumes;
 
@@ -117,6 +118,29 @@ public static partial class VolumeMounts
             try { Mount(v); }
             catch { File.Delete(self); throw; }
         }
+    }
+
+    /// <summary>
+    /// Before `run` clones init: may this container use a volume with mount options? Then init is
+    /// cloned only after the mount exists (a mount namespace cloned earlier would not see it).
+    /// Errs towards yes (--volumes-from); flags that do not parse are left to create's checks.
+    /// </summary>
+    public static bool MayNeedMount(string root, RunOptions o)
+    {
+        if (o.VolumesFrom.Count > 0) return true;
+        var store = new VolumeStore(root);
+        bool Named(MountRequest r) => r.Type == MountTypes.Volume && r.Source.Length > 0 && store.Find(r.Source) is { } v && NeedsMount(v);
+        foreach (var raw in o.Volumes)
+            try { if (Named(MountFlags.ParseVolume(raw))) return true; }
+            catch (Exception e) when (e is RunConfigException or ContainerException) { }
+        foreach (var raw in o.Mounts)
+            try
+            {
+                var r = MountFlags.ParseMount(raw);
+                if (Named(r) || r.Type == MountTypes.Volume && NeedsMount(r.VolumeOptions)) return true;
+            }
+            catch (Exception e) when (e is RunConfigException or ContainerException) { }
+        return false;
     }
 
     /// <summary>Acquire for the volumes the container's mounts.json names (none: nothing to do).</summary>

@@ -149,13 +149,13 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     public void KilledSupervisor_ThenRmF_LeavesNoMount()
     {
         TmpfsVolume("tv");
-        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
-        int supervisor = _host.Record("a").GetProperty("State").GetProperty("SupervisorPid").GetInt32();
-        ulong start = _host.Record("a").GetProperty("State").GetProperty("SupervisorStartTime").GetUInt64();
+        Run("-d", "--name", "ka", "-v", "tv:/data", "busybox", "sleep", "1000");
+        int supervisor = _host.Record("ka").GetProperty("State").GetProperty("SupervisorPid").GetInt32();
+        ulong start = _host.Record("ka").GetProperty("State").GetProperty("SupervisorStartTime").GetUInt64();
         kill(supervisor, 9);
         Assert.True(MiniRun.Runtime.ProcessIdentity.WaitGone(supervisor, start, TimeSpan.FromSeconds(30)));
         Assert.Equal("tmpfs", FsTypeOn("tv"));   // nobody unmounted it
-        Ok("rm", "-f", "a");
+        Ok("rm", "-f", "ka");
         NoMountsLeft();
     }
 
@@ -163,8 +163,8 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     public void KilledSupervisorAndContainer_ThenVolumePrune_LeavesNoMount()
     {
         TmpfsVolume("tv");
-        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
-        KillSupervisorAndContainer("a");
+        Run("-d", "--name", "ka", "-v", "tv:/data", "busybox", "sleep", "1000");
+        KillSupervisorAndContainer("ka");
         Assert.Equal("tmpfs", FsTypeOn("tv"));
         Ok("volume", "prune", "-f");   // the volume is still referenced (kept), its stale mount is not
         Assert.Equal("tv\n", Ok("volume", "ls", "-q").Stdout);
@@ -175,8 +175,8 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     public void KilledSupervisorAndContainer_ThenBoot_LeavesNoMount()
     {
         TmpfsVolume("tv");
-        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sleep", "1000");
-        KillSupervisorAndContainer("a");
+        Run("-d", "--name", "ka", "-v", "tv:/data", "busybox", "sleep", "1000");
+        KillSupervisorAndContainer("ka");
         var boot = _host.Run("boot");
         Assert.True(boot.ExitCode == 0, boot.Stdout + boot.Stderr);
         NoMountsLeft();
@@ -186,9 +186,9 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     public void KilledSupervisorAndContainer_NextStartGetsAFreshFilesystem()
     {
         TmpfsVolume("tv");
-        Run("-d", "--name", "a", "-v", "tv:/data", "busybox", "sh", "-c", "echo old > /data/f; exec sleep 1000");
-        Assert.Equal("old\n", Ok("exec", "a", "cat", "/data/f").Stdout);
-        KillSupervisorAndContainer("a");
+        Run("-d", "--name", "ka", "-v", "tv:/data", "busybox", "sh", "-c", "echo old > /data/f; exec sleep 1000");
+        Assert.Equal("old\n", Ok("exec", "ka", "cat", "/data/f").Stdout);
+        KillSupervisorAndContainer("ka");
         Assert.Equal("none\n", Run("--rm", "-v", "tv:/data", "busybox", "sh", "-c", "cat /data/f 2>/dev/null || echo none").Stdout);
         NoMountsLeft();
     }
