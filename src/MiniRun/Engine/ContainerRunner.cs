@@ -143,9 +143,10 @@ public static class ContainerRunner
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
+        bool clonedEarly = early is not null;
         try
         {
-            if (early is null) MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id);   // before init's clone (its mount namespace)
+            if (!clonedEarly) MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id);   // before init's clone (its mount namespace)
             launched = early ?? LaunchInOrder(containers, record.Id, o, cgroupHost, cloneFlags, initExecutable, trace, joins);
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
@@ -193,7 +194,7 @@ public static class ContainerRunner
                     AttachProtocol.Send(launched.Control, (byte)'p', [], fd);
             // Volumes with mount options (volume create -o type=...): mounted on the host first,
             // so the core's bind mount of their _data takes the filesystem (Volumes/VolumeMounts.cs).
-            try { MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id); }
+            try { if (clonedEarly) MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id); }   // MayNeedMount said none: normally nothing to do
             catch (Exception e) when (e is KernelException or IOException or ContainerException or UnauthorizedAccessException)
             {
                 AttachProtocol.Send(launched.Control, (byte)'f', $"125 {e.Message}");
