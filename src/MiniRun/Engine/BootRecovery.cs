@@ -11,7 +11,8 @@
 //      were running when the machine went down and have retries left) are started again.
 // A container that was stopped with `stop`/`kill` stays stopped, as in Docker. First it deletes
 // what a `--rm` removal left half-done (containers/.removed-ID directories) and the cgroup notes
-// of `run`s that never wrote their record (containers/.cgroup-ID).
+// of `run`s that never wrote their record (containers/.cgroup-ID), and unmounts volumes whose
+// users are all gone (Volumes/VolumeMounts.cs Repair).
 //
 // Which container starts again is decided by the one restart rule (Supervisor/RestartRules.cs,
 // ShouldStartAtBoot), the same file the supervisor asks after each exit.
@@ -32,6 +33,10 @@ public static class BootRecovery
         foreach (var retired in store.LeftoverRetired())
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         CgroupReservation.Sweep(store, MiniRun.Cgroups.CgroupV2Host.Detect().MountPoint);   // notes of `run`s that died with the machine (their cgroups did too)
+        // Volumes mounted for containers that died with the machine (if the mount survived: a bind
+        // of a directory that outlived it in a persistent mount namespace) or with their supervisor.
+        try { MiniRun.Volumes.VolumeMounts.Repair(root); }
+        catch (Exception e) when (e is IOException or MiniRun.Kernel.KernelException or ContainerException) { output.WriteLine($"volume mounts: {e.Message}"); }
         int failures = 0;
         foreach (var c in store.List().OrderBy(c => c.Created))
         {

@@ -8,7 +8,8 @@
 // first, so no restart policy undoes them; `start` clears it; stopping a stopped container
 // succeeds; starting a running one does nothing. A refused request is a ContainerException with
 // Docker's daemon message (exit 1); the CLI (Cli/LifecycleCommands.cs) loops over the names the
-// user gave and prints.
+// user gave and prints. `rm` also gives up the volume mounts a supervisor killed before its end
+// could not (Volumes/VolumeMounts.cs).
 //
 // Follows: docker-start(1), docker-stop(1), docker-kill(1), docker-restart(1), docker-wait(1),
 // docker-attach(1), docker-rename(1), docker-pause(1), docker-rm(1); signal(7); cgroup-v2.rst
@@ -253,6 +254,8 @@ public static class ContainerLifecycle
             removed = trace is null ? null : RemovalSummary(store, c, volumes);
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace, cgroupHost: cgroupHost);
         }
+        // Its supervisor may have died before unmounting its volumes' filesystems (Volumes/VolumeMounts.cs).
+        MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(store.Root)!, c.Id);
         trace?.Step(Messages.RmNameTitle.With(c.Name), Messages.RmNameWhy);
         CgroupReservation.Sweep(store, cgroupHost.MountPoint);   // and those of `run`s killed before their record existed
         if (store.Retire(c) is not string retired) return;

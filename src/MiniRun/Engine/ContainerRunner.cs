@@ -12,11 +12,14 @@
 // the supervisor and init at once (native stage; init born in that cgroup, joining that network
 // namespace) -> resolve the image, unpack its layers once (shared), reserve the name, write the
 // bundle (ContainerCreator) -> hand the container to the supervisor ('n') -> attach the network
-// (veth, address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the core's RunDetached (init's handshake) -> 'r': the
+// (veth, address, route, published ports, whose bound sockets go to the supervisor: 'p') -> the
+// core's RunDetached (init's handshake) -> 'r': the
 // supervisor records "running" -> with -d return once it has; in the foreground attach to the
 // supervisor like `attach` (output, stdin, terminal, detach keys) and return the exit code it
 // reports. The supervisor records the exit, applies --restart and removes the container with
-// --rm (docs/lifecycle.md).
+// --rm (docs/lifecycle.md). A container that may use a volume with driver options (volume create
+// -o type=...) is cloned late, after the bundle, once the engine has mounted those filesystems
+// (Volumes/VolumeMounts.cs): a mount namespace cloned before the mount would not see it.
 //
 // Follows: docker-run(1) for exit status; runtime-spec bundle.md and runtime.md (create, start).
 using MiniImage.Store;
@@ -79,7 +82,9 @@ public static class ContainerRunner
         CgroupReservation? note = null;
         try
         {
-            if (trace is null)
+            // Early clone only when no volume needs a mount: init's mount namespace is copied at
+            // its clone and would miss a filesystem mounted on the volume afterwards.
+            if (trace is null && !MiniRun.Volumes.VolumeMounts.MayNeedMount(root, o))
             {
                 // Until the record exists nothing names this cgroup: a note in the store does, so
                 // that a `run` killed before then leaves nothing behind (Containers/CgroupReservation.cs).
@@ -138,8 +143,10 @@ public static class ContainerRunner
     {
         var (containers, record, _, bundle) = created;
         LaunchedSupervisor launched;
+        bool clonedEarly = early is not null;
         try
         {
+            if (!clonedEarly) MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id);   // before init's clone (its mount namespace)
             launched = early ?? LaunchInOrder(containers, record.Id, o, cgroupHost, cloneFlags, initExecutable, trace, joins);
             early = null;
             if (trace is not null) ContainerStarter.ShowNamespaces(trace, launched.Init!.Pid, cloneFlags, "/proc");
@@ -154,6 +161,8 @@ public static class ContainerRunner
         catch
         {
             // Never started: the container goes, and the anonymous volumes made for it with it.
+            try { MiniRun.Volumes.VolumeMounts.Release(root, record.Id); }
+            catch (Exception e) when (e is KernelException or IOException or ContainerException) { }
             if (containers.Retire(record) is string retired)
             {
                 ContainerRemover.RemoveAnonymousVolumes(containers, retired, record.Id);
@@ -183,6 +192,17 @@ public static class ContainerRunner
             using (ports)
                 foreach (int fd in ports?.Fds ?? [])
                     AttachProtocol.Send(launched.Control, (byte)'p', [], fd);
+            // Volumes with mount options (volume create -o type=...): mounted on the host first,
+            // so the core's bind mount of their _data takes the filesystem (Volumes/VolumeMounts.cs).
+            try { if (clonedEarly) MiniRun.Volumes.VolumeMounts.AcquireFor(root, bundle, record.Id); }   // MayNeedMount said none: normally nothing to do
+            catch (Exception e) when (e is KernelException or IOException or ContainerException or UnauthorizedAccessException)
+            {
+                AttachProtocol.Send(launched.Control, (byte)'f', $"125 {e.Message}");
+                launched.Init.Abort();
+                new AttachClient(launched.Control).WaitForExit();   // the supervisor releases what was mounted
+                ReapSupervisor(launched.SupervisorPid);
+                throw new ContainerException(e.Message, 125);
+            }
             OciStarted started;
             try
             {

@@ -5,7 +5,9 @@
 // volume store's lock, so a `run` making the same volume at the same time cannot slip between
 // the check and the delete. A volume is "in use" while any container (running or not) lists it
 // in its mounts.json, as Docker refuses to remove a volume a stopped container still references.
-// prune (Docker 23+): without -a only anonymous volumes; with -a every unused one.
+// prune (Docker 23+): without -a only anonymous volumes; with -a every unused one. A volume with
+// mount options left mounted by a container that died unnoticed is unmounted before its removal
+// (Volumes/VolumeMounts.cs).
 //
 // Follows: docker-volume-create(1), docker-volume-ls(1) (filters dangling, name, label, driver),
 // docker-volume-rm(1), docker-volume-prune(1).
@@ -72,6 +74,7 @@ public static class VolumeCommands
             var users = ContainerMounts.UsersOf(root, name);
             if (users.Count > 0)
                 throw new ContainerException($"remove {name}: volume is in use - [{string.Join(", ", users)}]", 1);
+            VolumeMounts.RepairOne(root, store, store.Find(name)!);   // mounted by a container gone without unmounting
             store.Delete(name);
             return 0;
         });
@@ -83,6 +86,7 @@ public static class VolumeCommands
         var store = new VolumeStore(root);
         return store.Locked(() =>
         {
+            VolumeMounts.Repair(root);   // mounts whose containers all died unnoticed (a supervisor killed with SIGKILL)
             var removed = new List<string>();
             long bytes = 0;
             foreach (var v in store.List())

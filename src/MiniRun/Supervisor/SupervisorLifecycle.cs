@@ -8,7 +8,10 @@
 // host ports: Network/ContainerNetwork.cs), with --rm the container and its anonymous volumes
 // removed, clients told the code, and only then the veths' host ends deleted (a veth's deletion waits for the kernel's
 // RCU grace periods, 10-30 ms that `run` need not wait for: its namespace is already unmounted,
-// its lease and ports free). Each start (StartContainer) attaches the network again before the core starts it.
+// its lease and ports free). Each start (StartContainer) attaches the network again and mounts the
+// volumes with driver options (Volumes/VolumeMounts.cs) before the core starts it; each end
+// (restart or final) gives up those mounts before the record and the clients hear of it, and the
+// last user unmounts.
 //
 // Follows: waitpid(2); runtime-spec runtime.md "start"; docker-run(1) "--restart", "--rm";
 // cgroup-v2.rst "memory.events".
@@ -118,6 +121,7 @@ internal sealed unsafe partial class Supervisor
         if (RestartRules.ShouldRestart(record.HostConfig.RestartPolicy, code, record.RestartCount, record.State.ManuallyStopped))
         {
             var delay = _backoff.Next(DateTimeOffset.UtcNow - _startedAt);
+            ReleaseVolumeMounts();   // a tmpfs volume starts empty again, as in Docker
             StateRecorder.Ended(_store!, _id!, code, oom, restarting: true, startedAt: StartNotRecorded());
             try { ContainerRuntime.Delete(_store!, _id!, force: true); }   // the next start makes it again from config.json
             catch (RuntimeException) { }                                   // retried by StartContainer
@@ -136,6 +140,7 @@ internal sealed unsafe partial class Supervisor
         _lastExit = code;
         string? retired = null;
         var deferredLinks = new List<string>();   // veth host ends: deleted after the clients heard the code
+        ReleaseVolumeMounts();   // before the record says exited: `stop` returning means unmounted
         try
         {
             var record = removing ?? (failedStart ? StateRecorder.FailedStart(_store!, _id!, code, error)
@@ -162,6 +167,13 @@ internal sealed unsafe partial class Supervisor
         if (retired is not null)
             try { ContainerStore.DeleteRetired(retired); } catch (IOException) { }
         _finished = true;
+    }
+
+    /// <summary>This container uses its volumes' mounts no more: the last user unmounts (Volumes/VolumeMounts.cs).</summary>
+    private void ReleaseVolumeMounts()
+    {
+        try { MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(_store!.Root)!, _id!); }
+        catch (Exception e) when (e is IOException or KernelException or ContainerException or UnauthorizedAccessException) { }   // the next start, rm, prune or boot repairs it
     }
 
     /// <summary>The start time to write with the end, when "running" was never written for this start.</summary>
@@ -228,6 +240,8 @@ internal sealed unsafe partial class Supervisor
             using (var ports = MiniRun.Network.ContainerNetwork.Attach(Path.GetDirectoryName(_store.Root)!, record, bundle, NullTrace.Instance))
                 if (ports is not null)
                     foreach (int fd in ports.Fds) _portFds.Add(Libc.fcntl(fd, 1030 /*F_DUPFD_CLOEXEC*/, 0));   // ours; the hold closes its own
+            // Volumes with mount options: mounted (refcounted) before the core binds their _data.
+            MiniRun.Volumes.VolumeMounts.AcquireFor(Path.GetDirectoryName(_store.Root)!, bundle, _id!);
             OciStarted started;
             try
             {
@@ -258,7 +272,7 @@ internal sealed unsafe partial class Supervisor
             return (e.ExitCode, e.Reason);
         }
         catch (Exception e) when (e is RuntimeException or KernelException or IOException or InvalidOperationException or System.Text.Json.JsonException
-            or InvalidDataException or MiniRun.Spec.RunConfigException or MiniRun.Network.NetworkException)
+            or InvalidDataException or MiniRun.Spec.RunConfigException or MiniRun.Network.NetworkException or ContainerException)
         {
             foreach (var fd in childEnds) Libc.close(fd);
             CloseContainerIo();

@@ -321,6 +321,7 @@ public static partial class ContainerMounts
             foreach (var name in anonymous)
             {
                 if (UsersOf(root, name).Any(id => id != exceptContainer)) continue;
+                if (volumes.Find(name) is { } v) VolumeMounts.RepairOne(root, volumes, v, exceptContainer);   // unmounted before it goes
                 volumes.Delete(name);
                 removed.Add(name);
             }

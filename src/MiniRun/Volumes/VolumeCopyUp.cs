@@ -6,7 +6,8 @@
 // /var/lib/db); mounting an empty volume there would hide it. Docker seeds the volume once, so the
 // container starts with the image's files and keeps what it writes. A bind mount is never seeded,
 // nor a volume that already holds something, nor one with nocopy (-v NAME:/p:nocopy,
-// --mount volume-nocopy).
+// --mount volume-nocopy), nor one with mount options (volume create -o type=...: its filesystem is
+// mounted only while a container runs, Volumes/VolumeMounts.cs).
 // Where the image's content comes from: the container's overlay (image layers + its still empty
 // upper) mounted in a private mount namespace of one thread (Containers/OverlayRoot.cs), the mount
 // path resolved inside it with openat2(RESOLVE_IN_ROOT) - a symlinked VOLUME path in the image
@@ -32,7 +33,10 @@ public static unsafe partial class VolumeCopyUp
     /// <summary>Seeds each empty volume of <paramref name="points"/> that asks for it; returns the volumes seeded.</summary>
     public static List<string> Seed(ContainerStore store, string containerId, IReadOnlyList<MountPoint> points, IdTranslation? ids)
     {
-        var wanted = points.Where(p => p.Type == MountTypes.Volume && p.CopyUp && IsEmpty(p.Source)).ToList();
+        var volumes = new VolumeStore(Path.GetDirectoryName(store.Root)!);
+        // A volume with mount options is seeded by nobody: its filesystem is mounted only while a container runs.
+        var wanted = points.Where(p => p.Type == MountTypes.Volume && p.CopyUp && IsEmpty(p.Source)
+            && !(volumes.Find(p.Name) is { } v && VolumeMounts.NeedsMount(v))).ToList();
         if (wanted.Count == 0) return [];
         string dir = store.DirOf(containerId);
         var layout = OverlayLayout.Of(dir, containerId);

@@ -10,7 +10,9 @@
 // `run` mounting the same volume cannot interleave (the in-use check reads the containers' mounts).
 //
 // Layout: <root>/volumes/<name>/{_data/, volume.json}; volume.json holds Name, Driver ("local"),
-// Labels, Options and CreatedAt (Docker's field names, as `volume inspect` shows them).
+// Labels, Options and CreatedAt (Docker's field names, as `volume inspect` shows them). Options
+// (type, device, o, size) are checked at create and mounted on _data while in use
+// (VolumeMounts.cs, which adds users/ and mount.lock); a volume is never deleted while mounted.
 //
 // Follows: docker-volume-create(1), docker-volume-rm(1), docker-volume-inspect(1); moby's local
 // driver (volume/local: the name rule, the _data directory).
@@ -85,11 +87,8 @@ public sealed partial class VolumeStore
         bool anonymous = name is null;
         name ??= RandomName();
         if (!IsValidName(name)) throw new ContainerException(InvalidNameMessage(name), 1);
-        foreach (var key in options?.Keys ?? [])
-            if (key is not ("type" or "device" or "o" or "size"))
-                throw new ContainerException($"create {name}: invalid option: {GoQuote.Quote(key)}", 1);
-        if (options is { Count: > 0 })
-            throw new ContainerException($"create {name}: volume options (type, device, o) mount a filesystem on the volume: not implemented in MiniRun", 1);
+        if (options is { Count: > 0 } && VolumeMounts.Validate(options) is { } refused)
+            throw new ContainerException($"create {name}: {refused}", 1);
         return Locked(() =>
         {
             if (Find(name) is { } existing) return (existing, false);
@@ -148,6 +147,9 @@ public sealed partial class VolumeStore
     public void Delete(string name)
     {
         string dir = PathOf(name), gone = Path.Combine(Dir, ".removing-" + name);
+        // Never delete through a mount (a bind volume's _data is a host directory): callers unmount first.
+        if (VolumeMounts.IsMounted(Path.Combine(dir, DataDir)))
+            throw new ContainerException($"remove {name}: {Path.Combine(dir, DataDir)} is still mounted", 1);
         try { Directory.Move(dir, gone); }
         catch (DirectoryNotFoundException) { return; }
         MiniImage.Layers.TreeRemover.DeletePath(gone);   // names as bytes: a container may write any
