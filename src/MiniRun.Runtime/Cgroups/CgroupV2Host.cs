@@ -68,7 +68,7 @@ public sealed record CgroupV2Host(CgroupLayout Layout, string? MountPoint, IRead
             var left = line[..sep].Split(' ');
             var right = line[(sep + 3)..].Split(' ');
             if (left.Length < 5 || right.Length < 3) continue;
-            var point = Unescape(left[4]);
+            var point = MiniRun.Kernel.MountInfo.Unescape(left[4]);
             if (right[0] == "cgroup2") v2Mounts.Add(point);
             else if (right[0] == "cgroup")
                 v1.AddRange(right[2].Split(',').Where(o => o is not ("rw" or "ro" or "nosuid" or "nodev" or "noexec" or "relatime")
@@ -93,10 +93,6 @@ public sealed record CgroupV2Host(CgroupLayout Layout, string? MountPoint, IRead
         catch (IOException) { return []; }
         catch (UnauthorizedAccessException) { return []; }
     }
-
-    // mountinfo escapes space, tab, newline and backslash as \040 \011 \012 \134.
-    private static string Unescape(string s) =>
-        s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
 
     private static string List(IReadOnlyList<string> items) => items.Count == 0 ? "(none)" : string.Join(' ', items);
 

@@ -1,5 +1,7 @@
 // MountInfo: which mount holds a path, read from /proc/self/mountinfo, with its propagation.
 //
+// Also the one decoder of mountinfo's escaped paths (Unescape), for every reader of the file.
+//
 // Why: propagation belongs to mounts, not paths. The runtime core needs the mount holding the
 // rootfs (to make it private when / is shared), the engine the host mount holding a bind
 // source (a slave or shared bind needs it shared). Both want the same answer: the entry with the
@@ -40,8 +42,9 @@ public static class MountInfo
     private static bool Holds(string point, string path) =>
         point == "/" || path == point || path.StartsWith(point + "/", StringComparison.Ordinal);
 
-    /// <summary>mountinfo writes space, tab, newline and backslash in paths as \040, \011, \012, \134.</summary>
-    private static string Unescape(string s)
+    /// <summary>A mountinfo path field decoded: the kernel writes space, tab, newline and backslash as \040, \011, \012, \134
+    /// (the one decoder: also CgroupV2Host's mount points and the volume mounts' checks).</summary>
+    public static string Unescape(string s)
     {
         if (!s.Contains('\\')) return s;
         var sb = new System.Text.StringBuilder();

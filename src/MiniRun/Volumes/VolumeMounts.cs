@@ -23,7 +23,6 @@
 // umount(2), mount(8) option words (Kernel/MountOptions.cs), proc(5) /proc/self/mountinfo.
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.RegularExpressions;
 using MiniRun.Containers;
 using MiniRun.Kernel;
@@ -252,26 +251,5 @@ public static partial class VolumeMounts
     /// <summary>Something is mounted on exactly <paramref name="path"/> in this mount namespace.</summary>
     public static bool IsMounted(string path, IEnumerable<string>? mountinfo = null) =>
         (mountinfo ?? File.ReadLines("/proc/self/mountinfo"))
-            .Select(l => l.Split(' ')).Where(f => f.Length > 4).Any(f => Unescape(f[4]) == path);
-
-    /// <summary>mountinfo writes space, tab, newline and backslash as \NNN octal.</summary>
-    public static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        var bytes = new List<byte>();
-        var raw = Encoding.UTF8.GetBytes(field);
-        for (int i = 0; i < raw.Length; i++)
-        {
-            if (raw[i] == '\\' && i + 3 < raw.Length
-                && IsOctal(raw[i + 1]) && IsOctal(raw[i + 2]) && IsOctal(raw[i + 3]))
-            {
-                bytes.Add((byte)((raw[i + 1] - '0') * 64 + (raw[i + 2] - '0') * 8 + (raw[i + 3] - '0')));
-                i += 3;
-            }
-            else bytes.Add(raw[i]);
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
-
-        static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
-    }
+            .Select(l => l.Split(' ')).Where(f => f.Length > 4).Any(f => MountInfo.Unescape(f[4]) == path);
 }

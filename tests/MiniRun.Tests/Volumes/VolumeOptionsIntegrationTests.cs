@@ -37,7 +37,7 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     private static extern int kill(int pid, int sig);
 
     private static List<string> MountsUnder(string root) =>
-        File.ReadAllLines("/proc/self/mountinfo").Select(l => MiniRun.Volumes.VolumeMounts.Unescape(l.Split(' ')[4]))
+        File.ReadAllLines("/proc/self/mountinfo").Select(l => MiniRun.Kernel.MountInfo.Unescape(l.Split(' ')[4]))
             .Where(m => m.StartsWith(root + "/", StringComparison.Ordinal)).ToList();
 
     private void NoMountsLeft() => Assert.Empty(MountsUnder(_host.Root));
@@ -56,7 +56,7 @@ public sealed class VolumeOptionsIntegrationTests : IDisposable
     /// <summary>The fstype mountinfo shows on the volume's _data, or null.</summary>
     private string? FsTypeOn(string name) =>
         File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' '))
-            .Where(f => MiniRun.Volumes.VolumeMounts.Unescape(f[4]) == Data(name))
+            .Where(f => MiniRun.Kernel.MountInfo.Unescape(f[4]) == Data(name))
             .Select(f => f[Array.IndexOf(f, "-") + 1]).LastOrDefault();
 
     private void TmpfsVolume(string name) =>
