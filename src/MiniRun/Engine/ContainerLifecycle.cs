@@ -255,7 +255,7 @@ public static class ContainerLifecycle
             ContainerRemover.KillProcesses(store, c, includingSupervisor: true, trace, cgroupHost: cgroupHost);
         }
         // Its supervisor may have died before unmounting its volumes' filesystems (Volumes/VolumeMounts.cs).
-        MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(store.Root)!, c.Id);
+        MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(store.Root)!, store.DirOf(c.Id), c.Id);
         trace?.Step(Messages.RmNameTitle.With(c.Name), Messages.RmNameWhy);
         CgroupReservation.Sweep(store, cgroupHost.MountPoint);   // and those of `run`s killed before their record existed
         if (store.Retire(c) is not string retired) return;

@@ -161,7 +161,7 @@ public static class ContainerRunner
         catch
         {
             // Never started: the container goes, and the anonymous volumes made for it with it.
-            try { MiniRun.Volumes.VolumeMounts.Release(root, record.Id); }
+            try { MiniRun.Volumes.VolumeMounts.Release(root, bundle, record.Id); }
             catch (Exception e) when (e is KernelException or IOException or ContainerException) { }
             if (containers.Retire(record) is string retired)
             {

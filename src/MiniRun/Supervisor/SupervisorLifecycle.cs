@@ -172,7 +172,7 @@ internal sealed unsafe partial class Supervisor
     /// <summary>This container uses its volumes' mounts no more: the last user unmounts (Volumes/VolumeMounts.cs).</summary>
     private void ReleaseVolumeMounts()
     {
-        try { MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(_store!.Root)!, _id!); }
+        try { MiniRun.Volumes.VolumeMounts.Release(Path.GetDirectoryName(_store!.Root)!, _store.DirOf(_id!), _id!); }
         catch (Exception e) when (e is IOException or KernelException or ContainerException or UnauthorizedAccessException) { }   // the next start, rm, prune or boot repairs it
     }
 

@@ -145,16 +145,30 @@ public static partial class VolumeMounts
     /// <summary>Acquire for the volumes the container's mounts.json names (none: nothing to do).</summary>
     public static void AcquireFor(string root, string containerDir, string containerId)
     {
-        if (!File.Exists(Path.Combine(containerDir, ContainerMounts.FileName))) return;
-        var names = ContainerMounts.Read(containerDir).Points.Where(p => p.Type == MountTypes.Volume).Select(p => p.Name).ToList();
+        var names = VolumeNames(containerDir);
         if (names.Count > 0) Acquire(root, containerId, names);
     }
 
     /// <summary>
-    /// Container <paramref name="containerId"/> ended (or was removed): it uses no volume any more;
-    /// then every volume without a live user is unmounted (<see cref="Repair"/>).
+    /// Container <paramref name="containerId"/> (its directory <paramref name="containerDir"/>) ended or is
+    /// removed: it uses none of its volumes any more, and each of them left without a live user is
+    /// unmounted (<see cref="RepairOne"/>). Only the volumes its mounts.json names: a container without
+    /// volumes does nothing here; other volumes' stale mounts are for their next start, prune, rm and boot.
     /// </summary>
-    public static void Release(string root, string containerId) => Repair(root, containerId);
+    public static void Release(string root, string containerDir, string containerId)
+    {
+        var names = VolumeNames(containerDir);
+        if (names.Count == 0) return;
+        var store = new VolumeStore(root);
+        foreach (var name in names.Distinct())
+            if (store.Find(name) is { } v) RepairOne(root, store, v, containerId);
+    }
+
+    /// <summary>The named volumes in the container's mounts.json (none without one).</summary>
+    private static List<string> VolumeNames(string containerDir) =>
+        File.Exists(Path.Combine(containerDir, ContainerMounts.FileName))
+            ? ContainerMounts.Read(containerDir).Points.Where(p => p.Type == MountTypes.Volume).Select(p => p.Name).ToList()
+            : [];
 
     /// <summary>
     /// Every volume that needs a mount: stale users dropped (and <paramref name="ended"/>'s), and
